@@ -1,0 +1,40 @@
+"""selfattention: compute, inspect and understand self-attention.
+
+>>> import numpy as np, selfattention as sa
+>>> ex = sa.seed_example()
+>>> sa.scaled_dot_product_attention(ex.query, ex.key, ex.value).round(4)
+array([[1.0002, 2.9998, 4.    ],
+       [1.463 , 2.537 , 4.    ]])
+"""
+
+from .errors import InputError, LimitError, MaskError, SelfAttentionError, ShapeError
+from .examples import get_example, seed_example
+from .explain import Explanation, explain
+from .kernels import attention_weights, scaled_dot_product_attention
+from .masks import causal_mask, from_key_padding_mask, from_multihead_attention_mask
+from .render import render
+from .trace import STEP_NAMES, AttentionTrace, QueryTrace, trace
+
+__all__ = [
+    "STEP_NAMES",
+    "AttentionTrace",
+    "Explanation",
+    "InputError",
+    "LimitError",
+    "MaskError",
+    "QueryTrace",
+    "SelfAttentionError",
+    "ShapeError",
+    "attention_weights",
+    "causal_mask",
+    "explain",
+    "from_key_padding_mask",
+    "from_multihead_attention_mask",
+    "get_example",
+    "render",
+    "scaled_dot_product_attention",
+    "seed_example",
+    "trace",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,51 @@
+"""How numbers are shown to people. Display only: the trace keeps full precision.
+
+Numbers are rounded to ``precision`` decimal places with trailing zeros dropped, the way the
+seed prints them (0.9999, 1.463, 4). A non-zero number too small for that many places is
+shown in scientific notation rather than as a misleading 0.
+
+>>> fmt(1.4630451), fmt(4.0), fmt(9.73e-05), fmt(9.73e-07), fmt(-float("inf"))
+('1.463', '4', '0.0001', '9.73e-07', '-inf')
+>>> fmt_vector([1.00019, 2.99980, 4.0])
+'[1.0002, 2.9998, 4]'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["fmt", "fmt_vector", "fmt_percent"]
+
+
+def fmt(x: Any, precision: int = 4) -> str:
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    if abs(x) < 0.5 * 10.0**-precision:
+        mantissa, exponent = f"{x:.{max(precision - 2, 0)}e}".split("e")
+        if "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}e{exponent}"
+    text = f"{x:.{precision}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_vector(values: Iterable[Any], precision: int = 4) -> str:
+    return "[" + ", ".join(fmt(v, precision) for v in values) + "]"
+
+
+def fmt_percent(x: float, precision: int = 2) -> str:
+    """A share as a percentage.
+
+    >>> fmt_percent(0.76848), fmt_percent(0.99990)
+    ('76.85%', '99.99%')
+    """
+    return f"{fmt(100 * x, precision)}%"

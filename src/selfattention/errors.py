@@ -1,0 +1,36 @@
+"""One exception family for everything the library refuses.
+
+Every message names the argument, what was received and what was expected, so that a
+surface (CLI, web server) can show it as it is. All of them subclass ``ValueError``:
+``except ValueError`` catches every refusal of bad input.
+
+>>> try:
+...     raise ShapeError("query has 3 features but key has 4: the last dimensions must match")
+... except ValueError as error:
+...     print(error)
+query has 3 features but key has 4: the last dimensions must match
+"""
+
+from __future__ import annotations
+
+__all__ = ["SelfAttentionError", "ShapeError", "MaskError", "InputError", "LimitError"]
+
+
+class SelfAttentionError(ValueError):
+    """Base class of every error this library raises for bad input."""
+
+
+class ShapeError(SelfAttentionError):
+    """Arrays whose shapes, ranks or sizes do not fit together."""
+
+
+class MaskError(SelfAttentionError):
+    """A mask of the wrong dtype, shape or content."""
+
+
+class InputError(SelfAttentionError):
+    """User data (a file, inline text, a request) that cannot be read as asked."""
+
+
+class LimitError(SelfAttentionError):
+    """A request larger than the chosen path can hold; the message suggests one that can."""

@@ -1,0 +1,99 @@
+"""Explanations: a trace turned into words, from its facts, in one of several languages.
+
+>>> from selfattention import trace
+>>> from selfattention.examples import seed_example
+>>> e = explain(trace(**seed_example().trace_kwargs()), lang="en")
+>>> e.queries[0].meaning[0]
+'Weights: "Acting" gives 0.9999 to itself and 0.0001 to "Machines".'
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import asdict, dataclass
+from functools import cache
+from typing import Any
+
+from ..errors import InputError
+from ..trace import AttentionTrace
+from . import languages
+from .base import LABELS, Language
+from .facts import QueryFacts, query_facts
+
+__all__ = ["Explanation", "QueryExplanation", "available_languages", "explain", "get_language"]
+
+
+@dataclass(frozen=True)
+class QueryExplanation:
+    index: int
+    heading: str
+    steps: dict[str, str]
+    meaning: tuple[str, ...]
+    facts: QueryFacts
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Every word shown beside a trace, in one language; renderers lay it out."""
+
+    lang: str
+    title: str
+    intro: tuple[str, ...]
+    labels: dict[str, str]
+    queries: tuple[QueryExplanation, ...]
+    caveat: str
+    precision: int
+
+    def for_query(self, index: int) -> QueryExplanation:
+        return next(q for q in self.queries if q.index == index)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@cache
+def available_languages() -> dict[str, Language]:
+    found: dict[str, Language] = {}
+    for module in pkgutil.iter_modules(languages.__path__):
+        language = importlib.import_module(f"{languages.__name__}.{module.name}").LANGUAGE
+        missing = [label for label in LABELS if label not in language.labels]
+        if missing:  # a programming error in a language module, caught by its tests
+            raise RuntimeError(f"language {language.code!r} lacks labels {missing}")
+        found[language.code] = language
+    return found
+
+
+def get_language(lang: str) -> Language:
+    languages_ = available_languages()
+    if lang not in languages_:
+        raise InputError(
+            f"unknown language {lang!r}: choose one of {', '.join(sorted(languages_))}"
+        )
+    return languages_[lang]
+
+
+def explain(trace: AttentionTrace, lang: str = "en", precision: int = 4) -> Explanation:
+    """Build the words for a trace: title, steps and meaning per traced query, caveat."""
+    language = get_language(lang)
+    queries = []
+    for step in trace.steps:
+        facts = query_facts(trace, step)
+        queries.append(
+            QueryExplanation(
+                index=step.index,
+                heading=language.query_heading(trace, step),
+                steps=language.step_headings(trace, step, precision),
+                meaning=tuple(language.meaning(trace, facts, precision)),
+                facts=facts,
+            )
+        )
+    return Explanation(
+        lang=language.code,
+        title=language.title(trace),
+        intro=tuple(language.intro(trace, precision)),
+        labels=dict(language.labels),
+        queries=tuple(queries),
+        caveat=language.caveat(),
+        precision=precision,
+    )

@@ -1,0 +1,63 @@
+"""What a language module provides: every word that a trace's explanation shows.
+
+A language is one module in :mod:`selfattention.explain.languages` that defines
+``LANGUAGE``, an instance of a :class:`Language` subclass. It turns facts (never raw maths)
+into sentences; numbers in sentences go through :func:`selfattention.display.fmt`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from ..trace import AttentionTrace, QueryTrace
+from .facts import QueryFacts
+
+__all__ = ["LABELS", "Language"]
+
+#: the short labels every language defines (renderers look them up by these keys)
+LABELS = (
+    "query",
+    "key",
+    "value",
+    "tokens",
+    "sum",
+    "weights",
+    "output",
+    "blocked",
+    "meaning",
+    "matrix_view",
+    "scores",
+    "scaled",
+    "softmax",
+    "times_v",
+    "max",
+    "not_traced",
+)
+
+
+class Language(ABC):
+    code: str
+    name: str
+    labels: dict[str, str]
+
+    @abstractmethod
+    def title(self, trace: AttentionTrace) -> str: ...
+
+    @abstractmethod
+    def intro(self, trace: AttentionTrace, precision: int) -> list[str]: ...
+
+    @abstractmethod
+    def query_heading(self, trace: AttentionTrace, step: QueryTrace) -> str: ...
+
+    @abstractmethod
+    def step_headings(
+        self, trace: AttentionTrace, step: QueryTrace, precision: int
+    ) -> dict[str, str]:
+        """Headings for the steps "dot_products", "scale", "mask", "softmax",
+        "weighted_sum" (numbered as the seed numbers them)."""
+
+    @abstractmethod
+    def meaning(self, trace: AttentionTrace, facts: QueryFacts, precision: int) -> list[str]: ...
+
+    @abstractmethod
+    def caveat(self) -> str: ...

@@ -1,0 +1,137 @@
+"""English."""
+
+from __future__ import annotations
+
+from ...display import fmt, fmt_percent, fmt_vector
+from ...trace import AttentionTrace, QueryTrace
+from ..base import Language
+from ..facts import QueryFacts
+
+
+def _q(token: str) -> str:
+    return f'"{token}"'
+
+
+class English(Language):
+    code = "en"
+    name = "English"
+    labels = {
+        "query": "query",
+        "key": "key",
+        "value": "value",
+        "tokens": "tokens",
+        "sum": "sum",
+        "weights": "weights",
+        "output": "output",
+        "blocked": "blocked",
+        "meaning": "What it means",
+        "matrix_view": "The whole matrix at once",
+        "scores": "Q K^T (dot products)",
+        "scaled": "times the scale, plus the mask",
+        "softmax": "softmax, row by row (the weights)",
+        "times_v": "weights times V (the outputs)",
+        "max": "max",
+        "not_traced": "not traced",
+    }
+
+    def title(self, trace: AttentionTrace) -> str:
+        return str(trace.meta.get("title") or f"Self-attention on {_q(' '.join(trace.tokens))}")
+
+    def intro(self, trace: AttentionTrace, precision: int) -> list[str]:
+        lines = [
+            f"{len(trace.tokens)} query tokens, {len(trace.key_tokens)} keys, d = {trace.d_head},"
+            f" scale = {fmt(trace.scale, precision)}"
+            + (f" (1/sqrt({trace.d_head}))" if _is_default_scale(trace) else "")
+            + (", causal: each token sees only itself and the tokens before it" if trace.is_causal else "")
+            + "."
+        ]
+        if trace.meta.get("description"):
+            lines.append(str(trace.meta["description"]))
+        return lines
+
+    def query_heading(self, trace: AttentionTrace, step: QueryTrace) -> str:
+        return f"Self-attention with {_q(step.token)} as the query (q{step.index + 1})"
+
+    def step_headings(
+        self, trace: AttentionTrace, step: QueryTrace, precision: int
+    ) -> dict[str, str]:
+        n = step.index + 1
+        return {
+            "dot_products": f"1. Dot products q{n}·k for every key: multiply elementwise, then add up.",
+            "scale": f"2. Multiply by the scale {fmt(trace.scale, precision)}"
+            + (f" = 1/sqrt({trace.d_head})" if _is_default_scale(trace) else "")
+            + " to keep the scores in a stable range.",
+            "mask": "   The mask: blocked keys get -inf, so they receive weight 0.",
+            "softmax": "3. Softmax: subtract the largest score, take exp, divide by the sum.",
+            "weighted_sum": "4. Multiply each value vector by its weight and add them up.",
+        }
+
+    def meaning(self, trace: AttentionTrace, facts: QueryFacts, precision: int) -> list[str]:
+        p = precision
+        token = _q(facts.token)
+        if facts.fully_masked:
+            return [
+                f"Every key is blocked for {token}, so all its weights are 0 and its output is"
+                " the zero vector (not NaN)."
+            ]
+        parts = []
+        for kw in facts.ranked[:4]:
+            who = "itself" if facts.self_weight is not None and kw.index == facts.index else _q(kw.token)
+            parts.append(f"{fmt(kw.weight, p)} to {who}")
+        rest = len(facts.ranked) - 4
+        more = f", and {rest} more keys share the rest" if rest > 0 else ""
+        sentences = [f"Weights: {token} gives " + _join(parts) + more + "."]
+        step = trace.step(facts.index)
+        closest = facts.closest_value
+        assert closest is not None and facts.dominant_value is not None
+        sentences.append(
+            f"Output: {fmt_vector(step.output, p)} is the new representation of {token},"
+            " updated by its relations to the other tokens. It is closest to the value vector"
+            f" of {_q(closest.token)} ({fmt_vector(trace.value[closest.index], p)}); the"
+            f" weighted value of {_q(facts.dominant_value.token)} makes up"
+            f" {fmt_percent(facts.dominant_share)} of the sum."
+        )
+        top = facts.ranked[0]
+        top_name = "itself" if facts.self_weight is not None and top.index == facts.index else _q(top.token)
+        if top.weight >= 0.9:
+            conclusion = f"In short, {token} attends almost only to {top_name}."
+        elif facts.self_weight is not None and top.index != facts.index:
+            conclusion = (
+                f"In short, {token} keeps relatively little on itself ({fmt(facts.self_weight, p)})"
+                f" and looks most at {top_name} ({fmt(top.weight, p)})."
+            )
+        else:
+            conclusion = f"In short, {token} looks most at {top_name} ({fmt(top.weight, p)})."
+        sentences.append(conclusion)
+        if facts.allowed_count > 1:
+            spread = (
+                "sharp" if facts.effective_keys < 1.5
+                else "spread out" if facts.effective_keys > 0.6 * facts.allowed_count
+                else "focused on a few keys"
+            )
+            sentences.append(
+                f"The row is {spread}: its entropy is {fmt(facts.entropy, p)} nats of at most"
+                f" {fmt(facts.max_entropy, p)}, as if it looked at {fmt(facts.effective_keys, 2)}"
+                f" of {facts.allowed_count} keys."
+            )
+        return sentences
+
+    def caveat(self) -> str:
+        return (
+            "Attention weights show where one head looks, not why a model decides: they leave"
+            " out the sizes of the value vectors, the other heads and layers, and the residual"
+            " connections."
+        )
+
+
+def _is_default_scale(trace: AttentionTrace) -> bool:
+    return abs(trace.scale * trace.d_head**0.5 - 1.0) < 1e-12
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+LANGUAGE = English()

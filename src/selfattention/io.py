@@ -1,0 +1,280 @@
+"""Reading and checking user input (files, inline flags, requests), and writing files safely.
+
+Every refusal is an :class:`~selfattention.errors.InputError` (a ``ValueError``) whose
+message names the field, what it got and what it expects.
+
+An input document is a JSON object::
+
+    {"tokens": ["Acting", "Machines"],
+     "query": [[16, 0, 1], [2.078, 0, 1]],
+     "key":   [[1, 0, 1], [0, 1, 1]],
+     "value": [[1, 3, 4], [3, 1, 4]],
+     "mask": [[true, true], [false, true]],   // optional: true = may attend
+     "causal": false,                         // optional
+     "scale": 0.5}                            // optional, default 1/sqrt(d)
+
+``mask`` is boolean (``true`` = may attend) or additive: floats such as ``0.0`` and the string
+``"-inf"`` (blocked). Plain integers are refused rather than guessed at.
+
+>>> parse_matrix("1,0,1; 0,1,1", "query").tolist()
+[[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
+>>> parse_tokens("Acting Machines")
+['Acting', 'Machines']
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import InputError
+
+__all__ = [
+    "VectorInput",
+    "input_from_dict",
+    "parse_mask",
+    "parse_matrix",
+    "parse_tokens",
+    "read_input_file",
+    "write_file",
+]
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+_KEYS = ("tokens", "key_tokens", "query", "key", "value", "mask", "causal", "scale")
+
+
+@dataclass(frozen=True)
+class VectorInput:
+    """Q, K, V given directly, with optional tokens, mask, causal flag and scale."""
+
+    query: NDArray[np.float64]
+    key: NDArray[np.float64]
+    value: NDArray[np.float64]
+    tokens: list[str] | None = None
+    key_tokens: list[str] | None = None
+    mask: NDArray[Any] | None = None
+    causal: bool = False
+    scale: float | None = None
+
+    def trace_kwargs(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "key": self.key,
+            "value": self.value,
+            "tokens": self.tokens,
+            "key_tokens": self.key_tokens,
+            "attn_mask": self.mask,
+            "is_causal": self.causal,
+            "scale": self.scale,
+        }
+
+
+def parse_number(text: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{where} is {text!r}: expected a number") from None
+    if not math.isfinite(value):
+        raise InputError(f"{where} is {text!r}: expected a finite number")
+    return value
+
+
+def parse_matrix(text: str, name: str) -> NDArray[np.float64]:
+    """Rows separated by ``;``, numbers by ``,`` or spaces: ``"1,0,1;0,1,1"``."""
+    rows_text = [row.strip() for row in text.strip().strip(";").split(";")]
+    if not text.strip() or not any(rows_text):
+        raise InputError(f'{name} is empty: expected rows of numbers such as "1,0,1;0,1,1"')
+    rows = []
+    for r, row in enumerate(rows_text, start=1):
+        cells = [c for c in row.replace(",", " ").split()]
+        if not cells:
+            raise InputError(f"{name} row {r} is empty: expected numbers separated by commas")
+        rows.append([parse_number(c, f"{name} row {r}, column {i}") for i, c in enumerate(cells, 1)])
+    return _rectangular(rows, name)
+
+
+def parse_tokens(text: str) -> list[str]:
+    """Tokens separated by commas, or by spaces when there is no comma."""
+    parts = text.split(",") if "," in text else text.split()
+    tokens = [t.strip() for t in parts]
+    if not tokens or any(not t for t in tokens):
+        raise InputError(f"tokens {text!r} holds an empty token: expected names such as \"Acting,Machines\"")
+    return tokens
+
+
+def parse_mask(text: str) -> NDArray[np.bool_]:
+    """A boolean mask inline: rows by ``;``, entries 1/0 or true/false (1 = may attend)."""
+    words = {"1": True, "0": False, "true": True, "false": False, "t": True, "f": False}
+    rows = []
+    for r, row in enumerate(text.strip().strip(";").split(";"), start=1):
+        cells = row.replace(",", " ").split()
+        if not cells:
+            raise InputError(f"mask row {r} is empty: expected 1 (may attend) or 0 (blocked) entries")
+        try:
+            rows.append([words[c.lower()] for c in cells])
+        except KeyError as error:
+            raise InputError(
+                f"mask row {r} holds {error.args[0]!r}: an inline mask takes 1 (may attend) or 0"
+                " (blocked); use an --input file for an additive float mask"
+            ) from None
+    return _rectangular(rows, "mask").astype(bool)
+
+
+def input_from_dict(data: Any, source: str = "input") -> VectorInput:
+    """Check a parsed JSON document (see the module docstring) and build a VectorInput."""
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{source} is a JSON {type(data).__name__}: expected an object with keys"
+            ' "query", "key", "value" and optionally "tokens", "mask", "causal", "scale"'
+        )
+    unknown = [k for k in data if k not in _KEYS]
+    if unknown:
+        raise InputError(f"{source} has unknown key {unknown[0]!r}: expected some of {', '.join(_KEYS)}")
+    missing = [k for k in ("query", "key", "value") if k not in data]
+    if missing:
+        raise InputError(f'{source} lacks "{missing[0]}": query, key and value are required')
+    query, key, value = (_json_matrix(data[k], k) for k in ("query", "key", "value"))
+    tokens = _json_tokens(data.get("tokens"), "tokens")
+    key_tokens = _json_tokens(data.get("key_tokens"), "key_tokens")
+    causal = data.get("causal", False)
+    if not isinstance(causal, bool):
+        raise InputError(f"causal is {causal!r}: expected true or false")
+    scale = data.get("scale")
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale)):
+        raise InputError(f"scale is {scale!r}: expected a finite number (or leave it out for 1/sqrt(d))")
+    mask = _json_mask(data["mask"]) if data.get("mask") is not None else None
+    return VectorInput(query, key, value, tokens, key_tokens, mask, causal, None if scale is None else float(scale))
+
+
+def read_input_file(path: str | os.PathLike[str]) -> VectorInput:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"input file {str(p)!r} does not exist")
+    if p.is_dir():
+        raise InputError(f"input file {str(p)!r} is a folder: expected a JSON file")
+    try:
+        size = p.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(f"input file {str(p)!r} is {size} bytes: at most {MAX_INPUT_BYTES} are read")
+        raw = p.read_bytes()
+    except OSError as error:
+        raise InputError(f"input file {str(p)!r} cannot be read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"input file {str(p)!r} is not UTF-8 text (byte {error.start}): expected a JSON file") from None
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"input file {str(p)!r} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
+    return input_from_dict(data, f"input file {str(p)!r}")
+
+
+def write_file(path: str | os.PathLike[str], content: str | bytes, force: bool = False) -> Path:
+    """Write atomically (a temporary file beside it, then a rename); never replace an
+    existing file unless ``force``."""
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"output {str(p)!r} is a folder: expected a file name")
+    if p.exists() and not force:
+        raise InputError(f"output file {str(p)!r} exists: pass --force to overwrite it")
+    if not p.parent.exists():
+        raise InputError(f"output folder {str(p.parent)!r} does not exist")
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, p)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return p
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _refuse_constant(name: str) -> Any:
+    raise InputError(f"the input holds {name}: expected finite numbers (JSON has no NaN or Infinity)")
+
+
+def _rectangular(rows: list[list[Any]], name: str) -> NDArray[Any]:
+    width = len(rows[0])
+    for r, row in enumerate(rows, start=1):
+        if len(row) != width:
+            raise InputError(
+                f"{name} row {r} has {len(row)} numbers but row 1 has {width}: every row needs"
+                " the same number of values"
+            )
+    return np.array(rows, dtype=float)
+
+
+def _json_matrix(raw: Any, name: str) -> NDArray[np.float64]:
+    if not isinstance(raw, list) or not raw:
+        raise InputError(f"{name} is {_kind(raw)}: expected a non-empty list of rows of numbers")
+    rows = []
+    for r, row in enumerate(raw, start=1):
+        if not isinstance(row, list) or not row:
+            raise InputError(f"{name} row {r} is {_kind(row)}: expected a non-empty list of numbers")
+        cells = []
+        for c, cell in enumerate(row, start=1):
+            if isinstance(cell, bool) or not isinstance(cell, (int, float)):
+                raise InputError(f"{name} row {r}, column {c} is {cell!r}: expected a number")
+            if not math.isfinite(cell):
+                raise InputError(f"{name} row {r}, column {c} is {cell!r}: expected a finite number")
+            cells.append(float(cell))
+        rows.append(cells)
+    return _rectangular(rows, name)
+
+
+def _json_tokens(raw: Any, name: str) -> list[str] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+        raise InputError(f"{name} is {_kind(raw)}: expected a list of strings")
+    return list(raw)
+
+
+def _json_mask(raw: Any) -> NDArray[Any]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(r, list) and r for r in raw):
+        raise InputError(f"mask is {_kind(raw)}: expected rows (one per query) of true/false or floats")
+    cells = [c for row in raw for c in row]
+    if all(isinstance(c, bool) for c in cells):
+        return _rectangular(raw, "mask").astype(bool)
+    converted = []
+    for r, row in enumerate(raw, start=1):
+        out = []
+        for c, cell in enumerate(row, start=1):
+            if isinstance(cell, bool):
+                raise InputError(f"mask row {r}, column {c} is {cell!r} but others are numbers: use all true/false or all floats")
+            if isinstance(cell, int):
+                raise InputError(
+                    f"mask row {r}, column {c} is the integer {cell}: write true/false for a boolean mask"
+                    ' (true = may attend) or floats such as 0.0 and "-inf" for an additive mask'
+                )
+            if cell == "-inf":
+                out.append(-math.inf)
+            elif isinstance(cell, float) and math.isfinite(cell):
+                out.append(cell)
+            else:
+                raise InputError(f'mask row {r}, column {c} is {cell!r}: expected true/false, a float or "-inf"')
+        converted.append(out)
+    return _rectangular(converted, "mask")
+
+
+def _kind(x: Any) -> str:
+    if isinstance(x, list):
+        return "an empty list" if not x else "a list"
+    return f"{x!r}" if len(repr(x)) < 40 else f"a {type(x).__name__}"

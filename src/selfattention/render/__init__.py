@@ -1,0 +1,32 @@
+"""Renderers: a trace plus its explanation, written in one format. No maths here.
+
+>>> from selfattention import explain, trace
+>>> from selfattention.examples import seed_example
+>>> t = trace(**seed_example().trace_kwargs())
+>>> [line for line in render(t, explain(t), "text").splitlines() if "output  " in line]
+['   output             = [1.0002, 2.9998, 4]', '   output             = [1.463, 2.537, 4]']
+"""
+
+from __future__ import annotations
+
+from ..errors import InputError
+from ..explain import Explanation
+from ..trace import AttentionTrace
+from .document import build_document
+from .markdown import to_markdown
+from .text import to_text
+
+__all__ = ["FORMATS", "render"]
+
+FORMATS = ("text", "markdown", "json")
+
+
+def render(trace: AttentionTrace, explanation: Explanation, format: str = "text") -> str:
+    """Write ``trace`` in ``format`` (one of :data:`FORMATS`); json is the trace itself."""
+    if format == "json":
+        return trace.to_json(indent=1) + "\n"
+    if format == "text":
+        return to_text(build_document(trace, explanation))
+    if format == "markdown":
+        return to_markdown(build_document(trace, explanation))
+    raise InputError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")

@@ -1,0 +1,215 @@
+"""The layout every text-like format shares: a trace and its explanation as a list of blocks.
+
+Renderers do no maths: this module only picks what to show, formats numbers for display and
+puts the explanation's words beside them; ``text``, ``markdown`` and ``html`` then write the
+same blocks in their own syntax.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..display import fmt, fmt_vector
+from ..explain import Explanation
+from ..trace import AttentionTrace, QueryTrace
+
+__all__ = ["Block", "Heading", "Lines", "Paragraph", "Table", "build_document"]
+
+#: dot products with more terms than this show only their largest terms
+MAX_TERMS = 8
+#: steps list at most this many keys (the heaviest); the rest are summarised
+MAX_KEYS = 16
+#: the whole-matrix view is shown up to this many tokens
+MAX_MATRIX = 12
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 1 = document, 2 = query, 3 = step
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Aligned rows of cells, e.g. ``q1·k1 (Acting) | = | 16×1 + 0×0 + 1×1 | = | 17``."""
+
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+Block = Heading | Paragraph | Lines | Table
+
+
+def build_document(
+    trace: AttentionTrace, explanation: Explanation, precision: int | None = None
+) -> list[Block]:
+    p = explanation.precision if precision is None else precision
+    labels = explanation.labels
+    blocks: list[Block] = [Heading(1, explanation.title)]
+    blocks += [Paragraph(line) for line in explanation.intro]
+    blocks += _inputs(trace, p, labels)
+    for step in trace.steps:
+        words = explanation.for_query(step.index)
+        blocks.append(Heading(2, words.heading))
+        blocks += _query_steps(trace, step, words.steps, p, labels)
+        blocks.append(Heading(3, labels["meaning"]))
+        blocks += [Paragraph(sentence) for sentence in words.meaning]
+    if trace.is_complete and 0 < len(trace.tokens) <= MAX_MATRIX and len(trace.key_tokens) <= MAX_MATRIX:
+        blocks += _matrix_view(trace, p, labels)
+    blocks.append(Paragraph(explanation.caveat))
+    return blocks
+
+
+def _inputs(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[Block]:
+    """Q (traced rows), K and V, one row per token."""
+    rows = []
+    if trace.tokens == trace.key_tokens:
+        for j, token in enumerate(trace.key_tokens[:MAX_MATRIX]):
+            rows.append(
+                (
+                    token,
+                    fmt_vector(trace.query[j], p),
+                    fmt_vector(trace.key[j], p),
+                    fmt_vector(trace.value[j], p),
+                )
+            )
+    else:  # cross-attention: queries and keys label different sequences
+        rows += [(t, fmt_vector(q, p), "", "") for t, q in zip(trace.tokens[:MAX_MATRIX], trace.query, strict=False)]
+        rows += [
+            (t, "", fmt_vector(k, p), fmt_vector(v, p))
+            for t, k, v in zip(trace.key_tokens[:MAX_MATRIX], trace.key, trace.value, strict=False)
+        ]
+    title = "Q, K, V"
+    if len(trace.key_tokens) > MAX_MATRIX:
+        title += f" ({MAX_MATRIX} / {len(trace.key_tokens)})"
+    return [Table(title, (labels["tokens"], "q", "k", "v"), tuple(rows))]
+
+
+def _shown_keys(step: QueryTrace) -> list[int]:
+    count = len(step.weights)
+    if count <= MAX_KEYS:
+        return list(range(count))
+    heaviest = np.argsort(-step.weights, kind="stable")[:MAX_KEYS]
+    return sorted(int(j) for j in heaviest)
+
+
+def _terms(step: QueryTrace, trace: AttentionTrace, j: int, p: int) -> str:
+    q, k, products = step.query, trace.key[j], step.products[j]
+    dims = range(len(q))
+    if len(q) > MAX_TERMS:
+        dims = sorted(np.argsort(-np.abs(products), kind="stable")[:MAX_TERMS].tolist())
+    text = " + ".join(f"{fmt(q[e], p)}×{fmt(k[e], p)}" for e in dims)
+    if len(q) > MAX_TERMS:
+        rest = float(products.sum() - products[list(dims)].sum())
+        text += f" + … ({len(q) - MAX_TERMS} smaller terms: {fmt(rest, p)})"
+    return text
+
+
+def _query_steps(
+    trace: AttentionTrace, step: QueryTrace, headings: dict[str, str], p: int, labels: dict[str, str]
+) -> list[Block]:
+    n = step.index + 1
+    keys = _shown_keys(step)
+    names = trace.key_tokens
+    blocks: list[Block] = []
+    note = []
+    if len(keys) < len(names):
+        note = [Paragraph(f"({len(keys)} / {len(names)} {labels['key']}: {labels['weights']} ↓)")]
+
+    blocks.append(Heading(3, headings["dot_products"]))
+    blocks += note
+    blocks.append(
+        Lines(
+            tuple(
+                (f"q{n}·k{j + 1} ({names[j]})", "=", _terms(step, trace, j, p), "=", fmt(step.dot_products[j], p))
+                for j in keys
+            )
+        )
+    )
+    blocks.append(Heading(3, headings["scale"]))
+    blocks.append(
+        Lines(
+            tuple(
+                (f"{fmt(step.dot_products[j], p)} × {fmt(trace.scale, p)}", "=", fmt(step.scaled_scores[j], p))
+                for j in keys
+            )
+        )
+    )
+    if not np.all(step.mask == 0):
+        blocks.append(Heading(3, headings["mask"]))
+        blocks.append(
+            Lines(
+                tuple(
+                    (
+                        f"{fmt(step.scaled_scores[j], p)} + ({fmt(step.mask[j], p)})",
+                        "=",
+                        fmt(step.masked_scores[j], p) + ("" if step.allowed[j] else f"  ({labels['blocked']})"),
+                    )
+                    for j in keys
+                )
+            )
+        )
+    blocks.append(Heading(3, headings["softmax"]))
+    m = fmt(step.max_score, p)
+    rows: list[tuple[str, ...]] = [
+        (f"exp({fmt(step.masked_scores[j], p)} - {m})", "=", fmt(step.exponentials[j], p)) for j in keys
+    ]
+    rows.append((labels["sum"], "=", fmt(step.exp_sum, p)))
+    rows += [
+        (
+            f"{labels['weights']}[{names[j]}]",
+            "=",
+            f"{fmt(step.exponentials[j], p)} / {fmt(step.exp_sum, p)}",
+            "=",
+            fmt(step.weights[j], p),
+        )
+        for j in keys
+    ]
+    blocks.append(Lines(tuple(rows)))
+    blocks.append(Heading(3, headings["weighted_sum"]))
+    rows = [
+        (f"{fmt(step.weights[j], p)} × {fmt_vector(trace.value[j], p)}", "=", fmt_vector(step.weighted_values[j], p))
+        for j in keys
+    ]
+    rows.append((labels["output"], "=", fmt_vector(step.output, p)))
+    blocks.append(Lines(tuple(rows)))
+    return blocks
+
+
+def _matrix_view(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[Block]:
+    header = ("", *trace.key_tokens)
+
+    def table(title: str, matrix: Any) -> Table:
+        return Table(
+            title,
+            header,
+            tuple((token, *(fmt(x, p) for x in row)) for token, row in zip(trace.tokens, matrix, strict=True)),
+        )
+
+    steps = trace.steps
+    outputs = Table(
+        labels["times_v"],
+        ("", labels["output"]),
+        tuple((s.token, fmt_vector(s.output, p)) for s in steps),
+    )
+    return [
+        Heading(2, labels["matrix_view"]),
+        table(labels["scores"], [s.dot_products for s in steps]),
+        table(f"{labels['scaled']} ({fmt(trace.scale, p)})", [s.masked_scores for s in steps]),
+        table(labels["softmax"], [s.weights for s in steps]),
+        outputs,
+    ]

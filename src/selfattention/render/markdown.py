@@ -1,0 +1,36 @@
+"""Markdown: headings, equation rows as code blocks, matrices as tables."""
+
+from __future__ import annotations
+
+from .document import Block, Heading, Lines, Paragraph, Table
+from .text import _aligned
+
+__all__ = ["to_markdown"]
+
+
+def to_markdown(blocks: list[Block]) -> str:
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            if block.level <= 2:
+                out += ["", "#" * block.level + " " + block.text, ""]
+            else:
+                out += ["", f"**{_escape(block.text)}**", ""]
+        elif isinstance(block, Paragraph):
+            out += [_escape(block.text), ""]
+        elif isinstance(block, Lines):
+            out += ["```", *_aligned(block.rows), "```"]
+        elif isinstance(block, Table):
+            out += ["", f"*{_escape(block.title)}*", ""]
+            out.append("| " + " | ".join(_escape(h) for h in block.header) + " |")
+            out.append("|" + "|".join("---" for _ in block.header) + "|")
+            out += ["| " + " | ".join(_escape(c) for c in row) + " |" for row in block.rows]
+            out.append("")
+    text = "\n".join(out).strip() + "\n"
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")

@@ -1,0 +1,5 @@
+"""``python -m selfattention`` is the ``selfattention`` command."""
+
+from .cli import main
+
+main()

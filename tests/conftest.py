@@ -18,3 +18,25 @@ except ImportError:  # pragma: no cover - torch is in the test environment
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+# Hypothesis: "ci" (the default) is reproducible and bounded: the same examples on every run,
+# no per-example deadline (a shared machine must not turn slowness into failures), and a
+# modest example count so the property and fuzz files stay well under a minute.
+# HYPOTHESIS_PROFILE=dev explores more (random seeds, more examples) on a workstation.
+try:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "ci",
+        derandomize=True,
+        deadline=None,
+        max_examples=40,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+        database=None,
+    )
+    settings.register_profile("dev", deadline=None, max_examples=500, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+except ImportError:  # pragma: no cover - hypothesis is in the test environment
+    pass

@@ -74,3 +74,44 @@ def batched_loop(query: Any, key: Any, value: Any, mask: Any = None, is_causal: 
         vi = np.broadcast_to(v, (*batch, *v.shape[-2:]))[idx]
         out[idx], w[idx] = loop_attention(qi, ki, vi, None if m is None else m[idx], is_causal, scale)
     return out, w
+
+
+def dense_attention(
+    query: Any,
+    key: Any,
+    value: Any,
+    mask: Any = None,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> np.ndarray:
+    """The same formula vectorised in float64 for sizes the loop is too slow for (L, S ~ 1000).
+    Independent of the package; checked against :func:`loop_attention` in test_kernels.py.
+    Masked keys are dropped (never multiplied), so poison in them cannot leak; unmasked
+    inputs must be finite (non-finite keys and values are read as 0)."""
+    q, k, v = (np.asarray(a, dtype=np.float64) for a in (query, key, value))
+    L, S = q.shape[-2], k.shape[-2]
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    allowed = np.ones((L, S), dtype=bool)
+    offsets = np.zeros((L, S))
+    if mask is not None:
+        m = np.asarray(mask)
+        if m.dtype == bool:
+            allowed = allowed & m
+        else:
+            allowed = allowed & ~np.isneginf(m)
+            offsets = np.where(np.isneginf(m), 0.0, m)
+    if is_causal:
+        allowed = allowed & (np.arange(S)[None, :] <= np.arange(L)[:, None])
+    allowed = np.broadcast_to(
+        allowed, np.broadcast_shapes(allowed.shape, offsets.shape, (*q.shape[:-1], S))
+    )
+    clean_k = np.where(np.isfinite(k), k, 0.0)
+    scores = (q @ np.swapaxes(clean_k, -1, -2)) * scale + offsets
+    scores = np.where(allowed, scores, -np.inf)
+    top = scores.max(-1, keepdims=True)
+    top = np.where(np.isneginf(top), 0.0, top)
+    e = np.where(allowed, np.exp(scores - top), 0.0)
+    total = e.sum(-1, keepdims=True)
+    w = e / np.where(total == 0, 1.0, total)
+    clean_v = np.where(np.isfinite(v), v, 0.0)
+    return w @ clean_v

@@ -9,7 +9,7 @@ from reference_loop import batched_loop, loop_attention
 import selfattention as sa
 from selfattention.kernels import IMPLEMENTATIONS
 
-KERNELS = sorted(IMPLEMENTATIONS)
+KERNELS = ["auto", *sorted(IMPLEMENTATIONS)]
 RTOL, ATOL = 1e-10, 1e-12
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any, NoReturn
 
@@ -97,15 +98,18 @@ def build_trace(options: dict[str, Any]) -> AttentionTrace:
         kwargs["is_causal"] = options["causal"]
     if options["scale"] is not None:
         kwargs["scale"] = options["scale"]
-    if options["queries"]:
+    if options["queries"] is not None:
         kwargs["queries"] = parse_queries(options["queries"])
+        if not kwargs["queries"]:
+            fail(f"--queries {options['queries']!r} names no query: expected tokens or 0-based positions such as \"0,2\"")
     return trace(**kwargs)
 
 
 def parse_queries(text: str) -> list[int | str]:
     """ "0,2" -> [0, 2]; "it" -> ["it"]: positions are 0-based, anything else is a token."""
     parts = [p.strip() for p in text.split(",")]
-    return [int(p) if p.lstrip("-").isdigit() else p for p in parts if p]
+    # ASCII digits only: "²".isdigit() is True but int("²") fails
+    return [int(p) if re.fullmatch(r"-?[0-9]+", p) else p for p in parts if p]
 
 
 def emit(text: str, output: str | None, force: bool) -> None:

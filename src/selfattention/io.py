@@ -81,9 +81,9 @@ def parse_number(text: str, where: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"{where} is {text!r}: expected a number") from None
+        raise InputError(f"{where} is {_shown(text)}: expected a number") from None
     if not math.isfinite(value):
-        raise InputError(f"{where} is {text!r}: expected a finite number")
+        raise InputError(f"{where} is {_shown(text)}: expected a finite number")
     return value
 
 
@@ -106,7 +106,7 @@ def parse_tokens(text: str) -> list[str]:
     parts = text.split(",") if "," in text else text.split()
     tokens = [t.strip() for t in parts]
     if not tokens or any(not t for t in tokens):
-        raise InputError(f"tokens {text!r} holds an empty token: expected names such as \"Acting,Machines\"")
+        raise InputError(f"tokens {_shown(text)} holds an empty token: expected names such as \"Acting,Machines\"")
     return tokens
 
 
@@ -122,7 +122,7 @@ def parse_mask(text: str) -> NDArray[np.bool_]:
             rows.append([words[c.lower()] for c in cells])
         except KeyError as error:
             raise InputError(
-                f"mask row {r} holds {error.args[0]!r}: an inline mask takes 1 (may attend) or 0"
+                f"mask row {r} holds {_shown(error.args[0])}: an inline mask takes 1 (may attend) or 0"
                 " (blocked); use an --input file for an additive float mask"
             ) from None
     return _rectangular(rows, "mask").astype(bool)
@@ -137,7 +137,7 @@ def input_from_dict(data: Any, source: str = "input") -> VectorInput:
         )
     unknown = [k for k in data if k not in _KEYS]
     if unknown:
-        raise InputError(f"{source} has unknown key {unknown[0]!r}: expected some of {', '.join(_KEYS)}")
+        raise InputError(f"{source} has unknown key {_shown(unknown[0])}: expected some of {', '.join(_KEYS)}")
     missing = [k for k in ("query", "key", "value") if k not in data]
     if missing:
         raise InputError(f'{source} lacks "{missing[0]}": query, key and value are required')
@@ -146,19 +146,24 @@ def input_from_dict(data: Any, source: str = "input") -> VectorInput:
     key_tokens = _json_tokens(data.get("key_tokens"), "key_tokens")
     causal = data.get("causal", False)
     if not isinstance(causal, bool):
-        raise InputError(f"causal is {causal!r}: expected true or false")
+        raise InputError(f"causal is {_shown(causal)}: expected true or false")
     scale = data.get("scale")
-    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale)):
-        raise InputError(f"scale is {scale!r}: expected a finite number (or leave it out for 1/sqrt(d))")
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float)) or not _finite(scale)):
+        raise InputError(f"scale is {_shown(scale)}: expected a finite number (or leave it out for 1/sqrt(d))")
     mask = _json_mask(data["mask"]) if data.get("mask") is not None else None
     return VectorInput(query, key, value, tokens, key_tokens, mask, causal, None if scale is None else float(scale))
 
 
 def read_input_file(path: str | os.PathLike[str]) -> VectorInput:
     p = Path(path)
-    if not p.exists():
+    try:
+        exists, is_dir = p.exists(), p.is_dir()
+    except (OSError, ValueError) as error:  # a name too long, a NUL byte, ...
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError(f"input file {_shown(str(p))} cannot be read: {reason}") from None
+    if not exists:
         raise InputError(f"input file {str(p)!r} does not exist")
-    if p.is_dir():
+    if is_dir:
         raise InputError(f"input file {str(p)!r} is a folder: expected a JSON file")
     try:
         size = p.stat().st_size
@@ -177,6 +182,10 @@ def read_input_file(path: str | os.PathLike[str]) -> VectorInput:
         raise InputError(
             f"input file {str(p)!r} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from None
+    except RecursionError:
+        raise InputError(f"input file {str(p)!r} nests too deeply: expected a JSON object of rows of numbers") from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise InputError(f"input file {str(p)!r} is not valid JSON: {error}") from None
     return input_from_dict(data, f"input file {str(p)!r}")
 
 
@@ -231,9 +240,9 @@ def _json_matrix(raw: Any, name: str) -> NDArray[np.float64]:
         cells = []
         for c, cell in enumerate(row, start=1):
             if isinstance(cell, bool) or not isinstance(cell, (int, float)):
-                raise InputError(f"{name} row {r}, column {c} is {cell!r}: expected a number")
-            if not math.isfinite(cell):
-                raise InputError(f"{name} row {r}, column {c} is {cell!r}: expected a finite number")
+                raise InputError(f"{name} row {r}, column {c} is {_shown(cell)}: expected a number")
+            if not _finite(cell):
+                raise InputError(f"{name} row {r}, column {c} is {_shown(cell)}: expected a finite number")
             cells.append(float(cell))
         rows.append(cells)
     return _rectangular(rows, name)
@@ -258,10 +267,10 @@ def _json_mask(raw: Any) -> NDArray[Any]:
         out = []
         for c, cell in enumerate(row, start=1):
             if isinstance(cell, bool):
-                raise InputError(f"mask row {r}, column {c} is {cell!r} but others are numbers: use all true/false or all floats")
+                raise InputError(f"mask row {r}, column {c} is {_shown(cell)} but others are numbers: use all true/false or all floats")
             if isinstance(cell, int):
                 raise InputError(
-                    f"mask row {r}, column {c} is the integer {cell}: write true/false for a boolean mask"
+                    f"mask row {r}, column {c} is the integer {_shown(cell)}: write true/false for a boolean mask"
                     ' (true = may attend) or floats such as 0.0 and "-inf" for an additive mask'
                 )
             if cell == "-inf":
@@ -269,9 +278,23 @@ def _json_mask(raw: Any) -> NDArray[Any]:
             elif isinstance(cell, float) and math.isfinite(cell):
                 out.append(cell)
             else:
-                raise InputError(f'mask row {r}, column {c} is {cell!r}: expected true/false, a float or "-inf"')
+                raise InputError(f'mask row {r}, column {c} is {_shown(cell)}: expected true/false, a float or "-inf"')
         converted.append(out)
     return _rectangular(converted, "mask")
+
+
+def _finite(x: int | float) -> bool:
+    """True for a number that is finite as a float (a huge JSON integer is not)."""
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int beyond float's range
+        return False
+
+
+def _shown(x: Any, limit: int = 40) -> str:
+    """``repr(x)``, shortened for a message: a 5000-digit number is not echoed whole."""
+    text = repr(x)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _kind(x: Any) -> str:

@@ -186,6 +186,8 @@ class AttentionTrace:
             raise InputError(f'not a trace document: expected an object with "format": "{_FORMAT}"')
         try:
             dtype = np.dtype(data["dtype"])
+            if dtype.kind != "f":
+                raise ValueError(f"dtype is {str(dtype)!r}, expected a float dtype such as 'float64'")
             steps = tuple(
                 QueryTrace(
                     **{
@@ -195,7 +197,7 @@ class AttentionTrace:
                 )
                 for raw in data["steps"]
             )
-            return cls(
+            result = cls(
                 tokens=tuple(str(t) for t in data["tokens"]),
                 key_tokens=tuple(str(t) for t in data["key_tokens"]),
                 query=_decode(data["query"], dtype, "query").reshape(-1, _width(data["key"])),
@@ -207,8 +209,10 @@ class AttentionTrace:
                 dtype=str(dtype),
                 meta=dict(data.get("meta") or {}),
             )
-        except (KeyError, TypeError, ValueError) as error:
-            raise InputError(f"not a valid trace document: {error!s}") from None
+            _check_shapes(result)
+        except (KeyError, TypeError, ValueError, OverflowError) as error:
+            raise InputError(f"not a valid trace document: {str(error)[:200]}") from None
+        return result
 
     @classmethod
     def from_json(cls, text: str) -> AttentionTrace:
@@ -216,6 +220,10 @@ class AttentionTrace:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise InputError(f"trace JSON is invalid: {error}") from None
+        except RecursionError:
+            raise InputError("trace JSON nests too deeply: expected a trace document") from None
+        except ValueError as error:  # e.g. an integer of more than 4300 digits
+            raise InputError(f"trace JSON is invalid: {str(error)[:200]}") from None
         return cls.from_dict(data)
 
     def __eq__(self, other: object) -> bool:
@@ -389,6 +397,38 @@ def _pick_queries(queries: Sequence[int | str] | None, tokens: tuple[str, ...]) 
         if i not in picked:
             picked.append(i)
     return picked
+
+
+def _check_shapes(t: AttentionTrace) -> None:
+    """Raise ValueError unless every array of a decoded trace has the shape its step needs."""
+    if t.query.ndim != 2 or t.key.ndim != 2 or t.value.ndim != 2:
+        raise ValueError("query, key and value must be lists of rows")
+    (L, E), (S, Ev) = t.query.shape, t.value.shape
+    expected = {"key": (S, E), "tokens": L, "key_tokens": S}
+    got = {"key": t.key.shape, "tokens": len(t.tokens), "key_tokens": len(t.key_tokens)}
+    for name, shape in expected.items():
+        if got[name] != shape:
+            raise ValueError(f"{name} has shape {got[name]}, expected {shape}")
+    shapes = {
+        "query": (E,),
+        "products": (S, E),
+        "dot_products": (S,),
+        "scaled_scores": (S,),
+        "mask": (S,),
+        "masked_scores": (S,),
+        "exponentials": (S,),
+        "weights": (S,),
+        "weighted_values": (S, Ev),
+        "output": (Ev,),
+    }
+    for step in t.steps:
+        if not 0 <= step.index < L:
+            raise ValueError(f"step index {step.index} is outside the {L} query positions")
+        for name, shape in shapes.items():
+            if getattr(step, name).shape != shape:
+                raise ValueError(
+                    f"step {step.index} {name} has shape {getattr(step, name).shape}, expected {shape}"
+                )
 
 
 def _stack(rows: list[NDArray[Any]], empty: tuple[int, int], dtype: Any) -> NDArray[Any]:

@@ -1,0 +1,372 @@
+"""Fuzzing every entry point that parses user data (Hypothesis, bounded and reproducible).
+
+The only allowed outcomes are a correct result or the documented refusal: a
+:class:`~selfattention.errors.SelfAttentionError` with a message in the library, and in the
+CLI exit code 2 with one ``Error: ...`` line and no traceback. Anything else (another
+exception, a crash, a wrong number) is a bug; each bug found became a regular test in
+test_io.py, test_cli_errors.py or test_trace_json.py.
+
+The "ci" profile of conftest.py fixes the examples (derandomize) and bounds their number;
+``HYPOTHESIS_PROFILE=dev`` explores more.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import selfattention as sa
+from reference_loop import loop_attention
+from selfattention import io
+from selfattention.cli import main
+
+FUZZ = settings(max_examples=150)
+
+
+def outcome(call: Callable[[], Any]) -> Any:
+    """The call's result, or None after a documented refusal; any other exception escapes."""
+    try:
+        return call()
+    except sa.SelfAttentionError as error:
+        message = str(error)
+        assert message and "\n" not in message and "Traceback" not in message
+        assert len(message) < 1000, "messages stay readable: echo at most a short excerpt"
+        return None
+
+
+# -- strategies ----------------------------------------------------------------------------
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.integers().map(lambda n: n * 10**400),  # beyond float's range
+    st.floats(),  # NaN and +-inf too
+    st.text(max_size=8),
+    st.sampled_from(["-inf", "inf", "nan", "NaN", "Infinity", ""]),
+)
+json_value = st.recursive(
+    json_leaf,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+FIELDS = ("tokens", "key_tokens", "query", "key", "value", "mask", "causal", "scale")
+
+
+@st.composite
+def rows_of(
+    draw: Any, elements: st.SearchStrategy[Any], rows: int | None = None, width: int | None = None
+) -> list[list[Any]]:
+    n = rows if rows is not None else draw(st.integers(1, 4))
+    w = width if width is not None else draw(st.integers(1, 4))
+    return [[draw(elements) for _ in range(w)] for _ in range(n)]
+
+
+@st.composite
+def valid_documents(draw: Any) -> dict[str, Any]:
+    L, S, E, Ev = (draw(st.integers(1, 4)) for _ in range(4))
+    small = st.floats(-100, 100, allow_nan=False, width=64) | st.integers(-100, 100)
+    doc: dict[str, Any] = {
+        "query": draw(rows_of(small, L, E)),
+        "key": draw(rows_of(small, S, E)),
+        "value": draw(rows_of(small, S, Ev)),
+    }
+    if draw(st.booleans()):
+        doc["tokens"] = [f"t{i}" for i in range(L)]
+    if draw(st.booleans()):
+        doc["mask"] = draw(
+            rows_of(st.booleans(), L, S)
+            | rows_of(st.one_of(st.just("-inf"), st.floats(-5, 5, allow_nan=False)), L, S)
+        )
+    if draw(st.booleans()):
+        doc["causal"] = draw(st.booleans())
+    if draw(st.booleans()):
+        doc["scale"] = draw(st.floats(0.01, 10) | st.integers(1, 5))
+    return doc
+
+
+@st.composite
+def mutated_documents(draw: Any) -> Any:
+    """A valid document with one field replaced, removed or added."""
+    doc = draw(valid_documents())
+    action = draw(st.sampled_from(["replace", "remove", "add", "ragged"]))
+    if action == "replace":
+        doc[draw(st.sampled_from(FIELDS))] = draw(json_value)
+    elif action == "remove":
+        doc.pop(draw(st.sampled_from(sorted(doc))))
+    elif action == "add":
+        doc[draw(st.text(max_size=6))] = draw(json_value)
+    else:
+        name = draw(st.sampled_from(["query", "key", "value"]))
+        doc[name][-1] = doc[name][-1] + [1.0]
+    return doc
+
+
+def check_vector_input(result: io.VectorInput, doc: dict[str, Any]) -> None:
+    for name in ("query", "key", "value"):
+        np.testing.assert_array_equal(getattr(result, name), np.array(doc[name], dtype=float))
+    assert result.causal == doc.get("causal", False)
+
+
+# -- inline text -----------------------------------------------------------------------------
+
+
+@FUZZ
+@given(text=st.text())
+def test_parse_matrix_any_text(text):
+    result = outcome(lambda: io.parse_matrix(text, "query"))
+    if result is not None:
+        assert result.ndim == 2 and result.size > 0 and result.dtype == np.float64
+        assert np.isfinite(result).all()
+
+
+@FUZZ
+@given(
+    rows=rows_of(finite),
+    cell_sep=st.sampled_from([",", ", ", " ", "  ,", "\t"]),
+    row_sep=st.sampled_from([";", "; ", " ;", ";\n"]),
+    trailing=st.sampled_from(["", ";", " ", ";  "]),
+)
+def test_parse_matrix_reads_what_was_written(rows, cell_sep, row_sep, trailing):
+    text = row_sep.join(cell_sep.join(repr(x) for x in row) for row in rows) + trailing
+    np.testing.assert_array_equal(io.parse_matrix(text, "query"), np.array(rows))
+
+
+@FUZZ
+@given(text=st.text())
+def test_parse_tokens_any_text(text):
+    tokens = outcome(lambda: io.parse_tokens(text))
+    if tokens is not None:
+        assert tokens and all(t and t == t.strip() for t in tokens)
+
+
+@FUZZ
+@given(text=st.text(alphabet=st.sampled_from("01tfTF ,;\n-x2")))
+def test_parse_mask_any_text(text):
+    mask = outcome(lambda: io.parse_mask(text))
+    if mask is not None:
+        assert mask.dtype == np.bool_ and mask.ndim == 2 and mask.size > 0
+
+
+@FUZZ
+@given(rows=rows_of(st.booleans()))
+def test_parse_mask_reads_what_was_written(rows):
+    text = ";".join(",".join("1" if x else "0" for x in row) for row in rows)
+    np.testing.assert_array_equal(io.parse_mask(text), np.array(rows))
+
+
+# -- JSON documents ------------------------------------------------------------------------
+
+
+@FUZZ
+@given(data=json_value)
+def test_input_from_dict_any_json(data):
+    outcome(lambda: io.input_from_dict(data))
+
+
+@FUZZ
+@given(doc=valid_documents())
+def test_input_from_dict_valid_documents(doc):
+    check_vector_input(io.input_from_dict(doc), doc)
+
+
+@FUZZ
+@given(doc=mutated_documents())
+def test_input_from_dict_mutated_documents(doc):
+    result = outcome(lambda: io.input_from_dict(doc))
+    if result is not None:  # whatever is accepted must also be traceable or clearly refused
+        outcome(lambda: sa.trace(**result.trace_kwargs()))
+
+
+def write_bytes(content: bytes) -> str:
+    fd, path = tempfile.mkstemp(suffix=".json")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    return path
+
+
+def read_bytes(content: bytes) -> Any:
+    path = write_bytes(content)
+    try:
+        return outcome(lambda: io.read_input_file(path))
+    finally:
+        os.unlink(path)
+
+
+@FUZZ
+@given(content=st.binary(max_size=200))
+def test_read_input_file_any_bytes(content):
+    read_bytes(content)
+
+
+@FUZZ
+@given(
+    doc=valid_documents() | mutated_documents(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32", "latin-1", "cp949"]),
+)
+def test_read_input_file_in_any_encoding(doc, encoding):
+    text = json.dumps(doc, ensure_ascii=False)
+    try:
+        content = text.encode(encoding)
+    except UnicodeEncodeError:
+        return
+    result = read_bytes(content)
+    if encoding in ("utf-8", "utf-8-sig") and result is not None:
+        check_vector_input(result, doc)
+
+
+@FUZZ
+@given(
+    doc=valid_documents(),
+    literal=st.sampled_from(
+        ["NaN", "Infinity", "-Infinity", "1e400", "-1e999", "1" * 5000, "1" * 400]
+    ),
+    field=st.sampled_from(["query", "key", "value", "scale", "mask"]),
+)
+def test_read_input_file_non_finite_literals(doc, literal, field):
+    doc[field] = "@"
+    text = json.dumps(doc).replace('"@"', f"[[{literal}]]" if field != "scale" else literal)
+    assert read_bytes(text.encode()) is None
+
+
+@settings(max_examples=20)
+@given(depth=st.integers(100, 100_000), opener=st.sampled_from(["[", '{"a":']))
+def test_read_input_file_deep_nesting(depth, opener):
+    assert read_bytes((opener * depth).encode()) is None
+
+
+# -- trace documents -------------------------------------------------------------------------
+
+SEED_TRACE = json.loads(sa.trace(**sa.seed_example().trace_kwargs()).to_json())
+
+
+def replace_leaf(doc: Any, path: list[int], new: Any) -> Any:
+    """Replace the leaf that ``path`` (indices taken modulo each container's size) reaches."""
+    if isinstance(doc, dict) and doc:
+        keys = sorted(doc)
+        key = keys[path[0] % len(keys)] if path else keys[0]
+        return {**doc, key: replace_leaf(doc[key], path[1:], new) if path[1:] else new}
+    if isinstance(doc, list) and doc:
+        i = path[0] % len(doc) if path else 0
+        return [*doc[:i], replace_leaf(doc[i], path[1:], new) if path[1:] else new, *doc[i + 1 :]]
+    return new
+
+
+@FUZZ
+@given(text=st.text())
+def test_trace_from_json_any_text(text):
+    outcome(lambda: sa.AttentionTrace.from_json(text))
+
+
+@FUZZ
+@given(path=st.lists(st.integers(0, 50), min_size=1, max_size=5), new=json_value)
+def test_trace_from_json_mutated(path, new):
+    text = json.dumps(replace_leaf(SEED_TRACE, path, new))
+    result = outcome(lambda: sa.AttentionTrace.from_json(text))
+    if result is not None:  # an accepted trace can be rendered (what a reader does with it)
+        sa.render(result, sa.explain(result), "text")
+
+
+def test_trace_from_json_round_trip():
+    t = sa.trace(**sa.seed_example().trace_kwargs())
+    assert sa.AttentionTrace.from_json(t.to_json()) == t
+
+
+# -- the command line ------------------------------------------------------------------------
+
+INLINE = st.sampled_from(
+    ["1,0;0,1", "1,0,1;0,1,1", "1;2", "1,2;3", "a,b", "nan,1", "1e999", "", ";", "1,,2", "0"]
+)
+OPTION_VALUES: dict[str, st.SearchStrategy[str]] = {
+    "--query": INLINE | st.text(max_size=10),
+    "--key": INLINE | st.text(max_size=10),
+    "--value": INLINE | st.text(max_size=10),
+    "--tokens": st.sampled_from(["a b", "a,b", "a", ",", "", "a b c"]) | st.text(max_size=10),
+    "--mask": st.sampled_from(["1,0;1,1", "1;0", "2,0", "true,false;t,f", ""])
+    | st.text(max_size=6),
+    "--scale": st.sampled_from(["0.5", "nan", "inf", "-1", "abc", "1e400"]),
+    "--queries": st.sampled_from(["0", "1", "a", "-1", "99", ",", "0,0", "²", "Acting"])
+    | st.text(max_size=6),
+    "--format": st.sampled_from(["text", "markdown", "json", "html", ""]),
+    "--precision": st.sampled_from(["0", "4", "15", "16", "-1", "x"]),
+    "--lang": st.sampled_from(["en", "ko", "xx"]),
+}
+FLAGS = ["--causal", "--force"]
+
+
+def check_cli(args: list[str]) -> Any:
+    result = CliRunner().invoke(main, args, catch_exceptions=True)
+    output = result.output
+    assert "Traceback" not in output, output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a crash, not a refusal
+    assert result.exit_code in (0, 2), (result.exit_code, output)
+    if result.exit_code == 2:
+        error_lines = [line for line in output.splitlines() if line.startswith("Error: ")]
+        assert len(error_lines) == 1, output
+        if "Usage:" not in output:  # click's own usage errors add their usage lines
+            assert output.strip() == error_lines[0], output
+    return result
+
+
+@FUZZ
+@given(
+    options=st.dictionaries(
+        st.sampled_from(sorted(OPTION_VALUES)), st.just(None), max_size=5
+    ).flatmap(lambda keys: st.fixed_dictionaries({k: OPTION_VALUES[k] for k in keys})),
+    flags=st.lists(st.sampled_from(FLAGS), unique=True),
+)
+def test_cli_random_inline_flags(options, flags):
+    args = ["explain"]
+    for name, value in options.items():
+        args += [name, value]
+    check_cli(args + flags)
+
+
+@FUZZ
+@given(content=st.binary(max_size=120) | valid_documents().map(lambda d: json.dumps(d).encode()))
+def test_cli_random_input_files(content):
+    path = write_bytes(content)
+    try:
+        check_cli(["explain", "--input", path, "--format", "json"])
+    finally:
+        os.unlink(path)
+
+
+@FUZZ
+@given(doc=valid_documents(), queries=st.none() | st.sampled_from(["0", "0,-1"]))
+def test_cli_results_are_correct(doc, queries):
+    """Valid input: exit 0, and the JSON trace's outputs equal the independent loop's."""
+    path = write_bytes(json.dumps(doc).encode())
+    try:
+        args = ["explain", "--input", path, "--format", "json"] + (
+            ["--queries", queries] if queries else []
+        )
+        result = check_cli(args)
+    finally:
+        os.unlink(path)
+    if result.exit_code != 0:  # e.g. tokens of the wrong length are refused
+        return
+    t = sa.AttentionTrace.from_json(result.output)
+    mask = doc.get("mask")
+    if mask is not None and not isinstance(mask[0][0], bool):
+        mask = np.array(
+            [[-math.inf if x == "-inf" else x for x in row] for row in mask], dtype=float
+        )
+    out, weights = loop_attention(
+        doc["query"], doc["key"], doc["value"], mask, doc.get("causal", False), doc.get("scale")
+    )
+    np.testing.assert_allclose(t.outputs, out[list(t.query_indices)], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(t.weights, weights[list(t.query_indices)], rtol=1e-10, atol=1e-12)

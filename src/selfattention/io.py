@@ -182,10 +182,16 @@ def read_input_file(path: str | os.PathLike[str]) -> VectorInput:
         raise InputError(
             f"input file {str(p)!r} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from None
+    except _NonFinite as error:
+        raise InputError(
+            f"input file {str(p)!r} holds {error}: expected finite numbers (JSON has no NaN or Infinity)"
+        ) from None
     except RecursionError:
         raise InputError(f"input file {str(p)!r} nests too deeply: expected a JSON object of rows of numbers") from None
-    except ValueError as error:  # e.g. an integer of more than 4300 digits
-        raise InputError(f"input file {str(p)!r} is not valid JSON: {error}") from None
+    except ValueError:  # Python refuses integers of more than 4300 digits
+        raise InputError(
+            f"input file {str(p)!r} holds a number with too many digits: expected numbers such as 0.25 or 1e-3"
+        ) from None
     return input_from_dict(data, f"input file {str(p)!r}")
 
 
@@ -215,8 +221,12 @@ def write_file(path: str | os.PathLike[str], content: str | bytes, force: bool =
 # -- helpers ---------------------------------------------------------------------------
 
 
+class _NonFinite(ValueError):
+    """NaN, Infinity or -Infinity in a JSON document (Python's json reads them; JSON has none)."""
+
+
 def _refuse_constant(name: str) -> Any:
-    raise InputError(f"the input holds {name}: expected finite numbers (JSON has no NaN or Infinity)")
+    raise _NonFinite(name)
 
 
 def _rectangular(rows: list[list[Any]], name: str) -> NDArray[Any]:

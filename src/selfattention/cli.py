@@ -14,6 +14,7 @@ from .examples import get_example
 from .explain import available_languages, explain
 from .io import parse_mask, parse_matrix, parse_tokens, read_input_file, write_file
 from .render import FORMATS, render
+from .render.document import MAX_QUERIES
 from .trace import AttentionTrace, trace
 
 EXPLAIN_EXAMPLES = """
@@ -98,6 +99,10 @@ def build_trace(options: dict[str, Any]) -> AttentionTrace:
         kwargs["is_causal"] = options["causal"]
     if options["scale"] is not None:
         kwargs["scale"] = options["scale"]
+    if options["queries"] is None and options["format_"] != "json":
+        query_len = len(kwargs["query"])
+        if query_len > MAX_QUERIES:  # a page, not a book: the document says so in words
+            kwargs["queries"] = list(range(MAX_QUERIES))
     if options["queries"] is not None:
         kwargs["queries"] = parse_queries(options["queries"])
         if not kwargs["queries"]:

@@ -45,7 +45,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from .errors import InputError, ShapeError
 from .kernels.inputs import prepare_inputs
-from .masks import causal_mask, to_additive
+from .limits import check_trace_budget
+from .masks import to_additive
 
 __all__ = ["STEP_NAMES", "AttentionTrace", "QueryTrace", "trace"]
 
@@ -290,19 +291,17 @@ def trace(
     else:
         tokens_k = tuple(f"k{j + 1}" for j in range(key_len))
     picked = _pick_queries(queries, tokens_q)
+    check_trace_budget(len(picked), key_len, q.shape[1], v.shape[1])  # before allocating
 
     dtype = q.dtype
-    offsets = np.zeros((query_len, key_len), dtype) if inputs.mask is None else None
+    # one row at a time: tracing a few queries of a long sequence never builds an (L, S) matrix
+    mask = None if inputs.mask is None else np.broadcast_to(inputs.mask, (query_len, key_len))
     steps = []
     with np.errstate(under="ignore"):
         for i in picked:
-            if offsets is None:
-                assert inputs.mask is not None
-                mask_row = to_additive(np.broadcast_to(inputs.mask, (query_len, key_len))[i], dtype)
-            else:
-                mask_row = offsets[i]
-            if inputs.is_causal:
-                mask_row = np.where(causal_mask(query_len, key_len)[i], mask_row, -np.inf)
+            mask_row = np.zeros(key_len, dtype) if mask is None else to_additive(mask[i], dtype)  # (S,)
+            if inputs.is_causal:  # row i of the top-left causal mask: keys j <= i
+                mask_row = np.where(np.arange(key_len) <= i, mask_row, -np.inf)
             steps.append(_trace_query(i, tokens_q[i], q[i], k, v, inputs.scale, mask_row))
     return AttentionTrace(
         tokens=tokens_q,

@@ -32,6 +32,11 @@ LABELS = (
     "times_v",
     "max",
     "not_traced",
+    # caps on what is printed: str.format templates with {shown}, {total} or {limit}
+    "queries_shown",
+    "keys_shown",
+    "matrix_omitted",
+    "first_of",
 )
 
 

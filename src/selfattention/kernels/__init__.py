@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..errors import SelfAttentionError
+from ..limits import check_score_budget
 from . import reference
 from .inputs import AttentionInputs, default_scale, prepare_inputs
 
@@ -96,6 +97,14 @@ def attention_weights(
     key_array = np.asarray(key)
     value = np.zeros((*key_array.shape[:-1], 1), dtype=np.result_type(key_array.dtype, np.float16))
     inputs = prepare_inputs(query, key_array, value, attn_mask, is_causal, scale)
+    shape = (*inputs.batch_shape, inputs.query_len, inputs.key_len)
+    check_score_budget(  # the weights are that matrix: no kernel can make them smaller
+        shape,
+        inputs.query.dtype,
+        "attention_weights",
+        "ask for the weights of fewer queries at a time, or trace a few (trace(queries=...),"
+        " --queries on the command line)",
+    )
     with np.errstate(invalid="ignore", over="ignore"):
         weights = reference.safe_softmax(reference.masked_scores(inputs))
     shape = (*inputs.batch_shape, inputs.query_len, inputs.key_len)

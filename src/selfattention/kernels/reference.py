@@ -11,7 +11,8 @@ r"""The reference kernel: the seed's formula, written literally, with the whole 
 5. the weighted sum of the value vectors.
 
 Memory is O(L * S) per batch and head: simple to read, and the yardstick the faster kernels
-are tested against. A row whose every key is blocked gets weights 0 and output 0.
+are tested against. A row whose every key is blocked gets weights 0 and output 0. A score
+matrix above :data:`selfattention.limits.MAX_SCORE_BYTES` is refused before it is allocated.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..limits import check_score_budget
 from ..masks import causal_mask
 from .inputs import AttentionInputs
 
@@ -79,6 +81,7 @@ def attention(
     inputs: AttentionInputs, need_weights: bool = False
 ) -> tuple[NDArray[Any], NDArray[Any] | None]:
     """Output (..., L, Ev) and, when asked, weights (..., L, S), in the compute dtype."""
+    check_score_budget((*inputs.batch_shape, inputs.query_len, inputs.key_len), inputs.query.dtype)
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf inputs propagate, by design
         weights = safe_softmax(masked_scores(inputs))  # 4) softmax over keys
         output = weighted_sum(weights, inputs.value)  # 5) weighted sum of values

@@ -24,6 +24,8 @@ MAX_TERMS = 8
 MAX_KEYS = 16
 #: the whole-matrix view is shown up to this many tokens
 MAX_MATRIX = 12
+#: the command line works out at most this many queries unless --queries picks them
+MAX_QUERIES = 16
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ def build_document(
     blocks: list[Block] = [Heading(1, explanation.title)]
     blocks += [Paragraph(line) for line in explanation.intro]
     blocks += _inputs(trace, p, labels)
+    if len(trace.steps) < len(trace.tokens):  # say so when not every query is worked out
+        blocks.append(Paragraph(labels["queries_shown"].format(shown=len(trace.steps), total=len(trace.tokens))))
     for step in trace.steps:
         words = explanation.for_query(step.index)
         blocks.append(Heading(2, words.heading))
@@ -70,6 +74,9 @@ def build_document(
         blocks += [Paragraph(sentence) for sentence in words.meaning]
     if trace.is_complete and 0 < len(trace.tokens) <= MAX_MATRIX and len(trace.key_tokens) <= MAX_MATRIX:
         blocks += _matrix_view(trace, p, labels)
+    elif trace.is_complete and trace.tokens:
+        total = max(len(trace.tokens), len(trace.key_tokens))
+        blocks.append(Paragraph(labels["matrix_omitted"].format(limit=MAX_MATRIX, total=total)))
     blocks.append(Paragraph(explanation.caveat))
     return blocks
 
@@ -95,7 +102,7 @@ def _inputs(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[Block
         ]
     title = "Q, K, V"
     if len(trace.key_tokens) > MAX_MATRIX:
-        title += f" ({MAX_MATRIX} / {len(trace.key_tokens)})"
+        title += f" ({labels['first_of'].format(shown=MAX_MATRIX, total=len(trace.key_tokens))})"
     return [Table(title, (labels["tokens"], "q", "k", "v"), tuple(rows))]
 
 
@@ -128,7 +135,7 @@ def _query_steps(
     blocks: list[Block] = []
     note = []
     if len(keys) < len(names):
-        note = [Paragraph(f"({len(keys)} / {len(names)} {labels['key']}: {labels['weights']} ↓)")]
+        note = [Paragraph(labels["keys_shown"].format(shown=len(keys), total=len(names)))]
 
     blocks.append(Heading(3, headings["dot_products"]))
     blocks += note

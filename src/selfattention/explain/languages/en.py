@@ -32,6 +32,13 @@ class English(Language):
         "times_v": "weights times V (the outputs)",
         "max": "max",
         "not_traced": "not traced",
+        # caps on what is printed ({shown}, {total}, {limit} are filled in by the renderer)
+        "queries_shown": "{shown} of {total} queries are worked out below; pick others with"
+        " --queries (queries= in Python).",
+        "keys_shown": "Showing the {shown} keys with the largest weights, of {total}.",
+        "matrix_omitted": "The whole-matrix view is drawn for up to {limit} tokens; this input"
+        " has {total}.",
+        "first_of": "first {shown} of {total}",
     }
 
     def title(self, trace: AttentionTrace) -> str:

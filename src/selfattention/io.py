@@ -24,9 +24,11 @@ An input document is a JSON object::
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,26 +198,85 @@ def read_input_file(path: str | os.PathLike[str]) -> VectorInput:
 
 
 def write_file(path: str | os.PathLike[str], content: str | bytes, force: bool = False) -> Path:
-    """Write atomically (a temporary file beside it, then a rename); never replace an
-    existing file unless ``force``."""
+    """Write atomically (a temporary file beside it, flushed to disk, then renamed into
+    place); never replace an existing file unless ``force``.
+
+    A reader sees the old file or the new one, never half of one; a failure at any point
+    leaves the old file as it was and no temporary file behind, and is refused with an
+    :class:`InputError`. Without ``force`` the file is put in place with a hard link, which
+    fails if a file of that name appeared meanwhile (no check-then-write race). A new file
+    gets the usual permissions (0o666 less the umask); a replaced one keeps its own.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_file(folder / "out.txt", "first").read_text()
+    'first'
+    >>> write_file(folder / "out.txt", "second")
+    Traceback (most recent call last):
+    ...
+    selfattention.errors.InputError: output file '...out.txt' exists: pass --force to overwrite it
+    >>> write_file(folder / "out.txt", "second", force=True).read_text()
+    'second'
+    """
     p = Path(path)
-    if p.is_dir():
+    try:
+        exists, is_dir, parent_exists = p.exists(), p.is_dir(), p.parent.is_dir()
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError(f"output file {_shown(str(p))} cannot be written: {reason}") from None
+    if is_dir:
         raise InputError(f"output {str(p)!r} is a folder: expected a file name")
-    if p.exists() and not force:
+    if exists and not force:
         raise InputError(f"output file {str(p)!r} exists: pass --force to overwrite it")
-    if not p.parent.exists():
+    if not parent_exists:
         raise InputError(f"output folder {str(p.parent)!r} does not exist")
     data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, stat.S_IMODE(p.stat().st_mode) if exists else 0o666 & ~_umask())
+        if force:
+            os.replace(tmp, p)
+        else:
+            _link_new(tmp, p)
+    except FileExistsError:
+        raise InputError(f"output file {str(p)!r} exists: pass --force to overwrite it") from None
+    except OSError as error:
+        raise InputError(
+            f"output file {str(p)!r} could not be written ({error.strerror or error}): nothing was changed"
+        ) from None
+    finally:
+        if tmp is not None and os.path.lexists(tmp):
             os.unlink(tmp)
-        raise
     return p
+
+
+def _link_new(tmp: str, target: Path) -> None:
+    """Put ``tmp`` at ``target`` only if nothing is there (FileExistsError otherwise)."""
+    try:
+        os.link(tmp, target)  # atomic, and refuses an existing name
+    except FileExistsError:
+        raise
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+        # a file system without hard links (FAT, some network mounts): check, then rename
+        if os.path.lexists(target):
+            raise FileExistsError(str(target)) from None
+        os.replace(tmp, target)
+
+
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK, errno.EXDEV}
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # -- helpers ---------------------------------------------------------------------------

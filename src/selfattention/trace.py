@@ -403,11 +403,11 @@ def _check_shapes(t: AttentionTrace) -> None:
     if t.query.ndim != 2 or t.key.ndim != 2 or t.value.ndim != 2:
         raise ValueError("query, key and value must be lists of rows")
     (L, E), (S, Ev) = t.query.shape, t.value.shape
-    expected = {"key": (S, E), "tokens": L, "key_tokens": S}
-    got = {"key": t.key.shape, "tokens": len(t.tokens), "key_tokens": len(t.key_tokens)}
-    for name, shape in expected.items():
-        if got[name] != shape:
-            raise ValueError(f"{name} has shape {got[name]}, expected {shape}")
+    if t.key.shape != (S, E):
+        raise ValueError(f"key has shape {t.key.shape}, expected {(S, E)}")
+    for name, labels, count in (("tokens", t.tokens, L), ("key_tokens", t.key_tokens, S)):
+        if len(labels) != count:
+            raise ValueError(f"{name} has {len(labels)} labels, expected {count}")
     shapes = {
         "query": (E,),
         "products": (S, E),

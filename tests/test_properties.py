@@ -91,6 +91,10 @@ def kernel_weights(implementation: str, problem: dict[str, Any]) -> np.ndarray:
         if weights is not None:
             return np.asarray(weights)
     args = {n: problem[n] for n in ("query", "key", "attn_mask", "is_causal", "scale")}
+    # the weights know no value: give the query the batch dims the value brings
+    q, v = problem["query"], problem["value"]
+    batch = np.broadcast_shapes(q.shape[:-2], problem["key"].shape[:-2], v.shape[:-2])
+    args["query"] = np.broadcast_to(q, (*batch, *q.shape[-2:]))
     return sa.attention_weights(**args)
 
 

@@ -44,7 +44,9 @@ def main() -> None:
 
 
 @main.command(epilog=EXPLAIN_EXAMPLES)
-@click.option("--input", "input_file", metavar="FILE.json", help="Read tokens, Q, K, V (and mask, causal, scale) from a JSON file.")
+@click.option(
+    "--input", "input_file", metavar="FILE.json", help="Read tokens, Q, K, V (and mask, causal, scale) from JSON."
+)
 @click.option("--tokens", help='Token names, e.g. "Acting,Machines" (or space-separated).')
 @click.option("--query", "-q", "query", metavar="ROWS", help='Q, one row per token: "16,0,1;2.078,0,1".')
 @click.option("--key", "-k", "key", metavar="ROWS", help="K, one row per key.")
@@ -52,10 +54,20 @@ def main() -> None:
 @click.option("--mask", metavar="ROWS", help='Boolean mask, 1 = may attend: "1,0;1,1".')
 @click.option("--causal", is_flag=True, default=None, help="Each token sees only itself and earlier tokens.")
 @click.option("--scale", type=float, help="Scale of the scores (default 1/sqrt(d)).")
-@click.option("--queries", metavar="LIST", help="Queries to expand: tokens or 0-based positions, e.g. \"Machines\" or \"0,2\".")
-@click.option("--format", "-f", "format_", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format (json is the trace).")
-@click.option("--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown (display only).")
-@click.option("--lang", type=click.Choice(sorted(available_languages())), default="en", show_default=True, help="Language of the explanation.")
+@click.option(
+    "--queries", metavar="LIST", help='Queries to expand: tokens or 0-based positions, e.g. "Machines" or "0,2".'
+)
+@click.option(
+    "--format", "-f", "format_", type=click.Choice(FORMATS), default="text", show_default=True,
+    help="Output format (json is the trace).",
+)
+@click.option(
+    "--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown (display only)."
+)
+@click.option(
+    "--lang", type=click.Choice(sorted(available_languages())), default="en", show_default=True,
+    help="Language of the explanation.",
+)
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 def explain_command(**options: Any) -> None:

@@ -13,7 +13,7 @@ query has 3 features but key has 4: the last dimensions must match
 
 from __future__ import annotations
 
-__all__ = ["SelfAttentionError", "ShapeError", "MaskError", "InputError", "LimitError"]
+__all__ = ["InputError", "LimitError", "MaskError", "SelfAttentionError", "ShapeError"]
 
 
 class SelfAttentionError(ValueError):

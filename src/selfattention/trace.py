@@ -325,10 +325,8 @@ def _trace_query(
     scaled = dot_products * dtype.type(scale)  # (S,)
     blocked = np.isneginf(mask)
     masked = np.where(blocked, -np.inf, scaled + mask).astype(dtype)  # (S,)
-    if blocked.all():
-        max_score = 0.0  # a fully masked row: nothing to shift, every weight is 0
-    else:
-        max_score = float(masked.max())
+    # a fully masked row has nothing to shift by, and every weight is 0
+    max_score = 0.0 if blocked.all() else float(masked.max())
     exponentials = np.exp(masked - dtype.type(max_score))  # (S,)
     exp_sum = exponentials.sum()
     weights = exponentials / exp_sum if exp_sum > 0 else np.zeros_like(exponentials)  # (S,)

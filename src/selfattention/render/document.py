@@ -109,7 +109,7 @@ def _shown_keys(step: QueryTrace) -> list[int]:
 
 def _terms(step: QueryTrace, trace: AttentionTrace, j: int, p: int) -> str:
     q, k, products = step.query, trace.key[j], step.products[j]
-    dims = range(len(q))
+    dims: list[int] = list(range(len(q)))
     if len(q) > MAX_TERMS:
         dims = sorted(np.argsort(-np.abs(products), kind="stable")[:MAX_TERMS].tolist())
     text = " + ".join(f"{fmt(q[e], p)}×{fmt(k[e], p)}" for e in dims)

@@ -15,7 +15,7 @@ def _q(token: str) -> str:
 class English(Language):
     code = "en"
     name = "English"
-    labels = {
+    labels = {  # noqa: RUF012 (read-only by convention)
         "query": "query",
         "key": "key",
         "value": "value",
@@ -125,7 +125,7 @@ class English(Language):
 
 
 def _is_default_scale(trace: AttentionTrace) -> bool:
-    return abs(trace.scale * trace.d_head**0.5 - 1.0) < 1e-12
+    return bool(abs(trace.scale * trace.d_head**0.5 - 1.0) < 1e-12)
 
 
 def _join(parts: list[str]) -> str:

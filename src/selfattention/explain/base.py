@@ -32,6 +32,11 @@ LABELS = (
     "times_v",
     "max",
     "not_traced",
+    # pictures and reports (render/plot.py, render/html.py); {names} are filled in by str.format
+    "heatmap",
+    "plot_every_nth",
+    "plot_glyphs_missing",
+    "plot_unavailable",
 )
 
 

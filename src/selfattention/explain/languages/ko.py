@@ -181,7 +181,7 @@ def _relation(kw: KeyWeight, facts: QueryFacts) -> str:
 
 
 def _is_default_scale(trace: AttentionTrace) -> bool:
-    return abs(trace.scale * trace.d_head**0.5 - 1.0) < 1e-12
+    return bool(abs(trace.scale * trace.d_head**0.5 - 1.0) < 1e-12)
 
 
 LANGUAGE = Korean()

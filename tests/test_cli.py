@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 from click.testing import CliRunner
-from reference_loop import loop_attention
 
 import selfattention as sa
+from reference_loop import loop_attention
 from selfattention.cli import main
 
 

@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 import pytest
-from reference_loop import loop_attention
 
 import selfattention as sa
+from reference_loop import loop_attention
 
 
 def random_case(rng, L=4, S=5, E=3, Ev=2):

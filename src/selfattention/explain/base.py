@@ -32,6 +32,7 @@ LABELS = (
     "times_v",
     "max",
     "not_traced",
+    "all_blocked",
 )
 
 

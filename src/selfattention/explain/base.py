@@ -32,6 +32,7 @@ LABELS = (
     "times_v",
     "max",
     "not_traced",
+    "all_blocked",
     # pictures and reports (render/plot.py, render/html.py); {names} are filled in by str.format
     "heatmap",
     "plot_every_nth",

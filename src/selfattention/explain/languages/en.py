@@ -32,6 +32,7 @@ class English(Language):
         "times_v": "weights times V (the outputs)",
         "max": "max",
         "not_traced": "not traced",
+        "all_blocked": "Every key is blocked, so every weight is 0 by definition (not 0/0, which would be NaN).",
         "heatmap": "The weights as a picture",
         "plot_every_nth": "{total} tokens: a label every {step} tokens",
         "plot_glyphs_missing": (

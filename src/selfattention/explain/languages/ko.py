@@ -60,6 +60,7 @@ class Korean(Language):
         "times_v": "가중치 × V (가중합, 출력)",
         "max": "최댓값",
         "not_traced": "계산하지 않음",
+        "all_blocked": "모든 키가 가려져 있으므로 가중치는 정의에 따라 모두 0입니다 (0/0, 즉 NaN이 아닙니다).",
         "heatmap": "가중치를 그림으로 보기",
         "plot_every_nth": "단어 {total}개: {step}개마다 하나씩 이름을 적었습니다",
         "plot_glyphs_missing": (

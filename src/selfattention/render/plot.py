@@ -55,6 +55,7 @@ __all__ = [
     "figure_bytes",
     "heads_grid",
     "heatmap",
+    "plot_format",
     "require_matplotlib",
     "save_figure",
     "trace_heatmap",
@@ -363,6 +364,15 @@ def save_figure(fig: Figure, path: str | Path, force: bool = False) -> Path:
     >>> save_figure(heatmap([[1.0]], ["a"], ["a"]), os.path.join(folder, "h.svg")).suffix
     '.svg'
     """
+    return write_file(path, figure_bytes(fig, plot_format(path)), force=force)
+
+
+def plot_format(path: str | Path) -> str:
+    """The picture format a file name asks for ("png" or "svg"); any other is refused.
+
+    >>> plot_format("h.PNG"), plot_format("out/heads.svg")
+    ('png', 'svg')
+    """
     p = Path(path)
     suffix = p.suffix.lower().lstrip(".")
     if suffix not in PLOT_FORMATS:
@@ -370,7 +380,7 @@ def save_figure(fig: Figure, path: str | Path, force: bool = False) -> Path:
             f"plot file {str(p)!r} has {'extension .' + suffix if suffix else 'no extension'}:"
             " expected a name ending in .png or .svg"
         )
-    return write_file(p, figure_bytes(fig, suffix), force=force)
+    return suffix
 
 
 # -- drawing -----------------------------------------------------------------------------------

@@ -146,7 +146,7 @@ def heatmap(
         from matplotlib.figure import Figure
 
         words = _figure_language(lang).labels
-        cell = _cell_inches(max(matrix.shape), big=1.1, small=0.16, budget=7.5)
+        cell = _cell_inches(max(matrix.shape), big=1.1, budget=min(10.0, max(7.5, 0.25 * max(matrix.shape))))
         rows_shown, rows_note = _drawable(rows)
         cols_shown, cols_note = _drawable(cols)
         label_pt = _label_points(cell)
@@ -214,7 +214,7 @@ def heads_grid(
         words = _figure_language(lang).labels
         columns = min(4, math.ceil(math.sqrt(heads)))
         lines = math.ceil(heads / columns)
-        cell = _cell_inches(max(stack.shape[1:]), big=0.7, small=0.06, budget=3.2)
+        cell = _cell_inches(max(stack.shape[1:]), big=0.7, budget=min(4.0, max(3.2, 0.1 * max(stack.shape[1:]))))
         rows_shown, rows_note = _drawable(rows)
         cols_shown, cols_note = _drawable(cols)
         label_pt = _label_points(cell)
@@ -611,8 +611,9 @@ def _stride(count: int) -> int:
     return max(1, math.ceil(count / MAX_LABELS))
 
 
-def _cell_inches(count: int, *, big: float, small: float, budget: float) -> float:
-    return float(min(big, max(small, budget / max(count, 1))))
+def _cell_inches(count: int, *, big: float, budget: float) -> float:
+    """The side of one cell: ``big`` for a few tokens, else the ``budget`` shared by all."""
+    return float(min(big, budget / max(count, 1)))
 
 
 def _label_points(cell: float) -> float:

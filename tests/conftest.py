@@ -20,6 +20,12 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 
 
+@pytest.fixture(autouse=True)
+def _english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI follows the locale (LANG=ko_KR gives Korean); tests choose their language."""
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+
+
 # Hypothesis: "ci" (the default) is reproducible and bounded: the same examples on every run,
 # no per-example deadline (a shared machine must not turn slowness into failures), and a
 # modest example count so the property and fuzz files stay well under a minute.

@@ -58,7 +58,9 @@ def loop_attention(
     return out, weights
 
 
-def batched_loop(query: Any, key: Any, value: Any, mask: Any = None, is_causal: bool = False, scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def batched_loop(
+    query: Any, key: Any, value: Any, mask: Any = None, is_causal: bool = False, scale: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The loop over every leading (batch, head) index, after broadcasting."""
     q, k, v = (np.asarray(a, dtype=np.float64) for a in (query, key, value))
     batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])

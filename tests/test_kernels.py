@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference_loop import batched_loop, loop_attention
 
 import selfattention as sa
+from reference_loop import batched_loop, loop_attention
 from selfattention.kernels import IMPLEMENTATIONS
 
 KERNELS = ["auto", *sorted(IMPLEMENTATIONS)]
@@ -23,7 +23,8 @@ def randn(rng, *shape, dtype=np.float64):
 
 @pytest.mark.parametrize("implementation", KERNELS)
 @pytest.mark.parametrize(
-    "L,S,E,Ev", [(1, 1, 1, 1), (2, 2, 3, 3), (1, 147, 8, 4), (3, 19, 31, 5), (17, 4, 59, 2), (7, 7, 64, 64), (5, 9, 2, 111)]
+    "L,S,E,Ev",
+    [(1, 1, 1, 1), (2, 2, 3, 3), (1, 147, 8, 4), (3, 19, 31, 5), (17, 4, 59, 2), (7, 7, 64, 64), (5, 9, 2, 111)],
 )
 def test_matches_float64_loop(implementation, L, S, E, Ev, rng):
     q, k, v = randn(rng, L, E), randn(rng, S, E), randn(rng, S, Ev)
@@ -60,10 +61,14 @@ def test_mask_broadcast_shapes(implementation, mask_shape, rng):
     q, k, v = randn(rng, 2, 3, 5, 4), randn(rng, 2, 3, 7, 4), randn(rng, 2, 3, 7, 2)
     mask = rng.random(mask_shape) > 0.3
     expected, _ = batched_loop(q, k, v, np.broadcast_to(mask, (2, 3, 5, 7)))
-    np.testing.assert_allclose(sdpa(q, k, v, attn_mask=mask, implementation=implementation), expected, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(
+        sdpa(q, k, v, attn_mask=mask, implementation=implementation), expected, rtol=RTOL, atol=ATOL
+    )
     # a stride-0 view gives the same answer
     view = np.broadcast_to(mask, (2, 3, 5, 7))
-    np.testing.assert_allclose(sdpa(q, k, v, attn_mask=view, implementation=implementation), expected, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(
+        sdpa(q, k, v, attn_mask=view, implementation=implementation), expected, rtol=RTOL, atol=ATOL
+    )
 
 
 @pytest.mark.parametrize("implementation", KERNELS)
@@ -166,7 +171,9 @@ def test_float16_whose_raw_scores_overflow(implementation, rng):
 def test_logit_scales(implementation, logit_scale, rng):
     q, k, v = randn(rng, 5, 7), randn(rng, 6, 7), randn(rng, 6, 3)
     expected, _ = loop_attention(q, k, v, scale=logit_scale)
-    np.testing.assert_allclose(sdpa(q, k, v, scale=logit_scale, implementation=implementation), expected, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(
+        sdpa(q, k, v, scale=logit_scale, implementation=implementation), expected, rtol=RTOL, atol=ATOL
+    )
 
 
 @pytest.mark.parametrize("implementation", KERNELS)
@@ -203,7 +210,11 @@ def test_zero_features_is_a_clear_error():
 
 @pytest.mark.parametrize("implementation", KERNELS)
 def test_deterministic(implementation, rng):
-    q, k, v = randn(rng, 2, 33, 16, dtype=np.float32), randn(rng, 2, 40, 16, dtype=np.float32), randn(rng, 2, 40, 8, dtype=np.float32)
+    q, k, v = (
+        randn(rng, 2, 33, 16, dtype=np.float32),
+        randn(rng, 2, 40, 16, dtype=np.float32),
+        randn(rng, 2, 40, 8, dtype=np.float32),
+    )
     a = sdpa(q, k, v, is_causal=True, implementation=implementation)
     b = sdpa(q, k, v, is_causal=True, implementation=implementation)
     np.testing.assert_array_equal(a, b)
@@ -212,7 +223,11 @@ def test_deterministic(implementation, rng):
 @pytest.mark.parametrize("implementation", KERNELS)
 def test_float32_error_within_twice_naive(implementation, rng):
     """FlashAttention's rule: error vs float64 at most 2x the naive float32 maths' error."""
-    q, k, v = (randn(rng, 3, 64, 32) * 5).astype(np.float32), (randn(rng, 3, 80, 32) * 5).astype(np.float32), randn(rng, 3, 80, 16).astype(np.float32)
+    q, k, v = (
+        (randn(rng, 3, 64, 32) * 5).astype(np.float32),
+        (randn(rng, 3, 80, 32) * 5).astype(np.float32),
+        randn(rng, 3, 80, 16).astype(np.float32),
+    )
     exact, _ = batched_loop(q, k, v)
     s = (q @ np.swapaxes(k, -1, -2)) / np.float32(np.sqrt(32))
     w = np.exp(s - s.max(-1, keepdims=True))
@@ -225,7 +240,10 @@ def test_float32_error_within_twice_naive(implementation, rng):
 def test_dtypes_follow_inputs(rng):
     q = randn(rng, 2, 3)
     assert sa.scaled_dot_product_attention(q, q, q).dtype == np.float64
-    assert sa.scaled_dot_product_attention(q.astype(np.float32), q.astype(np.float32), q.astype(np.float32)).dtype == np.float32
+    assert (
+        sa.scaled_dot_product_attention(q.astype(np.float32), q.astype(np.float32), q.astype(np.float32)).dtype
+        == np.float32
+    )
     ints = [[1, 0], [0, 1]]
     assert sa.scaled_dot_product_attention(ints, ints, ints).dtype == np.float64
 
@@ -233,7 +251,11 @@ def test_dtypes_follow_inputs(rng):
 @pytest.mark.parametrize(
     "args,error,message",
     [
-        ((np.ones(3), np.ones((2, 3)), np.ones((2, 3))), sa.ShapeError, r"query has shape \(3,\): expected at least 2 dimensions"),
+        (
+            (np.ones(3), np.ones((2, 3)), np.ones((2, 3))),
+            sa.ShapeError,
+            r"query has shape \(3,\): expected at least 2 dimensions",
+        ),
         ((np.ones((2, 3)), np.ones((2, 4)), np.ones((2, 3))), sa.ShapeError, "query has 3 features but key has 4"),
         ((np.ones((2, 3)), np.ones((2, 3)), np.ones((5, 3))), sa.ShapeError, "key has 2 positions but value has 5"),
         ((np.ones((2, 2, 3)), np.ones((3, 2, 3)), np.ones((3, 2, 3))), sa.ShapeError, "do not broadcast"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference_loop import loop_attention
 
 import selfattention as sa
+from reference_loop import loop_attention
 from selfattention.display import fmt
 
 EX = sa.seed_example()

@@ -26,7 +26,11 @@ def torch_sdpa(q, k, v, mask=None, is_causal=False, scale=None):
 def test_matches_torch(implementation, shape, kind, scale):
     B, H, L, S, E = shape
     rng = np.random.default_rng(hash((shape, kind)) % 2**32)
-    q, k, v = rng.standard_normal((B, H, L, E)), rng.standard_normal((B, H, S, E)), rng.standard_normal((B, H, S, E + 2))
+    q, k, v = (
+        rng.standard_normal((B, H, L, E)),
+        rng.standard_normal((B, H, S, E)),
+        rng.standard_normal((B, H, S, E + 2)),
+    )
     mask = None
     if kind == "bool":
         mask = rng.random((B, 1, L, S)) > 0.3
@@ -35,7 +39,9 @@ def test_matches_torch(implementation, shape, kind, scale):
         mask = rng.standard_normal((L, S))
     causal = kind == "causal"
     expected = torch_sdpa(q, k, v, mask, causal, scale)
-    got = sa.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal, scale=scale, implementation=implementation)
+    got = sa.scaled_dot_product_attention(
+        q, k, v, attn_mask=mask, is_causal=causal, scale=scale, implementation=implementation
+    )
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
 
 
@@ -46,4 +52,6 @@ def test_weights_match_torch_softmax():
     mask[:, 0] = True
     scores = torch.from_numpy(q) @ torch.from_numpy(k).transpose(-1, -2) / np.sqrt(5)
     scores = scores.masked_fill(~torch.from_numpy(mask), float("-inf"))
-    np.testing.assert_allclose(sa.attention_weights(q, k, attn_mask=mask), torch.softmax(scores, -1).numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        sa.attention_weights(q, k, attn_mask=mask), torch.softmax(scores, -1).numpy(), rtol=1e-10, atol=1e-12
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from typing import Any, NoReturn
@@ -11,10 +12,12 @@ import click
 from . import __version__
 from .errors import SelfAttentionError
 from .examples import get_example
-from .explain import available_languages, explain
+from .explain import available_languages, default_language, explain
 from .io import parse_mask, parse_matrix, parse_tokens, read_input_file, write_file
 from .render import FORMATS, render
 from .render.document import MAX_QUERIES
+from .render.pictures import write_heatmap
+from .render.plot import plot_format
 from .trace import AttentionTrace, trace
 
 EXPLAIN_EXAMPLES = """
@@ -26,7 +29,14 @@ Examples:
   selfattention explain --tokens "I am here" \\
       --query "1,0;0,1;1,1" --key "1,0;0,1;1,1" --value "1,2;3,4;5,6" --causal
   selfattention explain --queries Machines --precision 6
+  selfattention explain --lang ko             # 한국어 설명
+  selfattention explain --plot h.png          # also write a heatmap (.png or .svg)
+  selfattention explain --format html -o report.html   # one offline page with the heatmap
+  selfattention explain --format csv          # the weights, tokens as labels
 """
+
+#: with --queries, the picture shows the whole matrix (queries outlined) up to this many tokens
+MAX_OVERVIEW = 256
 
 
 class CliError(click.ClickException):
@@ -46,7 +56,9 @@ def main() -> None:
 
 
 @main.command(epilog=EXPLAIN_EXAMPLES)
-@click.option("--input", "input_file", metavar="FILE.json", help="Read tokens, Q, K, V (and mask, causal, scale) from a JSON file.")
+@click.option(
+    "--input", "input_file", metavar="FILE.json", help="Read tokens, Q, K, V (and mask, causal, scale) from JSON."
+)
 @click.option("--tokens", help='Token names, e.g. "Acting,Machines" (or space-separated).')
 @click.option("--query", "-q", "query", metavar="ROWS", help='Q, one row per token: "16,0,1;2.078,0,1".')
 @click.option("--key", "-k", "key", metavar="ROWS", help="K, one row per key.")
@@ -54,10 +66,21 @@ def main() -> None:
 @click.option("--mask", metavar="ROWS", help='Boolean mask, 1 = may attend: "1,0;1,1".')
 @click.option("--causal", is_flag=True, default=None, help="Each token sees only itself and earlier tokens.")
 @click.option("--scale", type=float, help="Scale of the scores (default 1/sqrt(d)).")
-@click.option("--queries", metavar="LIST", help="Queries to expand: tokens or 0-based positions, e.g. \"Machines\" or \"0,2\".")
-@click.option("--format", "-f", "format_", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format (json is the trace).")
-@click.option("--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown (display only).")
-@click.option("--lang", type=click.Choice(sorted(available_languages())), default="en", show_default=True, help="Language of the explanation.")
+@click.option(
+    "--queries", metavar="LIST", help='Queries to expand: tokens or 0-based positions, e.g. "Machines" or "0,2".'
+)
+@click.option(
+    "--format", "-f", "format_", type=click.Choice(FORMATS), default="text", show_default=True,
+    help="Output format (json is the trace).",
+)
+@click.option(
+    "--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown (display only)."
+)
+@click.option(
+    "--lang", type=click.Choice(sorted(available_languages())), default=None,
+    help="Language of the explanation  [default: ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en].",
+)
+@click.option("--plot", metavar="FILE", help="Also write the heatmap of the weights to FILE.png or FILE.svg.")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 def explain_command(**options: Any) -> None:
@@ -66,9 +89,23 @@ def explain_command(**options: Any) -> None:
     With no input it explains the seed's example, "Acting Machines" with d = 3.
     """
     try:
+        lang = options["lang"] or default_language()
+        plot, output, force = options["plot"], options["output"], options["force"]
+        check_outputs(plot, output, force)
         result = build_trace(options)
-        text = render(result, explain(result, options["lang"], options["precision"]), options["format_"])
-        emit(text, options["output"], options["force"])
+        explanation = explain(result, lang, options["precision"])
+        overview = None
+        partial = options["queries"] or not result.is_complete  # chosen, or capped at MAX_QUERIES
+        if partial and (plot or options["format_"] == "html") and len(result.tokens) <= MAX_OVERVIEW:
+            overview = build_trace({**options, "queries": None}, cap=False)
+        link = None
+        if plot:
+            written = write_heatmap(result, explanation, plot, force=force, overview=overview)
+            click.echo(f"wrote {written}", err=True)
+            base = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
+            link = os.path.relpath(os.path.abspath(plot), base)
+        text = render(result, explanation, options["format_"], picture=link, overview=overview)
+        emit(text, output, force)
     except SelfAttentionError as error:
         fail(str(error))
 
@@ -76,8 +113,10 @@ def explain_command(**options: Any) -> None:
 main.add_command(explain_command, name="explain")
 
 
-def build_trace(options: dict[str, Any]) -> AttentionTrace:
-    """The one place that turns the CLI's input options into a trace."""
+def build_trace(options: dict[str, Any], cap: bool = True) -> AttentionTrace:
+    """The one place that turns the CLI's input options into a trace. A document for people
+    (``cap``, text/markdown/html) works out at most MAX_QUERIES queries unless --queries
+    picks them; data formats (json, csv) hold every query."""
     inline = {name: options[name] for name in ("query", "key", "value") if options[name] is not None}
     if options["input_file"] and (inline or options["tokens"] or options["mask"]):
         fail("give either --input FILE or inline --tokens/--query/--key/--value/--mask, not both")
@@ -99,9 +138,8 @@ def build_trace(options: dict[str, Any]) -> AttentionTrace:
         kwargs["is_causal"] = options["causal"]
     if options["scale"] is not None:
         kwargs["scale"] = options["scale"]
-    if options["queries"] is None and options["format_"] != "json":
-        query_len = len(kwargs["query"])
-        if query_len > MAX_QUERIES:  # a page, not a book: the document says so in words
+    if cap and options["queries"] is None and options["format_"] in ("text", "markdown", "html"):
+        if len(kwargs["query"]) > MAX_QUERIES:  # a page, not a book: the document says so in words
             kwargs["queries"] = list(range(MAX_QUERIES))
     if options["queries"] is not None:
         kwargs["queries"] = parse_queries(options["queries"])
@@ -115,6 +153,18 @@ def parse_queries(text: str) -> list[int | str]:
     parts = [p.strip() for p in text.split(",")]
     # ASCII digits only: "²".isdigit() is True but int("²") fails
     return [int(p) if re.fullmatch(r"-?[0-9]+", p) else p for p in parts if p]
+
+
+def check_outputs(plot: str | None, output: str | None, force: bool) -> None:
+    """Refuse before any work: a picture that is not .png/.svg, the same file twice, and
+    (without --force) files that exist."""
+    if plot:
+        plot_format(plot)
+        if output and os.path.abspath(plot) == os.path.abspath(output):
+            fail(f"--plot and --output are the same file {plot!r}: give two names")
+    for path in (plot, output):
+        if path and os.path.exists(path) and not force and not os.path.isdir(path):
+            fail(f"output file {path!r} exists: pass --force to overwrite it")
 
 
 def emit(text: str, output: str | None, force: bool) -> None:

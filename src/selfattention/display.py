@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["fmt", "fmt_vector", "fmt_percent"]
+__all__ = ["fmt", "fmt_percent", "fmt_vector"]
 
 
 def fmt(x: Any, precision: int = 4) -> str:

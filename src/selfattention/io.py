@@ -150,7 +150,8 @@ def input_from_dict(data: Any, source: str = "input") -> VectorInput:
     if not isinstance(causal, bool):
         raise InputError(f"causal is {_shown(causal)}: expected true or false")
     scale = data.get("scale")
-    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float)) or not _finite(scale)):
+    bad_scale = isinstance(scale, bool) or not isinstance(scale, (int, float)) or not _finite(scale)
+    if scale is not None and bad_scale:
         raise InputError(f"scale is {_shown(scale)}: expected a finite number (or leave it out for 1/sqrt(d))")
     mask = _json_mask(data["mask"]) if data.get("mask") is not None else None
     return VectorInput(query, key, value, tokens, key_tokens, mask, causal, None if scale is None else float(scale))
@@ -177,7 +178,9 @@ def read_input_file(path: str | os.PathLike[str]) -> VectorInput:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputError(f"input file {str(p)!r} is not UTF-8 text (byte {error.start}): expected a JSON file") from None
+        raise InputError(
+            f"input file {str(p)!r} is not UTF-8 text (byte {error.start}): expected a JSON file"
+        ) from None
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
@@ -338,7 +341,9 @@ def _json_mask(raw: Any) -> NDArray[Any]:
         out = []
         for c, cell in enumerate(row, start=1):
             if isinstance(cell, bool):
-                raise InputError(f"mask row {r}, column {c} is {_shown(cell)} but others are numbers: use all true/false or all floats")
+                raise InputError(
+                    f"mask row {r}, column {c} is {_shown(cell)} but others are numbers: use all true/false or all floats"
+                )
             if isinstance(cell, int):
                 raise InputError(
                     f"mask row {r}, column {c} is the integer {_shown(cell)}: write true/false for a boolean mask"

@@ -232,6 +232,15 @@ class AttentionTrace:
             return NotImplemented
         return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
 
+    def _repr_html_(self) -> str:
+        """The notebook display: the ``--format html`` report (its ``<style>`` and ``<main>``),
+        in the locale's language (see :func:`selfattention.explain.default_language`)."""
+        # imported here: explain and render sit above trace, which must not import them
+        from .explain import default_language, explain
+        from .render.html import html_report
+
+        return html_report(self, explain(self, default_language()), fragment=True)
+
     def __repr__(self) -> str:
         return (
             f"AttentionTrace(tokens={list(self.tokens)!r}, d_head={self.d_head},"
@@ -332,10 +341,8 @@ def _trace_query(
     scaled = dot_products * dtype.type(scale)  # (S,)
     blocked = np.isneginf(mask)
     masked = np.where(blocked, -np.inf, scaled + mask).astype(dtype)  # (S,)
-    if blocked.all():
-        max_score = 0.0  # a fully masked row: nothing to shift, every weight is 0
-    else:
-        max_score = float(masked.max())
+    # a fully masked row has nothing to shift by, and every weight is 0
+    max_score = 0.0 if blocked.all() else float(masked.max())
     exponentials = np.exp(masked - dtype.type(max_score))  # (S,)
     exp_sum = exponentials.sum()
     weights = exponentials / exp_sum if exp_sum > 0 else np.zeros_like(exponentials)  # (S,)

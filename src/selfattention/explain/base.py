@@ -32,6 +32,12 @@ LABELS = (
     "times_v",
     "max",
     "not_traced",
+    "all_blocked",
+    # pictures and reports (render/plot.py, render/html.py); {names} are filled in by str.format
+    "heatmap",
+    "plot_every_nth",
+    "plot_glyphs_missing",
+    "plot_unavailable",
     # caps on what is printed: str.format templates with {shown}, {total} or {limit}
     "queries_shown",
     "keys_shown",

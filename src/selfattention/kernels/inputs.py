@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..errors import ShapeError
 from ..masks import prepare_mask
 
-__all__ = ["AttentionInputs", "prepare_inputs", "default_scale"]
+__all__ = ["AttentionInputs", "default_scale", "prepare_inputs"]
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ def masked_scores(inputs: AttentionInputs) -> NDArray[Any]:
             scores = np.where(blocked, -np.inf, scores + mask.astype(scores.dtype))
     if inputs.is_causal:
         scores = np.where(causal_mask(inputs.query_len, inputs.key_len), scores, -np.inf)
-    return scores.astype(inputs.query.dtype, copy=False)
+    result: NDArray[Any] = scores.astype(inputs.query.dtype, copy=False)
+    return result
 
 
 def safe_softmax(scores: NDArray[Any]) -> NDArray[Any]:
@@ -60,7 +61,8 @@ def safe_softmax(scores: NDArray[Any]) -> NDArray[Any]:
     row_max = np.where(np.isneginf(row_max), 0.0, row_max)  # fully masked rows: shift by 0
     exponentials = np.exp(scores - row_max)  # (..., L, S); exp(-inf) = 0 for blocked keys
     total = exponentials.sum(axis=-1, keepdims=True)  # (..., L, 1)
-    return exponentials / np.where(total == 0, 1.0, total).astype(scores.dtype)
+    weights: NDArray[Any] = exponentials / np.where(total == 0, 1.0, total).astype(scores.dtype)
+    return weights
 
 
 def weighted_sum(weights: NDArray[Any], value: NDArray[Any]) -> NDArray[Any]:
@@ -69,12 +71,14 @@ def weighted_sum(weights: NDArray[Any], value: NDArray[Any]) -> NDArray[Any]:
     A non-finite value with non-zero weight makes that output entry NaN."""
     finite = np.isfinite(value)
     if finite.all():
-        return np.matmul(weights, value)  # (..., L, S) x (..., S, Ev) -> (..., L, Ev)
+        plain: NDArray[Any] = np.matmul(weights, value)  # (..., L, S) x (..., S, Ev) -> (..., L, Ev)
+        return plain
     clean = np.where(finite, value, 0.0).astype(value.dtype)
     output = np.matmul(weights, clean)
     # which outputs draw on a non-finite value with non-zero weight
     poisoned = np.matmul((weights != 0).astype(np.float32), (~finite).astype(np.float32)) > 0
-    return np.where(poisoned, np.nan, output).astype(output.dtype)
+    result: NDArray[Any] = np.where(poisoned, np.nan, output).astype(output.dtype)
+    return result
 
 
 def attention(

@@ -15,7 +15,7 @@ def _q(token: str) -> str:
 class English(Language):
     code = "en"
     name = "English"
-    labels = {
+    labels = {  # noqa: RUF012 (read-only by convention)
         "query": "query",
         "key": "key",
         "value": "value",
@@ -32,6 +32,14 @@ class English(Language):
         "times_v": "weights times V (the outputs)",
         "max": "max",
         "not_traced": "not traced",
+        "all_blocked": "Every key is blocked, so every weight is 0 by definition (not 0/0, which would be NaN).",
+        "heatmap": "The weights as a picture",
+        "plot_every_nth": "{total} tokens: a label every {step} tokens",
+        "plot_glyphs_missing": (
+            "Labels shown as #n use characters no installed font can draw: install a CJK font"
+            " (e.g. fonts-noto-cjk) or save an SVG, whose text the browser draws."
+        ),
+        "plot_unavailable": "The picture needs matplotlib, which is not installed: pip install 'selfattention[plot]'",
         # caps on what is printed ({shown}, {total}, {limit} are filled in by the renderer)
         "queries_shown": "{shown} of {total} queries are worked out below; pick others with"
         " --queries (queries= in Python).",
@@ -132,7 +140,7 @@ class English(Language):
 
 
 def _is_default_scale(trace: AttentionTrace) -> bool:
-    return abs(trace.scale * trace.d_head**0.5 - 1.0) < 1e-12
+    return bool(abs(trace.scale * trace.d_head**0.5 - 1.0) < 1e-12)
 
 
 def _join(parts: list[str]) -> str:

@@ -70,6 +70,12 @@ class Korean(Language):
         "plot_unavailable": (
             "그림을 그리려면 matplotlib이 필요하지만 설치되어 있지 않습니다: pip install 'selfattention[plot]'"
         ),
+        # 출력 상한 ({shown}, {total}, {limit}은 렌더러가 채웁니다)
+        "queries_shown": "쿼리 {total}개 중 {shown}개만 아래에 풀어 씁니다. 다른 쿼리는 --queries로"
+        " 고르세요 (Python에서는 queries=).",
+        "keys_shown": "키 {total}개 중 가중치가 가장 큰 {shown}개만 보여 줍니다.",
+        "matrix_omitted": "전체 행렬은 단어 {limit}개까지만 그립니다. 이 입력은 {total}개입니다.",
+        "first_of": "{total}개 중 처음 {shown}개",
     }
 
     def title(self, trace: AttentionTrace) -> str:

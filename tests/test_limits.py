@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (exact messages are long lines, kept whole so they can be grepped)
+
 """Limits: sizes that would not fit are refused from their shapes, before anything is
 allocated, with a message that names a path that can; the CLI caps what it prints and
 says so in words."""

@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (exact messages are long lines, kept whole so they can be grepped)
+
 """Reading trace documents back (AttentionTrace.from_json): a trace or a clear refusal.
 
 Regressions found by test_fuzz.py: deep nesting, integers beyond float's range, non-float

@@ -138,13 +138,16 @@ def build_trace(options: dict[str, Any], cap: bool = True) -> AttentionTrace:
         kwargs["is_causal"] = options["causal"]
     if options["scale"] is not None:
         kwargs["scale"] = options["scale"]
-    if cap and options["queries"] is None and options["format_"] in ("text", "markdown", "html"):
-        if len(kwargs["query"]) > MAX_QUERIES:  # a page, not a book: the document says so in words
-            kwargs["queries"] = list(range(MAX_QUERIES))
+    document = options["format_"] in ("text", "markdown", "html")
+    if cap and document and options["queries"] is None and len(kwargs["query"]) > MAX_QUERIES:
+        kwargs["queries"] = list(range(MAX_QUERIES))  # a page, not a book: the document says so in words
     if options["queries"] is not None:
         kwargs["queries"] = parse_queries(options["queries"])
         if not kwargs["queries"]:
-            fail(f"--queries {options['queries']!r} names no query: expected tokens or 0-based positions such as \"0,2\"")
+            fail(
+                f"--queries {options['queries']!r} names no query: expected tokens or 0-based"
+                ' positions such as "0,2"'
+            )
     return trace(**kwargs)
 
 

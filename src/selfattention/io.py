@@ -342,7 +342,8 @@ def _json_mask(raw: Any) -> NDArray[Any]:
         for c, cell in enumerate(row, start=1):
             if isinstance(cell, bool):
                 raise InputError(
-                    f"mask row {r}, column {c} is {_shown(cell)} but others are numbers: use all true/false or all floats"
+                    f"mask row {r}, column {c} is {_shown(cell)} but others are numbers:"
+                    " use all true/false or all floats"
                 )
             if isinstance(cell, int):
                 raise InputError(

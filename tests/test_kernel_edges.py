@@ -177,7 +177,8 @@ def test_one_key_gives_its_value(implementation, rng):
         rng.standard_normal((2, 1, 3)),
     )
     out = sdpa(q, k, v, implementation=implementation)
-    np.testing.assert_array_equal(out, np.broadcast_to(v, out.shape))
+    # weight 1 exactly in the formula; a kernel may round it (online softmax): TESTING.md's tolerance
+    np.testing.assert_allclose(out, np.broadcast_to(v, out.shape), rtol=RTOL, atol=ATOL)
 
 
 @pytest.mark.parametrize("implementation", KERNELS)

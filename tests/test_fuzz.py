@@ -29,7 +29,7 @@ from reference_loop import loop_attention
 from selfattention import io
 from selfattention.cli import main
 
-FUZZ = settings(max_examples=150)
+FUZZ = settings(max_examples=100)
 
 
 def outcome(call: Callable[[], Any]) -> Any:

@@ -175,6 +175,15 @@ def test_input_from_dict_wrong_documents(data, message):
     refused(lambda: io.input_from_dict(data), message)
 
 
+def test_deeply_nested_cells_are_refused():
+    """Regression: echoing a cell nested 5000 deep raised RecursionError inside repr()."""
+    cell: object = 1.0
+    for _ in range(5000):
+        cell = [cell]
+    message = "query row 1, column 1 is a list nested too deeply to show: expected a number"
+    refused(lambda: io.input_from_dict({**GOOD, "query": [[cell, 0], [0, 1]]}), message)
+
+
 def test_input_from_dict_accepts_bool_and_additive_masks():
     a = io.input_from_dict({**GOOD, "mask": [[True, False], [True, True]]})
     assert a.mask is not None and a.mask.dtype == np.bool_

@@ -370,7 +370,10 @@ def _finite(x: int | float) -> bool:
 
 def _shown(x: Any, limit: int = 40) -> str:
     """``repr(x)``, shortened for a message: a 5000-digit number is not echoed whole."""
-    text = repr(x)
+    try:
+        text = repr(x)
+    except RecursionError:  # a list nested thousands deep (built in Python, not from JSON)
+        return f"a {type(x).__name__} nested too deeply to show"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

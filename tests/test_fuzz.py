@@ -176,6 +176,18 @@ def test_input_from_dict_any_json(data):
     outcome(lambda: io.input_from_dict(data))
 
 
+@settings(max_examples=30)
+@given(doc=valid_documents(), depth=st.integers(1, 5000), field=st.sampled_from(FIELDS))
+def test_input_from_dict_deep_nesting(doc, depth, field):
+    nested: Any = 1.0
+    for _ in range(depth):
+        nested = [nested]
+    outcome(lambda: io.input_from_dict({**doc, field: nested}))
+    data = json.loads(SEED_TRACE_TEXT)
+    data["steps"][0]["weights"] = nested
+    outcome(lambda: sa.AttentionTrace.from_dict(data))
+
+
 @FUZZ
 @given(doc=valid_documents())
 def test_input_from_dict_valid_documents(doc):
@@ -249,7 +261,8 @@ def test_read_input_file_deep_nesting(depth, opener):
 
 # -- trace documents -------------------------------------------------------------------------
 
-SEED_TRACE = json.loads(sa.trace(**sa.seed_example().trace_kwargs()).to_json())
+SEED_TRACE_TEXT = sa.trace(**sa.seed_example().trace_kwargs()).to_json()
+SEED_TRACE = json.loads(SEED_TRACE_TEXT)
 
 
 def replace_leaf(doc: Any, path: list[int], new: Any) -> Any:

@@ -171,6 +171,13 @@ def test_cli_json_is_never_capped(tmp_path):
     assert len(sa.AttentionTrace.from_json(result.stdout).steps) == n
 
 
+def test_unknown_query_lists_at_most_20_tokens(tmp_path):
+    result = CliRunner().invoke(main, ["explain", "--input", document(tmp_path, 500), "--queries", "nope"])
+    assert result.exit_code == 2
+    listed = ", ".join(f"{i}:t{i + 1}" for i in range(20))
+    assert result.stderr == f"Error: query 'nope' is not among the tokens: {listed}, ... (480 more)\n"
+
+
 def test_small_inputs_show_everything():
     result = CliRunner().invoke(main, ["explain"])
     assert result.exit_code == 0

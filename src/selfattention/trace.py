@@ -213,6 +213,8 @@ class AttentionTrace:
             _check_shapes(result)
         except (KeyError, TypeError, ValueError, OverflowError) as error:
             raise InputError(f"not a valid trace document: {str(error)[:200]}") from None
+        except RecursionError:
+            raise InputError("not a valid trace document: it nests too deeply") from None
         return result
 
     @classmethod
@@ -389,7 +391,9 @@ def _pick_queries(queries: Sequence[int | str] | None, tokens: tuple[str, ...]) 
     for raw in queries:
         if isinstance(raw, str):
             if raw not in tokens:
-                listing = ", ".join(f"{i}:{t}" for i, t in enumerate(tokens))
+                listing = ", ".join(f"{i}:{t}" for i, t in enumerate(tokens[:_LISTED]))
+                if len(tokens) > _LISTED:  # a message stays one readable line
+                    listing += f", ... ({len(tokens) - _LISTED} more)"
                 raise InputError(f"query {raw!r} is not among the tokens: {listing}")
             raw = tokens.index(raw)
         if isinstance(raw, bool) or not isinstance(raw, (int, np.integer)):
@@ -403,6 +407,10 @@ def _pick_queries(queries: Sequence[int | str] | None, tokens: tuple[str, ...]) 
         if i not in picked:
             picked.append(i)
     return picked
+
+
+#: at most this many tokens are listed in a message
+_LISTED = 20
 
 
 def _check_shapes(t: AttentionTrace) -> None:

@@ -12,11 +12,14 @@ The "ci" profile of conftest.py fixes the examples (derandomize) and bounds thei
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -317,6 +320,18 @@ OPTION_VALUES: dict[str, st.SearchStrategy[str]] = {
     "--lang": st.sampled_from(["en", "ko", "xx"]),
 }
 FLAGS = ["--causal", "--force"]
+_FILES = tempfile.mkdtemp(prefix="selfattention-fuzz-")
+atexit.register(shutil.rmtree, _FILES, True)
+for _name, _content in {
+    "good.json": json.dumps({"query": [[1, 0], [0, 1]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]}),
+    "bad.json": '{"query": [[1, 2], [3]]}',
+    "nan.json": '{"query": [[NaN]]}',
+    "latin1.json": '{"tokens": ["caf\xe9"]}',
+}.items():
+    Path(_FILES, _name).write_bytes(_content.encode("latin-1"))
+OPTION_VALUES["--input"] = st.sampled_from(
+    [str(Path(_FILES, n)) for n in ("good.json", "bad.json", "nan.json", "latin1.json", "missing.json")] + [_FILES]
+)
 
 
 def check_cli(args: list[str]) -> Any:

@@ -146,6 +146,33 @@ def test_lower_precision_within_twice_naive_error(implementation, problem):
     assert error <= 2 * naive_error + FLOOR[dtype] * v_size(problem["value"])
 
 
+@pytest.mark.parametrize("implementation", KERNELS)
+@given(problem=problems())
+def test_weights_match_the_loop(implementation, problem):
+    _, expected = batched_loop(**{("mask" if n == "attn_mask" else n): x for n, x in problem.items()})
+    weights = kernel_weights(implementation, problem)
+    np.testing.assert_allclose(weights, np.broadcast_to(expected, weights.shape), rtol=RTOL, atol=ATOL)
+
+
+@given(problem=problems(), data=st.data())
+def test_trace_matches_the_loop(problem, data):
+    """trace() does the maths again, one query at a time: it must agree too (2-D inputs)."""
+    q, k, v = (problem[n].reshape(-1, *problem[n].shape[-2:])[0] for n in ("query", "key", "value"))
+    mask = problem["attn_mask"]
+    if mask is not None:
+        mask = np.broadcast_to(mask, (*mask.shape[:-2], q.shape[0], k.shape[0])).reshape(-1, q.shape[0], k.shape[0])[0]
+    queries = data.draw(st.none() | st.lists(st.integers(0, q.shape[0] - 1), min_size=1, unique=True))
+    t = sa.trace(q, k, v, attn_mask=mask, is_causal=problem["is_causal"], scale=problem["scale"], queries=queries)
+    out, weights = batched_loop(q, k, v, mask, problem["is_causal"], problem["scale"])
+    rows = list(range(q.shape[0])) if queries is None else queries
+    assert list(t.query_indices) == rows
+    np.testing.assert_allclose(t.weights, weights[rows], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(t.outputs, out[rows], rtol=RTOL, atol=ATOL * v_size(v))
+    for step in t.steps:  # each step is what its name says
+        np.testing.assert_allclose(step.dot_products, k @ step.query, rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(step.weighted_values.sum(0), step.output, rtol=RTOL, atol=ATOL * v_size(v))
+
+
 # -- the properties of TESTING.md case 10 (no mask) ------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Any, NoReturn
 
@@ -11,6 +12,7 @@ from . import __version__
 from .errors import SelfAttentionError
 from .examples import get_example
 from .explain import available_languages, explain
+from .models import DEFAULT_MODEL, MODELS, model_trace, rank_heads
 from .io import parse_mask, parse_matrix, parse_tokens, read_input_file, write_file
 from .render import FORMATS, render
 from .trace import AttentionTrace, trace
@@ -24,6 +26,15 @@ Examples:
   selfattention explain --tokens "I am here" \\
       --query "1,0;0,1;1,1" --key "1,0;0,1;1,1" --value "1,2;3,4;5,6" --causal
   selfattention explain --queries Machines --precision 6
+  selfattention explain "The animal didn't cross the street because it was too tired." \\
+      --model minilm --layer 3 --head 1 --query it     # a real model's head, step by step
+"""
+
+HEADS_EXAMPLES = """
+\b
+Examples:
+  selfattention heads "The animal didn't cross the street because it was too tired." --query it --key animal
+  selfattention heads "The animal didn't cross the street because it was too tired." --query it --top 12
 """
 
 
@@ -70,13 +81,18 @@ def main() -> None:
 )
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+# real models (selfattention.models): TEXT goes to the model, --query is then the query word
+@click.argument("text", required=False)
+@click.option("--model", metavar="NAME|DIR", help=f"A real model: {', '.join(MODELS)} or a local folder.")
+@click.option("--layer", type=int, help="With --model: the layer, 0-based.")
+@click.option("--head", type=int, help="With --model: the head, 0-based.")
 def explain_command(**options: Any) -> None:
     """Explain self-attention step by step: dot products, scaling, softmax, weighted sum.
 
     With no input it explains the seed's example, "Acting Machines" with d = 3.
     """
     try:
-        result = build_trace(options)
+        result = build_model_trace(options) if options["model"] else build_trace(options)
         text = render(result, explain(result, options["lang"], options["precision"]), options["format_"])
         emit(text, options["output"], options["force"])
     except SelfAttentionError as error:
@@ -84,6 +100,58 @@ def explain_command(**options: Any) -> None:
 
 
 main.add_command(explain_command, name="explain")
+
+
+def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
+    """--model: TEXT through a real model's head; --query (or --queries) names the query token(s)."""
+    if not options["text"]:
+        fail('--model needs the TEXT to run, e.g. selfattention explain "The animal was tired." --model minilm')
+    clash = [f"--{n}" for n in ("input_file", "tokens", "key", "value", "mask", "scale") if options[n] is not None]
+    if clash or options["causal"] is not None:
+        fail(f"--model builds Q, K and V from TEXT: drop {', '.join(clash or ['--causal'])}".replace("input_file", "input"))
+    queries: list[int | str] | None = None
+    if options["query"] is not None:
+        queries = [options["query"]]
+    elif options["queries"]:
+        queries = parse_queries(options["queries"])
+    return model_trace(
+        options["text"], options["model"], layer=options["layer"] or 0, head=options["head"] or 0, queries=queries
+    )
+
+
+@main.command(name="heads", epilog=HEADS_EXAMPLES)
+@click.argument("text")
+@click.option("--query", "-q", "query", required=True, metavar="WORD", help="The query token (a word or position).")
+@click.option("--key", "-k", "key", metavar="WORD", help="Rank heads by the weight from the query to this token.")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="NAME|DIR", help="A model name or folder.")
+@click.option("--top", type=click.IntRange(min=0), default=0, help="Show only the first N heads (0 = all).")
+@click.option("--format", "-f", "format_", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+@click.option("--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown.")
+@click.option("--lang", type=click.Choice(sorted(available_languages())), default="en", show_default=True)
+@click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
+@click.option("--force", is_flag=True, help="Overwrite --output (and --plot) if it exists.")
+def heads_command(**options: Any) -> None:
+    """Every layer x head of a real model: where does the query token look?
+
+    With --key, heads are ranked by the weight from the query to the key; without, each head
+    lists its heaviest keys. Heads that mostly look at [CLS], [SEP] or the first token are flagged.
+    """
+    from .explain import get_language
+    from .render.heads import render_heads
+
+    try:
+        report = rank_heads(options["text"], _word(options["query"]), _word(options["key"]), options["model"])
+        if options["top"]:
+            report = dataclasses.replace(report, rows=report.rows[: options["top"]])
+        labels = get_language(options["lang"]).labels
+        emit(render_heads(report, labels, options["format_"], options["precision"]), options["output"], options["force"])
+    except SelfAttentionError as error:
+        fail(str(error))
+
+
+def _word(text: str | None) -> int | str | None:
+    """A token as typed: a word, or a 0-based position when it is a number."""
+    return int(text) if text is not None and text.strip().lstrip("-").isdigit() else text
 
 
 def build_trace(options: dict[str, Any]) -> AttentionTrace:

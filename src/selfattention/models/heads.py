@@ -58,6 +58,11 @@ class HeadsReport:
         return None if self.key_index is None else self.tokens[self.key_index]
 
     @property
+    def head_count(self) -> int:
+        """Every head of every layer (``rows`` may hold fewer when cut with ``--top``)."""
+        return int(self.weights.shape[0] * self.weights.shape[1])
+
+    @property
     def grid(self) -> NDArray[np.float64]:
         """(layers, heads): weight from query to key, or the largest weight without a key."""
         if self.key_index is not None:

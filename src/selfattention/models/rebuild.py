@@ -121,7 +121,7 @@ def find_token(tokens: Sequence[str], word: int | str, what: str = "query") -> i
     listing = " ".join(f"{i}:{t}" for i, t in enumerate(tokens))
     raise ModelInputError(
         f"{what} {text!r} is not among the tokens: {listing}. Give one token as listed (a word"
-        " the tokenizer splits, such as didn't -> didn ' t, is several tokens) or its 0-based position"
+        " the tokenizer splits, such as didn't -> didn ' t, is several tokens) or its 0-based position."
     )
 
 

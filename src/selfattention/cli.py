@@ -12,8 +12,8 @@ from . import __version__
 from .errors import SelfAttentionError
 from .examples import get_example
 from .explain import available_languages, explain
-from .models import DEFAULT_MODEL, MODELS, model_trace, rank_heads
 from .io import parse_mask, parse_matrix, parse_tokens, read_input_file, write_file
+from .models import DEFAULT_MODEL, MODELS, model_trace, rank_heads
 from .render import FORMATS, render
 from .trace import AttentionTrace, trace
 
@@ -106,9 +106,11 @@ def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
     """--model: TEXT through a real model's head; --query (or --queries) names the query token(s)."""
     if not options["text"]:
         fail('--model needs the TEXT to run, e.g. selfattention explain "The animal was tired." --model minilm')
-    clash = [f"--{n}" for n in ("input_file", "tokens", "key", "value", "mask", "scale") if options[n] is not None]
-    if clash or options["causal"] is not None:
-        fail(f"--model builds Q, K and V from TEXT: drop {', '.join(clash or ['--causal'])}".replace("input_file", "input"))
+    given = {"input": options["input_file"], **{n: options[n] for n in ("tokens", "key", "value", "mask", "scale")}}
+    clash = [f"--{name}" for name, value in given.items() if value is not None]
+    clash += ["--causal"] if options["causal"] is not None else []
+    if clash:
+        fail(f"--model builds Q, K and V from TEXT: drop {', '.join(clash)}")
     queries: list[int | str] | None = None
     if options["query"] is not None:
         queries = [options["query"]]
@@ -125,7 +127,9 @@ def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
 @click.option("--key", "-k", "key", metavar="WORD", help="Rank heads by the weight from the query to this token.")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="NAME|DIR", help="A model name or folder.")
 @click.option("--top", type=click.IntRange(min=0), default=0, help="Show only the first N heads (0 = all).")
-@click.option("--format", "-f", "format_", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+@click.option(
+    "--format", "-f", "format_", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True
+)
 @click.option("--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown.")
 @click.option("--lang", type=click.Choice(sorted(available_languages())), default="en", show_default=True)
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
@@ -140,11 +144,12 @@ def heads_command(**options: Any) -> None:
     from .render.heads import render_heads
 
     try:
-        report = rank_heads(options["text"], _word(options["query"]), _word(options["key"]), options["model"])
+        report = rank_heads(options["text"], options["query"], _word(options["key"]), options["model"])
         if options["top"]:
             report = dataclasses.replace(report, rows=report.rows[: options["top"]])
         labels = get_language(options["lang"]).labels
-        emit(render_heads(report, labels, options["format_"], options["precision"]), options["output"], options["force"])
+        text = render_heads(report, labels, options["format_"], options["precision"])
+        emit(text, options["output"], options["force"])
     except SelfAttentionError as error:
         fail(str(error))
 

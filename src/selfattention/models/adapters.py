@@ -62,7 +62,8 @@ class HeadProjections:
 
 def _numpy(tensor: Any) -> Array:
     """A torch parameter or tensor as float64 NumPy (exact for float32 and float64)."""
-    return np.asarray(tensor.detach().cpu().double().numpy(), dtype=np.float64)
+    array: Array = np.asarray(tensor.detach().cpu().double().numpy(), dtype=np.float64)
+    return array
 
 
 def _bias(module: Any, width: int) -> Array:
@@ -153,7 +154,7 @@ class GPT2Family(Adapter):
         norm = model.h[layer].ln_1  # GPT-2 normalises before attending (pre-norm blocks)
         mean = hidden_state.mean(axis=-1, keepdims=True)  # (seq, 1)
         variance = hidden_state.var(axis=-1, keepdims=True)  # (seq, 1), biased as in nn.LayerNorm
-        normed = (hidden_state - mean) / np.sqrt(variance + float(norm.eps))  # (seq, d_model)
+        normed: Array = (hidden_state - mean) / np.sqrt(variance + float(norm.eps))  # (seq, d_model)
         return normed * _numpy(norm.weight) + _numpy(norm.bias)  # (seq, d_model)
 
     def projections(self, model: Any, layer: int, head: int) -> HeadProjections:

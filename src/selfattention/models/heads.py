@@ -66,8 +66,9 @@ class HeadsReport:
     def grid(self) -> NDArray[np.float64]:
         """(layers, heads): weight from query to key, or the largest weight without a key."""
         if self.key_index is not None:
-            return self.weights[:, :, self.key_index]
-        return self.weights.max(axis=-1)
+            grid: NDArray[np.float64] = self.weights[:, :, self.key_index]
+            return grid
+        return np.asarray(self.weights.max(axis=-1), dtype=np.float64)
 
     def to_dict(self) -> dict[str, Any]:
         return {

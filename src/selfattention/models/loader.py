@@ -71,8 +71,8 @@ def _backend() -> tuple[Any, Any]:
             f"real models need torch and transformers ({error.name} is missing):"
             " pip install 'selfattention[models]'"
         ) from None
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     return torch, transformers
 
 
@@ -82,7 +82,7 @@ def load_model(name_or_path: str = DEFAULT_MODEL) -> LoadedModel:
     key = str(resolved.path)
     if key in _CACHE:
         return _CACHE[key]
-    torch, transformers = _backend()
+    _, transformers = _backend()
     try:
         config = transformers.AutoConfig.from_pretrained(resolved.path, local_files_only=True)
         adapter = adapter_for(str(config.model_type))

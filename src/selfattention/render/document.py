@@ -132,12 +132,16 @@ def _query_steps(
 
     blocks.append(Heading(3, headings["dot_products"]))
     if trace.d_head > MAX_TERMS:
-        blocks.append(Paragraph(labels["largest_terms"].format(d=trace.d_head, n=MAX_TERMS, rest=trace.d_head - MAX_TERMS)))
+        rest = trace.d_head - MAX_TERMS
+        blocks.append(Paragraph(labels["largest_terms"].format(d=trace.d_head, n=MAX_TERMS, rest=rest)))
     blocks += note
     blocks.append(
         Lines(
             tuple(
-                (f"q{n}·k{j + 1} ({names[j]})", "=", _terms(step, trace, j, p, labels["smaller_terms"]), "=", fmt(step.dot_products[j], p))
+                (
+                    f"q{n}·k{j + 1} ({names[j]})", "=", _terms(step, trace, j, p, labels["smaller_terms"]), "=",
+                    fmt(step.dot_products[j], p),
+                )
                 for j in keys
             )
         )

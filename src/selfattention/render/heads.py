@@ -39,13 +39,17 @@ def heads_document(report: HeadsReport, labels: dict[str, str], precision: int =
     def flag(is_sink: bool, share: float) -> str:
         return f"* {fmt(share, 2)}" if is_sink else ""
 
+    header: tuple[str, ...]
     if report.key_index is not None:
         header = (
             labels["rank"], labels["layer"], labels["head"],
             f"{report.query_token} → {report.key_token}", labels["top_keys"], labels["sink"],
         )
-        rows = tuple(
-            (str(n), str(r.layer), str(r.head), fmt(r.weight or 0.0, p), keys(r.top_keys), flag(r.is_sink, r.sink_share))
+        rows: tuple[tuple[str, ...], ...] = tuple(
+            (
+                str(n), str(r.layer), str(r.head), fmt(r.weight or 0.0, p), keys(r.top_keys),
+                flag(r.is_sink, r.sink_share),
+            )
             for n, r in enumerate(report.rows, start=1)
         )
     else:

@@ -32,6 +32,7 @@ LABELS = (
     "times_v",
     "max",
     "not_traced",
+    "all_blocked",
     # real models (selfattention.models): long dot products, the title and check of a model head
     "largest_terms",
     "smaller_terms",

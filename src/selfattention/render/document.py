@@ -175,17 +175,22 @@ def _query_steps(
         (f"exp({fmt(step.masked_scores[j], p)} - {m})", "=", fmt(step.exponentials[j], p)) for j in keys
     ]
     rows.append((labels["sum"], "=", fmt(step.exp_sum, p)))
-    rows += [
-        (
-            f"{labels['weights']}[{names[j]}]",
-            "=",
-            f"{fmt(step.exponentials[j], p)} / {fmt(step.exp_sum, p)}",
-            "=",
-            fmt(step.weights[j], p),
-        )
-        for j in keys
-    ]
+    if step.fully_masked:  # weights are 0 by definition here, not 0/0
+        rows += [(f"{labels['weights']}[{names[j]}]", "=", "0") for j in keys]
+    else:
+        rows += [
+            (
+                f"{labels['weights']}[{names[j]}]",
+                "=",
+                f"{fmt(step.exponentials[j], p)} / {fmt(step.exp_sum, p)}",
+                "=",
+                fmt(step.weights[j], p),
+            )
+            for j in keys
+        ]
     blocks.append(Lines(tuple(rows)))
+    if step.fully_masked:
+        blocks.append(Paragraph(labels["all_blocked"]))
     blocks.append(Heading(3, headings["weighted_sum"]))
     rows = [
         (f"{fmt(step.weights[j], p)} × {fmt_vector(trace.value[j], p)}", "=", fmt_vector(step.weighted_values[j], p))

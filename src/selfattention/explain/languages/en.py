@@ -32,6 +32,7 @@ class English(Language):
         "times_v": "weights times V (the outputs)",
         "max": "max",
         "not_traced": "not traced",
+        "all_blocked": "Every key is blocked, so every weight is 0 by definition (not 0/0, which would be NaN).",
         "largest_terms": "Each dot product has {d} terms (d = {d}); only the {n} largest by size are"
         " written out, and the {rest} smaller ones are added up at the end.",
         "smaller_terms": "smaller terms",

@@ -103,6 +103,7 @@ def test_heads_without_key_lists_top_keys_and_flags_sinks(run):
         (["explain", "  ", "--model", "minilm"], "Error: text is empty"),
         (["explain", "it " * 600, "--model", "minilm"], "text has 602 tokens but model 'minilm' has 512 positions"),
         (["explain", SENTENCE, "--model", "minilm", "--key", "1,0"], "--model builds Q, K and V from TEXT: drop --key"),
+        (["explain", SENTENCE, "--layer", "3"], "Error: TEXT and --layer go with --model"),
         (["heads", SENTENCE, "--query", "it", "--key", "zebra"], "Error: key 'zebra' is not among the tokens"),
         (["heads", SENTENCE, "--query", "it", "--model", "/no/such/folder"], "unknown model '/no/such/folder'"),
     ],

@@ -83,15 +83,20 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 # real models (selfattention.models): TEXT goes to the model, --query is then the query word
 @click.argument("text", required=False)
-@click.option("--model", metavar="NAME|DIR", help=f"A real model: {', '.join(MODELS)} or a local folder.")
-@click.option("--layer", type=int, help="With --model: the layer, 0-based.")
-@click.option("--head", type=int, help="With --model: the head, 0-based.")
+@click.option(
+    "--model", metavar="NAME|DIR",
+    help=f"Run TEXT through a real model ({', '.join(MODELS)} or a local folder); --query WORD is then the query token.",
+)
+@click.option("--layer", type=int, help="With --model: the layer, 0-based (default 0).")
+@click.option("--head", type=int, help="With --model: the head, 0-based (default 0).")
 def explain_command(**options: Any) -> None:
     """Explain self-attention step by step: dot products, scaling, softmax, weighted sum.
 
     With no input it explains the seed's example, "Acting Machines" with d = 3.
     """
     try:
+        if not options["model"] and (options["text"] or options["layer"] is not None):
+            fail("TEXT and --layer go with --model, e.g. --model minilm --layer 3 --head 1 --query it")
         result = build_model_trace(options) if options["model"] else build_trace(options)
         text = render(result, explain(result, options["lang"], options["precision"]), options["format_"])
         emit(text, options["output"], options["force"])

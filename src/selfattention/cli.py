@@ -85,7 +85,7 @@ def main() -> None:
 @click.argument("text", required=False)
 @click.option(
     "--model", metavar="NAME|DIR",
-    help=f"Run TEXT through a real model ({', '.join(MODELS)} or a local folder); --query WORD is then the query token.",
+    help=f"Run TEXT through a real model ({', '.join(MODELS)} or a local folder); --query WORD: the query token.",
 )
 @click.option("--layer", type=int, help="With --model: the layer, 0-based (default 0).")
 @click.option("--head", type=int, help="With --model: the head, 0-based (default 0).")

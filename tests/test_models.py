@@ -168,6 +168,40 @@ def test_folder_without_weights_fails_offline(folders, tmp_path):
         sm.load_model(str(tmp_path))
 
 
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("truncate", "cannot load model .* offline: .*deserializing header"),
+        ("config", "cannot load model .* offline: .*not a valid JSON file"),
+    ],
+)
+def test_damaged_folders_fail_with_one_line(folders, tmp_path, damage, message):
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(folders["bert"], folder)
+    if damage == "truncate":
+        weights = folder / "model.safetensors"
+        weights.write_bytes(weights.read_bytes()[:1000])
+    else:
+        (folder / "config.json").write_text("{not json")
+    with pytest.raises(sm.ModelLoadError, match=message):
+        sm.load_model(str(folder))
+
+
+def test_text_of_only_control_characters(folders):
+    with pytest.raises(sm.ModelInputError, match="has no tokens besides the special ones"):
+        sm.model_trace("\x00\x01", str(folders["bert"]))
+
+
+def test_gpt2_heads_flag_the_first_token(folders):
+    report = sm.rank_heads(SENTENCE, "it", model=str(folders["gpt2"]))
+    assert report.sink_positions == (0,) and report.tokens[0] == "The"
+    for row in report.rows:
+        assert row.sink_share == pytest.approx(report.weights[row.layer, row.head, 0])
+        assert np.all(report.weights[row.layer, row.head, report.query_index + 1:] == 0)  # causal
+
+
 def test_unsupported_family():
     with pytest.raises(sm.ModelLoadError, match="model type 'llama' is not supported: the adapters know bert"):
         sm.adapter_for("llama")

@@ -90,9 +90,9 @@ def load_model(name_or_path: str = DEFAULT_MODEL) -> LoadedModel:
         model = transformers.AutoModel.from_pretrained(
             resolved.path, local_files_only=True, attn_implementation="eager", dtype="auto"
         )
-    except (OSError, ValueError, KeyError) as error:
-        if isinstance(error, ModelLoadError):
-            raise
+    except ModelLoadError:
+        raise
+    except Exception as error:  # OSError, ValueError, SafetensorError...: each means "cannot load this folder"
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ModelLoadError(
             f"cannot load model {resolved.name!r} from {resolved.path} offline: {first}"
@@ -138,6 +138,11 @@ def run_model(loaded: LoadedModel, text: str) -> ModelRun:
             f"text has {seq} tokens but model {loaded.name!r} has {limit} positions: shorten it"
             f" to at most {limit} tokens (special tokens included)"
         )
+    special = encoded["special_tokens_mask"][0].numpy().astype(bool)  # (seq,)
+    if special.all():
+        raise ModelInputError(
+            f"text {text!r} has no tokens besides the special ones: give words the tokenizer can read"
+        )
     inputs = {k: v for k, v in encoded.items() if k != "special_tokens_mask"}
     threads = 1 if seq <= SMALL_INPUT_TOKENS else torch.get_num_threads()
     with torch_threads(threads), torch.no_grad():
@@ -149,7 +154,7 @@ def run_model(loaded: LoadedModel, text: str) -> ModelRun:
     return ModelRun(
         text=text,
         tokens=tokens,
-        special=encoded["special_tokens_mask"][0].numpy().astype(bool),
+        special=special,
         attention_mask=np.ones(seq, bool) if mask is None else mask[0].numpy().astype(bool),
         hidden_states=tuple(h[0].double().numpy() for h in outputs.hidden_states),  # (seq, d_model)
         attentions=tuple(a[0].numpy() for a in outputs.attentions),  # (heads, seq, seq)

@@ -27,7 +27,7 @@ def run():
 
 
 def cli(*args):
-    return CliRunner().invoke(main, list(args))
+    return CliRunner().invoke(main, [*args, "--lang", "en"] if args[0] in ("explain", "heads") else list(args))
 
 
 def test_explain_model_shows_the_real_numbers_step_by_step(run):

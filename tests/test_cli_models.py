@@ -83,6 +83,39 @@ def test_heads_without_key_lists_top_keys_and_flags_sinks(run):
     assert any(h["is_sink"] for h in data["heads"])
 
 
+def test_heads_plot_draws_the_grid_of_the_models_own_weights(run, tmp_path):
+    pytest.importorskip("matplotlib")
+    from selfattention.render.heads import heads_figure
+
+    picture, svg = tmp_path / "heads.png", tmp_path / "heads.svg"
+    result = cli("heads", SENTENCE, "--query", "it", "--key", "animal", "--plot", str(picture))
+    assert result.exit_code == 0, result.output
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    i, j = run.tokens.index("it"), run.tokens.index("animal")
+    theirs = np.array([a[:, i, j] for a in run.attentions])  # (layers, heads)
+    from selfattention.explain import get_language
+
+    figure = heads_figure(sm.rank_heads(SENTENCE, "it", "animal"), get_language("en").labels)
+    ax = figure.axes[0]
+    np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), theirs, atol=1e-5)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [str(layer) for layer in range(6)]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(head) for head in range(12)]
+    assert (ax.get_ylabel(), ax.get_xlabel()) == ("layer", "head")
+    again = cli("heads", SENTENCE, "--query", "it", "--plot", str(picture))
+    assert again.exit_code == 2 and "exists: pass --force" in again.output
+    assert cli("heads", SENTENCE, "--query", "it", "--plot", str(svg)).exit_code == 0
+    assert "Where &quot;it&quot; looks" in svg.read_text() or 'Where "it" looks' in svg.read_text()
+
+
+def test_explain_model_plot_outlines_the_query_row(tmp_path):
+    pytest.importorskip("matplotlib")
+    picture = tmp_path / "it.svg"
+    result = cli("explain", SENTENCE, "--model", "minilm", "--layer", "3", "--head", "1", "--query", "it",
+                 "--plot", str(picture))
+    assert result.exit_code == 0, result.output
+    assert "minilm, layer 3, head 1" in picture.read_text()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -169,6 +169,7 @@ def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
     help="Language  [default: ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en].",
 )
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
+@click.option("--plot", metavar="FILE", help="Also draw the layers x heads grid to FILE.png or FILE.svg.")
 @click.option("--force", is_flag=True, help="Overwrite --output (and --plot) if it exists.")
 def heads_command(**options: Any) -> None:
     """Every layer x head of a real model: where does the query token look?
@@ -177,13 +178,19 @@ def heads_command(**options: Any) -> None:
     lists its heaviest keys. Heads that mostly look at [CLS], [SEP] or the first token are flagged.
     """
     from .explain import get_language
-    from .render.heads import render_heads
+    from .render.heads import heads_figure, render_heads
+    from .render.plot import save_figure
 
     try:
+        lang = options["lang"] or default_language()
+        check_outputs(options["plot"], options["output"], options["force"])
         report = rank_heads(options["text"], options["query"], _word(options["key"]), options["model"])
         if options["top"]:
             report = dataclasses.replace(report, rows=report.rows[: options["top"]])
-        labels = get_language(options["lang"] or default_language()).labels
+        labels = get_language(lang).labels
+        if options["plot"]:
+            written = save_figure(heads_figure(report, labels, lang), options["plot"], force=options["force"])
+            click.echo(f"wrote {written}", err=True)
         text = render_heads(report, labels, options["format_"], options["precision"])
         emit(text, options["output"], options["force"])
     except SelfAttentionError as error:

@@ -7,6 +7,7 @@ No maths here: the ranking, shares and flags come computed in
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from ..display import fmt
 from ..errors import InputError
@@ -15,16 +16,47 @@ from .document import Block, Heading, Paragraph, Table
 from .markdown import to_markdown
 from .text import to_text
 
-__all__ = ["HEADS_FORMATS", "heads_document", "render_heads"]
+if TYPE_CHECKING:  # matplotlib is imported lazily, by render.plot
+    from matplotlib.figure import Figure
+
+__all__ = ["HEADS_FORMATS", "heads_document", "heads_figure", "render_heads"]
 
 HEADS_FORMATS = ("text", "markdown", "json")
 
 
+def _title(report: HeadsReport, labels: dict[str, str]) -> str:
+    names = {"query": report.query_token, "key": report.key_token, "model": report.model, "text": report.text}
+    return labels["heads_key_title" if report.key_index is not None else "heads_title"].format(**names)
+
+
+def heads_figure(report: HeadsReport, labels: dict[str, str], lang: str = "en") -> Figure:
+    """The (layers x heads) grid as a heatmap: the weight from the query to the key, or
+    without a key the largest weight of each head's query row."""
+    from .plot import heatmap
+
+    layers, heads = report.grid.shape
+    if report.key_index is not None:
+        value = f"{report.query_token} → {report.key_token}"
+    else:
+        value = f"{labels['max']} ({labels['weights']})"
+    return heatmap(
+        report.grid,
+        [str(layer) for layer in range(layers)],
+        [str(head) for head in range(heads)],
+        title=_title(report, labels),
+        row_title=labels["layer"],
+        col_title=labels["head"],
+        value_label=value,
+        vmin=0.0,
+        vmax=1.0,
+        precision=2,
+        lang=lang,
+    )
+
+
 def heads_document(report: HeadsReport, labels: dict[str, str], precision: int = 4) -> list[Block]:
     p = precision
-    names = {"query": report.query_token, "key": report.key_token, "model": report.model, "text": report.text}
-    title = labels["heads_key_title" if report.key_index is not None else "heads_title"].format(**names)
-    blocks: list[Block] = [Heading(1, title)]
+    blocks: list[Block] = [Heading(1, _title(report, labels))]
     blocks.append(
         Paragraph(
             labels["heads_check"].format(

@@ -32,6 +32,7 @@ def test_the_packaged_weights_are_the_pinned_ones(minilm):
     arch = loaded.architecture
     assert (arch.family, arch.num_layers, arch.num_heads, arch.d_head, arch.max_positions) == ("BERT", 6, 12, 32, 512)
     assert loaded.model.config._attn_implementation == "eager"
+    assert __import__("os").environ["HF_HUB_OFFLINE"] == "1"
 
 
 def test_tokens_are_the_tokenizers_with_cls_and_sep(minilm):

@@ -266,13 +266,13 @@ def test_checksum_mismatch_and_missing_package():
 
 def test_missing_extra_names_it_in_one_line():
     code = (
-        "import sys; sys.modules['transformers'] = None\n"
+        "import sys; sys.modules['torch'] = None\n"
         "import selfattention.models as sm\n"
         "try:\n    sm.load_model('minilm')\nexcept sm.ModelLoadError as e:\n    print(e)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == (
-        "real models need torch and transformers (transformers is missing): pip install 'selfattention[models]'"
+        "real models need torch and transformers (torch is missing): pip install 'selfattention[models]'"
     )
 
 

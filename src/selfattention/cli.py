@@ -145,6 +145,8 @@ def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
     if clash:
         fail(f"--model builds Q, K and V from TEXT: drop {', '.join(clash)}")
     queries: list[int | str] | None = None
+    if options["query"] is not None and options["queries"]:
+        fail("give --query WORD or --queries LIST, not both")
     if options["query"] is not None:
         queries = [options["query"]]
     elif options["queries"]:

@@ -158,7 +158,10 @@ def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
 
 @main.command(name="heads", epilog=HEADS_EXAMPLES)
 @click.argument("text")
-@click.option("--query", "-q", "query", required=True, metavar="WORD", help="The query token (a word or position).")
+@click.option(
+    "--query", "-q", "query", required=True, metavar="WORD",
+    help="The query token: a word (its first occurrence) or a 0-based position.",
+)
 @click.option("--key", "-k", "key", metavar="WORD", help="Rank heads by the weight from the query to this token.")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="NAME|DIR", help="A model name or folder.")
 @click.option("--top", type=click.IntRange(min=0), default=0, help="Show only the first N heads (0 = all).")

@@ -8,6 +8,7 @@ import csv
 import io
 import os
 import shutil
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -186,6 +187,30 @@ def test_report_in_a_real_browser_at_phone_width(tmp_path):
     for figure in SEED_FIGURES:
         assert figure in shown
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium is not installed")
+def test_report_screenshot_at_phone_size_shows_the_heatmap(tmp_path):
+    image = pytest.importorskip("PIL.Image")
+    t = seed_trace()
+    page, shot = tmp_path / "report.html", tmp_path / "shot.png"
+    page.write_text(sa.render(t, sa.explain(t), "html"), encoding="utf-8")
+    subprocess.run(
+        [
+            shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=390,1400",
+            page.as_uri(),
+        ],
+        check=True, capture_output=True, timeout=120,
+    )
+    pixels = np.asarray(image.open(shot).convert("RGB")).astype(int)
+    assert pixels.shape[:2] == (1400, 390)
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    # the deep blue of the 0.9999 cell: nothing else on the page has that colour
+    navy = (r < 40) & (g < 70) & (b > 90) & (b - g > 40)
+    assert navy.sum() > 2000, navy.sum()
+    rows = np.flatnonzero(navy.any(axis=1))
+    assert 0 < rows.min() < 1400 and (navy.any(axis=0).sum()) < 390  # inside the screen, not a full-width band
 
 
 # -- CSV ---------------------------------------------------------------------------------------

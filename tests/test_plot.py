@@ -246,3 +246,8 @@ def test_importing_the_package_does_not_import_matplotlib():
     code = "import sys, selfattention, selfattention.cli, selfattention.render.plot; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_long_and_multiline_tokens_become_one_short_label():
+    fig = plot.heatmap([[0.5, 0.5]], ["a"], ["x" * 40, "two\nlines"])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["x" * 23 + "…", "two\\nlines"]

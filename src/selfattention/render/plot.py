@@ -64,6 +64,8 @@ __all__ = [
 
 #: past this many rows or columns only every n-th label is written
 MAX_LABELS = 40
+#: longer token labels are cut (with "…") so that the cells keep their room
+MAX_LABEL_CHARS = 24
 #: the file formats :func:`save_figure` writes, by extension
 PLOT_FORMATS = ("png", "svg")
 #: resolution of PNG files
@@ -499,7 +501,8 @@ def _drawable(labels: Sequence[str]) -> tuple[list[str], bool]:
     """Labels as they can be drawn: one with a character no font has becomes ``#n``."""
     chars = _charset()
     shown, replaced = [], False
-    for i, label in enumerate(labels):
+    for i, raw in enumerate(labels):
+        label = _printable(raw)
         if all(ord(ch) in chars or ch.isspace() for ch in label):
             shown.append(label)
         else:
@@ -548,7 +551,9 @@ def _keep_originals(fig: Figure, ax: Axes, rows: Sequence[str], cols: Sequence[s
     """Remember the real labels of ticks shown as #n, for the SVG."""
     for axis, labels in ((ax.yaxis, rows), (ax.xaxis, cols)):
         shown = [text.get_text() for text in axis.get_ticklabels()]
-        real = [_plain(labels[int(t[1:]) - 1]) if t.startswith("#") and t[1:].isdigit() else t for t in shown]
+        real = [
+            _plain(_printable(labels[int(t[1:]) - 1])) if t.startswith("#") and t[1:].isdigit() else t for t in shown
+        ]
         if real != shown:
             _originals(fig).append((_TickLabels(axis), real))
 
@@ -574,6 +579,16 @@ def _originals(fig: Figure) -> list[tuple[Any, Any]]:
         found = []
         fig._selfattention_originals = found  # type: ignore[attr-defined]
     return found
+
+
+def _printable(label: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """A token as one short line: control characters shown as escapes, long ones cut.
+
+    >>> print(_printable(chr(10).join(["two", "lines"])), _printable("x" * 30))
+    two\\nlines xxxxxxxxxxxxxxxxxxxxxxx…
+    """
+    text = "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in label)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _drawable_text(text: str) -> tuple[str, bool]:

@@ -302,3 +302,16 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "Error: pictures need matplotlib, which is not installed: pip install 'selfattention[plot]'" in result.output
     assert not (tmp_path / "h.png").exists()
+
+
+def test_long_reports_start_with_a_table_of_contents_that_links_inside_the_page(rng):
+    x = rng.standard_normal((6, 3))
+    t = sa.trace(x, x, x, tokens=list("abcdef"))
+    e = sa.explain(t)
+    p = parse(sa.render(t, e, "html"))
+    assert_offline(p)
+    links = [a["href"] for tag, a in p.tags if tag == "a"]
+    ids = {a["id"] for tag, a in p.tags if tag == "section"}
+    assert len(links) == len(ids) >= 6 and {link.lstrip("#") for link in links} == ids
+    short = parse(sa.render(seed_trace(), sa.explain(seed_trace()), "html"))
+    assert not [tag for tag, _ in short.tags if tag == "nav"]  # 4 sections: no contents needed

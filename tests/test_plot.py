@@ -251,3 +251,15 @@ def test_importing_the_package_does_not_import_matplotlib():
 def test_long_and_multiline_tokens_become_one_short_label():
     fig = plot.heatmap([[0.5, 0.5]], ["a"], ["x" * 40, "two\nlines"])
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["x" * 23 + "…", "two\\nlines"]
+
+
+def test_signed_scores_with_a_diverging_map():
+    scores = np.array([[-3.0, 0.0, 3.0]])
+    fig = plot.heatmap(scores, ["q"], ["a", "b", "c"], cmap="RdBu_r", vmin=-3, vmax=3)
+    pixels = png_pixels(fig)
+    ax = fig.axes[0]
+    low, mid, high = (pixels[cell_pixel(fig, ax, -0.35, c)] for c in range(3))
+    assert low[2] > low[0] + 60 and high[0] > high[2] + 60  # blue below zero, red above
+    assert luminance(mid) > 0.85  # zero is near white
+    with pytest.raises(sa.InputError, match="cmap 'nope' is not a matplotlib colour map"):
+        plot.heatmap(scores, ["q"], ["a", "b", "c"], cmap="nope")

@@ -145,6 +145,13 @@ def test_notebook_display_is_the_report_fragment():
     assert_offline(parse(fragment))
 
 
+def test_a_trace_of_no_query_displays_without_a_picture():
+    ex = sa.seed_example()
+    t = sa.trace(ex.query, ex.key, ex.value, tokens=ex.tokens, queries=[])
+    p = parse(t._repr_html_())
+    assert not [tag for tag, _ in p.tags if tag == "img"] and "Q, K, V" in p.visible
+
+
 def test_overview_outlines_the_asked_queries_in_the_whole_matrix(tmp_path):
     result = run(
         "explain", "--queries", "Machines", "--format", "html", "-o", str(tmp_path / "r.html"),
@@ -274,6 +281,7 @@ def test_markdown_embeds_the_picture_by_a_relative_link(tmp_path):
         (["--plot", "old.png"], "Error: output file 'old.png' exists: pass --force to overwrite it"),
         (["--plot", "new.png", "-o", "old.png"], "Error: output file 'old.png' exists: pass --force to overwrite it"),
         (["--plot", "nowhere/h.png"], "Error: output folder 'nowhere' does not exist"),
+        (["--plot", "h.png", "-o", "nowhere/r.md"], "Error: output folder 'nowhere' does not exist"),
     ],
 )
 def test_plot_refusals_write_nothing(tmp_path, args, message):

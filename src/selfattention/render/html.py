@@ -75,7 +75,8 @@ def html_report(
     ``fragment`` gives only its ``<style>`` and ``<main>`` (for a notebook cell)."""
     blocks = build_document(trace, explanation)
     picture = heatmap_picture(trace, explanation, overview)
-    blocks = insert_picture(blocks, picture, explanation.labels["heatmap"])
+    if picture is not None:
+        blocks = insert_picture(blocks, picture, explanation.labels["heatmap"])
     return to_html(blocks, lang=explanation.lang, caveat=explanation.caveat, fragment=fragment)
 
 

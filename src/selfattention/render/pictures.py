@@ -8,7 +8,7 @@ sees every row).
 >>> from selfattention import explain, trace, seed_example
 >>> t = trace(**seed_example().trace_kwargs())
 >>> block = heatmap_picture(t, explain(t))
->>> block.svg[:5], block.note
+>>> block is not None and (block.svg[:5], block.note)
 (b'<?xml', None)
 """
 
@@ -26,9 +26,12 @@ __all__ = ["heatmap_picture", "insert_picture", "linked_picture", "write_heatmap
 
 def heatmap_picture(
     trace: AttentionTrace, explanation: Explanation, overview: AttentionTrace | None = None
-) -> Picture:
-    """The trace's heatmap as an SVG to embed; without matplotlib, a note saying so."""
+) -> Picture | None:
+    """The trace's heatmap as an SVG to embed; without matplotlib, a note saying so; None
+    when there is no weight row to draw (no query traced)."""
     alt = _alt(trace, explanation)
+    if not trace.steps:
+        return None
     try:
         from .plot import figure_bytes, trace_heatmap
 

@@ -124,6 +124,7 @@ def heatmap(
     vmin: float | None = None,
     vmax: float | None = None,
     precision: int | None = None,
+    cmap: str = CMAP,
     lang: str = "en",
 ) -> Figure:
     """One labelled heatmap of a 2-D matrix (rows, cols).
@@ -132,8 +133,9 @@ def heatmap(
     boolean matrix of cells to grey out (masked keys); non-finite values are greyed out too.
     The colour scale is 0..1 when every value lies in [0, 1] (weights), else the data's
     range, unless ``vmin``/``vmax`` say otherwise. ``precision`` is the decimals written in
-    cells (default: 4 for tiny matrices, 2 for larger ones). ``lang`` picks the language of
-    the figure's own notes.
+    cells (default: 4 for tiny matrices, 2 for larger ones). ``cmap`` is a matplotlib colour
+    map name (``"Blues"``: heavier is darker; e.g. ``"RdBu_r"`` with ``vmin=-vmax`` for signed
+    scores). ``lang`` picks the language of the figure's own notes.
 
     >>> fig = heatmap(np.eye(3), ["x", "y", "z"], ["x", "y", "z"], title="identity")
     >>> fig.axes[0].get_title(), len(fig.axes)  # the heatmap and its colour bar
@@ -162,7 +164,7 @@ def heatmap(
         fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
         ax = fig.add_subplot()
         norm = _norm(matrix, vmin, vmax)
-        image = _draw(ax, matrix, rows_shown, cols_shown, grey, highlight, cell, norm, precision, words)
+        image = _draw(ax, matrix, rows_shown, cols_shown, grey, highlight, cell, norm, precision, cmap)
         _keep_originals(fig, ax, rows, cols)
         bar = fig.colorbar(image, ax=ax, shrink=min(1.0, max(0.4, 3.0 / max(1.0, cell * matrix.shape[0]))))
         missing = rows_note or cols_note
@@ -189,6 +191,7 @@ def heads_grid(
     vmin: float | None = None,
     vmax: float | None = None,
     precision: int | None = None,
+    cmap: str = CMAP,
     lang: str = "en",
 ) -> Figure:
     """A grid of small heatmaps, one per head, sharing one colour scale and one colour bar.
@@ -237,7 +240,7 @@ def heads_grid(
             if h >= heads:
                 ax.set_axis_off()
                 continue
-            image = _draw(ax, stack[h], rows_shown, cols_shown, None, highlight, cell, norm, precision, words)
+            image = _draw(ax, stack[h], rows_shown, cols_shown, None, highlight, cell, norm, precision, cmap)
             _keep_originals(fig, ax, rows, cols)
             missing |= _put(fig, ax.set_title, names[h], fontsize=10)
             if h % columns:
@@ -398,14 +401,16 @@ def _draw(
     cell: float,
     norm: Any,
     precision: int | None,
-    words: dict[str, str],
+    cmap_name: str,
 ) -> Any:
     from matplotlib import colormaps
     from matplotlib.patches import Rectangle
 
     n_rows, n_cols = matrix.shape
     hidden = ~np.isfinite(matrix) if blocked is None else (blocked | ~np.isfinite(matrix))
-    cmap = colormaps[CMAP].with_extremes(bad=BLOCKED)
+    if cmap_name not in colormaps:
+        raise InputError(f"cmap {cmap_name!r} is not a matplotlib colour map: try {CMAP!r}, 'viridis' or 'RdBu_r'")
+    cmap = colormaps[cmap_name].with_extremes(bad=BLOCKED)
     image = ax.imshow(np.ma.masked_array(matrix, hidden), cmap=cmap, norm=norm, aspect="equal",
                       interpolation="nearest")
     label_pt = _label_points(cell)

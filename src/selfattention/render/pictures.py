@@ -36,7 +36,7 @@ def heatmap_picture(
         from .plot import figure_bytes, trace_heatmap
 
         shown, highlight = _shown(trace, overview)
-        figure = trace_heatmap(shown, highlight=highlight, lang=explanation.lang, title=explanation.title)
+        figure = trace_heatmap(shown, highlight=highlight, lang=explanation.lang)
         return Picture(alt=alt, svg=figure_bytes(figure, "svg"))
     except MissingExtraError:
         return Picture(alt=alt, note=explanation.labels["plot_unavailable"])
@@ -54,7 +54,7 @@ def write_heatmap(
 
     plot_format(path)  # refuse a wrong extension before drawing anything
     shown, highlight = _shown(trace, overview)
-    figure = trace_heatmap(shown, highlight=highlight, lang=explanation.lang, title=explanation.title)
+    figure = trace_heatmap(shown, highlight=highlight, lang=explanation.lang)
     return save_figure(figure, path, force=force)
 
 

@@ -263,3 +263,13 @@ def test_signed_scores_with_a_diverging_map():
     assert luminance(mid) > 0.85  # zero is near white
     with pytest.raises(sa.InputError, match="cmap 'nope' is not a matplotlib colour map"):
         plot.heatmap(scores, ["q"], ["a", "b", "c"], cmap="nope")
+
+
+def test_korean_figure_words_are_korean_with_a_font_and_english_without():
+    fig = plot.trace_heatmap(seed_trace(), lang="ko")
+    ax = fig.axes[0]
+    if plot._cjk_fonts():
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("키", "쿼리")
+    else:  # never a title of "…": the whole figure speaks English and says why
+        assert ax.get_title() == EX.title and (ax.get_xlabel(), ax.get_ylabel()) == ("key", "query")
+        assert "…" not in ax.get_title()

@@ -12,7 +12,7 @@ import pytest
 
 import selfattention as sa
 from reference_loop import loop_attention
-from selfattention.render import plot
+from selfattention.render import figure_text, plot
 
 PIL = pytest.importorskip("PIL.Image")
 pytest.importorskip("matplotlib")
@@ -124,7 +124,7 @@ def test_korean_labels_never_crash_and_never_draw_empty_boxes():
         png_pixels(fig)
         svg = plot.figure_bytes(fig, "svg")
     shown = [tick.get_text() for tick in fig.axes[0].get_xticklabels()]
-    if plot._cjk_fonts():  # a Korean font is installed: the labels are drawn as they are
+    if figure_text.cjk_fonts():  # a Korean font is installed: the labels are drawn as they are
         assert shown == tokens
     else:  # none: positions instead of boxes, and the figure says why
         assert shown == ["#1", "#2", "#3"]
@@ -268,7 +268,7 @@ def test_signed_scores_with_a_diverging_map():
 def test_korean_figure_words_are_korean_with_a_font_and_english_without():
     fig = plot.trace_heatmap(seed_trace(), lang="ko")
     ax = fig.axes[0]
-    if plot._cjk_fonts():
+    if figure_text.cjk_fonts():
         assert (ax.get_xlabel(), ax.get_ylabel()) == ("키", "쿼리")
     else:  # never a title of "…": the whole figure speaks English and says why
         assert ax.get_title() == EX.title and (ax.get_xlabel(), ax.get_ylabel()) == ("key", "query")

@@ -43,6 +43,21 @@ LABELS = (
     "keys_shown",
     "matrix_omitted",
     "first_of",
+    # real models (selfattention.models): long dot products, the title and check of a model head
+    "largest_terms",
+    "smaller_terms",
+    "model_title",
+    "model_check",
+    # the heads command: every layer x head at once
+    "heads_title",
+    "heads_key_title",
+    "heads_check",
+    "heads_sink_note",
+    "layer",
+    "head",
+    "rank",
+    "top_keys",
+    "sink",
 )
 
 

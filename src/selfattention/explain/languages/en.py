@@ -36,8 +36,8 @@ class English(Language):
         "heatmap": "The weights as a picture",
         "plot_every_nth": "{total} tokens: a label every {step} tokens",
         "plot_glyphs_missing": (
-            "Labels shown as #n use characters no installed font can draw: install a CJK font"
-            " (e.g. fonts-noto-cjk) or save an SVG, whose text the browser draws."
+            "Labels shown as #n (and text shown as …) use characters no installed font can draw:"
+            " install a CJK font (e.g. fonts-noto-cjk) or save an SVG, whose text the browser draws."
         ),
         "plot_unavailable": "The picture needs matplotlib, which is not installed: pip install 'selfattention[plot]'",
         # caps on what is printed ({shown}, {total}, {limit} are filled in by the renderer)
@@ -47,9 +47,29 @@ class English(Language):
         "matrix_omitted": "The whole-matrix view is drawn for up to {limit} tokens; this input"
         " has {total}.",
         "first_of": "first {shown} of {total}",
+        "largest_terms": "Each dot product has {d} terms (d = {d}); only the {n} largest by size are"
+        " written out, and the {rest} smaller ones are added up at the end.",
+        "smaller_terms": "smaller terms",
+        "model_title": '{model}, layer {layer}, head {head}: "{text}"',
+        "model_check": "Q, K and V are rebuilt in {rebuilt} from the input of layer {layer} and the"
+        " head's query, key and value weights. Every one of the {rows} weight rows matches the"
+        " attention the model itself returns ({model_dtype}): the largest difference is {difference}.",
+        "heads_title": 'Where "{query}" looks in every head of {model}: "{text}"',
+        "heads_key_title": 'Weight from "{query}" to "{key}" in every head of {model}: "{text}"',
+        "heads_check": "The weights of all {count} heads are rebuilt in float64 from the model's"
+        " weights; the largest difference from the model's own attention is {difference}.",
+        "heads_sink_note": "* = at least {share} of the weight goes to special tokens ({tokens}) or"
+        " the first token, where heads often park attention they do not need.",
+        "layer": "layer",
+        "head": "head",
+        "rank": "rank",
+        "top_keys": "heaviest keys",
+        "sink": "sink",
     }
 
     def title(self, trace: AttentionTrace) -> str:
+        if trace.meta.get("source") == "model":
+            return self.labels["model_title"].format(**trace.meta)
         return str(trace.meta.get("title") or f"Self-attention on {_q(' '.join(trace.tokens))}")
 
     def intro(self, trace: AttentionTrace, precision: int) -> list[str]:
@@ -62,6 +82,14 @@ class English(Language):
         ]
         if trace.meta.get("description"):
             lines.append(str(trace.meta["description"]))
+        check = trace.meta.get("check")
+        if trace.meta.get("source") == "model" and isinstance(check, dict):
+            lines.append(
+                self.labels["model_check"].format(
+                    rebuilt=check["rebuilt_dtype"], layer=trace.meta["layer"], rows=check["rows_checked"],
+                    model_dtype=check["model_dtype"], difference=fmt(check["max_abs_difference"], 2),
+                )
+            )
         return lines
 
     def query_heading(self, trace: AttentionTrace, step: QueryTrace) -> str:

@@ -221,3 +221,34 @@ def test_a_real_process_prints_one_line_and_exits_2(tmp_path):
         done.stderr
         == "Error: query row 2 has 1 numbers but row 1 has 2: every row needs the same number of values\n"
     )
+
+
+# -- real-model arguments: regressions found by test_fuzz.py ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    pytest.importorskip("transformers")
+    from tiny_models import bert_like
+
+    return str(bert_like(tmp_path_factory.mktemp("model") / "bert"))
+
+
+def test_model_name_too_long_for_a_path():
+    """Path.is_dir raised OSError (File name too long) for a 300-character --model."""
+    result = CliRunner().invoke(main, ["explain", "The animal.", "--model", "a" * 300])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"Error: unknown model {'a' * 300!r}: expected one of the names ")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["heads", "explain"])
+def test_non_ascii_digits_as_a_model_query(tiny_model, command):
+    """int("²") crashed: "²".isdigit() is True. It is a word, and not among the tokens."""
+    from tiny_models import SENTENCE
+
+    args = [command, SENTENCE, "--model", tiny_model, "--query", "²"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith("Error: query '²' is not among the tokens: 0:[CLS] 1:the 2:animal")
+    assert result.stderr.count("\n") == 1

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -398,3 +399,48 @@ def test_cli_results_are_correct(doc, queries):
     )
     np.testing.assert_allclose(t.outputs, out[list(t.query_indices)], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(t.weights, weights[list(t.query_indices)], rtol=1e-10, atol=1e-12)
+
+
+# -- real-model arguments (a tiny seeded model folder, no download) -----------------------
+
+MODEL_WORDS = st.sampled_from(["animal", "it", "the", "[CLS]", "0", "-1", "99", "²", "zebra", "", " ", "didn't"])
+SENTENCE_TEXT = "The animal didn't cross the street because it was too tired."
+MODEL_TEXT = st.sampled_from([SENTENCE_TEXT, "", "  ", "it"]) | st.text(max_size=30)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    pytest.importorskip("transformers")
+    from tiny_models import bert_like
+
+    return str(bert_like(tmp_path_factory.mktemp("fuzz-model") / "bert"))
+
+
+@settings(max_examples=40)
+@given(
+    text=MODEL_TEXT,
+    layer=st.none() | st.integers(-3, 5) | st.just(10**20),
+    head=st.none() | st.integers(-5, 6),
+    query=st.none() | MODEL_WORDS,
+    queries=st.none() | st.sampled_from(["0", "0,1", "it,animal", ",", "x"]),
+    format_=st.sampled_from(["text", "json", "markdown", "csv"]),
+)
+def test_cli_model_arguments(tiny_model, text, layer, head, query, queries, format_):
+    args = ["explain", text, "--model", tiny_model, "--format", format_]
+    for name, value in (("--layer", layer), ("--head", head), ("--query", query), ("--queries", queries)):
+        if value is not None:
+            args += [name, str(value)]
+    check_cli(args)
+
+
+@settings(max_examples=30)
+@given(text=MODEL_TEXT, query=MODEL_WORDS, key=st.none() | MODEL_WORDS, top=st.sampled_from(["0", "2", "-1", "x"]))
+def test_cli_heads_arguments(tiny_model, text, query, key, top):
+    args = ["heads", text, "--query", query, "--model", tiny_model, "--top", top]
+    check_cli(args + (["--key", key] if key is not None else []))
+
+
+@settings(max_examples=10)
+@given(name=st.sampled_from(["", ".", "/", "minilm-x", "../../etc", "\x00", "a" * 300]) | st.text(max_size=12))
+def test_cli_model_names(name):
+    check_cli(["explain", "The animal.", "--model", name])

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 import selfattention as sa
 from selfattention import io
 from selfattention.cli import main
+from tiny_models import SENTENCE, bert_like
 
 OLD = b"precious \x00\xff bytes the user already had\n"
 
@@ -34,6 +35,8 @@ WRITERS: list[tuple[list[str], str]] = [
     (["explain", "--format", "csv", "--output", "{path}"], ".csv"),
     (["explain", "--plot", "{path}"], ".png"),
     (["explain", "--plot", "{path}"], ".svg"),
+    (["heads", SENTENCE, "--query", "animal", "--model", "{model}", "--output", "{path}"], ".txt"),
+    (["heads", SENTENCE, "--query", "animal", "--model", "{model}", "--plot", "{path}"], ".png"),
 ]
 IDS = [" ".join(args).replace("{path}", suffix) for args, suffix in WRITERS]
 WRITING_WORDS = ("output", "save", "export", "plot", "write", "html", "png", "svg", "pdf")
@@ -214,12 +217,27 @@ def test_every_writing_option_is_listed():
     assert writing_options() <= listed, f"not tested: {writing_options() - listed}"
 
 
-def cli(args: list[str], path: Path, *extra: str):
-    return CliRunner().invoke(main, [a.replace("{path}", str(path)) for a in args] + list(extra))
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    """A seeded 2-layer BERT-like model folder (no download) for the commands that need one."""
+    pytest.importorskip("transformers")
+    return bert_like(tmp_path_factory.mktemp("model") / "bert")
+
+
+@pytest.fixture(autouse=True)
+def _model_for(request):
+    """Replace "{model}" in WRITERS' arguments with the tiny model's folder, when needed."""
+    args = request.node.callspec.params.get("args", []) if hasattr(request.node, "callspec") else []
+    request.node.model = str(request.getfixturevalue("tiny_model")) if "{model}" in args else ""
+
+
+def cli(args: list[str], path: Path, *extra: str, model: str = ""):
+    filled = [a.replace("{path}", str(path)).replace("{model}", model) for a in args]
+    return CliRunner().invoke(main, filled + list(extra))
 
 
 @pytest.mark.parametrize("args,suffix", WRITERS, ids=IDS)
-def test_cli_goes_through_write_file(tmp_path, monkeypatch, args, suffix):
+def test_cli_goes_through_write_file(request, tmp_path, monkeypatch, args, suffix):
     calls = []
     real = io.write_file
 
@@ -235,7 +253,7 @@ def test_cli_goes_through_write_file(tmp_path, monkeypatch, args, suffix):
         ):
             monkeypatch.setattr(module, "write_file", spy)
     path = tmp_path / f"new{suffix}"
-    result = cli(args, path)
+    result = cli(args, path, model=request.node.model)
     assert result.exit_code == 0, result.output
     assert calls == [(path, False)]
     assert path.stat().st_size > 0
@@ -243,9 +261,9 @@ def test_cli_goes_through_write_file(tmp_path, monkeypatch, args, suffix):
 
 
 @pytest.mark.parametrize("args,suffix", WRITERS, ids=IDS)
-def test_cli_never_overwrites_without_force(tmp_path, args, suffix):
+def test_cli_never_overwrites_without_force(request, tmp_path, args, suffix):
     path = existing(tmp_path, f"out{suffix}")
-    result = cli(args, path)
+    result = cli(args, path, model=request.node.model)
     assert result.exit_code == 2
     assert result.stderr == f"Error: output file {str(path)!r} exists: pass --force to overwrite it\n"
     assert result.stdout == ""
@@ -254,26 +272,26 @@ def test_cli_never_overwrites_without_force(tmp_path, args, suffix):
 
 
 @pytest.mark.parametrize("args,suffix", WRITERS, ids=IDS)
-def test_cli_force_overwrites(tmp_path, args, suffix):
+def test_cli_force_overwrites(request, tmp_path, args, suffix):
     path = existing(tmp_path, f"out{suffix}")
-    result = cli(args, path, "--force")
+    result = cli(args, path, "--force", model=request.node.model)
     assert result.exit_code == 0, result.output
     fresh = tmp_path / f"fresh{suffix}"
-    assert cli(args, fresh).exit_code == 0
+    assert cli(args, fresh, model=request.node.model).exit_code == 0
     new = path.read_bytes()
     assert new != OLD and new[:16] == fresh.read_bytes()[:16]  # the same kind of file
     assert abs(len(new) - fresh.stat().st_size) <= 64  # (pictures may carry a timestamp)
 
 
 @pytest.mark.parametrize("args,suffix", WRITERS, ids=IDS)
-def test_cli_failure_mid_write_keeps_the_original(tmp_path, monkeypatch, args, suffix):
+def test_cli_failure_mid_write_keeps_the_original(request, tmp_path, monkeypatch, args, suffix):
     path = existing(tmp_path, f"out{suffix}")
 
     def disk_full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(io.os, "replace", disk_full)
-    result = cli(args, path, "--force")
+    result = cli(args, path, "--force", model=request.node.model)
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: output file {str(path)!r} could not be written (No space left on device): nothing was changed\n"

@@ -19,6 +19,7 @@ difference measured is the model's own float32 rounding, about 1e-7.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -116,7 +117,7 @@ def find_token(tokens: Sequence[str], word: int | str, what: str = "query") -> i
     for i, token in enumerate(tokens):
         if wanted and _plain(token) == wanted:
             return i
-    if text.strip().lstrip("-").isdigit():
+    if re.fullmatch(r"-?[0-9]+", text.strip()):  # ASCII digits: "²".isdigit() but int("²") fails
         return find_token(tokens, int(text), what)
     listing = " ".join(f"{i}:{t}" for i, t in enumerate(tokens))
     raise ModelInputError(

@@ -67,7 +67,11 @@ def resolve_model(name_or_path: str) -> ResolvedModel:
     if name_or_path in MODELS:
         return _resolve_packaged(MODELS[name_or_path])
     path = Path(name_or_path).expanduser()
-    if path.is_dir():
+    try:
+        is_folder = path.is_dir()
+    except (OSError, ValueError):  # a name too long for a path, a NUL byte: not a folder
+        is_folder = False
+    if is_folder:
         if not (path / "config.json").is_file():
             raise ModelLoadError(
                 f"model folder {str(path)!r} has no config.json: expected a Hugging Face model"

@@ -46,3 +46,12 @@ try:
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 except ImportError:  # pragma: no cover - hypothesis is in the test environment
     pass
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A seeded 2-layer BERT-like model folder (tests/tiny_models.py, no download), built once."""
+    pytest.importorskip("transformers")
+    from tiny_models import bert_like
+
+    return str(bert_like(tmp_path_factory.mktemp("tiny-bert") / "bert"))

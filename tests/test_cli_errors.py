@@ -226,12 +226,6 @@ def test_a_real_process_prints_one_line_and_exits_2(tmp_path):
 # -- real-model arguments: regressions found by test_fuzz.py ---------------------------------
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    pytest.importorskip("transformers")
-    from tiny_models import bert_like
-
-    return str(bert_like(tmp_path_factory.mktemp("model") / "bert"))
 
 
 def test_model_name_too_long_for_a_path():
@@ -243,11 +237,11 @@ def test_model_name_too_long_for_a_path():
 
 
 @pytest.mark.parametrize("command", ["heads", "explain"])
-def test_non_ascii_digits_as_a_model_query(tiny_model, command):
+def test_non_ascii_digits_as_a_model_query(tiny_bert, command):
     """int("²") crashed: "²".isdigit() is True. It is a word, and not among the tokens."""
     from tiny_models import SENTENCE
 
-    args = [command, SENTENCE, "--model", tiny_model, "--query", "²"]
+    args = [command, SENTENCE, "--model", tiny_bert, "--query", "²"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.stderr.startswith("Error: query '²' is not among the tokens: 0:[CLS] 1:the 2:animal")

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -408,12 +407,6 @@ SENTENCE_TEXT = "The animal didn't cross the street because it was too tired."
 MODEL_TEXT = st.sampled_from([SENTENCE_TEXT, "", "  ", "it"]) | st.text(max_size=30)
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
-    pytest.importorskip("transformers")
-    from tiny_models import bert_like
-
-    return str(bert_like(tmp_path_factory.mktemp("fuzz-model") / "bert"))
 
 
 @settings(max_examples=40)
@@ -425,8 +418,8 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
     queries=st.none() | st.sampled_from(["0", "0,1", "it,animal", ",", "x"]),
     format_=st.sampled_from(["text", "json", "markdown", "csv"]),
 )
-def test_cli_model_arguments(tiny_model, text, layer, head, query, queries, format_):
-    args = ["explain", text, "--model", tiny_model, "--format", format_]
+def test_cli_model_arguments(tiny_bert, text, layer, head, query, queries, format_):
+    args = ["explain", text, "--model", tiny_bert, "--format", format_]
     for name, value in (("--layer", layer), ("--head", head), ("--query", query), ("--queries", queries)):
         if value is not None:
             args += [name, str(value)]
@@ -435,8 +428,8 @@ def test_cli_model_arguments(tiny_model, text, layer, head, query, queries, form
 
 @settings(max_examples=30)
 @given(text=MODEL_TEXT, query=MODEL_WORDS, key=st.none() | MODEL_WORDS, top=st.sampled_from(["0", "2", "-1", "x"]))
-def test_cli_heads_arguments(tiny_model, text, query, key, top):
-    args = ["heads", text, "--query", query, "--model", tiny_model, "--top", top]
+def test_cli_heads_arguments(tiny_bert, text, query, key, top):
+    args = ["heads", text, "--query", query, "--model", tiny_bert, "--top", top]
     check_cli(args + (["--key", key] if key is not None else []))
 
 

@@ -185,3 +185,20 @@ def test_small_inputs_show_everything():
         fixed = EN.labels[label].split("{")[0] or EN.labels[label].split("}")[-1]
         assert fixed.strip() and fixed.strip() not in result.stdout
     assert "The whole matrix at once" in result.stdout
+
+
+def test_cli_caps_the_queries_of_a_model_trace_too(tiny_bert):
+    from tiny_models import SENTENCE
+
+    text = f"{SENTENCE} {SENTENCE}"  # more tokens than MAX_QUERIES
+    whole = CliRunner().invoke(main, ["explain", text, "--model", tiny_bert, "--format", "json"])
+    total = len(sa.AttentionTrace.from_json(whole.stdout).tokens)
+    assert total > MAX_QUERIES
+    assert len(sa.AttentionTrace.from_json(whole.stdout).steps) == total  # data is never capped
+    result = CliRunner().invoke(main, ["explain", text, "--model", tiny_bert])
+    assert result.exit_code == 0, result.output
+    assert sum(line.startswith("Self-attention with ") for line in result.stdout.splitlines()) == MAX_QUERIES
+    assert EN.labels["queries_shown"].format(shown=MAX_QUERIES, total=total) in " ".join(result.stdout.split())
+    empty = CliRunner().invoke(main, ["explain", text, "--model", tiny_bert, "--queries", ","])
+    assert empty.exit_code == 2
+    assert empty.stderr == "Error: --queries ',' names no query: expected tokens or 0-based positions such as \"0,2\"\n"

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 import selfattention as sa
 from selfattention import io
 from selfattention.cli import main
-from tiny_models import SENTENCE, bert_like
+from tiny_models import SENTENCE
 
 OLD = b"precious \x00\xff bytes the user already had\n"
 
@@ -217,18 +217,13 @@ def test_every_writing_option_is_listed():
     assert writing_options() <= listed, f"not tested: {writing_options() - listed}"
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    """A seeded 2-layer BERT-like model folder (no download) for the commands that need one."""
-    pytest.importorskip("transformers")
-    return bert_like(tmp_path_factory.mktemp("model") / "bert")
 
 
 @pytest.fixture(autouse=True)
 def _model_for(request):
     """Replace "{model}" in WRITERS' arguments with the tiny model's folder, when needed."""
     args = request.node.callspec.params.get("args", []) if hasattr(request.node, "callspec") else []
-    request.node.model = str(request.getfixturevalue("tiny_model")) if "{model}" in args else ""
+    request.node.model = str(request.getfixturevalue("tiny_bert")) if "{model}" in args else ""
 
 
 def cli(args: list[str], path: Path, *extra: str, model: str = ""):

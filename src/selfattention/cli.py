@@ -122,9 +122,8 @@ def explain_command(**options: Any) -> None:
         picked = options["queries"] or (options["model"] and options["query"]) or not result.is_complete
         if picked and (plot or options["format_"] == "html") and len(result.tokens) <= MAX_OVERVIEW:
             every = {"queries": None, **({"query": None} if options["model"] else {})}
-            overview = build_model_trace({**options, **every}) if options["model"] else build_trace(
-                {**options, **every}, cap=False
-            )
+            builder = build_model_trace if options["model"] else build_trace
+            overview = builder({**options, **every}, cap=False)
         link = None
         if plot:
             written = write_heatmap(result, explanation, plot, force=force, overview=overview)
@@ -140,8 +139,9 @@ def explain_command(**options: Any) -> None:
 main.add_command(explain_command, name="explain")
 
 
-def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
-    """--model: TEXT through a real model's head; --query (or --queries) names the query token(s)."""
+def build_model_trace(options: dict[str, Any], cap: bool = True) -> AttentionTrace:
+    """--model: TEXT through a real model's head; --query (or --queries) names the query token(s).
+    A document (``cap``) shows at most MAX_QUERIES queries unless they are named."""
     if not options["text"]:
         fail('--model needs the TEXT to run, e.g. selfattention explain "The animal was tired." --model minilm')
     given = {"input": options["input_file"], **{n: options[n] for n in ("tokens", "key", "value", "mask", "scale")}}
@@ -154,11 +154,15 @@ def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
         fail("give --query WORD or --queries LIST, not both")
     if options["query"] is not None:
         queries = [options["query"]]
-    elif options["queries"]:
-        queries = parse_queries(options["queries"])
-    return model_trace(
+    elif options["queries"] is not None:
+        queries = queries_option(options["queries"])
+    result = model_trace(
         options["text"], options["model"], layer=options["layer"] or 0, head=options["head"] or 0, queries=queries
     )
+    document = options["format_"] in ("text", "markdown", "html")
+    if cap and document and queries is None and len(result.steps) > MAX_QUERIES:
+        result = dataclasses.replace(result, steps=result.steps[:MAX_QUERIES])  # the document says so in words
+    return result
 
 
 @main.command(name="heads", epilog=HEADS_EXAMPLES)
@@ -243,13 +247,16 @@ def build_trace(options: dict[str, Any], cap: bool = True) -> AttentionTrace:
     if cap and document and options["queries"] is None and len(kwargs["query"]) > MAX_QUERIES:
         kwargs["queries"] = list(range(MAX_QUERIES))  # a page, not a book: the document says so in words
     if options["queries"] is not None:
-        kwargs["queries"] = parse_queries(options["queries"])
-        if not kwargs["queries"]:
-            fail(
-                f"--queries {options['queries']!r} names no query: expected tokens or 0-based"
-                ' positions such as "0,2"'
-            )
+        kwargs["queries"] = queries_option(options["queries"])
     return trace(**kwargs)
+
+
+def queries_option(text: str) -> list[int | str]:
+    """--queries, refused when it names no query (an empty trace would show nothing)."""
+    queries = parse_queries(text)
+    if not queries:
+        fail(f'--queries {text!r} names no query: expected tokens or 0-based positions such as "0,2"')
+    return queries
 
 
 def parse_queries(text: str) -> list[int | str]:

@@ -315,10 +315,10 @@ def test_read_error_is_refused(tmp_path, monkeypatch):
     """The same refusal for a read that fails, whoever runs the tests (root reads 000 files)."""
     path = write(tmp_path, json.dumps(GOOD))
 
-    def deny(self: Path) -> bytes:
+    def deny(self: Path, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(Path, "open", deny)
     refused(
         lambda: io.read_input_file(path),
         f"input file {str(path)!r} cannot be read: Permission denied",
@@ -330,6 +330,12 @@ def test_file_name_too_long_is_refused(tmp_path):
     path = tmp_path / ("a" * 5000)
     with pytest.raises(sa.InputError, match=r"cannot be read: File name too long$"):
         io.read_input_file(path)
+
+
+def test_endless_input_is_read_only_up_to_the_limit(monkeypatch):
+    """A device or pipe reports size 0: reading stops one byte past the limit."""
+    monkeypatch.setattr(io, "MAX_INPUT_BYTES", 1000)
+    refused(lambda: io.read_input_file("/dev/zero"), "input file '/dev/zero' holds more than 1000 bytes: at most 1000 are read")
 
 
 def test_oversized_file_is_refused_before_reading(tmp_path, monkeypatch):

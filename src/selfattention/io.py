@@ -172,7 +172,11 @@ def read_input_file(path: str | os.PathLike[str]) -> VectorInput:
         size = p.stat().st_size
         if size > MAX_INPUT_BYTES:
             raise InputError(f"input file {str(p)!r} is {size} bytes: at most {MAX_INPUT_BYTES} are read")
-        raw = p.read_bytes()
+        with p.open("rb") as stream:  # at most one byte past the limit: /dev/zero never ends
+            raw = stream.read(MAX_INPUT_BYTES + 1)
+        if len(raw) > MAX_INPUT_BYTES:
+            limit = MAX_INPUT_BYTES
+            raise InputError(f"input file {str(p)!r} holds more than {limit} bytes: at most {limit} are read")
     except OSError as error:
         raise InputError(f"input file {str(p)!r} cannot be read: {error.strerror}") from None
     try:

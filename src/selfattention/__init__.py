@@ -7,11 +7,15 @@ array([[1.0002, 2.9998, 4.    ],
        [1.463 , 2.537 , 4.    ]])
 """
 
+from .embedding import tokenize, toy_embedding
 from .errors import InputError, LimitError, MaskError, SelfAttentionError, ShapeError
 from .examples import get_example, seed_example
 from .explain import Explanation, explain
 from .kernels import attention_weights, scaled_dot_product_attention
+from .layer_trace import LayerTrace
+from .layers import MultiHeadSelfAttention
 from .masks import causal_mask, from_key_padding_mask, from_multihead_attention_mask
+from .positional import sinusoidal_positional_encoding
 from .render import render
 from .trace import STEP_NAMES, AttentionTrace, QueryTrace, trace
 
@@ -20,8 +24,10 @@ __all__ = [
     "AttentionTrace",
     "Explanation",
     "InputError",
+    "LayerTrace",
     "LimitError",
     "MaskError",
+    "MultiHeadSelfAttention",
     "QueryTrace",
     "SelfAttentionError",
     "ShapeError",
@@ -34,6 +40,9 @@ __all__ = [
     "render",
     "scaled_dot_product_attention",
     "seed_example",
+    "sinusoidal_positional_encoding",
+    "tokenize",
+    "toy_embedding",
     "trace",
 ]
 

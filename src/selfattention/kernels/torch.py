@@ -6,9 +6,11 @@
   ``implementation="torch"`` and ``"auto"``.
 - **NumPy in, NumPy out** when called through the dispatcher with NumPy arrays
   (``implementation="torch"``): the arrays go through PyTorch on the CPU and come back.
-- **Fully masked query rows** give weights 0 and output 0. PyTorch's math path returns NaN
-  there, so such rows are opened up before the call (any finite values will do) and their
-  output is replaced by 0 after it: the result is 0 and the gradients stay finite.
+- **Fully masked query rows** give weights 0 and output 0, whatever the PyTorch version and
+  backend (its kernels returned NaN there before the "safe softmax" of pytorch#131060, and
+  ``nn.MultiheadAttention``'s weights still do): such rows are opened up before the call
+  (any finite values will do) and their output is replaced by 0 after it, so the result is 0
+  and the gradients stay finite.
 - **Masked keys and values are ignored even when they hold NaN or inf.** PyTorch's kernel
   would spread them (0 * NaN = NaN), so when a key or value is not finite the softmax and
   the weighted sum are written out in PyTorch operations that skip zero-weight rows, as the

@@ -11,8 +11,11 @@ from . import __version__
 from .errors import SelfAttentionError
 from .examples import get_example
 from .explain import available_languages, explain
+from .explain.layer import explain_layer
 from .io import parse_mask, parse_matrix, parse_tokens, read_input_file, write_file
+from .pipeline import text_layer_trace
 from .render import FORMATS, render
+from .render.layer import render_layer
 from .trace import AttentionTrace, trace
 
 EXPLAIN_EXAMPLES = """
@@ -24,6 +27,8 @@ Examples:
   selfattention explain --tokens "I am here" \\
       --query "1,0;0,1;1,1" --key "1,0;0,1;1,1" --value "1,2;3,4;5,6" --causal
   selfattention explain --queries Machines --precision 6
+  selfattention explain "The animal didn't cross the street because it was too tired" --query it
+  selfattention explain --text "The cat sat" --heads 2 --d-model 8 --seed 0 --causal --head 1
 """
 
 
@@ -44,11 +49,20 @@ def main() -> None:
 
 
 @main.command(epilog=EXPLAIN_EXAMPLES)
+@click.argument("text_arg", metavar="[TEXT]", required=False)
+@click.option("--text", help="A sentence to walk through a toy layer: tokens, embeddings, positions, Q/K/V, heads.")
+@click.option("--heads", type=click.IntRange(1, 64), help="With a text: number of heads (default 2).")
+@click.option("--d-model", "d_model", type=click.IntRange(1, 1024), help="With a text: model width (default 8).")
+@click.option("--seed", type=int, help="With a text: seed of the toy embeddings and weights (default 0).")
+@click.option("--head", type=click.IntRange(0), help="With a text: the head (0-based) to expand step by step (default 0).")
 @click.option(
     "--input", "input_file", metavar="FILE.json", help="Read tokens, Q, K, V (and mask, causal, scale) from JSON."
 )
 @click.option("--tokens", help='Token names, e.g. "Acting,Machines" (or space-separated).')
-@click.option("--query", "-q", "query", metavar="ROWS", help='Q, one row per token: "16,0,1;2.078,0,1".')
+@click.option(
+    "--query", "-q", "query", metavar="ROWS",
+    help='Q, one row per token: "16,0,1;2.078,0,1". With a text: the query token to expand, e.g. "it".',
+)
 @click.option("--key", "-k", "key", metavar="ROWS", help="K, one row per key.")
 @click.option("--value", "-v", "value", metavar="ROWS", help="V, one row per key (its own width).")
 @click.option("--mask", metavar="ROWS", help='Boolean mask, 1 = may attend: "1,0;1,1".')
@@ -76,6 +90,12 @@ def explain_command(**options: Any) -> None:
     With no input it explains the seed's example, "Acting Machines" with d = 3.
     """
     try:
+        if options["text"] is not None or options["text_arg"] is not None:
+            emit(explain_text(options), options["output"], options["force"])
+            return
+        for name in ("heads", "d_model", "seed", "head"):
+            if options[name] is not None:
+                fail(f"--{name.replace('_', '-')} applies to a text: give it as TEXT or --text")
         result = build_trace(options)
         text = render(result, explain(result, options["lang"], options["precision"]), options["format_"])
         emit(text, options["output"], options["force"])
@@ -112,6 +132,33 @@ def build_trace(options: dict[str, Any]) -> AttentionTrace:
     if options["queries"]:
         kwargs["queries"] = parse_queries(options["queries"])
     return trace(**kwargs)
+
+
+def explain_text(options: dict[str, Any]) -> str:
+    """Text mode: the sentence through the toy layer, the chosen head and queries expanded."""
+    if options["text"] is not None and options["text_arg"] is not None:
+        fail("give the text once: as TEXT or as --text, not both")
+    text = options["text"] if options["text"] is not None else options["text_arg"]
+    for name in ("input_file", "tokens", "key", "value", "mask", "scale"):
+        if options[name] is not None:
+            flag = "--input" if name == "input_file" else f"--{name}"
+            fail(f"{flag} does not apply to a text: the toy layer makes Q, K and V from the words itself")
+    expand: list[int | str] = parse_queries(options["queries"]) if options["queries"] else []
+    if options["query"] is not None:
+        expand += parse_queries(options["query"])
+    layer_trace = text_layer_trace(
+        text,
+        d_model=8 if options["d_model"] is None else options["d_model"],
+        num_heads=2 if options["heads"] is None else options["heads"],
+        seed=0 if options["seed"] is None else options["seed"],
+        is_causal=bool(options["causal"]),
+        queries=expand or None,
+    )
+    head = 0 if options["head"] is None else options["head"]
+    explanation = explain_layer(
+        layer_trace, options["lang"], options["precision"], head=head, queries=expand or None
+    )
+    return render_layer(layer_trace, explanation, options["format_"])
 
 
 def parse_queries(text: str) -> list[int | str]:

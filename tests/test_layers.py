@@ -266,7 +266,7 @@ def test_torch_tensor_given_to_the_numpy_layer():
 
 
 def test_from_torch_refuses_what_it_cannot_load():
-    with pytest.raises(sa.InputError, match="from_torch got a Linear: expected a torch.nn.MultiheadAttention"):
+    with pytest.raises(sa.InputError, match=r"from_torch got a Linear: expected a torch\.nn\.MultiheadAttention"):
         MultiHeadSelfAttention.from_torch(torch.nn.Linear(2, 2))
     with pytest.raises(sa.ShapeError, match="kdim=4, vdim=4 and embed_dim=8: only kdim = vdim = embed_dim"):
         MultiHeadSelfAttention.from_torch(torch.nn.MultiheadAttention(8, 2, kdim=4, vdim=4))

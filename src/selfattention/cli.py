@@ -54,7 +54,9 @@ def main() -> None:
 @click.option("--heads", type=click.IntRange(1, 64), help="With a text: number of heads (default 2).")
 @click.option("--d-model", "d_model", type=click.IntRange(1, 1024), help="With a text: model width (default 8).")
 @click.option("--seed", type=int, help="With a text: seed of the toy embeddings and weights (default 0).")
-@click.option("--head", type=click.IntRange(0), help="With a text: the head (0-based) to expand step by step (default 0).")
+@click.option(
+    "--head", type=click.IntRange(0), help="With a text: the head (0-based) to expand step by step (default 0)."
+)
 @click.option(
     "--input", "input_file", metavar="FILE.json", help="Read tokens, Q, K, V (and mask, causal, scale) from JSON."
 )

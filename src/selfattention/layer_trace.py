@@ -143,8 +143,8 @@ class LayerTrace:
                 return np.array(_decode_floats(data[name]), dtype=dtype)
 
             d_model = len(data["w_q"])
-            arrays = {name: array(name).reshape(-1, d_model) for name in _ARRAYS}
-            optional = {
+            arrays: dict[str, Any] = {name: array(name).reshape(-1, d_model) for name in _ARRAYS}
+            optional: dict[str, Any] = {
                 name: None if data.get(name) is None else array(name) for name in _OPTIONAL
             }
             heads = tuple(AttentionTrace.from_dict(h) for h in data["heads"])

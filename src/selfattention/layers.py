@@ -91,11 +91,13 @@ def multi_head_attention(
     d_head = d_model // num_heads
 
     def project(inputs: NDArray[Any], weight: NDArray[Any], bias: NDArray[Any] | None) -> NDArray[Any]:
-        projected = inputs @ weight  # (batch, n, d_model) x (d_model, d_model) -> (batch, n, d_model)
+        projected: NDArray[Any] = inputs @ weight  # (batch, n, d_model) x (d_model, d_model) -> (batch, n, d_model)
         return projected if bias is None else projected + bias
 
     def split(t: NDArray[Any], length: int) -> NDArray[Any]:
-        return t.reshape(batch, length, num_heads, d_head).transpose(0, 2, 1, 3)  # (batch, heads, n, d_head)
+        heads: NDArray[Any] = t.reshape(batch, length, num_heads, d_head)  # (batch, n, heads, d_head)
+        heads = heads.transpose(0, 2, 1, 3)  # (batch, heads, n, d_head)
+        return heads
 
     # 1) project
     query, key, value = project(x, w_q, b_q), project(source, w_k, b_k), project(source, w_v, b_v)
@@ -125,10 +127,10 @@ class MultiHeadSelfAttention:
     >>> layer = MultiHeadSelfAttention(4, 2, seed=1)
     >>> layer(np.ones((3, 4))).shape
     (3, 4)
-    >>> MultiHeadSelfAttention(10, 3)
+    >>> MultiHeadSelfAttention(10, 3)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    selfattention.errors.ShapeError: d_model is 10 but num_heads is 3: d_model must be divisible by num_heads (each head gets d_model / num_heads features)
+    selfattention.errors.ShapeError: d_model is 10 but num_heads is 3: d_model must be divisible by num_heads ...
     """
 
     def __init__(self, d_model: int, num_heads: int, *, bias: bool = True, seed: int | None = None) -> None:
@@ -259,11 +261,13 @@ class MultiHeadSelfAttention:
         inputs = inputs.astype(dtype, copy=False)
         source = None if source is None else source.astype(dtype, copy=False)
         mask = combine_masks(attn_mask, key_padding_mask, batch, self.num_heads, query_len, key_len, batched)
-        params = {name: None if p is None else p.astype(dtype, copy=False) for name, p in self.parameters().items()}
+        params: dict[str, Any] = {
+            name: None if p is None else p.astype(dtype, copy=False) for name, p in self.parameters().items()
+        }
         result = multi_head_attention(
             inputs,
-            *(params[n] for n in ("w_q", "w_k", "w_v", "w_o", "b_q", "b_k", "b_v", "b_o")),  # type: ignore[arg-type]
-            self.num_heads,
+            **params,
+            num_heads=self.num_heads,
             context=source,
             attn_mask=mask,
             is_causal=is_causal,
@@ -336,14 +340,14 @@ class MultiHeadSelfAttention:
                 )
             )
         dtype = result.output.dtype
-        extras = {}
+        extras: dict[str, Any] = {}
         for name, extra in (("embeddings", embeddings), ("positional", positional)):
             if extra is not None:
                 array = _real_array(extra, name)
                 if array.shape != inputs.shape:
                     raise ShapeError(f"{name} has shape {array.shape}: expected x's shape {inputs.shape}")
                 extras[name] = array.astype(dtype)
-        params = self.parameters()
+        params: dict[str, Any] = {name: None if p is None else p.astype(dtype) for name, p in self.parameters().items()}
         return LayerTrace(
             tokens=heads[0].tokens,
             key_tokens=heads[0].key_tokens,
@@ -358,8 +362,8 @@ class MultiHeadSelfAttention:
             is_causal=bool(is_causal),
             dtype=str(dtype),
             meta=dict(meta or {}),
-            **{name: None if p is None else p.astype(dtype) for name, p in params.items()},  # type: ignore[arg-type]
-            **extras,  # type: ignore[arg-type]
+            **params,
+            **extras,
         )
 
     # -- PyTorch -------------------------------------------------------------------------
@@ -468,7 +472,8 @@ def combine_masks(
     if mask.dtype == np.bool_ and padding.dtype == np.bool_:
         combined: NDArray[Any] = mask & padding
         return combined
-    return to_additive(mask) + to_additive(padding)
+    added: NDArray[Any] = to_additive(mask) + to_additive(padding)
+    return added
 
 
 def _positive(value: Any, name: str) -> int:

@@ -84,7 +84,8 @@ def scaled_dot_product_attention(
            [2.3395, 1.6605]])
     """
     if _torch_inputs(implementation, query, key, value):
-        return cast(NDArray[Any], torch_kernel.scaled_dot_product_attention(query, key, value, attn_mask, is_causal, scale))
+        result = torch_kernel.scaled_dot_product_attention(query, key, value, attn_mask, is_causal, scale)
+        return cast(NDArray[Any], result)  # a torch tensor, typed loosely so that NumPy callers keep their types
     inputs = prepare_inputs(query, key, value, attn_mask, is_causal, scale)
     output, _ = _choose(implementation, inputs, False)(inputs, False)
     return output.astype(inputs.out_dtype, copy=False)

@@ -35,7 +35,7 @@ from ..errors import MaskError, SelfAttentionError, ShapeError
 from ..masks import prepare_mask
 from .inputs import AttentionInputs, prepare_inputs
 
-__all__ = ["attention", "available", "import_torch", "is_tensor", "scaled_dot_product_attention", "attention_weights"]
+__all__ = ["attention", "attention_weights", "available", "import_torch", "is_tensor", "scaled_dot_product_attention"]
 
 
 def available() -> bool:
@@ -195,8 +195,8 @@ def _check(
     devices = {str(t.device) for t in tensors.values()}
     if len(devices) > 1:
         raise ShapeError(f"query, key and value are on different devices {sorted(devices)}: put them on one")
-    stand_ins = [np.broadcast_to(np.zeros((), np.float64), tuple(t.shape)) for t in tensors.values()]
-    checked = prepare_inputs(*stand_ins, None, is_causal, scale)  # shapes, scale, is_causal
+    q0, k0, v0 = (np.broadcast_to(np.zeros((), np.float64), tuple(t.shape)) for t in tensors.values())
+    checked = prepare_inputs(q0, k0, v0, None, is_causal, scale)  # shapes, scale, is_causal
     dtype = torch.promote_types(torch.promote_types(query.dtype, key.dtype), value.dtype)
     if not dtype.is_floating_point:
         dtype = torch.float64  # integers and booleans are read as float64, as the NumPy kernels do

@@ -68,13 +68,13 @@ def build_layer_document(trace: LayerTrace, explanation: LayerExplanation) -> li
         blocks.append(Lines(tuple((f"{i}", trace.tokens[i]) for i in rows)))
         blocks.append(Heading(2, words["embeddings"]))
         blocks.append(Paragraph(words["embeddings_note"]))
-        blocks.append(per_token("", labels["embedding"], trace.embeddings))
+        blocks.append(per_token(labels["embedding"], labels["embedding"], trace.embeddings))
         blocks.append(Heading(2, words["positional"]))
         blocks.append(Paragraph(words["positional_note"]))
-        blocks.append(per_token("", labels["positional_encoding"], trace.positional))
+        blocks.append(per_token("PE", labels["positional_encoding"], trace.positional))
     blocks.append(Heading(2, words["input"]))
     blocks.append(Paragraph(words["input_note"]))
-    blocks.append(per_token("", labels["layer_input"] if trace.embeddings is not None else "X", trace.x))
+    blocks.append(per_token("X", labels["layer_input"] if trace.embeddings is not None else "X", trace.x))
 
     # 5) projections and the split into heads
     blocks.append(Heading(2, words["projections"]))
@@ -82,11 +82,11 @@ def build_layer_document(trace: LayerTrace, explanation: LayerExplanation) -> li
     for name, weight, bias in (("W_Q", trace.w_q, trace.b_q), ("W_K", trace.w_k, trace.b_k),
                                ("W_V", trace.w_v, trace.b_v)):
         blocks += _weights(name, weight, bias, p, trace.d_model)
-    blocks.append(per_token("", "Q = X W_Q + b_Q", trace.query, split=True))
+    blocks.append(per_token("Q", "Q = X W_Q + b_Q", trace.query, split=True))
     source = "C" if trace.is_cross else "X"
     key_rows = range(min(len(trace.key_tokens), MAX_ROWS))
     blocks.append(
-        Table("", (labels["position"], labels["tokens"], f"K = {source} W_K + b_K", f"V = {source} W_V + b_V"),
+        Table("K, V", (labels["position"], labels["tokens"], f"K = {source} W_K + b_K", f"V = {source} W_V + b_V"),
               tuple((str(j), trace.key_tokens[j], vector(trace.key[j], True), vector(trace.value[j], True))
                     for j in key_rows))
     )
@@ -114,11 +114,11 @@ def build_layer_document(trace: LayerTrace, explanation: LayerExplanation) -> li
     # 8) concatenation, 9) W_O
     blocks.append(Heading(2, words["concat"]))
     blocks.append(Paragraph(words["concat_note"]))
-    blocks.append(per_token("", labels["concat"], trace.concat, split=True))
+    blocks.append(per_token(labels["concat"], labels["concat"], trace.concat, split=True))
     blocks.append(Heading(2, words["output"]))
     blocks.append(Paragraph(words["output_note"]))
     blocks += _weights("W_O", trace.w_o, trace.b_o, p, trace.d_model)
-    blocks.append(per_token("", labels["layer_output"], trace.output))
+    blocks.append(per_token(labels["layer_output"], labels["layer_output"], trace.output))
     blocks.append(Paragraph(explanation.caveat))
     return blocks
 

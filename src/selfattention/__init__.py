@@ -11,12 +11,15 @@ from .embedding import tokenize, toy_embedding
 from .errors import InputError, LimitError, MaskError, SelfAttentionError, ShapeError
 from .examples import get_example, seed_example
 from .explain import Explanation, explain
+from .explain.layer import LayerExplanation, explain_layer
 from .kernels import attention_weights, scaled_dot_product_attention
 from .layer_trace import LayerTrace
 from .layers import MultiHeadSelfAttention
 from .masks import causal_mask, from_key_padding_mask, from_multihead_attention_mask
+from .pipeline import text_layer_trace
 from .positional import sinusoidal_positional_encoding
 from .render import render
+from .render.layer import render_layer
 from .trace import STEP_NAMES, AttentionTrace, QueryTrace, trace
 
 __all__ = [
@@ -24,6 +27,7 @@ __all__ = [
     "AttentionTrace",
     "Explanation",
     "InputError",
+    "LayerExplanation",
     "LayerTrace",
     "LimitError",
     "MaskError",
@@ -34,13 +38,16 @@ __all__ = [
     "attention_weights",
     "causal_mask",
     "explain",
+    "explain_layer",
     "from_key_padding_mask",
     "from_multihead_attention_mask",
     "get_example",
     "render",
+    "render_layer",
     "scaled_dot_product_attention",
     "seed_example",
     "sinusoidal_positional_encoding",
+    "text_layer_trace",
     "tokenize",
     "toy_embedding",
     "trace",

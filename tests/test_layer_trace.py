@@ -138,3 +138,23 @@ def test_explain_layer_picks_head_and_queries():
         explain_layer(t, head=2)
     with pytest.raises(sa.InputError, match="query 'dog' is not among the traced tokens: 0:The 1:animal"):
         explain_layer(t, queries=["dog"])
+
+
+def test_rendering_a_given_x_with_a_context():
+    layer = MultiHeadSelfAttention(4, 2, seed=0)
+    context = np.array([[1.0, 1, 1, 1], [2, 2, 2, 2]])
+    t = layer.trace(np.eye(3, 4), tokens=["a", "b", "c"], context=context, context_tokens=["X", "Y"])
+    md = sa.render_layer(t, explain_layer(t), "markdown")
+    headings = [line for line in md.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## 1. The layer's input X, one row per token.",
+        "## 2. Queries, keys and values: Q = X W_Q + b_Q, K = C W_K + b_K, V = C W_V + b_V.",
+        "## 3. Attention in head 0, step by step (d_head = 2).",
+        '## Self-attention with "c" as the query (q3)',
+        "## 4. All 2 heads side by side.",
+        "## 5. Concatenation: every head's output side by side.",
+        "## 6. Output projection: output = concatenation W_O + b_O.",
+    ]
+    assert "| 1 | Y | [2, 2, 2, 2] |" in md  # the context's rows
+    with pytest.raises(sa.InputError, match="unknown format 'html': choose one of text, markdown, json"):
+        sa.render_layer(t, explain_layer(t), "html")

@@ -82,7 +82,7 @@ class Language(ABC):
     @abstractmethod
     def layer_sections(self, trace: LayerTrace, head: int, precision: int) -> dict[str, str]:
         """Headings and notes of the layer's stages, by key: "tokens", "embeddings",
-        "embeddings_note", "positional", "positional_note", "input", "input_note",
+        "embeddings_note", "positional", "positional_note", "input", "input_note", "context",
         "projections", "projections_note", "attention", "heads", "heads_note", "concat",
         "concat_note", "output", "output_note" (numbered in the order the data flows)."""
 

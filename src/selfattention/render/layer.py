@@ -75,6 +75,10 @@ def build_layer_document(trace: LayerTrace, explanation: LayerExplanation) -> li
     blocks.append(Heading(2, words["input"]))
     blocks.append(Paragraph(words["input_note"]))
     blocks.append(per_token("X", labels["layer_input"] if trace.embeddings is not None else "X", trace.x))
+    if trace.context is not None:
+        context_rows = range(min(len(trace.key_tokens), MAX_ROWS))
+        blocks.append(Table(words["context"], (labels["position"], labels["tokens"], "C"),
+                            tuple((str(j), trace.key_tokens[j], vector(trace.context[j])) for j in context_rows)))
 
     # 5) projections and the split into heads
     blocks.append(Heading(2, words["projections"]))

@@ -157,6 +157,8 @@ class English(Language):
         d, h, dh = trace.d_model, trace.num_heads, trace.d_head
         start, stop = head * dh + 1, (head + 1) * dh
         source = "the context C" if trace.is_cross else "X"
+        n = 4 if trace.embeddings is not None else 1  # the number of the input step
+        kv = "C" if trace.is_cross else "X"
         return {
             "tokens": "1. Tokens: the text split into words and punctuation.",
             "embeddings": "2. Token embeddings: one vector of d_model numbers per token.",
@@ -166,22 +168,24 @@ class English(Language):
                 "PE(pos, 2i) = sin(pos / 10000^(2i/d_model)) and PE(pos, 2i+1) = cos(pos / 10000^(2i/d_model)):"
                 " attention alone ignores word order, so a vector that depends only on the position is added."
             ),
-            "input": "4. The layer's input X = embedding + positional encoding." if trace.embeddings is not None
-            else "1. The layer's input X, one row per token.",
-            "input_note": f"X has one row of d_model = {d} numbers per token.",
-            "projections": "5. Queries, keys and values: Q = X W_Q + b_Q, K = {0} W_K + b_K, V = {0} W_V + b_V."
-            .format("C" if trace.is_cross else "X"),
+            "input": f"{n}. The layer's input X = embedding + positional encoding." if trace.embeddings is not None
+            else f"{n}. The layer's input X, one row per token.",
+            "input_note": f"X has one row of d_model = {d} numbers per token."
+            + (" The keys and values come from another sequence, the context C." if trace.is_cross else ""),
+            "context": "C, the context",
+            "projections": f"{n + 1}. Queries, keys and values: Q = X W_Q + b_Q, K = {kv} W_K + b_K,"
+            f" V = {kv} W_V + b_V.",
             "projections_note": (
                 f"Each W is a {d} × {d} matrix. The {d} columns of Q, K and V are cut into {h} heads of"
                 f" d_head = {dh} columns (shown split by |): head {head} uses columns {start} to {stop}."
                 + (f" K and V come from {source}, the other sequence." if trace.is_cross else "")
             ),
-            "attention": f"6. Attention in head {head}, step by step (d_head = {dh}).",
-            "heads": f"7. All {h} heads side by side.",
+            "attention": f"{n + 2}. Attention in head {head}, step by step (d_head = {dh}).",
+            "heads": f"{n + 3}. All {h} heads side by side.",
             "heads_note": "Each head has its own columns of Q, K and V, so each looks at the tokens differently.",
-            "concat": "8. Concatenation: every head's output side by side.",
+            "concat": f"{n + 4}. Concatenation: every head's output side by side.",
             "concat_note": f"The {h} outputs of {dh} numbers each make one row of d_model = {d} again.",
-            "output": "9. Output projection: output = concatenation W_O + b_O.",
+            "output": f"{n + 5}. Output projection: output = concatenation W_O + b_O.",
             "output_note": (
                 "W_O mixes what the heads found into one new, contextual vector per token: the layer's output."
             ),

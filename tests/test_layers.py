@@ -272,3 +272,42 @@ def test_from_torch_refuses_what_it_cannot_load():
         MultiHeadSelfAttention.from_torch(torch.nn.MultiheadAttention(8, 2, kdim=4, vdim=4))
     with pytest.raises(sa.InputError, match="add_bias_kv or add_zero_attn"):
         MultiHeadSelfAttention.from_torch(torch.nn.MultiheadAttention(8, 2, add_bias_kv=True))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_permuting_tokens_permutes_outputs(seed):
+    """Without positions or masks the layer is permutation equivariant: order comes only from PE."""
+    rng = np.random.default_rng(seed)
+    layer = MultiHeadSelfAttention(6, 2, seed=seed)
+    x = rng.standard_normal((2, 7, 6))
+    order = rng.permutation(7)
+    out, weights = layer(x, return_weights=True)
+    out_p, weights_p = layer(x[:, order], return_weights=True)
+    np.testing.assert_allclose(out_p, out[:, order], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weights_p, weights[:, :, order][:, :, :, order], rtol=1e-10, atol=1e-12)
+
+
+def test_causal_prefix_is_unchanged_by_later_tokens(rng):
+    layer = MultiHeadSelfAttention(8, 4, seed=0)
+    x = rng.standard_normal((1, 9, 8))
+    y = x.copy()
+    y[:, 5:] = rng.standard_normal((1, 4, 8)) * 100
+    np.testing.assert_array_equal(layer(y, is_causal=True)[:, :5], layer(x, is_causal=True)[:, :5])
+
+
+def test_float32_error_within_twice_naive(rng):
+    """TESTING.md's rule for float32: error vs float64 at most 2x the naive float32 maths' error."""
+    module = torch_module(32, 4)
+    layer = MultiHeadSelfAttention.from_torch(module)
+    x = rng.standard_normal((2, 40, 32)) * 3
+    exact, _ = run_torch(module, x)  # float64 PyTorch
+    x32 = x.astype(np.float32)
+    p = {n: None if a is None else a.astype(np.float32) for n, a in layer.parameters().items()}
+    q, k, v = (x32 @ p[f"w_{n}"] + p[f"b_{n}"] for n in "qkv")
+    split = lambda t: t.reshape(2, 40, 4, 8).transpose(0, 2, 1, 3)  # noqa: E731
+    s = split(q) @ split(k).transpose(0, 1, 3, 2) / np.float32(np.sqrt(8))
+    w = np.exp(s - s.max(-1, keepdims=True))
+    naive = ((w / w.sum(-1, keepdims=True)) @ split(v)).transpose(0, 2, 1, 3).reshape(2, 40, 32) @ p["w_o"] + p["b_o"]
+    got = layer(x32)
+    assert got.dtype == np.float32
+    assert np.abs(got - exact).max() <= 2 * np.abs(naive - exact).max() + 1e-6

@@ -108,6 +108,13 @@ def attend(
         empty_weights = q.new_zeros((*batch_shape, query_len, key_len)) if need_weights else None
         return q.new_zeros(out_shape), empty_weights
 
+    finite_k, finite_v = torch.isfinite(k), torch.isfinite(v)
+    clean = bool(finite_k.all()) and bool(finite_v.all())
+    if mask is None and clean and not need_weights:
+        # without a mask every row keeps a key (causal rows keep key 0): PyTorch's own path is exact
+        output = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=is_causal, scale=scale)
+        return output.expand(out_shape), None
+
     allowed = None  # (..., L, S), True = may attend; None = every key allowed
     if mask is not None:
         if mask.ndim < 2:
@@ -120,8 +127,7 @@ def attend(
 
     if need_weights:
         return _explicit(torch, q, k, v, mask, allowed, scale, True, out_shape)
-    finite_k, finite_v = torch.isfinite(k), torch.isfinite(v)
-    if bool(finite_k.all()) and bool(finite_v.all()):
+    if clean:
         return _fused(torch, q, k, v, mask, allowed, live, is_causal, scale, out_shape), None
     # Non-finite keys or values: PyTorch would spread them through 0 * NaN. The fused call on
     # cleaned inputs gives every row they do not reach; the explicit formula shows where they do.
@@ -141,9 +147,8 @@ def _fused(
 ) -> Any:
     """``F.scaled_dot_product_attention``, with fully masked rows opened before and zeroed after."""
     F = torch.nn.functional
-    if mask is None and (live is None or bool(live.all())):
-        return F.scaled_dot_product_attention(q, k, v, is_causal=is_causal, scale=scale).expand(out_shape)
-    assert allowed is not None and live is not None
+    if allowed is None or live is None:  # no mask and not causal
+        return F.scaled_dot_product_attention(q, k, v, scale=scale).expand(out_shape)
     if mask is None or mask.dtype == torch.bool:
         call_mask = allowed | ~live  # open fully masked rows; their output is replaced by 0 below
     else:

@@ -159,3 +159,32 @@ def test_help_lists_the_text_options():
     out = run("explain", "--help").output
     for flag in ("--text", "--heads", "--d-model", "--seed", "--head"):
         assert flag in out
+
+
+def test_plot_writes_every_head_side_by_side(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "heads.svg"
+    result = CliRunner().invoke(main, ["explain", SENTENCE, "--heads", "4", "--query", "it", "--plot", str(path)])
+    assert result.exit_code == 0, result.output
+    svg = path.read_text()
+    for h in range(4):
+        assert f"head {h}" in svg
+    assert "tired" in svg and "animal" in svg
+    again = CliRunner().invoke(main, ["explain", SENTENCE, "--plot", str(path)])
+    assert again.exit_code == 2 and "exists: pass --force to overwrite it" in again.output
+
+
+def test_formats_a_text_cannot_take_yet():
+    result = CliRunner().invoke(main, ["explain", SENTENCE, "--format", "csv"])
+    assert result.exit_code == 2
+    expected = "Error: --format csv is not available for a text: choose one of text, markdown, json"
+    assert result.output.strip() == expected
+
+
+def test_korean_words_for_the_layer():
+    result = run("explain", SENTENCE, "--lang", "ko", "--query", "it")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "1. 토큰: 문장을 단어와 문장부호로 나눕니다." in lines
+    assert "6. 헤드 0의 어텐션, 단계별로 (d_head = 4)." in lines
+    assert any(line.startswith('   헤드 1: "it" 단어는 ') for line in lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, NoReturn
 
@@ -10,12 +11,14 @@ import click
 from . import __version__
 from .errors import SelfAttentionError
 from .examples import get_example
-from .explain import available_languages, explain
+from .explain import available_languages, default_language, explain
 from .explain.layer import explain_layer
 from .io import parse_mask, parse_matrix, parse_tokens, read_input_file, write_file
 from .pipeline import text_layer_trace
 from .render import FORMATS, render
-from .render.layer import render_layer
+from .render.layer import LAYER_FORMATS, render_layer, write_layer_heatmap
+from .render.pictures import write_heatmap
+from .render.plot import plot_format
 from .trace import AttentionTrace, trace
 
 EXPLAIN_EXAMPLES = """
@@ -27,9 +30,16 @@ Examples:
   selfattention explain --tokens "I am here" \\
       --query "1,0;0,1;1,1" --key "1,0;0,1;1,1" --value "1,2;3,4;5,6" --causal
   selfattention explain --queries Machines --precision 6
+  selfattention explain --lang ko             # 한국어 설명
+  selfattention explain --plot h.png          # also write a heatmap (.png or .svg)
+  selfattention explain --format html -o report.html   # one offline page with the heatmap
+  selfattention explain --format csv          # the weights, tokens as labels
   selfattention explain "The animal didn't cross the street because it was too tired" --query it
   selfattention explain --text "The cat sat" --heads 2 --d-model 8 --seed 0 --causal --head 1
 """
+
+#: with --queries, the picture shows the whole matrix (queries outlined) up to this many tokens
+MAX_OVERVIEW = 256
 
 
 class CliError(click.ClickException):
@@ -81,9 +91,10 @@ def main() -> None:
     "--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown (display only)."
 )
 @click.option(
-    "--lang", type=click.Choice(sorted(available_languages())), default="en", show_default=True,
-    help="Language of the explanation.",
+    "--lang", type=click.Choice(sorted(available_languages())), default=None,
+    help="Language of the explanation  [default: ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en].",
 )
+@click.option("--plot", metavar="FILE", help="Also write the heatmap of the weights to FILE.png or FILE.svg.")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 def explain_command(**options: Any) -> None:
@@ -98,9 +109,22 @@ def explain_command(**options: Any) -> None:
         for name in ("heads", "d_model", "seed", "head"):
             if options[name] is not None:
                 fail(f"--{name.replace('_', '-')} applies to a text: give it as TEXT or --text")
+        lang = options["lang"] or default_language()
+        plot, output, force = options["plot"], options["output"], options["force"]
+        check_outputs(plot, output, force)
         result = build_trace(options)
-        text = render(result, explain(result, options["lang"], options["precision"]), options["format_"])
-        emit(text, options["output"], options["force"])
+        explanation = explain(result, lang, options["precision"])
+        overview = None
+        if options["queries"] and (plot or options["format_"] == "html") and len(result.tokens) <= MAX_OVERVIEW:
+            overview = build_trace({**options, "queries": None})
+        link = None
+        if plot:
+            written = write_heatmap(result, explanation, plot, force=force, overview=overview)
+            click.echo(f"wrote {written}", err=True)
+            base = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
+            link = os.path.relpath(os.path.abspath(plot), base)
+        text = render(result, explanation, options["format_"], picture=link, overview=overview)
+        emit(text, output, force)
     except SelfAttentionError as error:
         fail(str(error))
 
@@ -145,6 +169,9 @@ def explain_text(options: dict[str, Any]) -> str:
         if options[name] is not None:
             flag = "--input" if name == "input_file" else f"--{name}"
             fail(f"{flag} does not apply to a text: the toy layer makes Q, K and V from the words itself")
+    if options["format_"] not in LAYER_FORMATS:
+        fail(f"--format {options['format_']} is not available for a text: choose one of {', '.join(LAYER_FORMATS)}")
+    check_outputs(options["plot"], options["output"], options["force"])
     expand: list[int | str] = parse_queries(options["queries"]) if options["queries"] else []
     if options["query"] is not None:
         expand += parse_queries(options["query"])
@@ -157,9 +184,11 @@ def explain_text(options: dict[str, Any]) -> str:
         queries=expand or None,
     )
     head = 0 if options["head"] is None else options["head"]
-    explanation = explain_layer(
-        layer_trace, options["lang"], options["precision"], head=head, queries=expand or None
-    )
+    lang = options["lang"] or default_language()
+    explanation = explain_layer(layer_trace, lang, options["precision"], head=head, queries=expand or None)
+    if options["plot"]:
+        written = write_layer_heatmap(layer_trace, explanation, options["plot"], force=options["force"])
+        click.echo(f"wrote {written}", err=True)
     return render_layer(layer_trace, explanation, options["format_"])
 
 
@@ -167,6 +196,18 @@ def parse_queries(text: str) -> list[int | str]:
     """ "0,2" -> [0, 2]; "it" -> ["it"]: positions are 0-based, anything else is a token."""
     parts = [p.strip() for p in text.split(",")]
     return [int(p) if p.lstrip("-").isdigit() else p for p in parts if p]
+
+
+def check_outputs(plot: str | None, output: str | None, force: bool) -> None:
+    """Refuse before any work: a picture that is not .png/.svg, the same file twice, and
+    (without --force) files that exist."""
+    if plot:
+        plot_format(plot)
+        if output and os.path.abspath(plot) == os.path.abspath(output):
+            fail(f"--plot and --output are the same file {plot!r}: give two names")
+    for path in (plot, output):
+        if path and os.path.exists(path) and not force and not os.path.isdir(path):
+            fail(f"output file {path!r} exists: pass --force to overwrite it")
 
 
 def emit(text: str, output: str | None, force: bool) -> None:

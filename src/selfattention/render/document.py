@@ -16,7 +16,7 @@ from ..display import fmt, fmt_vector
 from ..explain import Explanation
 from ..trace import AttentionTrace, QueryTrace
 
-__all__ = ["Block", "Heading", "Lines", "Paragraph", "Table", "build_document"]
+__all__ = ["Block", "Heading", "Lines", "Paragraph", "Picture", "Table", "build_document"]
 
 #: dot products with more terms than this show only their largest terms
 MAX_TERMS = 8
@@ -51,7 +51,18 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
-Block = Heading | Paragraph | Lines | Table
+@dataclass(frozen=True)
+class Picture:
+    """A figure: ``svg`` (bytes of an SVG) to embed, or ``link`` (a relative path or URL)
+    to point to, or neither, with ``note`` saying why (e.g. matplotlib is missing)."""
+
+    alt: str
+    svg: bytes | None = None
+    link: str | None = None
+    note: str | None = None
+
+
+Block = Heading | Paragraph | Lines | Table | Picture
 
 
 def build_document(
@@ -169,17 +180,22 @@ def _query_steps(
         (f"exp({fmt(step.masked_scores[j], p)} - {m})", "=", fmt(step.exponentials[j], p)) for j in keys
     ]
     rows.append((labels["sum"], "=", fmt(step.exp_sum, p)))
-    rows += [
-        (
-            f"{labels['weights']}[{names[j]}]",
-            "=",
-            f"{fmt(step.exponentials[j], p)} / {fmt(step.exp_sum, p)}",
-            "=",
-            fmt(step.weights[j], p),
-        )
-        for j in keys
-    ]
+    if step.fully_masked:  # weights are 0 by definition here, not 0/0
+        rows += [(f"{labels['weights']}[{names[j]}]", "=", "0") for j in keys]
+    else:
+        rows += [
+            (
+                f"{labels['weights']}[{names[j]}]",
+                "=",
+                f"{fmt(step.exponentials[j], p)} / {fmt(step.exp_sum, p)}",
+                "=",
+                fmt(step.weights[j], p),
+            )
+            for j in keys
+        ]
     blocks.append(Lines(tuple(rows)))
+    if step.fully_masked:
+        blocks.append(Paragraph(labels["all_blocked"]))
     blocks.append(Heading(3, headings["weighted_sum"]))
     rows = [
         (f"{fmt(step.weights[j], p)} × {fmt_vector(trace.value[j], p)}", "=", fmt_vector(step.weighted_values[j], p))

@@ -11,6 +11,7 @@ a note says so; the trace keeps everything.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from ..display import fmt
@@ -21,7 +22,15 @@ from .document import MAX_MATRIX, Block, Heading, Lines, Paragraph, Table, build
 from .markdown import to_markdown
 from .text import to_text
 
-__all__ = ["LAYER_FORMATS", "MAX_NUMBERS", "MAX_ROWS", "MAX_WEIGHT_MATRIX", "build_layer_document", "render_layer"]
+__all__ = [
+    "LAYER_FORMATS",
+    "MAX_NUMBERS",
+    "MAX_ROWS",
+    "MAX_WEIGHT_MATRIX",
+    "build_layer_document",
+    "render_layer",
+    "write_layer_heatmap",
+]
 
 LAYER_FORMATS = ("text", "markdown", "json")
 #: tables list at most this many tokens
@@ -41,6 +50,22 @@ def render_layer(trace: LayerTrace, explanation: LayerExplanation, format: str =
     if format == "markdown":
         return to_markdown(build_layer_document(trace, explanation))
     raise InputError(f"unknown format {format!r}: choose one of {', '.join(LAYER_FORMATS)}")
+
+
+def write_layer_heatmap(
+    trace: LayerTrace, explanation: LayerExplanation, path: str | Path, force: bool = False
+) -> Path:
+    """Every head's weights side by side (a grid of heatmaps sharing one scale) to ``path``
+    (.png or .svg); the expanded queries are outlined. Needs the ``plot`` extra."""
+    from .plot import heads_grid, plot_format, save_figure
+
+    plot_format(path)  # refuse a wrong extension before drawing anything
+    rows = [trace.tokens[i] for i in trace.query_indices]  # the traced queries, in trace order
+    outlined = [trace.query_indices.index(i) for i in explanation.queries]
+    titles = [f"{explanation.labels['head']} {h}" for h in range(trace.num_heads)]
+    figure = heads_grid(trace.weights, rows, trace.key_tokens, titles=titles, title=explanation.title,
+                        highlight_rows=outlined, lang=explanation.lang)
+    return save_figure(figure, path, force=force)
 
 
 def build_layer_document(trace: LayerTrace, explanation: LayerExplanation) -> list[Block]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .document import Block, Heading, Lines, Paragraph, Table
+from .document import Block, Heading, Lines, Paragraph, Picture, Table
 
 __all__ = ["to_text"]
 
@@ -13,6 +13,7 @@ WIDTH = 100
 
 def to_text(blocks: list[Block]) -> str:
     out: list[str] = []
+    previous: Block | None = None
     for block in blocks:
         if isinstance(block, Heading):
             if block.level == 1:
@@ -24,11 +25,17 @@ def to_text(blocks: list[Block]) -> str:
                     out.append("")
                 out.append(block.text)
         elif isinstance(block, Paragraph):
+            if isinstance(previous, Table):
+                out.append("")
             out += textwrap.wrap(block.text, WIDTH, break_on_hyphens=False) or [""]
         elif isinstance(block, Lines):
             out += ["   " + line for line in _aligned(block.rows)]
         elif isinstance(block, Table):
             out += ["", block.title, *("   " + line for line in _aligned((block.header, *block.rows), sep="  "))]
+        elif isinstance(block, Picture):  # a terminal shows no picture: say where it is, or why not
+            out += [f"[{block.alt}: {block.link}]"] if block.link else []
+            out += textwrap.wrap(block.note, WIDTH) if block.note else []
+        previous = block
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -33,6 +33,14 @@ class English(Language):
         "times_v": "weights times V (the outputs)",
         "max": "max",
         "not_traced": "not traced",
+        "all_blocked": "Every key is blocked, so every weight is 0 by definition (not 0/0, which would be NaN).",
+        "heatmap": "The weights as a picture",
+        "plot_every_nth": "{total} tokens: a label every {step} tokens",
+        "plot_glyphs_missing": (
+            "Labels shown as #n use characters no installed font can draw: install a CJK font"
+            " (e.g. fonts-noto-cjk) or save an SVG, whose text the browser draws."
+        ),
+        "plot_unavailable": "The picture needs matplotlib, which is not installed: pip install 'selfattention[plot]'",
         "position": "position",
         "embedding": "embedding",
         "positional_encoding": "positional encoding",

@@ -1,0 +1,64 @@
+"""Facts and explanations: computed from the trace, independently checked, in every language."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+import selfattention as sa
+from selfattention.explain import available_languages, get_language
+from selfattention.explain.base import LABELS
+from selfattention.explain.facts import query_facts
+
+
+def test_facts_match_independent_formulas(rng):
+    q, k, v = rng.standard_normal((3, 4)), rng.standard_normal((5, 4)), rng.standard_normal((5, 2))
+    t = sa.trace(q, k, v, tokens=list("abc"), key_tokens=list("VWXYZ"))
+    for step in t.steps:
+        f = query_facts(t, step)
+        w = step.weights
+        assert [kw.index for kw in f.ranked] == sorted(range(5), key=lambda j: -w[j])
+        entropy = -sum(x * math.log(x) for x in w if x > 0)
+        assert math.isclose(f.entropy, entropy, rel_tol=1e-12)
+        assert math.isclose(f.effective_keys, math.exp(entropy), rel_tol=1e-12)
+        assert math.isclose(f.max_entropy, math.log(5))
+        assert f.self_weight is None  # cross-attention: no key of its own
+        nearest = min(range(5), key=lambda j: np.linalg.norm(v[j] - step.output))
+        assert f.closest_value is not None and f.closest_value.index == nearest
+        largest = max(range(5), key=lambda j: np.linalg.norm(w[j] * v[j]))
+        assert f.dominant_value is not None and f.dominant_value.index == largest
+
+
+def test_fully_masked_row_is_explained_not_nan():
+    ex = sa.seed_example()
+    t = sa.trace(ex.query, ex.key, ex.value, tokens=ex.tokens, attn_mask=np.array([[True, True], [False, False]]))
+    e = sa.explain(t)
+    assert e.queries[1].facts.fully_masked
+    assert e.queries[1].meaning == (
+        'Every key is blocked for "Machines", so all its weights are 0 and its output is the zero vector (not NaN).',
+    )
+    text = sa.render(t, e, "text")
+    assert re.search(r"^ +output += \[0, 0, 0\]$", text, re.MULTILINE)
+    assert re.search(r"^ +weights\[Machines\] += 0$", text, re.MULTILINE)  # not "0 / 0"
+    assert "= nan" not in text and "nan," not in text and "[nan" not in text
+
+
+@pytest.mark.parametrize("code", sorted(available_languages()))
+def test_every_language_is_complete_and_explains_the_seed(code):
+    language = get_language(code)
+    assert set(LABELS) <= set(language.labels)
+    t = sa.trace(**sa.seed_example().trace_kwargs())
+    e = sa.explain(t, lang=code)
+    assert e.lang == code and len(e.queries) == 2
+    for q in e.queries:
+        assert set(q.steps) == {"dot_products", "scale", "mask", "softmax", "weighted_sum"}
+        assert q.meaning and all(sentence.strip() for sentence in q.meaning)
+    assert "0.9999" in e.queries[0].meaning[0] and "0.7685" in e.queries[1].meaning[0]
+
+
+def test_unknown_language():
+    with pytest.raises(sa.InputError, match="unknown language 'xx': choose one of en"):
+        sa.explain(sa.trace(**sa.seed_example().trace_kwargs()), lang="xx")

@@ -3,6 +3,7 @@ against independent computations (the paper's formula, the hash recipe, PyTorch'
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 import re
@@ -177,7 +178,7 @@ def test_plot_writes_every_head_side_by_side(tmp_path):
 def test_formats_a_text_cannot_take_yet():
     result = CliRunner().invoke(main, ["explain", SENTENCE, "--format", "csv"])
     assert result.exit_code == 2
-    expected = "Error: --format csv is not available for a text: choose one of text, markdown, json"
+    expected = "Error: --format csv is not available for a text: choose one of text, markdown, json, html"
     assert result.output.strip() == expected
 
 
@@ -188,3 +189,44 @@ def test_korean_words_for_the_layer():
     assert "1. 토큰: 문장을 단어와 문장부호로 나눕니다." in lines
     assert "6. 헤드 0의 어텐션, 단계별로 (d_head = 4)." in lines
     assert any(line.startswith('   헤드 1: "it" 단어는 ') for line in lines)
+
+
+def test_html_page_with_every_head_drawn():
+    pytest.importorskip("matplotlib")
+    from html.parser import HTMLParser
+
+    page = run("explain", SENTENCE, "--format", "html", "--query", "it").output
+
+    class Collect(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.h2, self.images, self._in_h2 = [], [], [], False
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self._in_h2 = tag == "h2"
+            if tag == "img":
+                self.images.append(dict(attrs)["src"])
+
+        def handle_data(self, data):
+            if self._in_h2:
+                self.h2.append(data)
+                self._in_h2 = False
+
+    parsed = Collect()
+    parsed.feed(page)
+    assert "table" in parsed.tags
+    assert "1. Tokens: the text split into words and punctuation." in parsed.h2
+    assert "7. All 2 heads side by side." in parsed.h2
+    prefix = "data:image/svg+xml;base64,"
+    (svg,) = [base64.b64decode(src[len(prefix):]).decode() for src in parsed.images if src.startswith(prefix)]
+    assert "head 0" in svg and "head 1" in svg and "tired" in svg
+
+
+def test_markdown_links_the_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    out, pic = tmp_path / "walk.md", tmp_path / "heads.png"
+    result = CliRunner().invoke(main, ["explain", SENTENCE, "-f", "markdown", "-o", str(out), "--plot", str(pic)])
+    assert result.exit_code == 0, result.output
+    assert pic.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "(heads.png)" in out.read_text()

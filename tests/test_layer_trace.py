@@ -156,5 +156,5 @@ def test_rendering_a_given_x_with_a_context():
         "## 6. Output projection: output = concatenation W_O + b_O.",
     ]
     assert "| 1 | Y | [2, 2, 2, 2] |" in md  # the context's rows
-    with pytest.raises(sa.InputError, match="unknown format 'html': choose one of text, markdown, json"):
-        sa.render_layer(t, explain_layer(t), "html")
+    with pytest.raises(sa.InputError, match="unknown format 'csv': choose one of text, markdown, json, html"):
+        sa.render_layer(t, explain_layer(t), "csv")

@@ -186,10 +186,13 @@ def explain_text(options: dict[str, Any]) -> str:
     head = 0 if options["head"] is None else options["head"]
     lang = options["lang"] or default_language()
     explanation = explain_layer(layer_trace, lang, options["precision"], head=head, queries=expand or None)
+    link = None
     if options["plot"]:
         written = write_layer_heatmap(layer_trace, explanation, options["plot"], force=options["force"])
         click.echo(f"wrote {written}", err=True)
-    return render_layer(layer_trace, explanation, options["format_"])
+        base = os.path.dirname(os.path.abspath(options["output"])) if options["output"] else os.getcwd()
+        link = os.path.relpath(os.path.abspath(options["plot"]), base)
+    return render_layer(layer_trace, explanation, options["format_"], picture=link)
 
 
 def parse_queries(text: str) -> list[int | str]:

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from ..display import fmt
-from ..errors import InputError
+from ..errors import InputError, MissingExtraError
 from ..explain.layer import LayerExplanation
 from ..layer_trace import LayerTrace
-from .document import MAX_MATRIX, Block, Heading, Lines, Paragraph, Table, build_document
+from .document import MAX_MATRIX, Block, Heading, Lines, Paragraph, Picture, Table, build_document
 from .markdown import to_markdown
 from .text import to_text
 
@@ -32,7 +32,7 @@ __all__ = [
     "write_layer_heatmap",
 ]
 
-LAYER_FORMATS = ("text", "markdown", "json")
+LAYER_FORMATS = ("text", "markdown", "json", "html")
 #: tables list at most this many tokens
 MAX_ROWS = 16
 #: vectors show at most this many numbers
@@ -41,15 +41,35 @@ MAX_NUMBERS = 16
 MAX_WEIGHT_MATRIX = 8
 
 
-def render_layer(trace: LayerTrace, explanation: LayerExplanation, format: str = "text") -> str:
-    """Write a layer trace in ``format`` (one of :data:`LAYER_FORMATS`); json is the trace."""
+def render_layer(
+    trace: LayerTrace, explanation: LayerExplanation, format: str = "text", *, picture: str | None = None
+) -> str:
+    """Write a layer trace in ``format`` (one of :data:`LAYER_FORMATS`); json is the trace,
+    html one offline page with every head's weights drawn. ``picture`` is a relative link to
+    a heads picture written with :func:`write_layer_heatmap`, which text and Markdown show."""
     if format == "json":
         return trace.to_json(indent=1) + "\n"
+    if format == "html":
+        from .html import to_html
+
+        document = build_layer_document(trace, explanation, heads_picture(trace, explanation))
+        return to_html(document, lang=explanation.lang, caveat=explanation.caveat)
+    linked = None if picture is None else Picture(alt=_alt(explanation), link=picture)
     if format == "text":
-        return to_text(build_layer_document(trace, explanation))
+        return to_text(build_layer_document(trace, explanation, linked))
     if format == "markdown":
-        return to_markdown(build_layer_document(trace, explanation))
+        return to_markdown(build_layer_document(trace, explanation, linked))
     raise InputError(f"unknown format {format!r}: choose one of {', '.join(LAYER_FORMATS)}")
+
+
+def heads_picture(trace: LayerTrace, explanation: LayerExplanation) -> Picture:
+    """Every head's weights as one SVG to embed; without matplotlib, a note saying so."""
+    try:
+        from .plot import figure_bytes
+
+        return Picture(alt=_alt(explanation), svg=figure_bytes(_heads_figure(trace, explanation), "svg"))
+    except MissingExtraError:
+        return Picture(alt=_alt(explanation), note=explanation.labels["plot_unavailable"])
 
 
 def write_layer_heatmap(
@@ -57,18 +77,31 @@ def write_layer_heatmap(
 ) -> Path:
     """Every head's weights side by side (a grid of heatmaps sharing one scale) to ``path``
     (.png or .svg); the expanded queries are outlined. Needs the ``plot`` extra."""
-    from .plot import heads_grid, plot_format, save_figure
+    from .plot import plot_format, save_figure
 
     plot_format(path)  # refuse a wrong extension before drawing anything
+    return save_figure(_heads_figure(trace, explanation), path, force=force)
+
+
+def _heads_figure(trace: LayerTrace, explanation: LayerExplanation) -> Any:
+    from .plot import heads_grid
+
     rows = [trace.tokens[i] for i in trace.query_indices]  # the traced queries, in trace order
     outlined = [trace.query_indices.index(i) for i in explanation.queries]
     titles = [f"{explanation.labels['head']} {h}" for h in range(trace.num_heads)]
-    figure = heads_grid(trace.weights, rows, trace.key_tokens, titles=titles, title=explanation.title,
-                        highlight_rows=outlined, lang=explanation.lang)
-    return save_figure(figure, path, force=force)
+    return heads_grid(trace.weights, rows, trace.key_tokens, titles=titles, title=explanation.title,
+                      highlight_rows=outlined, lang=explanation.lang)
 
 
-def build_layer_document(trace: LayerTrace, explanation: LayerExplanation) -> list[Block]:
+def _alt(explanation: LayerExplanation) -> str:
+    return f"{explanation.labels['heatmap']}: {explanation.title}"
+
+
+def build_layer_document(
+    trace: LayerTrace, explanation: LayerExplanation, picture: Picture | None = None
+) -> list[Block]:
+    """The blocks, in the order the data flows; ``picture`` (every head's weights) goes with
+    the heads."""
     p = explanation.precision
     words, labels = explanation.sections, explanation.labels
     rows = range(min(len(trace.tokens), MAX_ROWS))
@@ -130,6 +163,8 @@ def build_layer_document(trace: LayerTrace, explanation: LayerExplanation) -> li
     # 7) every head: where it looks from each expanded query, and its whole pattern when short
     blocks.append(Heading(2, words["heads"]))
     blocks.append(Paragraph(words["heads_note"]))
+    if picture is not None:
+        blocks.append(picture)
     for lines in explanation.head_summaries:
         blocks.append(Lines(tuple((line,) for line in lines)))
     complete = all(h.is_complete for h in trace.heads)

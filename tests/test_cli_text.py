@@ -64,7 +64,7 @@ def test_walks_the_sentence_from_words_to_outputs():
         "5. Queries, keys and values: Q = X W_Q + b_Q, K = X W_K + b_K, V = X W_V + b_V.",
         "6. Attention in head 0, step by step (d_head = 4).",
         'Self-attention with "it" as the query (q8)',
-        "7. All 2 heads side by side.",
+        "7. The 2 heads side by side.",
         "8. Concatenation: every head's output side by side.",
         "9. Output projection: output = concatenation W_O + b_O.",
     ]:
@@ -217,7 +217,7 @@ def test_html_page_with_every_head_drawn():
     parsed.feed(page)
     assert "table" in parsed.tags
     assert "1. Tokens: the text split into words and punctuation." in parsed.h2
-    assert "7. All 2 heads side by side." in parsed.h2
+    assert "7. The 2 heads side by side." in parsed.h2
     prefix = "data:image/svg+xml;base64,"
     (svg,) = [base64.b64decode(src[len(prefix):]).decode() for src in parsed.images if src.startswith(prefix)]
     assert "head 0" in svg and "head 1" in svg and "tired" in svg

@@ -189,7 +189,7 @@ class English(Language):
                 + (f" K and V come from {source}, the other sequence." if trace.is_cross else "")
             ),
             "attention": f"{n + 2}. Attention in head {head}, step by step (d_head = {dh}).",
-            "heads": f"{n + 3}. All {h} heads side by side.",
+            "heads": f"{n + 3}. " + ("The only head, in brief." if h == 1 else f"The {h} heads side by side."),
             "heads_note": "Each head has its own columns of Q, K and V, so each looks at the tokens differently.",
             "concat": f"{n + 4}. Concatenation: every head's output side by side.",
             "concat_note": f"The {h} outputs of {dh} numbers each make one row of d_model = {d} again.",

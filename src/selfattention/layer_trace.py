@@ -22,6 +22,11 @@ field            shape          what it is
 ================ ============== ===================================================
 
 ``weights`` stacks the heads' weight rows of the traced queries: (heads, traced queries, S).
+
+>>> from selfattention.pipeline import text_layer_trace
+>>> t = text_layer_trace("it was tired", d_model=4, num_heads=2)
+>>> t.weights.shape, t.head(1).d_head, LayerTrace.from_json(t.to_json()) == t
+((2, 3, 3), 2, True)
 """
 
 from __future__ import annotations

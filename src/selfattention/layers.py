@@ -84,7 +84,14 @@ def multi_head_attention(
 ) -> LayerResult:
     """The layer as a pure function on checked arrays: x (batch, L, d_model), context
     (batch, S, d_model) or None, weights (d_model, d_model), biases (d_model,) or None,
-    ``attn_mask`` broadcastable to (batch, heads, L, S) in the library's convention."""
+    ``attn_mask`` broadcastable to (batch, heads, L, S) in the library's convention.
+
+    >>> eye = np.eye(4)
+    >>> r = multi_head_attention(np.ones((1, 3, 4)), eye, eye, eye, eye, None, None, None, None, 2,
+    ...                          need_weights=True)
+    >>> r.head_outputs.shape, r.weights.shape, r.output.tolist() == np.ones((1, 3, 4)).tolist()
+    ((1, 2, 3, 2), (1, 2, 3, 3), True)
+    """
     batch, query_len, d_model = x.shape
     source = x if context is None else context
     key_len = source.shape[1]
@@ -374,6 +381,14 @@ class MultiHeadSelfAttention:
         Only kdim = vdim = embed_dim, without ``add_bias_kv`` or ``add_zero_attn``. Dropout is
         not applied (the module's ``eval()`` behaviour). Our layer is batch first whatever the
         module's ``batch_first``. Its masks use True = blocked: convert them (module docstring).
+
+        >>> import torch
+        >>> module = torch.nn.MultiheadAttention(8, 2, batch_first=True, dtype=torch.float64)
+        >>> layer = MultiHeadSelfAttention.from_torch(module)
+        >>> x = np.random.default_rng(0).standard_normal((1, 3, 8))
+        >>> expected = module(*[torch.from_numpy(x)] * 3, need_weights=False)[0].detach().numpy()
+        >>> bool(np.allclose(layer(x), expected, rtol=1e-10, atol=1e-12))
+        True
         """
         from .kernels.torch import import_torch
 
@@ -407,7 +422,11 @@ class MultiHeadSelfAttention:
 
     def to_torch(self, *, dtype: Any = None, device: Any = None) -> Any:
         """A ``torch.nn.MultiheadAttention`` (batch_first=True, float64 unless ``dtype``) with
-        these parameters; a missing bias becomes zeros when the others exist."""
+        these parameters; a missing bias becomes zeros when the others exist.
+
+        >>> MultiHeadSelfAttention(8, 2, seed=0).to_torch().in_proj_weight.shape
+        torch.Size([24, 8])
+        """
         from .kernels.torch import import_torch
 
         torch = import_torch()

@@ -46,7 +46,14 @@ def render_layer(
 ) -> str:
     """Write a layer trace in ``format`` (one of :data:`LAYER_FORMATS`); json is the trace,
     html one offline page with every head's weights drawn. ``picture`` is a relative link to
-    a heads picture written with :func:`write_layer_heatmap`, which text and Markdown show."""
+    a heads picture written with :func:`write_layer_heatmap`, which text and Markdown show.
+
+    >>> from selfattention.explain.layer import explain_layer
+    >>> from selfattention.pipeline import text_layer_trace
+    >>> t = text_layer_trace("the cat sat", d_model=4)
+    >>> render_layer(t, explain_layer(t), "markdown").splitlines()[0]
+    '# From words to contextual vectors: "the cat sat"'
+    """
     if format == "json":
         return trace.to_json(indent=1) + "\n"
     if format == "html":

@@ -260,6 +260,17 @@ def test_bad_input(kwargs, error, message):
     assert str(raised.value) == message
 
 
+def test_unbatched_errors_name_the_given_shapes():
+    with pytest.raises(sa.ShapeError) as raised:
+        LAYER(np.ones((5, 6)))
+    assert str(raised.value) == "x has 6 features (shape (5, 6)): this layer expects d_model = 8"
+    with pytest.raises(sa.ShapeError) as raised:
+        LAYER(np.ones((5, 8)), context=np.ones((4, 3)))
+    assert str(raised.value) == (
+        "context has shape (4, 3) but x has shape (5, 8): context needs the same batch size and d_model = 8"
+    )
+
+
 def test_torch_tensor_given_to_the_numpy_layer():
     with pytest.raises(sa.ShapeError, match=r"x is a torch tensor: this NumPy layer takes NumPy arrays"):
         LAYER(torch.ones(2, 5, 8))

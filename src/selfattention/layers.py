@@ -246,7 +246,7 @@ class MultiHeadSelfAttention:
         batched = inputs.ndim == 3
         inputs = inputs if batched else inputs[None]  # (batch, L, d_model)
         if inputs.shape[-1] != self.d_model:
-            raise ShapeError(f"x has {inputs.shape[-1]} features (shape {inputs.shape}): this layer expects"
+            raise ShapeError(f"x has {inputs.shape[-1]} features (shape {np.shape(x)}): this layer expects"
                              f" d_model = {self.d_model}")
         source = None
         if context is not None:
@@ -256,10 +256,11 @@ class MultiHeadSelfAttention:
                     f"context has shape {source.shape} but x has shape {np.shape(x)}: context needs the"
                     " same rank as x, (batch, S, d_model) or (S, d_model)"
                 )
+            given = source.shape
             source = source if batched else source[None]
             if source.shape[0] != inputs.shape[0] or source.shape[-1] != self.d_model:
                 raise ShapeError(
-                    f"context has shape {source.shape} but x has shape {inputs.shape}: context needs the"
+                    f"context has shape {given} but x has shape {np.shape(x)}: context needs the"
                     f" same batch size and d_model = {self.d_model}"
                 )
         batch, query_len = inputs.shape[:2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from typing import Any, NoReturn
@@ -14,6 +15,7 @@ from .examples import get_example
 from .explain import available_languages, default_language, explain
 from .explain.layer import explain_layer
 from .io import parse_mask, parse_matrix, parse_tokens, read_input_file, write_file
+from .models import DEFAULT_MODEL, MODELS, model_trace, rank_heads
 from .pipeline import text_layer_trace
 from .render import FORMATS, render
 from .render.layer import LAYER_FORMATS, render_layer, write_layer_heatmap
@@ -34,8 +36,18 @@ Examples:
   selfattention explain --plot h.png          # also write a heatmap (.png or .svg)
   selfattention explain --format html -o report.html   # one offline page with the heatmap
   selfattention explain --format csv          # the weights, tokens as labels
+  selfattention explain "The animal didn't cross the street because it was too tired." \\
+      --model minilm --layer 3 --head 1 --query it     # a real model's head, step by step
   selfattention explain "The animal didn't cross the street because it was too tired" --query it
   selfattention explain --text "The cat sat" --heads 2 --d-model 8 --seed 0 --causal --head 1
+"""
+
+HEADS_EXAMPLES = """
+\b
+Examples:
+  selfattention heads "The animal didn't cross the street because it was too tired." --query it --key animal
+  selfattention heads "The animal didn't cross the street because it was too tired." --query it --top 12
+  selfattention heads "The animal didn't cross the street because it was too tired." --query it --plot heads.png
 """
 
 #: with --queries, the picture shows the whole matrix (queries outlined) up to this many tokens
@@ -59,14 +71,14 @@ def main() -> None:
 
 
 @main.command(epilog=EXPLAIN_EXAMPLES)
-@click.argument("text_arg", metavar="[TEXT]", required=False)
-@click.option("--text", help="A sentence to walk through a toy layer: tokens, embeddings, positions, Q/K/V, heads.")
-@click.option("--heads", type=click.IntRange(1, 64), help="With a text: number of heads (default 2).")
-@click.option("--d-model", "d_model", type=click.IntRange(1, 1024), help="With a text: model width (default 8).")
-@click.option("--seed", type=int, help="With a text: seed of the toy embeddings and weights (default 0).")
 @click.option(
-    "--head", type=click.IntRange(0), help="With a text: the head (0-based) to expand step by step (default 0)."
+    "--text", "text_option", metavar="TEXT",
+    help="TEXT as an option. Without --model, TEXT walks through a toy layer: tokens, embeddings, positions,"
+    " Q/K/V, heads.",
 )
+@click.option("--heads", type=click.IntRange(1, 64), help="Toy layer: number of heads (default 2).")
+@click.option("--d-model", "d_model", type=click.IntRange(1, 1024), help="Toy layer: model width (default 8).")
+@click.option("--seed", type=int, help="Toy layer: seed of the toy embeddings and weights (default 0).")
 @click.option(
     "--input", "input_file", metavar="FILE.json", help="Read tokens, Q, K, V (and mask, causal, scale) from JSON."
 )
@@ -97,26 +109,46 @@ def main() -> None:
 @click.option("--plot", metavar="FILE", help="Also write the heatmap of the weights to FILE.png or FILE.svg.")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+# real models (selfattention.models): TEXT goes to the model, --query is then the query word
+@click.argument("text", required=False)
+@click.option(
+    "--model", metavar="NAME|DIR",
+    help=f"Run TEXT through a real model ({', '.join(MODELS)} or a local folder); --query WORD: the query token.",
+)
+@click.option("--layer", type=int, help="With --model: the layer, 0-based (default 0).")
+@click.option("--head", type=int, help="With TEXT: the head to expand, 0-based (default 0).")
 def explain_command(**options: Any) -> None:
     """Explain self-attention step by step: dot products, scaling, softmax, weighted sum.
 
     With no input it explains the seed's example, "Acting Machines" with d = 3.
     """
     try:
-        if options["text"] is not None or options["text_arg"] is not None:
+        if options["text_option"] is not None:
+            if options["text"] is not None:
+                fail("give the text once: as TEXT or as --text, not both")
+            options["text"] = options["text_option"]
+        toy = [f"--{n.replace('_', '-')}" for n in ("heads", "d_model", "seed") if options[n] is not None]
+        if options["model"] and toy:
+            fail(f"{', '.join(toy)} set the toy layer: they do not apply to --model")
+        if not options["model"] and options["layer"] is not None:
+            fail("TEXT and --layer go with --model, e.g. --model minilm --layer 3 --head 1 --query it")
+        if not options["model"] and options["text"] is not None:
             emit(explain_text(options), options["output"], options["force"])
             return
         for name in ("heads", "d_model", "seed", "head"):
-            if options[name] is not None:
+            if options[name] is not None and not options["model"]:
                 fail(f"--{name.replace('_', '-')} applies to a text: give it as TEXT or --text")
         lang = options["lang"] or default_language()
         plot, output, force = options["plot"], options["output"], options["force"]
         check_outputs(plot, output, force)
-        result = build_trace(options)
+        build = build_model_trace if options["model"] else build_trace
+        result = build(options)
         explanation = explain(result, lang, options["precision"])
         overview = None
-        if options["queries"] and (plot or options["format_"] == "html") and len(result.tokens) <= MAX_OVERVIEW:
-            overview = build_trace({**options, "queries": None})
+        picked = options["queries"] or (options["model"] and options["query"])
+        if picked and (plot or options["format_"] == "html") and len(result.tokens) <= MAX_OVERVIEW:
+            every = {"queries": None, **({"query": None} if options["model"] else {})}
+            overview = build({**options, **every})
         link = None
         if plot:
             written = write_heatmap(result, explanation, plot, force=force, overview=overview)
@@ -130,6 +162,78 @@ def explain_command(**options: Any) -> None:
 
 
 main.add_command(explain_command, name="explain")
+
+
+def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
+    """--model: TEXT through a real model's head; --query (or --queries) names the query token(s)."""
+    if not options["text"]:
+        fail('--model needs the TEXT to run, e.g. selfattention explain "The animal was tired." --model minilm')
+    given = {"input": options["input_file"], **{n: options[n] for n in ("tokens", "key", "value", "mask", "scale")}}
+    clash = [f"--{name}" for name, value in given.items() if value is not None]
+    clash += ["--causal"] if options["causal"] is not None else []
+    if clash:
+        fail(f"--model builds Q, K and V from TEXT: drop {', '.join(clash)}")
+    queries: list[int | str] | None = None
+    if options["query"] is not None and options["queries"]:
+        fail("give --query WORD or --queries LIST, not both")
+    if options["query"] is not None:
+        queries = [options["query"]]
+    elif options["queries"]:
+        queries = parse_queries(options["queries"])
+    return model_trace(
+        options["text"], options["model"], layer=options["layer"] or 0, head=options["head"] or 0, queries=queries
+    )
+
+
+@main.command(name="heads", epilog=HEADS_EXAMPLES)
+@click.argument("text")
+@click.option(
+    "--query", "-q", "query", required=True, metavar="WORD",
+    help="The query token: a word (its first occurrence) or a 0-based position.",
+)
+@click.option("--key", "-k", "key", metavar="WORD", help="Rank heads by the weight from the query to this token.")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="NAME|DIR", help="A model name or folder.")
+@click.option("--top", type=click.IntRange(min=0), default=0, help="Show only the first N heads (0 = all).")
+@click.option(
+    "--format", "-f", "format_", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True
+)
+@click.option("--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown.")
+@click.option(
+    "--lang", type=click.Choice(sorted(available_languages())), default=None,
+    help="Language  [default: ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en].",
+)
+@click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
+@click.option("--plot", metavar="FILE", help="Also draw the layers x heads grid to FILE.png or FILE.svg.")
+@click.option("--force", is_flag=True, help="Overwrite --output (and --plot) if it exists.")
+def heads_command(**options: Any) -> None:
+    """Every layer x head of a real model: where does the query token look?
+
+    With --key, heads are ranked by the weight from the query to the key; without, each head
+    lists its heaviest keys. Heads that mostly look at [CLS], [SEP] or the first token are flagged.
+    """
+    from .explain import get_language
+    from .render.heads import heads_figure, render_heads
+    from .render.plot import save_figure
+
+    try:
+        lang = options["lang"] or default_language()
+        check_outputs(options["plot"], options["output"], options["force"])
+        report = rank_heads(options["text"], options["query"], _word(options["key"]), options["model"])
+        if options["top"]:
+            report = dataclasses.replace(report, rows=report.rows[: options["top"]])
+        labels = get_language(lang).labels
+        if options["plot"]:
+            written = save_figure(heads_figure(report, labels, lang), options["plot"], force=options["force"])
+            click.echo(f"wrote {written}", err=True)
+        text = render_heads(report, labels, options["format_"], options["precision"])
+        emit(text, options["output"], options["force"])
+    except SelfAttentionError as error:
+        fail(str(error))
+
+
+def _word(text: str | None) -> int | str | None:
+    """A token as typed: a word, or a 0-based position when it is a number."""
+    return int(text) if text is not None and text.strip().lstrip("-").isdigit() else text
 
 
 def build_trace(options: dict[str, Any]) -> AttentionTrace:
@@ -162,9 +266,7 @@ def build_trace(options: dict[str, Any]) -> AttentionTrace:
 
 def explain_text(options: dict[str, Any]) -> str:
     """Text mode: the sentence through the toy layer, the chosen head and queries expanded."""
-    if options["text"] is not None and options["text_arg"] is not None:
-        fail("give the text once: as TEXT or as --text, not both")
-    text = options["text"] if options["text"] is not None else options["text_arg"]
+    text = options["text"]
     for name in ("input_file", "tokens", "key", "value", "mask", "scale"):
         if options[name] is not None:
             flag = "--input" if name == "input_file" else f"--{name}"

@@ -148,6 +148,8 @@ def test_long_inputs_are_cut_for_display_and_say_so():
         (["a b", "--query", "c"], "Error: query 'c' is not among the traced tokens: 0:a 1:b"),
         (["a b", "--head", "2"], "Error: head 2 does not exist: this layer has 2 heads, numbered 0 to 1"),
         (["x " * 2049], "Error: the text has 2049 tokens: the toy pipeline takes at most 2048; shorten it"),
+        (["a b", "--model", "minilm", "--heads", "4", "--seed", "1"],
+         "Error: the toy layer's options (--heads, --seed) do not apply to --model"),
     ],
 )
 def test_bad_input(args, message):

@@ -129,7 +129,7 @@ def explain_command(**options: Any) -> None:
             options["text"] = options["text_option"]
         toy = [f"--{n.replace('_', '-')}" for n in ("heads", "d_model", "seed") if options[n] is not None]
         if options["model"] and toy:
-            fail(f"{', '.join(toy)} set the toy layer: they do not apply to --model")
+            fail(f"the toy layer's options ({', '.join(toy)}) do not apply to --model")
         if not options["model"] and options["layer"] is not None:
             fail("TEXT and --layer go with --model, e.g. --model minilm --layer 3 --head 1 --query it")
         if not options["model"] and options["text"] is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import selfattention as sa
 from selfattention.cli import main
 
 GOOD = {"query": [[1, 0], [0, 1]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]}
@@ -246,3 +247,12 @@ def test_non_ascii_digits_as_a_model_query(tiny_bert, command):
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.stderr.startswith("Error: query '²' is not among the tokens: 0:[CLS] 1:the 2:animal")
     assert result.stderr.count("\n") == 1
+
+
+def test_negative_seed_for_the_toy_layer():
+    """Regression (fuzzer): numpy's bare ValueError escaped as a traceback."""
+    refused(["The cat sat", "--seed", "-1"], "seed is -1: expected a non-negative integer (or None)")
+    from selfattention.layers import MultiHeadSelfAttention
+
+    with pytest.raises(sa.InputError, match=r"^seed is -1: expected a non-negative integer \(or None\)$"):
+        MultiHeadSelfAttention(4, 2, seed=-1)

@@ -437,3 +437,26 @@ def test_cli_heads_arguments(tiny_bert, text, query, key, top):
 @given(name=st.sampled_from(["", ".", "/", "minilm-x", "../../etc", "\x00", "a" * 300]) | st.text(max_size=12))
 def test_cli_model_names(name):
     check_cli(["explain", "The animal.", "--model", name])
+
+
+# -- text through the toy layer (explain TEXT without --model) ---------------------------
+
+
+@settings(max_examples=40)
+@given(
+    text=st.sampled_from(["The cat sat", "", " ", "a", "가나 다", "it it it"]) | st.text(max_size=40),
+    numbers=st.dictionaries(
+        st.sampled_from(["--d-model", "--heads", "--seed", "--head"]),
+        st.sampled_from(["0", "1", "2", "3", "8", "-1", "1025", "x", "99999999999999999999"]),
+        max_size=4,
+    ),
+    queries=st.none() | st.sampled_from(["0", "cat", "0,-1", ",", "²", "99"]),
+    causal=st.booleans(),
+    format_=st.sampled_from(["text", "markdown", "json", "html", "csv"]),
+)
+def test_cli_text_mode(text, numbers, queries, causal, format_):
+    args = ["explain", text, "--format", format_]
+    for name, value in numbers.items():
+        args += [name, value]
+    args += (["--queries", queries] if queries is not None else []) + (["--causal"] if causal else [])
+    check_cli(args)

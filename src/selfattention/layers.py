@@ -148,6 +148,9 @@ class MultiHeadSelfAttention:
                 f"d_model is {d_model} but num_heads is {num_heads}: d_model must be divisible by"
                 " num_heads (each head gets d_model / num_heads features)"
             )
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            # numpy's own refusal is a bare ValueError ("expected non-negative integer")
+            raise InputError(f"seed is {seed!r}: expected a non-negative integer (or None)")
         rng = np.random.default_rng(seed)
         d = self.d_model
         in_bound = math.sqrt(6.0 / (d + 3 * d))  # Xavier uniform over PyTorch's (3 d_model, d_model) in_proj

@@ -32,7 +32,15 @@ from reference_loop import loop_attention
 from selfattention import io
 from selfattention.cli import main
 
-FUZZ = settings(max_examples=100)
+#: HYPOTHESIS_PROFILE=dev runs ten times as many examples of every target
+SCALE = 10 if os.environ.get("HYPOTHESIS_PROFILE") == "dev" else 1
+
+
+def examples(count: int) -> settings:
+    return settings(max_examples=count * SCALE)
+
+
+FUZZ = examples(100)
 
 
 def outcome(call: Callable[[], Any]) -> Any:
@@ -179,7 +187,7 @@ def test_input_from_dict_any_json(data):
     outcome(lambda: io.input_from_dict(data))
 
 
-@settings(max_examples=30)
+@examples(30)
 @given(doc=valid_documents(), depth=st.integers(1, 5000), field=st.sampled_from(FIELDS))
 def test_input_from_dict_deep_nesting(doc, depth, field):
     nested: Any = 1.0
@@ -256,7 +264,7 @@ def test_read_input_file_non_finite_literals(doc, literal, field):
     assert read_bytes(text.encode()) is None
 
 
-@settings(max_examples=20)
+@examples(20)
 @given(depth=st.integers(100, 100_000), opener=st.sampled_from(["[", '{"a":']))
 def test_read_input_file_deep_nesting(depth, opener):
     assert read_bytes((opener * depth).encode()) is None
@@ -409,7 +417,7 @@ MODEL_TEXT = st.sampled_from([SENTENCE_TEXT, "", "  ", "it"]) | st.text(max_size
 
 
 
-@settings(max_examples=40)
+@examples(40)
 @given(
     text=MODEL_TEXT,
     layer=st.none() | st.integers(-3, 5) | st.just(10**20),
@@ -426,14 +434,14 @@ def test_cli_model_arguments(tiny_bert, text, layer, head, query, queries, forma
     check_cli(args)
 
 
-@settings(max_examples=30)
+@examples(30)
 @given(text=MODEL_TEXT, query=MODEL_WORDS, key=st.none() | MODEL_WORDS, top=st.sampled_from(["0", "2", "-1", "x"]))
 def test_cli_heads_arguments(tiny_bert, text, query, key, top):
     args = ["heads", text, "--query", query, "--model", tiny_bert, "--top", top]
     check_cli(args + (["--key", key] if key is not None else []))
 
 
-@settings(max_examples=10)
+@examples(10)
 @given(name=st.sampled_from(["", ".", "/", "minilm-x", "../../etc", "\x00", "a" * 300]) | st.text(max_size=12))
 def test_cli_model_names(name):
     check_cli(["explain", "The animal.", "--model", name])
@@ -442,7 +450,7 @@ def test_cli_model_names(name):
 # -- text through the toy layer (explain TEXT without --model) ---------------------------
 
 
-@settings(max_examples=40)
+@examples(40)
 @given(
     text=st.sampled_from(["The cat sat", "", " ", "a", "가나 다", "it it it"]) | st.text(max_size=40),
     numbers=st.dictionaries(

@@ -70,9 +70,7 @@ def test_long_unequal_lengths(implementation, L, S, is_causal, rng):
 
 
 L_BLOCK, S_BLOCK = 33, 40
-BLOCK_SIZES = sorted(
-    {1, 2, 3, 7, 16, 64, L_BLOCK - 1, L_BLOCK, L_BLOCK + 1, S_BLOCK - 1, S_BLOCK, S_BLOCK + 1, 1000}
-)
+BLOCK_SIZES = sorted({1, 2, 3, 7, 16, 64, L_BLOCK - 1, L_BLOCK, L_BLOCK + 1, S_BLOCK - 1, S_BLOCK, S_BLOCK + 1, 1000})
 
 
 def boundary_mask(rng: np.random.Generator, block: int) -> np.ndarray:
@@ -152,6 +150,31 @@ def test_poison_in_fully_masked_blocks(implementation, block, poison, rng):
     assert (run_blocked(implementation, sizes, q, k2, v2, none) == 0).all()
 
 
+# -- 3. masks whose batch dims only the value has ------------------------------------------
+
+
+@pytest.mark.parametrize("implementation", KERNELS)
+@pytest.mark.parametrize("is_causal", [False, True])
+def test_mask_batch_dims_from_the_value(implementation, is_causal, rng):
+    """Regression (test_properties.py): the torch kernel failed ("output with shape [1, 1]
+    doesn't match the broadcast shape [1, 1, 1]") when the mask had batch dims that q lacks."""
+    q, k, v = rng.standard_normal((4, 3)), rng.standard_normal((2, 5, 3)), rng.standard_normal((3, 1, 5, 2))
+    mask = rng.random((3, 2, 4, 5)) > 0.3
+    mask[1, 0, 2] = False  # a fully masked row
+    expected, _ = batched_loop(q, k, v, mask, is_causal)
+    got = sdpa(q, k, v, attn_mask=mask, is_causal=is_causal, implementation=implementation)
+    assert got.shape == (3, 2, 4, 2)
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
+    tiny = sdpa(
+        np.ones((1, 1)),
+        np.ones((1, 1)),
+        np.ones((1, 1, 1)),
+        attn_mask=np.ones((1, 1, 1), bool),
+        implementation=implementation,
+    )
+    assert tiny.shape == (1, 1, 1) and tiny[0, 0, 0] == 1.0
+
+
 # -- 2. odd dimensions ---------------------------------------------------------------------
 
 
@@ -189,9 +212,7 @@ def test_one_query(implementation, rng):
         rng.standard_normal((30, 2)),
     )
     expected, _ = loop_attention(q, k, v)
-    np.testing.assert_allclose(
-        sdpa(q, k, v, implementation=implementation), expected, rtol=RTOL, atol=ATOL
-    )
+    np.testing.assert_allclose(sdpa(q, k, v, implementation=implementation), expected, rtol=RTOL, atol=ATOL)
 
 
 # -- 5. fully masked rows over a batch, with causal ----------------------------------------
@@ -262,9 +283,7 @@ def test_float16_with_a_mask(implementation, rng):
     ],
 )
 @pytest.mark.parametrize("is_causal", [False, True])
-def test_empty_inputs_with_masks_and_causal(
-    implementation, shapes, mask_shape, expected, is_causal
-):
+def test_empty_inputs_with_masks_and_causal(implementation, shapes, mask_shape, expected, is_causal):
     mask = None if mask_shape is None else np.ones(mask_shape, dtype=bool)
     out = sdpa(
         *(np.ones(s) for s in shapes),

@@ -154,6 +154,10 @@ def _fused(
     else:
         call_mask = torch.where(allowed, mask.to(q.dtype), float("-inf"))  # the causal part added in
         call_mask = torch.where(live, call_mask, 0.0)
+    # a mask may carry batch dims that only V (or none of q, k, v) has; PyTorch's output is
+    # q-shaped and cannot grow to them, so give q, k and v the full batch shape first
+    batch = out_shape[:-2]
+    q, k, v = (t.expand(*batch, *t.shape[-2:]) for t in (q, k, v))  # stride-0 views, no copy
     output = F.scaled_dot_product_attention(q, k, v, attn_mask=call_mask, scale=scale)
     return torch.where(live, output, 0.0).expand(out_shape)
 

@@ -84,9 +84,7 @@ def run(implementation: str, problem: dict[str, Any]) -> np.ndarray:
 def kernel_weights(implementation: str, problem: dict[str, Any]) -> np.ndarray:
     """The kernel's own weights where it returns them, else the library's weights."""
     if implementation != "auto":
-        inputs = prepare_inputs(
-            *(problem[n] for n in ("query", "key", "value", "attn_mask", "is_causal", "scale"))
-        )
+        inputs = prepare_inputs(*(problem[n] for n in ("query", "key", "value", "attn_mask", "is_causal", "scale")))
         _, weights = IMPLEMENTATIONS[implementation](inputs, True)
         if weights is not None:
             return np.asarray(weights)
@@ -126,9 +124,7 @@ def v_size(v: np.ndarray) -> float:
 @pytest.mark.parametrize("implementation", KERNELS)
 @given(problem=problems())
 def test_float64_matches_the_loop(implementation, problem):
-    expected, _ = batched_loop(
-        **{("mask" if n == "attn_mask" else n): x for n, x in problem.items()}
-    )
+    expected, _ = batched_loop(**{("mask" if n == "attn_mask" else n): x for n, x in problem.items()})
     got = run(implementation, problem)
     assert got.dtype == np.float64 and got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL * v_size(problem["value"]))
@@ -171,6 +167,24 @@ def test_trace_matches_the_loop(problem, data):
     for step in t.steps:  # each step is what its name says
         np.testing.assert_allclose(step.dot_products, k @ step.query, rtol=RTOL, atol=ATOL)
         np.testing.assert_allclose(step.weighted_values.sum(0), step.output, rtol=RTOL, atol=ATOL * v_size(v))
+
+
+@given(problem=problems(dtypes=(np.float64, np.float32)))
+def test_torch_tensors_in_give_the_same_numbers(problem):
+    """torch tensors given to the library (the torch kernel's own entry) agree with the loop."""
+    torch = pytest.importorskip("torch")
+    tensors = {
+        n: (torch.from_numpy(np.ascontiguousarray(x)) if isinstance(x, np.ndarray) else x) for n, x in problem.items()
+    }
+    out = sa.scaled_dot_product_attention(**tensors)
+    assert isinstance(out, torch.Tensor) and out.dtype == tensors["query"].dtype
+    exact, _ = batched_loop(**{("mask" if n == "attn_mask" else n): x for n, x in problem.items()})
+    got = out.numpy().astype(np.float64)
+    if problem["query"].dtype == np.float64:
+        np.testing.assert_allclose(got, exact, rtol=RTOL, atol=ATOL * v_size(problem["value"]))
+    else:
+        naive_error = np.abs(naive(problem).astype(np.float64) - exact).max(initial=0.0)
+        assert np.abs(got - exact).max(initial=0.0) <= 2 * naive_error + FLOOR[np.float32] * v_size(problem["value"])
 
 
 # -- the properties of TESTING.md case 10 (no mask) ------------------------------------------
@@ -236,9 +250,7 @@ def test_default_scale_is_one_over_sqrt_e(implementation, problem):
     default = run(implementation, {**problem, "scale": None})
     explicit = run(implementation, {**problem, "scale": 1 / math.sqrt(E)})
     np.testing.assert_array_equal(default, explicit)
-    expected, _ = batched_loop(
-        problem["query"], problem["key"], problem["value"], scale=1 / math.sqrt(E)
-    )
+    expected, _ = batched_loop(problem["query"], problem["key"], problem["value"], scale=1 / math.sqrt(E))
     np.testing.assert_allclose(default, expected, rtol=RTOL, atol=ATOL * v_size(problem["value"]))
 
 
@@ -251,9 +263,7 @@ def test_orthogonal_queries_and_keys_give_the_mean_of_v(implementation, problem,
     # queries live in the first `split` features and keys in the rest: every q.k is exactly 0
     q, k = problem["query"], problem["key"]
     width = split + k.shape[-1]
-    q = np.concatenate(
-        [q[..., :1].repeat(split, -1), np.zeros((*q.shape[:-1], k.shape[-1]), q.dtype)], -1
-    )
+    q = np.concatenate([q[..., :1].repeat(split, -1), np.zeros((*q.shape[:-1], k.shape[-1]), q.dtype)], -1)
     k = np.concatenate([np.zeros((*k.shape[:-1], split), k.dtype), k], -1)
     assert q.shape[-1] == k.shape[-1] == width
     out = run(implementation, {**problem, "query": q, "key": k})

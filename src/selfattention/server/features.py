@@ -1,0 +1,88 @@
+"""Which optional parts the explorer can offer here, and the words of its page.
+
+The page shows a control only when the part behind it exists: more languages appear by
+themselves (one module each in ``explain/languages``), and so do the downloads and the
+other sources when their modules and extras are installed.
+
+The page's labels (button names and the like) live in the language modules, under keys
+that start with ``page_``; a language that lacks some of them shows the English ones.
+
+>>> sorted(language_document("en")["labels"])[:2]
+['blocked', 'key']
+>>> language_document("en")["labels"]["page_causal"]
+'Causal'
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+from ..explain import get_language
+
+__all__ = ["PAGE_LABELS", "available", "language_document"]
+
+#: the labels the page looks up (every language module should define them)
+PAGE_LABELS = (
+    "page_title",
+    "page_subtitle",
+    "page_language",
+    "page_source",
+    "page_source_example",
+    "page_source_vectors",
+    "page_tokens",
+    "page_add_token",
+    "page_remove_token",
+    "page_add_dim",
+    "page_remove_dim",
+    "page_reset",
+    "page_heatmap",
+    "page_heatmap_help",
+    "page_query_picked",
+    "page_block_mode",
+    "page_blocked_cell",
+    "page_causal",
+    "page_temperature",
+    "page_temperature_help",
+    "page_scale",
+    "page_entropy",
+    "page_effective_keys",
+    "page_nats",
+    "page_steps",
+    "page_products",
+    "page_downloads",
+    "page_download_json",
+    "page_download_png",
+    "page_download_report",
+    "page_error",
+    "page_loading",
+)
+
+
+def language_document(code: str) -> dict[str, Any]:
+    """A language's code, name and labels, the English ones filling any gap."""
+    language = get_language(code)
+    english = get_language("en")
+    return {"code": language.code, "name": language.name, "labels": {**english.labels, **language.labels}}
+
+
+def available() -> dict[str, bool]:
+    """Which optional endpoints this installation serves."""
+    return {
+        "png": False,
+        "report": False,
+        "text": False,
+        "models": False,
+    }
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _has_attr(module: str, name: str) -> bool:
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except ImportError:
+        return False

@@ -86,6 +86,24 @@ def explain_command(**options: Any) -> None:
 main.add_command(explain_command, name="explain")
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+def serve_command(host: str, port: int) -> None:
+    """Open the web explorer: the seed's example, your own vectors, every step, in your browser."""
+    try:
+        import uvicorn
+
+        from .server.app import LOCAL_HOSTS, create_app
+    except ImportError as error:
+        fail(f"selfattention serve needs the web extra ({error.name} is missing): pip install 'selfattention[web]'")
+    local = host in LOCAL_HOSTS
+    if not local:
+        click.echo(f"warning: listening on {host}: other machines on the network can open the explorer", err=True)
+    click.echo(f"selfattention explorer on http://{'[::1]' if host == '::1' else host}:{port}/ (Ctrl+C stops it)", err=True)
+    uvicorn.run(create_app(list(LOCAL_HOSTS) if local else None), host=host, port=port, log_level="warning")
+
+
 def build_trace(options: dict[str, Any]) -> AttentionTrace:
     """The one place that turns the CLI's input options into a trace."""
     inline = {name: options[name] for name in ("query", "key", "value") if options[name] is not None}

@@ -58,6 +58,7 @@ _STATIC = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
 }
 # the page loads nothing from elsewhere: scripts, styles, data and images come from here
 _SECURITY_HEADERS = {
@@ -104,6 +105,10 @@ def _add_page(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     def index() -> Response:
         return Response(_static("index.html"), media_type=_STATIC["index.html"])
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(_static("favicon.svg"), media_type=_STATIC["favicon.svg"])
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:

@@ -87,7 +87,7 @@ main.add_command(explain_command, name="explain")
 
 
 @main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only by default).")
+@click.option("--host", default="127.0.0.1", help="Address to listen on (this machine only by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
 def serve_command(host: str, port: int) -> None:
     """Open the web explorer: the seed's example, your own vectors, every step, in your browser."""
@@ -100,7 +100,8 @@ def serve_command(host: str, port: int) -> None:
     local = host in LOCAL_HOSTS
     if not local:
         click.echo(f"warning: listening on {host}: other machines on the network can open the explorer", err=True)
-    click.echo(f"selfattention explorer on http://{'[::1]' if host == '::1' else host}:{port}/ (Ctrl+C stops it)", err=True)
+    shown = "[::1]" if host == "::1" else host
+    click.echo(f"selfattention explorer on http://{shown}:{port}/ (Ctrl+C stops it)", err=True)
     uvicorn.run(create_app(list(LOCAL_HOSTS) if local else None), host=host, port=port, log_level="warning")
 
 

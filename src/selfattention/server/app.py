@@ -98,7 +98,7 @@ def create_app(allowed_hosts: list[str] | None = None) -> FastAPI:
 
 
 def _static(name: str) -> bytes:
-    return resources.files(__package__).joinpath("static", name).read_bytes()
+    return resources.files(__package__).joinpath("static").joinpath(name).read_bytes()
 
 
 def _add_page(app: FastAPI) -> None:
@@ -142,7 +142,13 @@ def _add_api(app: FastAPI) -> None:
         """The explanation languages, with the labels the page shows in each."""
         return [features.language_document(code) for code in sorted(available_languages())]
 
-    @app.get("/api/example", response_model=ExampleDocument, tags=["input"], responses=_ERRORS)
+    @app.get(
+        "/api/example",
+        response_model=ExampleDocument,
+        response_model_exclude_unset=True,
+        tags=["input"],
+        responses=_ERRORS,
+    )
     def example(name: str = Query("seed", max_length=100, description="which example")) -> dict[str, Any]:
         """A built-in example as an input document (the seed's "Acting Machines" by default)."""
         ex = get_example(name)

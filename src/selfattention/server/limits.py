@@ -12,10 +12,13 @@ grows as tokens x keys x features. These limits keep one answer small enough to 
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import LimitError
 from ..io import VectorInput
 
 __all__ = [
+    "MAX_ABS_VALUE",
     "MAX_BODY_BYTES",
     "MAX_DIM",
     "MAX_TEXT_CHARS",
@@ -32,6 +35,8 @@ MAX_DIM = 64
 MAX_TEXT_CHARS = 1000
 #: bytes of one request body
 MAX_BODY_BYTES = 1024 * 1024
+#: size of any one number: larger ones would overflow float64 in q * k and show only inf/NaN
+MAX_ABS_VALUE = 1e100
 
 
 def check_input(data: VectorInput) -> None:
@@ -47,6 +52,24 @@ def check_input(data: VectorInput) -> None:
             raise LimitError(
                 f"the input has {size} {what}: the web explorer takes at most {limit}"
                 f" ({name}); use the Python API or the command line for larger inputs"
+            )
+    for name in ("query", "key", "value"):
+        matrix = getattr(data, name)
+        too_big = np.argwhere(np.abs(matrix) > MAX_ABS_VALUE)
+        if too_big.size:
+            r, c = (int(i) + 1 for i in too_big[0])
+            raise LimitError(
+                f"{name} row {r}, column {c} is {matrix[r - 1, c - 1]:g}: the web explorer takes numbers"
+                f" up to {MAX_ABS_VALUE:g} in size (max_abs_value), so that q * k cannot overflow"
+            )
+    if data.scale is not None and abs(data.scale) > MAX_ABS_VALUE:
+        raise LimitError(f"scale is {data.scale:g}: the web explorer takes up to {MAX_ABS_VALUE:g} (max_abs_value)")
+    if data.mask is not None and data.mask.dtype != np.bool_:
+        finite = data.mask[np.isfinite(data.mask)]
+        if finite.size and np.abs(finite).max() > MAX_ABS_VALUE:
+            raise LimitError(
+                f"mask holds {np.abs(finite).max():g}: a float mask takes offsets up to {MAX_ABS_VALUE:g}"
+                ' in size (max_abs_value), and "-inf" to block a key'
             )
     for name, tokens in (("tokens", data.tokens), ("key_tokens", data.key_tokens)):
         if tokens is not None and len(tokens) > MAX_TOKENS:

@@ -22,7 +22,7 @@ Row = Annotated[list[float], Field(min_length=1, max_length=MAX_DIM)]
 Token = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
 MaskCell = bool | float | Literal["-inf"]
 
-SEED_INPUT = {
+SEED_INPUT: dict[str, Any] = {
     "tokens": ["Acting", "Machines"],
     "query": [[16, 0, 1], [2.078, 0, 1]],
     "key": [[1, 0, 1], [0, 1, 1]],
@@ -33,7 +33,7 @@ SEED_INPUT = {
 class TraceInput(BaseModel):
     """The ``explain --input`` document: Q, K, V (one row per token) and options."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SEED_INPUT]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [dict(SEED_INPUT)]})
 
     tokens: Annotated[list[Token], Field(max_length=MAX_TOKENS)] | None = Field(
         None, description="one label per query position (and per key, for self-attention)"

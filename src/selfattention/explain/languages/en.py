@@ -47,7 +47,8 @@ class English(Language):
         "page_remove_dim": "Remove the last feature",
         "page_reset": "Back to the example",
         "page_heatmap": "Attention weights",
-        "page_heatmap_help": "Rows are queries, columns are keys. Click a row, or use the arrow keys and Enter, to pick a query.",
+        "page_heatmap_help": "Rows are queries, columns are keys. Click a row, or use the arrow keys and"
+        " Enter, to pick a query.",
         "page_query_picked": "Query",
         "page_block_mode": "Click a cell to block that key (mask)",
         "page_blocked_cell": "blocked",

@@ -7,10 +7,9 @@ other sources when their modules and extras are installed.
 The page's labels (button names and the like) live in the language modules, under keys
 that start with ``page_``; a language that lacks some of them shows the English ones.
 
->>> sorted(language_document("en")["labels"])[:2]
-['blocked', 'key']
->>> language_document("en")["labels"]["page_causal"]
-'Causal'
+>>> english = language_document("en")
+>>> english["name"], english["labels"]["page_causal"]
+('English', 'Causal')
 """
 
 from __future__ import annotations

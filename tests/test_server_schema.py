@@ -1,0 +1,50 @@
+"""Schemathesis against the explorer's OpenAPI document: generated requests, valid and
+invalid, never get a 5xx, and every answer matches its documented status, type and schema.
+Bounded: a few dozen examples per endpoint, no shrinking, no example database."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the web extra (fastapi) is not installed")
+schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed")
+
+from hypothesis import HealthCheck, Phase, settings  # noqa: E402
+from schemathesis.checks import (  # noqa: E402
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from selfattention.server import create_app  # noqa: E402
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
+# a request over a documented limit (maxItems, maxLength) is refused with 413, naming the limit
+schema.config.checks.negative_data_rejection.expected_statuses = [
+    *schema.config.checks.negative_data_rejection.expected_statuses,
+    "413",
+]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_conforms_to_its_schema(case):
+    response = case.call_and_validate(checks=CHECKS)
+    if response.status_code >= 400:
+        body = response.json()
+        assert list(body) == ["error"] and body["error"], body

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("fastapi", reason="the web extra (fastapi) is not installed")
-schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed")
+pytest.importorskip("schemathesis", reason="schemathesis is not installed")
 
-from hypothesis import HealthCheck, Phase, settings  # noqa: E402
-from schemathesis.checks import (  # noqa: E402
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import (
     content_type_conformance,
     negative_data_rejection,
     not_a_server_error,
@@ -18,7 +19,7 @@ from schemathesis.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from selfattention.server import create_app  # noqa: E402
+from selfattention.server import create_app
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 # a request over a documented limit (maxItems, maxLength) is refused with 413, naming the limit

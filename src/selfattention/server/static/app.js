@@ -439,14 +439,15 @@
 
   // -- the steps ------------------------------------------------------------------------------
   function equation(...parts) {
-    // one line of a step: cells such as "q1·k1 (Acting)", "=", "16×1 + 0×0 + 1×1", "=", "17"
+    // one line of a step: "q1·k1 (Acting) = 16×1 + 0×0 + 1×1 = 16 + 0 + 1 = 17", result in bold
     const line = document.createElement("div");
     line.className = "eq";
     parts.forEach((part, n) => {
+      if (n > 0) line.append(" ");
       const span = document.createElement("span");
       span.textContent = part;
       if (part === "=") span.className = "op";
-      else if (n === parts.length - 1) span.className = "result";
+      else if (n === parts.length - 1 && n > 0) span.className = "result";
       line.append(span);
     });
     return line;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, NoReturn
 
@@ -10,9 +11,11 @@ import click
 from . import __version__
 from .errors import SelfAttentionError
 from .examples import get_example
-from .explain import available_languages, explain
+from .explain import available_languages, default_language, explain
 from .io import parse_mask, parse_matrix, parse_tokens, read_input_file, write_file
 from .render import FORMATS, render
+from .render.pictures import write_heatmap
+from .render.plot import plot_format
 from .trace import AttentionTrace, trace
 
 EXPLAIN_EXAMPLES = """
@@ -24,7 +27,14 @@ Examples:
   selfattention explain --tokens "I am here" \\
       --query "1,0;0,1;1,1" --key "1,0;0,1;1,1" --value "1,2;3,4;5,6" --causal
   selfattention explain --queries Machines --precision 6
+  selfattention explain --lang ko             # 한국어 설명
+  selfattention explain --plot h.png          # also write a heatmap (.png or .svg)
+  selfattention explain --format html -o report.html   # one offline page with the heatmap
+  selfattention explain --format csv          # the weights, tokens as labels
 """
+
+#: with --queries, the picture shows the whole matrix (queries outlined) up to this many tokens
+MAX_OVERVIEW = 256
 
 
 class CliError(click.ClickException):
@@ -65,9 +75,10 @@ def main() -> None:
     "--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown (display only)."
 )
 @click.option(
-    "--lang", type=click.Choice(sorted(available_languages())), default="en", show_default=True,
-    help="Language of the explanation.",
+    "--lang", type=click.Choice(sorted(available_languages())), default=None,
+    help="Language of the explanation  [default: ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en].",
 )
+@click.option("--plot", metavar="FILE", help="Also write the heatmap of the weights to FILE.png or FILE.svg.")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 def explain_command(**options: Any) -> None:
@@ -76,9 +87,22 @@ def explain_command(**options: Any) -> None:
     With no input it explains the seed's example, "Acting Machines" with d = 3.
     """
     try:
+        lang = options["lang"] or default_language()
+        plot, output, force = options["plot"], options["output"], options["force"]
+        check_outputs(plot, output, force)
         result = build_trace(options)
-        text = render(result, explain(result, options["lang"], options["precision"]), options["format_"])
-        emit(text, options["output"], options["force"])
+        explanation = explain(result, lang, options["precision"])
+        overview = None
+        if options["queries"] and (plot or options["format_"] == "html") and len(result.tokens) <= MAX_OVERVIEW:
+            overview = build_trace({**options, "queries": None})
+        link = None
+        if plot:
+            written = write_heatmap(result, explanation, plot, force=force, overview=overview)
+            click.echo(f"wrote {written}", err=True)
+            base = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
+            link = os.path.relpath(os.path.abspath(plot), base)
+        text = render(result, explanation, options["format_"], picture=link, overview=overview)
+        emit(text, output, force)
     except SelfAttentionError as error:
         fail(str(error))
 
@@ -137,6 +161,18 @@ def parse_queries(text: str) -> list[int | str]:
     """ "0,2" -> [0, 2]; "it" -> ["it"]: positions are 0-based, anything else is a token."""
     parts = [p.strip() for p in text.split(",")]
     return [int(p) if p.lstrip("-").isdigit() else p for p in parts if p]
+
+
+def check_outputs(plot: str | None, output: str | None, force: bool) -> None:
+    """Refuse before any work: a picture that is not .png/.svg, the same file twice, and
+    (without --force) files that exist."""
+    if plot:
+        plot_format(plot)
+        if output and os.path.abspath(plot) == os.path.abspath(output):
+            fail(f"--plot and --output are the same file {plot!r}: give two names")
+    for path in (plot, output):
+        if path and os.path.exists(path) and not force and not os.path.isdir(path):
+            fail(f"output file {path!r} exists: pass --force to overwrite it")
 
 
 def emit(text: str, output: str | None, force: bool) -> None:

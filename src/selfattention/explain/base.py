@@ -33,6 +33,11 @@ LABELS = (
     "max",
     "not_traced",
     "all_blocked",
+    # pictures and reports (render/plot.py, render/html.py); {names} are filled in by str.format
+    "heatmap",
+    "plot_every_nth",
+    "plot_glyphs_missing",
+    "plot_unavailable",
 )
 
 

@@ -16,7 +16,7 @@ from ..display import fmt, fmt_vector
 from ..explain import Explanation
 from ..trace import AttentionTrace, QueryTrace
 
-__all__ = ["Block", "Heading", "Lines", "Paragraph", "Table", "build_document"]
+__all__ = ["Block", "Heading", "Lines", "Paragraph", "Picture", "Table", "build_document"]
 
 #: dot products with more terms than this show only their largest terms
 MAX_TERMS = 8
@@ -51,7 +51,18 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
-Block = Heading | Paragraph | Lines | Table
+@dataclass(frozen=True)
+class Picture:
+    """A figure: ``svg`` (bytes of an SVG) to embed, or ``link`` (a relative path or URL)
+    to point to, or neither, with ``note`` saying why (e.g. matplotlib is missing)."""
+
+    alt: str
+    svg: bytes | None = None
+    link: str | None = None
+    note: str | None = None
+
+
+Block = Heading | Paragraph | Lines | Table | Picture
 
 
 def build_document(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .document import Block, Heading, Lines, Paragraph, Table
+from .document import Block, Heading, Lines, Paragraph, Picture, Table
 
 __all__ = ["to_text"]
 
@@ -32,6 +32,9 @@ def to_text(blocks: list[Block]) -> str:
             out += ["   " + line for line in _aligned(block.rows)]
         elif isinstance(block, Table):
             out += ["", block.title, *("   " + line for line in _aligned((block.header, *block.rows), sep="  "))]
+        elif isinstance(block, Picture):  # a terminal shows no picture: say where it is, or why not
+            out += [f"[{block.alt}: {block.link}]"] if block.link else []
+            out += textwrap.wrap(block.note, WIDTH) if block.note else []
         previous = block
     return "\n".join(out).rstrip() + "\n"
 

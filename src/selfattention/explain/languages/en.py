@@ -33,6 +33,13 @@ class English(Language):
         "max": "max",
         "not_traced": "not traced",
         "all_blocked": "Every key is blocked, so every weight is 0 by definition (not 0/0, which would be NaN).",
+        "heatmap": "The weights as a picture",
+        "plot_every_nth": "{total} tokens: a label every {step} tokens",
+        "plot_glyphs_missing": (
+            "Labels shown as #n use characters no installed font can draw: install a CJK font"
+            " (e.g. fonts-noto-cjk) or save an SVG, whose text the browser draws."
+        ),
+        "plot_unavailable": "The picture needs matplotlib, which is not installed: pip install 'selfattention[plot]'",
         # the web explorer's page (selfattention serve): button names and short help
         "page_title": "Self-attention, step by step",
         "page_subtitle": "Pick a query, watch its dot products, scaling, softmax and weighted sum.",

@@ -18,7 +18,9 @@ from fastapi.testclient import TestClient
 
 from reference_loop import loop_attention
 from selfattention.cli import main
-from selfattention.explain import available_languages
+from selfattention.explain import available_languages, explain, get_language
+from selfattention.render import render
+from selfattention.trace import AttentionTrace
 from selfattention.server import create_app
 from selfattention.server.app import LOCAL_HOSTS
 from selfattention.server.features import PAGE_LABELS
@@ -170,9 +172,16 @@ def test_every_language_has_every_page_label(client):
 
 
 def test_english_defines_the_page_labels_itself():
-    from selfattention.explain import get_language
-
     assert [key for key in PAGE_LABELS if key not in get_language("en").labels] == []
+
+
+@pytest.mark.parametrize("code", sorted(set(available_languages()) - {"en"}))
+def test_other_languages_define_the_page_labels(code):
+    missing = [key for key in PAGE_LABELS if key not in get_language(code).labels]
+    if missing:
+        pytest.skip(f"{code} lacks page labels {missing}: the page shows the English ones meanwhile")
+    english = get_language("en").labels
+    assert all(get_language(code).labels[key] != english[key] for key in ("page_title", "page_causal"))
 
 
 def test_info_names_the_limits_and_features(client):
@@ -185,6 +194,34 @@ def test_info_names_the_limits_and_features(client):
     }
     assert "en" in body["languages"] and body["examples"] == ["seed"]
     assert set(body["features"]) == {"png", "report", "text", "models"}
+    paths = set(client.get("/openapi.json").json()["paths"])
+    assert body["features"]["png"] == ("/api/heatmap.png" in paths)
+    assert body["features"]["report"] == ("/api/report.html" in paths)
+
+
+def test_the_heatmap_png_is_a_picture_of_the_trace(client):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    response = client.post("/api/heatmap.png", json={"input": SEED, "lang": "en"})
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    assert response.headers["content-disposition"] == 'attachment; filename="attention.png"'
+    png = response.content
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert 200 < width < 4000 and 200 < height < 4000
+    assert "temperature is 0" in error_of(client.post("/api/heatmap.png", json={"input": SEED, "temperature": 0}), 422)
+
+
+@pytest.mark.parametrize("lang", sorted(available_languages()))
+def test_the_html_report_is_the_renderers_page(client, lang):
+    response = client.post("/api/report.html", json={"input": SEED, "lang": lang, "example": "seed"})
+    assert response.status_code == 200 and response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="attention.html"'
+    page = response.text
+    assert page.startswith("<!doctype html>") and f'<html lang="{lang}">' in page
+    for figure in ("0.9999", "0.0001", "1.0002", "2.9998", "0.7685", "0.2315", "1.463", "2.537"):
+        assert figure in page
+    traced = AttentionTrace.from_dict(client.post("/api/explain", json={"input": SEED, "example": "seed"}).json()["trace"])
+    assert page == render(traced, explain(traced, lang), "html")
 
 
 def test_openapi_documents_the_request_bodies(client):

@@ -214,7 +214,7 @@ def test_the_language_switch_lists_every_language(watched):
 @pytest.mark.skipif(
     "ko" not in available_languages(), reason="the Korean module (explain/languages/ko.py) is not here yet"
 )
-def test_the_korean_switch_changes_the_words(watched):
+def test_the_korean_switch_changes_the_words(watched, tmp_path):
     page = open_page(watched)
     english = page.inner_text("#meaning")
     page.select_option("#lang", "ko")
@@ -225,6 +225,7 @@ def test_the_korean_switch_changes_the_words(watched):
     # the numbers stay the trace's own
     for figure in ACTING:
         assert figure in steps_text(page)
+    page.screenshot(path=str(tmp_path / "explorer-ko.png"), full_page=True)
     assert_clean(watched)
 
 
@@ -319,6 +320,27 @@ def test_the_json_download_is_the_explain_command_s_document(watched, tmp_path):
     cli = CliRunner().invoke(main, ["explain", "--format", "json"], catch_exceptions=False)
     assert json.loads(path.read_text(encoding="utf-8")) == json.loads(cli.output)
     assert download.value.suggested_filename == "attention-Acting-Machines.json"
+    assert_clean(watched)
+
+
+def test_the_png_and_report_downloads(watched, tmp_path):
+    page = open_page(watched)
+    features = page.evaluate("() => window.selfattentionExplorer.state.info.features")
+    assert page.is_visible("#download-png") == features["png"]
+    assert page.is_visible("#download-report") == features["report"]
+    if features["png"]:
+        with page.expect_download() as png:
+            page.click("#download-png")
+        png.value.save_as(tmp_path / "heatmap.png")
+        assert (tmp_path / "heatmap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert png.value.suggested_filename == "attention-Acting-Machines.png"
+    if features["report"]:
+        with page.expect_download() as report:
+            page.click("#download-report")
+        report.value.save_as(tmp_path / "report.html")
+        text = (tmp_path / "report.html").read_text(encoding="utf-8")
+        for figure in ACTING + MACHINES:
+            assert figure in text
     assert_clean(watched)
 
 

@@ -37,6 +37,7 @@ from ..errors import LimitError, SelfAttentionError
 from ..examples import EXAMPLES, get_example
 from ..explain import available_languages, explain
 from . import features
+from .downloads import add_downloads
 from .limits import MAX_BODY_BYTES, MAX_DIM, MAX_TEXT_CHARS, MAX_TOKENS
 from .payload import ExplainOptions, build_trace, explain_options, parse_body, read_input
 from .schemas import (
@@ -90,6 +91,7 @@ def create_app(allowed_hosts: list[str] | None = None) -> FastAPI:
     _add_headers(app)
     _add_page(app)
     _add_api(app)
+    add_downloads(app, _read_body, _body("ExplainRequest"))
     _document_request_bodies(app)
     return app
 

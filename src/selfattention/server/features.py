@@ -20,7 +20,7 @@ from typing import Any
 
 from ..explain import get_language
 
-__all__ = ["PAGE_LABELS", "available", "language_document"]
+__all__ = ["PAGE_LABELS", "available", "has_png", "has_report", "language_document"]
 
 #: the labels the page looks up (every language module should define them)
 PAGE_LABELS = (
@@ -69,11 +69,23 @@ def language_document(code: str) -> dict[str, Any]:
 def available() -> dict[str, bool]:
     """Which optional endpoints this installation serves."""
     return {
-        "png": False,
-        "report": False,
+        "png": has_png(),
+        "report": has_report(),
         "text": False,
         "models": False,
     }
+
+
+def has_png() -> bool:
+    """The heatmap PNG: the plot renderer and matplotlib (the ``plot`` extra)."""
+    return _has("matplotlib") and _has_attr("selfattention.render.plot", "trace_heatmap")
+
+
+def has_report() -> bool:
+    """The HTML report: the ``html`` format of :func:`selfattention.render.render`."""
+    from ..render import FORMATS
+
+    return "html" in FORMATS
 
 
 def _has(module: str) -> bool:

@@ -49,7 +49,6 @@ PAGE_LABELS = (
     "page_effective_keys",
     "page_nats",
     "page_steps",
-    "page_products",
     "page_downloads",
     "page_download_json",
     "page_download_png",

@@ -67,7 +67,6 @@ class English(Language):
         "page_effective_keys": "as if it looked at this many keys",
         "page_nats": "nats",
         "page_steps": "Step by step",
-        "page_products": "products",
         "page_downloads": "Download",
         "page_download_json": "Trace (JSON)",
         "page_download_png": "Heatmap (PNG)",

@@ -20,7 +20,6 @@ from reference_loop import loop_attention
 from selfattention.cli import main
 from selfattention.explain import available_languages, explain, get_language
 from selfattention.render import render
-from selfattention.trace import AttentionTrace
 from selfattention.server import create_app
 from selfattention.server.app import LOCAL_HOSTS
 from selfattention.server.features import PAGE_LABELS
@@ -30,6 +29,7 @@ from selfattention.server.limits import (
     MAX_TEXT_CHARS,
     MAX_TOKENS,
 )
+from selfattention.trace import AttentionTrace
 
 # the seed's vectors, typed in (Q and K as reconstructed in examples.py, V from the article)
 SEED = {
@@ -220,7 +220,8 @@ def test_the_html_report_is_the_renderers_page(client, lang):
     assert page.startswith("<!doctype html>") and f'<html lang="{lang}">' in page
     for figure in ("0.9999", "0.0001", "1.0002", "2.9998", "0.7685", "0.2315", "1.463", "2.537"):
         assert figure in page
-    traced = AttentionTrace.from_dict(client.post("/api/explain", json={"input": SEED, "example": "seed"}).json()["trace"])
+    document = client.post("/api/explain", json={"input": SEED, "example": "seed"}).json()["trace"]
+    traced = AttentionTrace.from_dict(document)
     assert page == render(traced, explain(traced, lang), "html")
 
 

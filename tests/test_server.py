@@ -267,7 +267,12 @@ def test_server_timing_header_measures_the_request(client):
 def test_a_localhost_server_refuses_other_host_names():
     local = TestClient(create_app(list(LOCAL_HOSTS)), base_url="http://127.0.0.1:8000")
     assert local.get("/api/info").status_code == 200
-    assert local.get("/api/info", headers={"host": "attacker.example"}).status_code == 400
+    assert local.get("/api/info", headers={"host": "localhost:8000"}).status_code == 200
+    assert local.get("/api/info", headers={"host": "[::1]:8000"}).status_code == 200
+    refused = local.get("/api/info", headers={"host": "attacker.example:8000"})
+    assert error_of(refused, 400) == (
+        "the Host header names 'attacker.example': this server answers only to 127.0.0.1, localhost, [::1], ::1"
+    )
 
 
 # -- refusals: clear words, 4xx, JSON --------------------------------------------------------

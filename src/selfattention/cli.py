@@ -126,6 +126,7 @@ def serve_command(host: str, port: int) -> None:
         click.echo(f"warning: listening on {host}: other machines on the network can open the explorer", err=True)
     shown = "[::1]" if host == "::1" else host
     click.echo(f"selfattention explorer on http://{shown}:{port}/ (Ctrl+C stops it)", err=True)
+    # on localhost, refuse requests that name another host (a DNS rebinding page)
     uvicorn.run(create_app(list(LOCAL_HOSTS) if local else None), host=host, port=port, log_level="warning")
 
 

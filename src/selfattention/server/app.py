@@ -30,7 +30,6 @@ from fastapi.responses import JSONResponse, Response
 from pydantic.json_schema import models_json_schema
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
 from ..errors import LimitError, SelfAttentionError
@@ -85,10 +84,8 @@ def create_app(allowed_hosts: list[str] | None = None) -> FastAPI:
         description="Trace and explain self-attention step by step: the same documents as"
         " `selfattention explain`, for the page and for any client.",
     )
-    if allowed_hosts:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     _add_error_handlers(app)
-    _add_headers(app)
+    _add_headers(app, allowed_hosts)
     _add_page(app)
     _add_api(app)
     add_downloads(app, _read_body, _body("ExplainRequest"))
@@ -274,12 +271,25 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _error(500, f"internal error ({type(error).__name__}): please report it")
 
 
-def _add_headers(app: FastAPI) -> None:
+def _add_headers(app: FastAPI, allowed_hosts: list[str] | None) -> None:
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         start = time.perf_counter()
-        response = await call_next(request)
+        host = _hostname(request.headers.get("host", ""))
+        if allowed_hosts and host not in allowed_hosts:
+            response: Response = _error(
+                400, f"the Host header names {host!r}: this server answers only to {', '.join(allowed_hosts)}"
+            )
+        else:
+            response = await call_next(request)
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.3f}"
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+
+def _hostname(header: str) -> str:
+    """ "127.0.0.1:8000" -> "127.0.0.1"; "[::1]:8000" -> "[::1]"."""
+    if header.startswith("["):
+        return header[: header.find("]") + 1]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header

@@ -312,6 +312,8 @@
     const trace = state.result.trace;
     const rows = trace.steps;
     const keys = trace.key_tokens;
+    // the focused cell stays inside the grid when it shrinks, so Tab can always reach it
+    state.focus = [Math.min(state.focus[0], rows.length - 1), Math.min(state.focus[1], keys.length - 1)];
     const longest = Math.max(...trace.tokens.map((t) => t.length), ...keys.map((t) => t.length), 1);
     const labelWidth = Math.min(20 + 9 * longest, 160);
     const size = keys.length <= 8 ? 64 : keys.length <= 24 ? 36 : 22;

@@ -148,6 +148,11 @@ def heatmap_weights(page) -> list[list[str]]:
     return result
 
 
+def settle(page) -> None:
+    """Wait until the last edit's answer is on the page."""
+    page.wait_for_function("() => !window.selfattentionExplorer.state.busy")
+
+
 def wait_for_change(page, before: str) -> str:
     page.wait_for_function("(before) => document.querySelector('#steps').innerText !== before", arg=before)
     return steps_text(page)
@@ -250,6 +255,30 @@ def test_editing_a_value_updates_the_numbers(watched):
     page.click("#reset")
     page.wait_for_function("() => document.querySelector('#steps').innerText.includes('0.9999')")
     assert heatmap_weights(page) == [["0.9999", "0.0001"], ["0.7685", "0.2315"]]
+    assert_clean(watched)
+
+
+def test_adding_a_token_and_a_feature_follows_the_loop(watched):
+    page = open_page(watched)
+    page.click("#add-token")
+    page.wait_for_selector("#heatmap g[data-token=t3]")
+    page.click("#add-dim")
+    page.wait_for_selector('input[name="query-2-3"]')
+    for name, text in (("query-2-0", "1"), ("key-2-3", "2"), ("query-0-3", "0.5"), ("value-2-1", "-2")):
+        page.fill(f'input[name="{name}"]', text)
+    settle(page)
+    query = [[16, 0, 1, 0.5], [2.078, 0, 1, 0], [1, 0, 0, 0]]
+    key = [[1, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 2]]
+    value = [[1, 3, 4], [3, 1, 4], [0, -2, 0]]
+    out, weights = loop_attention(query, key, value)
+    shown = heatmap_weights(page)
+    assert np.array([[float(w) for w in row] for row in shown]) == pytest.approx(weights, abs=0.5e-4)
+    assert output_of(page) == pytest.approx(out[0], abs=0.5e-4)
+    # the example's title no longer describes these vectors
+    assert page.inner_text("#explanation-title") == 'Self-attention on "Acting Machines t3"'
+    page.click("#remove-token")
+    page.wait_for_function("() => !document.querySelector('#heatmap g[data-token=t3]')")
+    assert len(heatmap_weights(page)) == 2
     assert_clean(watched)
 
 

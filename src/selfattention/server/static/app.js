@@ -30,6 +30,7 @@
     focus: [0, 0],
     result: null,
     request: 0,
+    busy: false, // an edit is waiting for its answer
   };
 
   const $ = (id) => document.getElementById(id);
@@ -128,6 +129,7 @@
 
   let timer = null;
   function refresh(delay = 120) {
+    state.busy = true;
     clearTimeout(timer);
     timer = setTimeout(compute, delay);
   }
@@ -139,6 +141,7 @@
       const response = await postJSON("/api/explain", explainRequest());
       const result = await response.json();
       if (id !== state.request) return; // a newer request is on its way
+      state.busy = false;
       state.result = result;
       state.selected = Math.min(state.selected, result.trace.steps.length - 1);
       showError(null);
@@ -146,6 +149,7 @@
       $("status").textContent = "";
     } catch (error) {
       if (id !== state.request) return;
+      state.busy = false;
       showError(error.message);
       $("status").textContent = "";
     }

@@ -12,7 +12,7 @@ import pytest
 
 import selfattention as sa
 from reference_loop import loop_attention
-from selfattention.render import plot
+from selfattention.render import figure_text, plot
 
 PIL = pytest.importorskip("PIL.Image")
 pytest.importorskip("matplotlib")
@@ -124,7 +124,7 @@ def test_korean_labels_never_crash_and_never_draw_empty_boxes():
         png_pixels(fig)
         svg = plot.figure_bytes(fig, "svg")
     shown = [tick.get_text() for tick in fig.axes[0].get_xticklabels()]
-    if plot._cjk_fonts():  # a Korean font is installed: the labels are drawn as they are
+    if figure_text.cjk_fonts():  # a Korean font is installed: the labels are drawn as they are
         assert shown == tokens
     else:  # none: positions instead of boxes, and the figure says why
         assert shown == ["#1", "#2", "#3"]
@@ -246,3 +246,30 @@ def test_importing_the_package_does_not_import_matplotlib():
     code = "import sys, selfattention, selfattention.cli, selfattention.render.plot; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_long_and_multiline_tokens_become_one_short_label():
+    fig = plot.heatmap([[0.5, 0.5]], ["a"], ["x" * 40, "two\nlines"])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["x" * 23 + "…", "two\\nlines"]
+
+
+def test_signed_scores_with_a_diverging_map():
+    scores = np.array([[-3.0, 0.0, 3.0]])
+    fig = plot.heatmap(scores, ["q"], ["a", "b", "c"], cmap="RdBu_r", vmin=-3, vmax=3)
+    pixels = png_pixels(fig)
+    ax = fig.axes[0]
+    low, mid, high = (pixels[cell_pixel(fig, ax, -0.35, c)] for c in range(3))
+    assert low[2] > low[0] + 60 and high[0] > high[2] + 60  # blue below zero, red above
+    assert luminance(mid) > 0.85  # zero is near white
+    with pytest.raises(sa.InputError, match="cmap 'nope' is not a matplotlib colour map"):
+        plot.heatmap(scores, ["q"], ["a", "b", "c"], cmap="nope")
+
+
+def test_korean_figure_words_are_korean_with_a_font_and_english_without():
+    fig = plot.trace_heatmap(seed_trace(), lang="ko")
+    ax = fig.axes[0]
+    if figure_text.cjk_fonts():
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("키", "쿼리")
+    else:  # never a title of "…": the whole figure speaks English and says why
+        assert ax.get_title() == EX.title and (ax.get_xlabel(), ax.get_ylabel()) == ("key", "query")
+        assert "…" not in ax.get_title()

@@ -8,6 +8,7 @@ import csv
 import io
 import os
 import shutil
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -144,6 +145,13 @@ def test_notebook_display_is_the_report_fragment():
     assert_offline(parse(fragment))
 
 
+def test_a_trace_of_no_query_displays_without_a_picture():
+    ex = sa.seed_example()
+    t = sa.trace(ex.query, ex.key, ex.value, tokens=ex.tokens, queries=[])
+    p = parse(t._repr_html_())
+    assert not [tag for tag, _ in p.tags if tag == "img"] and "Q, K, V" in p.visible
+
+
 def test_overview_outlines_the_asked_queries_in_the_whole_matrix(tmp_path):
     result = run(
         "explain", "--queries", "Machines", "--format", "html", "-o", str(tmp_path / "r.html"),
@@ -186,6 +194,30 @@ def test_report_in_a_real_browser_at_phone_width(tmp_path):
     for figure in SEED_FIGURES:
         assert figure in shown
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium is not installed")
+def test_report_screenshot_at_phone_size_shows_the_heatmap(tmp_path):
+    image = pytest.importorskip("PIL.Image")
+    t = seed_trace()
+    page, shot = tmp_path / "report.html", tmp_path / "shot.png"
+    page.write_text(sa.render(t, sa.explain(t), "html"), encoding="utf-8")
+    subprocess.run(
+        [
+            shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=390,1400",
+            page.as_uri(),
+        ],
+        check=True, capture_output=True, timeout=120,
+    )
+    pixels = np.asarray(image.open(shot).convert("RGB")).astype(int)
+    assert pixels.shape[:2] == (1400, 390)
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    # the deep blue of the 0.9999 cell: nothing else on the page has that colour
+    navy = (r < 40) & (g < 70) & (b > 90) & (b - g > 40)
+    assert navy.sum() > 2000, navy.sum()
+    rows = np.flatnonzero(navy.any(axis=1))
+    assert 0 < rows.min() < 1400 and (navy.any(axis=0).sum()) < 390  # inside the screen, not a full-width band
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -249,6 +281,7 @@ def test_markdown_embeds_the_picture_by_a_relative_link(tmp_path):
         (["--plot", "old.png"], "Error: output file 'old.png' exists: pass --force to overwrite it"),
         (["--plot", "new.png", "-o", "old.png"], "Error: output file 'old.png' exists: pass --force to overwrite it"),
         (["--plot", "nowhere/h.png"], "Error: output folder 'nowhere' does not exist"),
+        (["--plot", "h.png", "-o", "nowhere/r.md"], "Error: output folder 'nowhere' does not exist"),
     ],
 )
 def test_plot_refusals_write_nothing(tmp_path, args, message):
@@ -277,3 +310,16 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "Error: pictures need matplotlib, which is not installed: pip install 'selfattention[plot]'" in result.output
     assert not (tmp_path / "h.png").exists()
+
+
+def test_long_reports_start_with_a_table_of_contents_that_links_inside_the_page(rng):
+    x = rng.standard_normal((6, 3))
+    t = sa.trace(x, x, x, tokens=list("abcdef"))
+    e = sa.explain(t)
+    p = parse(sa.render(t, e, "html"))
+    assert_offline(p)
+    links = [a["href"] for tag, a in p.tags if tag == "a"]
+    ids = {a["id"] for tag, a in p.tags if tag == "section"}
+    assert len(links) == len(ids) >= 6 and {link.lstrip("#") for link in links} == ids
+    short = parse(sa.render(seed_trace(), sa.explain(seed_trace()), "html"))
+    assert not [tag for tag, _ in short.tags if tag == "nav"]  # 4 sections: no contents needed

@@ -172,7 +172,12 @@ def check_outputs(plot: str | None, output: str | None, force: bool) -> None:
         if output and os.path.abspath(plot) == os.path.abspath(output):
             fail(f"--plot and --output are the same file {plot!r}: give two names")
     for path in (plot, output):
-        if path and os.path.exists(path) and not force and not os.path.isdir(path):
+        if not path:
+            continue
+        folder = os.path.dirname(path)
+        if folder and not os.path.isdir(folder):
+            fail(f"output folder {folder!r} does not exist")
+        if os.path.exists(path) and not force and not os.path.isdir(path):
             fail(f"output file {path!r} exists: pass --force to overwrite it")
 
 

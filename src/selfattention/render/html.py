@@ -41,7 +41,9 @@ CSS = """
 .sa-report table{border-collapse:collapse;margin:.35rem 0}
 .sa-report .eq td{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"D2Coding","Noto Sans Mono CJK KR",
  monospace;font-size:.9rem;white-space:nowrap;padding:.1rem .45rem .1rem 0;vertical-align:top}
-.sa-report .eq{background:var(--soft);border-radius:6px;padding:.35rem .6rem}
+.sa-report .eq{background:var(--soft);border-radius:6px;padding:.35rem .6rem;width:fit-content;max-width:100%;
+ box-sizing:border-box}
+.sa-report .eq table{margin:0}
 .sa-report .matrix th,.sa-report .matrix td{border:1px solid var(--line);padding:.25rem .55rem;
  text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .sa-report .matrix th{background:var(--soft)}
@@ -49,11 +51,17 @@ CSS = """
 .sa-report figure{margin:.75rem 0}
 .sa-report figcaption{font-weight:600;margin:.25rem 0}
 .sa-report .picture img{display:block;max-width:100%;height:auto;margin:0 auto}
+.sa-report .toc ol{margin:.5rem 0;padding-left:1.5rem}
+.sa-report .toc a{color:var(--accent)}
 .sa-report .note{color:var(--muted);font-style:italic}
 .sa-report .caveat{border-left:4px solid var(--line);padding:.25rem .75rem;color:var(--muted)}
 @media (max-width:40rem){.sa-report{padding:.6rem}.sa-report h1{font-size:1.25rem}
  .sa-report .eq td{font-size:.8rem}}
 """
+
+
+#: a report with at least this many sections starts with a table of contents
+NAV_SECTIONS = 5
 
 
 def html_report(
@@ -67,7 +75,8 @@ def html_report(
     ``fragment`` gives only its ``<style>`` and ``<main>`` (for a notebook cell)."""
     blocks = build_document(trace, explanation)
     picture = heatmap_picture(trace, explanation, overview)
-    blocks = insert_picture(blocks, picture, explanation.labels["heatmap"])
+    if picture is not None:
+        blocks = insert_picture(blocks, picture, explanation.labels["heatmap"])
     return to_html(blocks, lang=explanation.lang, caveat=explanation.caveat, fragment=fragment)
 
 
@@ -77,12 +86,16 @@ def to_html(blocks: list[Block], lang: str = "en", caveat: str | None = None, *,
     ``<main>`` only, to sit inside another page."""
     title = next((b.text for b in blocks if isinstance(b, Heading) and b.level == 1), "selfattention")
     body: list[str] = []
+    sections: list[tuple[str, str]] = []  # (id, heading) of each level-2 section
+    first_section = None
     section_open = False
     for i, block in enumerate(blocks):
         if isinstance(block, Heading):
             if block.level == 2:
                 if section_open:
                     body.append("</section>")
+                first_section = len(body) if first_section is None else first_section
+                sections.append((f"s{i}", block.text.strip()))
                 body.append(f'<section id="s{i}">')
                 section_open = True
             level = min(block.level, 3)
@@ -92,13 +105,16 @@ def to_html(blocks: list[Block], lang: str = "en", caveat: str | None = None, *,
             body.append(f"<p{css}>{escape(block.text)}</p>")
         elif isinstance(block, Lines):
             rows = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in block.rows)
-            body.append(f'<div class="scroll"><table class="eq">{rows}</table></div>')
+            body.append(f'<div class="scroll eq"><table>{rows}</table></div>')
         elif isinstance(block, Table):
             body.append(_table(block))
         elif isinstance(block, Picture):
             body.append(_picture(block))
     if section_open:
         body.append("</section>")
+    if len(sections) >= NAV_SECTIONS and first_section is not None:  # a long report gets a table of contents
+        links = "".join(f'<li><a href="#{ref}">{escape(text)}</a></li>' for ref, text in sections)
+        body.insert(first_section, f'<nav class="toc"><ol>{links}</ol></nav>')
     main = f'<main class="sa-report" lang="{escape(lang)}">\n' + "\n".join(body) + "\n</main>\n"
     if fragment:
         return f"<style>{CSS}</style>\n{main}"

@@ -8,7 +8,7 @@ sees every row).
 >>> from selfattention import explain, trace, seed_example
 >>> t = trace(**seed_example().trace_kwargs())
 >>> block = heatmap_picture(t, explain(t))
->>> block.svg[:5], block.note
+>>> block is not None and (block.svg[:5], block.note)
 (b'<?xml', None)
 """
 
@@ -26,14 +26,17 @@ __all__ = ["heatmap_picture", "insert_picture", "linked_picture", "write_heatmap
 
 def heatmap_picture(
     trace: AttentionTrace, explanation: Explanation, overview: AttentionTrace | None = None
-) -> Picture:
-    """The trace's heatmap as an SVG to embed; without matplotlib, a note saying so."""
+) -> Picture | None:
+    """The trace's heatmap as an SVG to embed; without matplotlib, a note saying so; None
+    when there is no weight row to draw (no query traced)."""
     alt = _alt(trace, explanation)
+    if not trace.steps:
+        return None
     try:
         from .plot import figure_bytes, trace_heatmap
 
         shown, highlight = _shown(trace, overview)
-        figure = trace_heatmap(shown, highlight=highlight, lang=explanation.lang, title=explanation.title)
+        figure = trace_heatmap(shown, highlight=highlight, lang=explanation.lang)
         return Picture(alt=alt, svg=figure_bytes(figure, "svg"))
     except MissingExtraError:
         return Picture(alt=alt, note=explanation.labels["plot_unavailable"])
@@ -51,7 +54,7 @@ def write_heatmap(
 
     plot_format(path)  # refuse a wrong extension before drawing anything
     shown, highlight = _shown(trace, overview)
-    figure = trace_heatmap(shown, highlight=highlight, lang=explanation.lang, title=explanation.title)
+    figure = trace_heatmap(shown, highlight=highlight, lang=explanation.lang)
     return save_figure(figure, path, force=force)
 
 

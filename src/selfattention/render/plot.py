@@ -28,10 +28,7 @@ from __future__ import annotations
 
 import io as _io
 import math
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from functools import cache
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,9 +38,19 @@ from numpy.typing import ArrayLike, NDArray
 from ..display import fmt
 from ..errors import InputError, MissingExtraError, ShapeError
 from ..explain import get_language
-from ..explain.base import Language
 from ..io import write_file
 from ..trace import AttentionTrace
+from .figure_text import (
+    drawable_labels,
+    figure_language,
+    keep_tick_originals,
+    plain,
+    put_notes,
+    put_text,
+    real_text,
+    shorten,
+    style,
+)
 
 if TYPE_CHECKING:  # matplotlib is imported lazily, inside the functions
     from matplotlib.axes import Axes
@@ -73,24 +80,6 @@ HINT = "pip install 'selfattention[plot]'"
 CMAP = "Blues"
 HIGHLIGHT = "#e8590c"  # orange: stands out against every shade of blue
 BLOCKED = "#d9d9d9"
-#: Korean (and other CJK) fonts tried first, in this order, when installed
-CJK_FONTS = (
-    "Noto Sans CJK KR",
-    "Noto Sans KR",
-    "Source Han Sans KR",
-    "NanumGothic",
-    "NanumBarunGothic",
-    "Malgun Gothic",
-    "Apple SD Gothic Neo",
-    "AppleGothic",
-    "UnDotum",
-    "Baekmuk Gulim",
-    "Noto Sans CJK JP",
-    "Noto Sans CJK SC",
-    "WenQuanYi Zen Hei",
-    "Droid Sans Fallback",
-)
-BASE_FONT = "DejaVu Sans"  # ships with matplotlib
 
 
 def require_matplotlib() -> None:
@@ -122,6 +111,7 @@ def heatmap(
     vmin: float | None = None,
     vmax: float | None = None,
     precision: int | None = None,
+    cmap: str = CMAP,
     lang: str = "en",
 ) -> Figure:
     """One labelled heatmap of a 2-D matrix (rows, cols).
@@ -130,8 +120,9 @@ def heatmap(
     boolean matrix of cells to grey out (masked keys); non-finite values are greyed out too.
     The colour scale is 0..1 when every value lies in [0, 1] (weights), else the data's
     range, unless ``vmin``/``vmax`` say otherwise. ``precision`` is the decimals written in
-    cells (default: 4 for tiny matrices, 2 for larger ones). ``lang`` picks the language of
-    the figure's own notes.
+    cells (default: 4 for tiny matrices, 2 for larger ones). ``cmap`` is a matplotlib colour
+    map name (``"Blues"``: heavier is darker; e.g. ``"RdBu_r"`` with ``vmin=-vmax`` for signed
+    scores). ``lang`` picks the language of the figure's own notes.
 
     >>> fig = heatmap(np.eye(3), ["x", "y", "z"], ["x", "y", "z"], title="identity")
     >>> fig.axes[0].get_title(), len(fig.axes)  # the heatmap and its colour bar
@@ -142,36 +133,36 @@ def heatmap(
     grey = _blocked(blocked, matrix.shape)
     highlight = _rows(highlight_rows, matrix.shape[0])
     require_matplotlib()
-    with _style():
+    with style():
         from matplotlib.figure import Figure
 
-        words = _figure_language(lang).labels
+        words = figure_language(lang).labels
         cell = _cell_inches(max(matrix.shape), big=1.1, budget=min(10.0, max(7.5, 0.25 * max(matrix.shape))))
-        rows_shown, rows_note = _drawable(rows)
-        cols_shown, cols_note = _drawable(cols)
+        rows_shown, rows_note = drawable_labels(rows)
+        cols_shown, cols_note = drawable_labels(cols)
         label_pt = _label_points(cell)
         left = _text_inches(rows_shown, label_pt) + (0.35 if row_title else 0.1)
         bottom = _text_inches(cols_shown, label_pt) * (0.75 if _rotation(cols_shown, cell, label_pt) else 0.0)
         bottom += 0.3 + (0.3 if col_title else 0.0)
         # room for the labels, the cells, the colour bar and a bold 12 pt title
-        title_inches = _text_inches([_shorten(title)], 12) * 1.15 if title else 0.0
+        title_inches = _text_inches([shorten(title)], 12) * 1.15 if title else 0.0
         width = max(6.0, left + cell * matrix.shape[1] + 1.8, title_inches + 0.6)
         height = max(4.5, bottom + cell * matrix.shape[0] + (1.0 if title else 0.5))
         fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
         ax = fig.add_subplot()
         norm = _norm(matrix, vmin, vmax)
-        image = _draw(ax, matrix, rows_shown, cols_shown, grey, highlight, cell, norm, precision, words)
-        _keep_originals(fig, ax, rows, cols)
+        image = _draw(ax, matrix, rows_shown, cols_shown, grey, highlight, cell, norm, precision, cmap)
+        keep_tick_originals(fig, ax, rows, cols)
         bar = fig.colorbar(image, ax=ax, shrink=min(1.0, max(0.4, 3.0 / max(1.0, cell * matrix.shape[0]))))
         missing = rows_note or cols_note
-        missing |= _put(fig, bar.ax.set_ylabel, value_label if value_label is not None else words["weights"])
+        missing |= put_text(fig, bar.ax.set_ylabel, value_label if value_label is not None else words["weights"])
         if row_title:
-            missing |= _put(fig, ax.set_ylabel, row_title)
+            missing |= put_text(fig, ax.set_ylabel, row_title)
         if col_title:
-            missing |= _put(fig, ax.set_xlabel, col_title)
+            missing |= put_text(fig, ax.set_xlabel, col_title)
         if title:
-            missing |= _put(fig, ax.set_title, _shorten(title), fontsize=12)
-        _put_notes(fig, [n for n in (subtitle, *_notes(rows, cols, words)) if n], missing, words)
+            missing |= put_text(fig, ax.set_title, shorten(title), fontsize=12)
+        put_notes(fig, [n for n in (subtitle, *_notes(rows, cols, words)) if n], missing, words)
     return fig
 
 
@@ -187,6 +178,7 @@ def heads_grid(
     vmin: float | None = None,
     vmax: float | None = None,
     precision: int | None = None,
+    cmap: str = CMAP,
     lang: str = "en",
 ) -> Figure:
     """A grid of small heatmaps, one per head, sharing one colour scale and one colour bar.
@@ -208,15 +200,15 @@ def heads_grid(
     names = [f"head {h}" for h in range(heads)] if titles is None else _labels(titles, heads, "titles")
     highlight = _rows(highlight_rows, stack.shape[1])
     require_matplotlib()
-    with _style():
+    with style():
         from matplotlib.figure import Figure
 
-        words = _figure_language(lang).labels
+        words = figure_language(lang).labels
         columns = min(4, math.ceil(math.sqrt(heads)))
         lines = math.ceil(heads / columns)
         cell = _cell_inches(max(stack.shape[1:]), big=0.7, budget=min(4.0, max(3.2, 0.1 * max(stack.shape[1:]))))
-        rows_shown, rows_note = _drawable(rows)
-        cols_shown, cols_note = _drawable(cols)
+        rows_shown, rows_note = drawable_labels(rows)
+        cols_shown, cols_note = drawable_labels(cols)
         label_pt = _label_points(cell)
         margin = _text_inches(rows_shown, label_pt) + 0.3
         panel_w, panel_h = cell * stack.shape[2] + 0.3, cell * stack.shape[1] + 0.5
@@ -235,19 +227,19 @@ def heads_grid(
             if h >= heads:
                 ax.set_axis_off()
                 continue
-            image = _draw(ax, stack[h], rows_shown, cols_shown, None, highlight, cell, norm, precision, words)
-            _keep_originals(fig, ax, rows, cols)
-            missing |= _put(fig, ax.set_title, names[h], fontsize=10)
+            image = _draw(ax, stack[h], rows_shown, cols_shown, None, highlight, cell, norm, precision, cmap)
+            keep_tick_originals(fig, ax, rows, cols)
+            missing |= put_text(fig, ax.set_title, names[h], fontsize=10)
             if h % columns:
                 ax.tick_params(labelleft=False)
             if h + columns < heads:
                 ax.tick_params(labelbottom=False)
         assert image is not None
         bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
-        missing |= _put(fig, bar.ax.set_ylabel, value_label if value_label is not None else words["weights"])
+        missing |= put_text(fig, bar.ax.set_ylabel, value_label if value_label is not None else words["weights"])
         if title:
-            missing |= _put(fig, fig.suptitle, _shorten(title), fontsize=12, fontweight="bold")
-        _put_notes(fig, _notes(rows, cols, words), missing, words)
+            missing |= put_text(fig, fig.suptitle, shorten(title), fontsize=12, fontweight="bold")
+        put_notes(fig, _notes(rows, cols, words), missing, words)
     return fig
 
 
@@ -274,7 +266,7 @@ def trace_heatmap(
     if not trace.steps:
         raise InputError("the trace has no traced queries: there is no weight row to draw")
     require_matplotlib()
-    language = _figure_language(lang)
+    language = figure_language(lang)
     wanted = {trace.step(q).index for q in highlight}
     rows = [r for r, step in enumerate(trace.steps) if step.index in wanted]
     blocked = np.stack([~step.allowed for step in trace.steps])  # (traced, S)
@@ -316,7 +308,7 @@ def traces_grid(
             )
     get_language(lang)
     require_matplotlib()
-    language = _figure_language(lang)
+    language = figure_language(lang)
     return heads_grid(
         np.stack([t.weights for t in traces]),  # (heads, traced, S)
         [step.token for step in first.steps],
@@ -337,21 +329,9 @@ def figure_bytes(fig: Figure, format: str = "png") -> bytes:
     if format not in PLOT_FORMATS:
         raise InputError(f"picture format {format!r} is not supported: choose one of {', '.join(PLOT_FORMATS)}")
     buffer = _io.BytesIO()
-    # SVG keeps text as text, which the browser draws with its own fonts: give it back the
-    # labels that had to be replaced for lack of a font here
-    swapped = [(artist, artist.get_text(), text) for artist, text in _originals(fig)] if format == "svg" else []
-    try:
-        for artist, _, original in swapped:
-            artist.set_text(original)
-        with _style(), warnings.catch_warnings():
-            # matplotlib measures the restored labels with its own fonts and would warn about
-            # glyphs it lacks: the SVG's text is drawn by the browser, not by matplotlib
-            warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
-            metadata: dict[str, Any] = {"Date": None} if format == "svg" else {"Software": None}
-            fig.savefig(buffer, format=format, dpi=DPI, metadata=metadata)
-    finally:
-        for artist, shown, _ in swapped:
-            artist.set_text(shown)
+    with style(), real_text(fig, enabled=format == "svg"):
+        metadata: dict[str, Any] = {"Date": None} if format == "svg" else {"Software": None}
+        fig.savefig(buffer, format=format, dpi=DPI, metadata=metadata)
     return buffer.getvalue()
 
 
@@ -396,14 +376,16 @@ def _draw(
     cell: float,
     norm: Any,
     precision: int | None,
-    words: dict[str, str],
+    cmap_name: str,
 ) -> Any:
     from matplotlib import colormaps
     from matplotlib.patches import Rectangle
 
     n_rows, n_cols = matrix.shape
     hidden = ~np.isfinite(matrix) if blocked is None else (blocked | ~np.isfinite(matrix))
-    cmap = colormaps[CMAP].with_extremes(bad=BLOCKED)
+    if cmap_name not in colormaps:
+        raise InputError(f"cmap {cmap_name!r} is not a matplotlib colour map: try {CMAP!r}, 'viridis' or 'RdBu_r'")
+    cmap = colormaps[cmap_name].with_extremes(bad=BLOCKED)
     image = ax.imshow(np.ma.masked_array(matrix, hidden), cmap=cmap, norm=norm, aspect="equal",
                       interpolation="nearest")
     label_pt = _label_points(cell)
@@ -411,8 +393,8 @@ def _draw(
     # every row_step-th row is labelled, and every highlighted row (its neighbours make room)
     near = {r + d for r in highlight for d in range(-row_step + 1, row_step)}
     row_ticks = sorted({*(r for r in range(0, n_rows, row_step) if r not in near), *highlight})
-    ax.set_yticks(row_ticks, [_plain(rows[r]) for r in row_ticks], fontsize=label_pt)
-    ax.set_xticks(range(0, n_cols, col_step), [_plain(cols[c]) for c in range(0, n_cols, col_step)],
+    ax.set_yticks(row_ticks, [plain(rows[r]) for r in row_ticks], fontsize=label_pt)
+    ax.set_xticks(range(0, n_cols, col_step), [plain(cols[c]) for c in range(0, n_cols, col_step)],
                   fontsize=label_pt)
     rotation = _rotation([cols[c] for c in range(0, n_cols, col_step)], cell * col_step, label_pt)
     if rotation:
@@ -457,139 +439,11 @@ def _write_values(
                 color="white" if luminance < 0.5 else "#1a1a1a")
 
 
-@contextmanager
-def _style() -> Iterator[None]:
-    """Fonts (CJK first when installed), SVG text kept as text, reproducible SVG ids."""
-    from matplotlib import rc_context
-
-    with rc_context(
-        {
-            "font.family": "sans-serif",
-            "font.sans-serif": [*_cjk_fonts(), BASE_FONT],
-            "svg.fonttype": "none",
-            "svg.hashsalt": "selfattention",
-            "axes.titleweight": "bold",
-        }
-    ):
-        yield
-
-
-@cache
-def _cjk_fonts() -> tuple[str, ...]:
-    from matplotlib import font_manager
-
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    return tuple(name for name in CJK_FONTS if name in installed)
-
-
-@cache
-def _charset() -> frozenset[int]:
-    """Every character some font of ours can draw."""
-    from matplotlib import font_manager, ft2font
-
-    files = {font.name: font.fname for font in font_manager.fontManager.ttflist}
-    chars: set[int] = set()
-    for name in (*_cjk_fonts(), BASE_FONT):
-        if name in files:
-            chars.update(ft2font.FT2Font(files[name]).get_charmap())
-    return frozenset(chars)
-
-
-def _drawable(labels: Sequence[str]) -> tuple[list[str], bool]:
-    """Labels as they can be drawn: one with a character no font has becomes ``#n``."""
-    chars = _charset()
-    shown, replaced = [], False
-    for i, label in enumerate(labels):
-        if all(ord(ch) in chars or ch.isspace() for ch in label):
-            shown.append(label)
-        else:
-            shown.append(f"#{i + 1}")
-            replaced = True
-    return shown, replaced
-
-
-def _figure_language(lang: str) -> Language:
-    """The language of a figure's own words: ``lang``, or English when no installed font
-    can draw its words (e.g. Korean without a CJK font); tokens keep their own handling."""
-    language = get_language(lang)
-    words = [language.labels[k] for k in ("query", "key", "weights", "plot_every_nth", "plot_glyphs_missing")]
-    if all(not _drawable_text(w)[1] for w in words):
-        return language
-    return get_language("en")
-
-
 def _notes(rows: Sequence[str], cols: Sequence[str], words: dict[str, str]) -> list[str]:
     total = max(len(rows), len(cols))
     if total > MAX_LABELS:
         return [words["plot_every_nth"].format(total=total, step=_stride(total))]
     return []
-
-
-def _put(fig: Figure, setter: Any, text: str, **kwargs: Any) -> bool:
-    """Set a free text (title, axis title) as it can be drawn: runs of characters no
-    installed font has become "…"; the SVG gets the original back. True if any was replaced."""
-    shown, replaced = _drawable_text(text)
-    artist = setter(_plain(shown), **kwargs)
-    if replaced:
-        _originals(fig).append((artist, _plain(text)))
-    return replaced
-
-
-def _put_notes(fig: Figure, notes: list[str], glyphs_missing: bool, words: dict[str, str]) -> None:
-    shown = [*notes, words["plot_glyphs_missing"]] if glyphs_missing else notes
-    if not shown:
-        return
-    text = fig.supxlabel(_plain("\n".join(shown)), fontsize=8, color="#555555", wrap=True)
-    if glyphs_missing:  # the SVG draws every label, so it does not need the font note
-        _originals(fig).append((text, _plain("\n".join(notes))))
-
-
-def _keep_originals(fig: Figure, ax: Axes, rows: Sequence[str], cols: Sequence[str]) -> None:
-    """Remember the real labels of ticks shown as #n, for the SVG."""
-    for axis, labels in ((ax.yaxis, rows), (ax.xaxis, cols)):
-        shown = [text.get_text() for text in axis.get_ticklabels()]
-        real = [_plain(labels[int(t[1:]) - 1]) if t.startswith("#") and t[1:].isdigit() else t for t in shown]
-        if real != shown:
-            _originals(fig).append((_TickLabels(axis), real))
-
-
-class _TickLabels:
-    """A tick axis seen as one text (its labels), so that SVG output can swap them too."""
-
-    def __init__(self, axis: Any) -> None:
-        self.axis = axis
-
-    def get_text(self) -> list[str]:
-        return [text.get_text() for text in self.axis.get_ticklabels()]
-
-    def set_text(self, labels: Any) -> None:
-        from matplotlib.ticker import FixedFormatter
-
-        self.axis.set_major_formatter(FixedFormatter(list(labels)))
-
-
-def _originals(fig: Figure) -> list[tuple[Any, Any]]:
-    found: list[tuple[Any, Any]] | None = getattr(fig, "_selfattention_originals", None)
-    if found is None:
-        found = []
-        fig._selfattention_originals = found  # type: ignore[attr-defined]
-    return found
-
-
-def _drawable_text(text: str) -> tuple[str, bool]:
-    chars = _charset()
-    out, replaced = [], False
-    for ch in text:
-        if ord(ch) in chars or ch.isspace():
-            out.append(ch)
-        elif not out or out[-1] != "…":
-            out.append("…")
-            replaced = True
-    return "".join(out), replaced
-
-
-def _shorten(title: str, limit: int = 90) -> str:
-    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
 def _norm(values: NDArray[np.float64], vmin: float | None, vmax: float | None) -> Any:
@@ -633,11 +487,6 @@ def _rotation(labels: Sequence[str], cell: float, points: float) -> int:
     if _text_inches(labels, points) <= cell * 0.95:
         return 0
     return 90 if len(labels) > 20 else 45
-
-
-def _plain(text: str) -> str:
-    """Text that matplotlib must not read as mathtext ("$x$")."""
-    return text.replace("$", r"\$")
 
 
 def _matrix(weights: ArrayLike, name: str) -> NDArray[np.float64]:

@@ -36,8 +36,8 @@ class English(Language):
         "heatmap": "The weights as a picture",
         "plot_every_nth": "{total} tokens: a label every {step} tokens",
         "plot_glyphs_missing": (
-            "Labels shown as #n use characters no installed font can draw: install a CJK font"
-            " (e.g. fonts-noto-cjk) or save an SVG, whose text the browser draws."
+            "Labels shown as #n (and text shown as …) use characters no installed font can draw:"
+            " install a CJK font (e.g. fonts-noto-cjk) or save an SVG, whose text the browser draws."
         ),
         "plot_unavailable": "The picture needs matplotlib, which is not installed: pip install 'selfattention[plot]'",
         # the web explorer's page (selfattention serve): button names and short help

@@ -64,8 +64,8 @@ class Korean(Language):
         "heatmap": "가중치를 그림으로 보기",
         "plot_every_nth": "단어 {total}개: {step}개마다 하나씩 이름을 적었습니다",
         "plot_glyphs_missing": (
-            "#n으로 적힌 이름은 설치된 글꼴로 그릴 수 없는 글자입니다: 한글 글꼴(예: fonts-noto-cjk)을"
-            " 설치하거나, 브라우저가 글자를 그리는 SVG로 저장하세요."
+            "#n으로 적힌 이름(과 …로 적힌 글자)은 설치된 글꼴로 그릴 수 없는 글자입니다:"
+            " 한글 글꼴(예: fonts-noto-cjk)을 설치하거나, 브라우저가 글자를 그리는 SVG로 저장하세요."
         ),
         "plot_unavailable": (
             "그림을 그리려면 matplotlib이 필요하지만 설치되어 있지 않습니다: pip install 'selfattention[plot]'"

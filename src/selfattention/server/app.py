@@ -40,8 +40,8 @@ from .downloads import add_downloads
 from .limits import MAX_BODY_BYTES, MAX_DIM, MAX_TEXT_CHARS, MAX_TOKENS
 from .payload import ExplainOptions, build_trace, explain_options, parse_body, read_input
 from .schemas import (
+    ERROR_RESPONSES,
     REQUEST_MODELS,
-    ErrorBody,
     ExampleDocument,
     ExplainResponse,
     InfoDocument,
@@ -68,10 +68,6 @@ _SECURITY_HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
-}
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorBody, "description": "The request is over a limit (named in the error)"},
-    422: {"model": ErrorBody, "description": "The request cannot be read as asked"},
 }
 
 
@@ -146,7 +142,7 @@ def _add_api(app: FastAPI) -> None:
         response_model=ExampleDocument,
         response_model_exclude_unset=True,
         tags=["input"],
-        responses=_ERRORS,
+        responses=ERROR_RESPONSES,
     )
     def example(name: str = Query("seed", max_length=100, description="which example")) -> dict[str, Any]:
         """A built-in example as an input document (the seed's "Acting Machines" by default)."""
@@ -166,7 +162,7 @@ def _add_api(app: FastAPI) -> None:
     @app.post(
         "/api/trace",
         tags=["attention"],
-        responses={200: {"model": TraceDocument}, **_ERRORS},
+        responses={200: {"model": TraceDocument}, **ERROR_RESPONSES},
         openapi_extra=_body("TraceInput"),
     )
     async def trace_endpoint(request: Request) -> Response:
@@ -178,7 +174,7 @@ def _add_api(app: FastAPI) -> None:
     @app.post(
         "/api/explain",
         tags=["attention"],
-        responses={200: {"model": ExplainResponse}, **_ERRORS},
+        responses={200: {"model": ExplainResponse}, **ERROR_RESPONSES},
         openapi_extra=_body("ExplainRequest"),
     )
     async def explain_endpoint(request: Request) -> Response:

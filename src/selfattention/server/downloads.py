@@ -18,16 +18,12 @@ from ..explain import explain
 from ..render import render
 from . import features
 from .payload import ExplainOptions, build_trace, explain_options, parse_body
-from .schemas import ErrorBody
+from .schemas import ERROR_RESPONSES
 
 __all__ = ["add_downloads"]
 
 # matplotlib's style settings are process-wide: draw one figure at a time
 _PLOT_LOCK = threading.Lock()
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorBody, "description": "The request is over a limit (named in the error)"},
-    422: {"model": ErrorBody, "description": "The request cannot be read as asked"},
-}
 
 
 def add_downloads(app: FastAPI, read_body: Any, body_doc: dict[str, Any]) -> None:
@@ -37,7 +33,7 @@ def add_downloads(app: FastAPI, read_body: Any, body_doc: dict[str, Any]) -> Non
         @app.post(
             "/api/heatmap.png",
             tags=["downloads"],
-            responses={200: {"content": {"image/png": {}}, "description": "The heatmap"}, **_ERRORS},
+            responses={200: {"content": {"image/png": {}}, "description": "The heatmap"}, **ERROR_RESPONSES},
             openapi_extra=body_doc,
         )
         async def heatmap_png(request: Request) -> Response:
@@ -51,7 +47,7 @@ def add_downloads(app: FastAPI, read_body: Any, body_doc: dict[str, Any]) -> Non
         @app.post(
             "/api/report.html",
             tags=["downloads"],
-            responses={200: {"content": {"text/html": {}}, "description": "The report"}, **_ERRORS},
+            responses={200: {"content": {"text/html": {}}, "description": "The report"}, **ERROR_RESPONSES},
             openapi_extra=body_doc,
         )
         async def report_html(request: Request) -> Response:

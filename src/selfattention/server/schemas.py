@@ -177,3 +177,9 @@ class InfoDocument(BaseModel):
 
 
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (TraceInput, ExplainRequest)
+
+#: the refusals every endpoint that reads a body may answer with (OpenAPI ``responses``)
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorBody, "description": "The request is over a limit (named in the error)"},
+    422: {"model": ErrorBody, "description": "The request cannot be read as asked"},
+}

@@ -214,7 +214,7 @@
       name.scope = "row";
       name.append(textInput(token, `${label("page_tokens")} ${i + 1}`, (text) => {
         state.tokens[i] = text;
-      }, "token"));
+      }, `token-${i}`));
       row.append(name);
       for (const [matrix, word] of [["query", "query"], ["key", "key"], ["value", "value"]]) {
         state[matrix][i].forEach((text, e) => {
@@ -254,7 +254,7 @@
     input.setAttribute("aria-label", aria);
     input.autocomplete = "off";
     input.spellcheck = false;
-    if (name !== "token") input.inputMode = "decimal";
+    if (!name.startsWith("token")) input.inputMode = "decimal";
     input.addEventListener("input", () => {
       onChange(input.value);
       edited();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from typing import Any, NoReturn
@@ -13,6 +14,7 @@ from .errors import SelfAttentionError
 from .examples import get_example
 from .explain import available_languages, default_language, explain
 from .io import parse_mask, parse_matrix, parse_tokens, read_input_file, write_file
+from .models import DEFAULT_MODEL, MODELS, model_trace, rank_heads
 from .render import FORMATS, render
 from .render.pictures import write_heatmap
 from .render.plot import plot_format
@@ -31,6 +33,16 @@ Examples:
   selfattention explain --plot h.png          # also write a heatmap (.png or .svg)
   selfattention explain --format html -o report.html   # one offline page with the heatmap
   selfattention explain --format csv          # the weights, tokens as labels
+  selfattention explain "The animal didn't cross the street because it was too tired." \\
+      --model minilm --layer 3 --head 1 --query it     # a real model's head, step by step
+"""
+
+HEADS_EXAMPLES = """
+\b
+Examples:
+  selfattention heads "The animal didn't cross the street because it was too tired." --query it --key animal
+  selfattention heads "The animal didn't cross the street because it was too tired." --query it --top 12
+  selfattention heads "The animal didn't cross the street because it was too tired." --query it --plot heads.png
 """
 
 #: with --queries, the picture shows the whole matrix (queries outlined) up to this many tokens
@@ -81,6 +93,14 @@ def main() -> None:
 @click.option("--plot", metavar="FILE", help="Also write the heatmap of the weights to FILE.png or FILE.svg.")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+# real models (selfattention.models): TEXT goes to the model, --query is then the query word
+@click.argument("text", required=False)
+@click.option(
+    "--model", metavar="NAME|DIR",
+    help=f"Run TEXT through a real model ({', '.join(MODELS)} or a local folder); --query WORD: the query token.",
+)
+@click.option("--layer", type=int, help="With --model: the layer, 0-based (default 0).")
+@click.option("--head", type=int, help="With --model: the head, 0-based (default 0).")
 def explain_command(**options: Any) -> None:
     """Explain self-attention step by step: dot products, scaling, softmax, weighted sum.
 
@@ -89,12 +109,17 @@ def explain_command(**options: Any) -> None:
     try:
         lang = options["lang"] or default_language()
         plot, output, force = options["plot"], options["output"], options["force"]
+        if not options["model"] and (options["text"] or options["layer"] is not None):
+            fail("TEXT and --layer go with --model, e.g. --model minilm --layer 3 --head 1 --query it")
         check_outputs(plot, output, force)
-        result = build_trace(options)
+        build = build_model_trace if options["model"] else build_trace
+        result = build(options)
         explanation = explain(result, lang, options["precision"])
         overview = None
-        if options["queries"] and (plot or options["format_"] == "html") and len(result.tokens) <= MAX_OVERVIEW:
-            overview = build_trace({**options, "queries": None})
+        picked = options["queries"] or (options["model"] and options["query"])
+        if picked and (plot or options["format_"] == "html") and len(result.tokens) <= MAX_OVERVIEW:
+            every = {"queries": None, **({"query": None} if options["model"] else {})}
+            overview = build({**options, **every})
         link = None
         if plot:
             written = write_heatmap(result, explanation, plot, force=force, overview=overview)
@@ -128,6 +153,78 @@ def serve_command(host: str, port: int) -> None:
     click.echo(f"selfattention explorer on http://{shown}:{port}/ (Ctrl+C stops it)", err=True)
     # on localhost, refuse requests that name another host (a DNS rebinding page)
     uvicorn.run(create_app(list(LOCAL_HOSTS) if local else None), host=host, port=port, log_level="warning")
+
+
+def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
+    """--model: TEXT through a real model's head; --query (or --queries) names the query token(s)."""
+    if not options["text"]:
+        fail('--model needs the TEXT to run, e.g. selfattention explain "The animal was tired." --model minilm')
+    given = {"input": options["input_file"], **{n: options[n] for n in ("tokens", "key", "value", "mask", "scale")}}
+    clash = [f"--{name}" for name, value in given.items() if value is not None]
+    clash += ["--causal"] if options["causal"] is not None else []
+    if clash:
+        fail(f"--model builds Q, K and V from TEXT: drop {', '.join(clash)}")
+    queries: list[int | str] | None = None
+    if options["query"] is not None and options["queries"]:
+        fail("give --query WORD or --queries LIST, not both")
+    if options["query"] is not None:
+        queries = [options["query"]]
+    elif options["queries"]:
+        queries = parse_queries(options["queries"])
+    return model_trace(
+        options["text"], options["model"], layer=options["layer"] or 0, head=options["head"] or 0, queries=queries
+    )
+
+
+@main.command(name="heads", epilog=HEADS_EXAMPLES)
+@click.argument("text")
+@click.option(
+    "--query", "-q", "query", required=True, metavar="WORD",
+    help="The query token: a word (its first occurrence) or a 0-based position.",
+)
+@click.option("--key", "-k", "key", metavar="WORD", help="Rank heads by the weight from the query to this token.")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="NAME|DIR", help="A model name or folder.")
+@click.option("--top", type=click.IntRange(min=0), default=0, help="Show only the first N heads (0 = all).")
+@click.option(
+    "--format", "-f", "format_", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True
+)
+@click.option("--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown.")
+@click.option(
+    "--lang", type=click.Choice(sorted(available_languages())), default=None,
+    help="Language  [default: ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en].",
+)
+@click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
+@click.option("--plot", metavar="FILE", help="Also draw the layers x heads grid to FILE.png or FILE.svg.")
+@click.option("--force", is_flag=True, help="Overwrite --output (and --plot) if it exists.")
+def heads_command(**options: Any) -> None:
+    """Every layer x head of a real model: where does the query token look?
+
+    With --key, heads are ranked by the weight from the query to the key; without, each head
+    lists its heaviest keys. Heads that mostly look at [CLS], [SEP] or the first token are flagged.
+    """
+    from .explain import get_language
+    from .render.heads import heads_figure, render_heads
+    from .render.plot import save_figure
+
+    try:
+        lang = options["lang"] or default_language()
+        check_outputs(options["plot"], options["output"], options["force"])
+        report = rank_heads(options["text"], options["query"], _word(options["key"]), options["model"])
+        if options["top"]:
+            report = dataclasses.replace(report, rows=report.rows[: options["top"]])
+        labels = get_language(lang).labels
+        if options["plot"]:
+            written = save_figure(heads_figure(report, labels, lang), options["plot"], force=options["force"])
+            click.echo(f"wrote {written}", err=True)
+        text = render_heads(report, labels, options["format_"], options["precision"])
+        emit(text, options["output"], options["force"])
+    except SelfAttentionError as error:
+        fail(str(error))
+
+
+def _word(text: str | None) -> int | str | None:
+    """A token as typed: a word, or a 0-based position when it is a number."""
+    return int(text) if text is not None and text.strip().lstrip("-").isdigit() else text
 
 
 def build_trace(options: dict[str, Any]) -> AttentionTrace:

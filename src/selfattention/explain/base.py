@@ -38,6 +38,21 @@ LABELS = (
     "plot_every_nth",
     "plot_glyphs_missing",
     "plot_unavailable",
+    # real models (selfattention.models): long dot products, the title and check of a model head
+    "largest_terms",
+    "smaller_terms",
+    "model_title",
+    "model_check",
+    # the heads command: every layer x head at once
+    "heads_title",
+    "heads_key_title",
+    "heads_check",
+    "heads_sink_note",
+    "layer",
+    "head",
+    "rank",
+    "top_keys",
+    "sink",
 )
 
 

@@ -40,6 +40,24 @@ class English(Language):
             " install a CJK font (e.g. fonts-noto-cjk) or save an SVG, whose text the browser draws."
         ),
         "plot_unavailable": "The picture needs matplotlib, which is not installed: pip install 'selfattention[plot]'",
+        "largest_terms": "Each dot product has {d} terms (d = {d}); only the {n} largest by size are"
+        " written out, and the {rest} smaller ones are added up at the end.",
+        "smaller_terms": "smaller terms",
+        "model_title": '{model}, layer {layer}, head {head}: "{text}"',
+        "model_check": "Q, K and V are rebuilt in {rebuilt} from the input of layer {layer} and the"
+        " head's query, key and value weights. Every one of the {rows} weight rows matches the"
+        " attention the model itself returns ({model_dtype}): the largest difference is {difference}.",
+        "heads_title": 'Where "{query}" looks in every head of {model}: "{text}"',
+        "heads_key_title": 'Weight from "{query}" to "{key}" in every head of {model}: "{text}"',
+        "heads_check": "The weights of all {count} heads are rebuilt in float64 from the model's"
+        " weights; the largest difference from the model's own attention is {difference}.",
+        "heads_sink_note": "* = at least {share} of the weight goes to special tokens ({tokens}) or"
+        " the first token, where heads often park attention they do not need.",
+        "layer": "layer",
+        "head": "head",
+        "rank": "rank",
+        "top_keys": "heaviest keys",
+        "sink": "sink",
         # the web explorer's page (selfattention serve): button names and short help
         "page_title": "Self-attention, step by step",
         "page_subtitle": "Pick a query, watch its dot products, scaling, softmax and weighted sum.",
@@ -76,6 +94,8 @@ class English(Language):
     }
 
     def title(self, trace: AttentionTrace) -> str:
+        if trace.meta.get("source") == "model":
+            return self.labels["model_title"].format(**trace.meta)
         return str(trace.meta.get("title") or f"Self-attention on {_q(' '.join(trace.tokens))}")
 
     def intro(self, trace: AttentionTrace, precision: int) -> list[str]:
@@ -88,6 +108,14 @@ class English(Language):
         ]
         if trace.meta.get("description"):
             lines.append(str(trace.meta["description"]))
+        check = trace.meta.get("check")
+        if trace.meta.get("source") == "model" and isinstance(check, dict):
+            lines.append(
+                self.labels["model_check"].format(
+                    rebuilt=check["rebuilt_dtype"], layer=trace.meta["layer"], rows=check["rows_checked"],
+                    model_dtype=check["model_dtype"], difference=fmt(check["max_abs_difference"], 2),
+                )
+            )
         return lines
 
     def query_heading(self, trace: AttentionTrace, step: QueryTrace) -> str:

@@ -70,9 +70,29 @@ class Korean(Language):
         "plot_unavailable": (
             "그림을 그리려면 matplotlib이 필요하지만 설치되어 있지 않습니다: pip install 'selfattention[plot]'"
         ),
+        "largest_terms": "내적마다 항이 {d}개 있습니다 (d = {d}). 크기가 가장 큰 {n}개만 적고, 나머지 작은 항"
+        " {rest}개는 끝에 한꺼번에 더했습니다.",
+        "smaller_terms": "작은 항",
+        "model_title": '{model}, 레이어 {layer}, 헤드 {head}: "{text}"',
+        "model_check": "Q, K, V는 레이어 {layer}의 입력과 이 헤드의 쿼리·키·밸류 가중치로 {rebuilt}에서 다시"
+        " 계산했습니다. 가중치 {rows}행 모두 모델이 직접 돌려준 어텐션({model_dtype})과 같고, 가장 큰 차이는"
+        " {difference}입니다.",
+        "heads_title": '"{query}" 단어가 {model}의 모든 헤드에서 보는 곳: "{text}"',
+        "heads_key_title": '{model}의 모든 헤드에서 "{query}" 단어가 "{key}" 단어에 주는 가중치: "{text}"',
+        "heads_check": "헤드 {count}개의 가중치를 모두 모델의 가중치로 float64에서 다시 계산했습니다. 모델이 직접"
+        " 돌려준 어텐션과의 가장 큰 차이는 {difference}입니다.",
+        "heads_sink_note": "* = 가중치의 {share} 이상이 특수 토큰({tokens})이나 첫 단어로 갑니다. 할 일이 없는"
+        " 헤드가 어텐션을 흔히 놓아 두는 곳입니다.",
+        "layer": "레이어",
+        "head": "헤드",
+        "rank": "순위",
+        "top_keys": "가중치가 큰 키",
+        "sink": "쏠림",
     }
 
     def title(self, trace: AttentionTrace) -> str:
+        if trace.meta.get("source") == "model":
+            return self.labels["model_title"].format(**trace.meta)
         known = EXAMPLES.get(str(trace.meta.get("example", "")))
         if known:
             return known[0]
@@ -91,6 +111,14 @@ class Korean(Language):
             lines.append(known[1])
         elif trace.meta.get("description"):
             lines.append(str(trace.meta["description"]))
+        check = trace.meta.get("check")
+        if trace.meta.get("source") == "model" and isinstance(check, dict):
+            lines.append(
+                self.labels["model_check"].format(
+                    rebuilt=check["rebuilt_dtype"], layer=trace.meta["layer"], rows=check["rows_checked"],
+                    model_dtype=check["model_dtype"], difference=fmt(check["max_abs_difference"], 2),
+                )
+            )
         return lines
 
     def query_heading(self, trace: AttentionTrace, step: QueryTrace) -> str:

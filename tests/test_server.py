@@ -446,3 +446,66 @@ def test_serve_without_the_web_extra_names_it(monkeypatch):
     assert "Error: selfattention serve needs the web extra (uvicorn is missing): pip install 'selfattention[web]'" in (
         result.output
     )
+
+
+# -- a real model's head (the models extra) -----------------------------------------------------
+
+SENTENCE = "The animal didn't cross the street because it was too tired."
+
+
+@pytest.fixture(scope="module")
+def model_head(client):
+    if not client.get("/api/info").json()["features"]["models"]:
+        pytest.skip("the models extra (torch, transformers, the MiniLM weights) is not installed")
+    response = client.post("/api/model", json={"text": SENTENCE, "model": "minilm", "layer": 3, "head": 1})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_model_head_is_an_input_document_whose_trace_is_the_models_attention(client, model_head):
+    from selfattention.models import load_model, run_model
+
+    document = model_head["input"]
+    assert document["tokens"][0] == "[CLS]" and "animal" in document["tokens"]
+    assert model_head["meta"]["layer"] == 3 and model_head["meta"]["head"] == 1
+    body = client.post("/api/trace", json=document).json()
+    # the independent reference: the attention probabilities the model itself returns
+    loaded = load_model("minilm")
+    theirs = run_model(loaded, SENTENCE).attentions[3][1]  # (seq, seq)
+    np.testing.assert_allclose([s["weights"] for s in body["steps"]], theirs, atol=1e-4)
+    it, animal = document["tokens"].index("it"), document["tokens"].index("animal")
+    assert round(body["steps"][it]["weights"][animal], 4) == 0.6768  # the README's figure
+
+
+def test_explain_keeps_the_models_words_only_for_its_own_vectors(client, model_head):
+    source = {"text": SENTENCE, "model": "minilm", "layer": 3, "head": 1}
+    same = client.post("/api/explain", json={"input": model_head["input"], "model": source}).json()
+    assert same["explanation"]["title"] == f'minilm, layer 3, head 1: "{SENTENCE}"'
+    assert "matches the attention the model itself returns" in " ".join(same["explanation"]["intro"])
+    hotter = client.post("/api/explain", json={"input": model_head["input"], "model": source, "temperature": 2}).json()
+    assert "minilm" not in hotter["explanation"]["title"]  # other weights than the model's: no claim
+    edited = {**model_head["input"], "value": [[0.0] * 32, *model_head["input"]["value"][1:]]}
+    other = client.post("/api/explain", json={"input": edited, "model": source}).json()
+    assert other["trace"]["meta"] == {}
+
+
+@pytest.mark.parametrize(
+    "request_body,status,words",
+    [
+        ({"text": SENTENCE, "model": "/etc"}, 422, "model.model is '/etc': expected one of the registered models"),
+        ({"text": SENTENCE, "layer": 99}, 422, "layer 99 is out of range: model 'minilm' has 6 layers"),
+        ({"text": SENTENCE, "head": -1}, 422, "model.head is -1: expected a whole number from 0"),
+        ({"text": "   "}, 422, "model.text is '   ': expected a sentence"),
+        ({"text": "word " * 100}, 413, "the web explorer takes at most 64 (max_tokens)"),
+        ({"text": "x" * 1001}, 413, "(max_text_chars)"),
+        ({"text": SENTENCE, "colour": 1}, 422, "unknown key 'colour'"),
+        ({"text": SENTENCE, "model": {}}, 422, "model.model is {}: expected one of"),
+    ],
+)
+def test_bad_model_requests_name_the_problem(client, model_head, request_body, status, words):
+    assert words in error_of(client.post("/api/model", json=request_body), status)
+
+
+def test_a_request_names_one_source(client):
+    body = {"input": SEED, "example": "seed", "model": {"text": SENTENCE}}
+    assert "both an example and a model" in error_of(client.post("/api/explain", json=body), 422)

@@ -46,8 +46,11 @@ from .schemas import (
     ExplainResponse,
     InfoDocument,
     LanguageDocument,
+    ModelsDocument,
+    SourceDocument,
     TraceDocument,
 )
+from .sources import MODEL_EXAMPLE, example_source, model_names, model_source, parse_model_source
 
 __all__ = ["LOCAL_HOSTS", "create_app"]
 
@@ -147,17 +150,31 @@ def _add_api(app: FastAPI) -> None:
     def example(name: str = Query("seed", max_length=100, description="which example")) -> dict[str, Any]:
         """A built-in example as an input document (the seed's "Acting Machines" by default)."""
         ex = get_example(name)
-        return {
-            "name": ex.name,
-            "title": ex.title,
-            "description": ex.description,
-            "input": {
-                "tokens": list(ex.tokens),
-                "query": ex.query.tolist(),
-                "key": ex.key.tolist(),
-                "value": ex.value.tolist(),
-            },
-        }
+        document, _ = example_source(name)
+        return {"name": ex.name, "title": ex.title, "description": ex.description, "input": document}
+
+    if features.has_models():
+
+        @app.get("/api/models", response_model=ModelsDocument, tags=["input"])
+        def models() -> dict[str, Any]:
+            """The real models this server can run, and a sentence to start from."""
+            return {"models": model_names(), "example": MODEL_EXAMPLE}
+
+        @app.post(
+            "/api/model",
+            response_model=SourceDocument,
+            response_model_exclude_unset=True,
+            tags=["input"],
+            responses=ERROR_RESPONSES,
+            openapi_extra=_body("ModelRequest"),
+        )
+        async def model(request: Request) -> dict[str, Any]:
+            """One head of a real model on a sentence, as an input document (Q, K, V rebuilt
+            from the model and checked against its own attention) with its context."""
+            source = parse_model_source(parse_body(await _read_body(request)))
+            document, meta = await run_in_threadpool(model_source, source)
+            read_input(document, "the model's vectors")  # the web limits (e.g. at most 64 tokens)
+            return {"input": document, "meta": meta}
 
     @app.post(
         "/api/trace",

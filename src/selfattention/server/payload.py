@@ -17,14 +17,12 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
-
 from ..errors import InputError, LimitError
-from ..examples import get_example
 from ..io import VectorInput, input_from_dict
 from ..kernels import default_scale
 from ..trace import AttentionTrace, trace
 from .limits import MAX_BODY_BYTES, check_input
+from .sources import ModelSource, example_source, model_source, parse_model_source, same_vectors
 
 __all__ = [
     "MAX_PRECISION",
@@ -41,7 +39,7 @@ MIN_TEMPERATURE = 0.01
 MAX_TEMPERATURE = 100.0
 MAX_PRECISION = 15
 _MAX_INT_DIGITS = 300
-_EXPLAIN_KEYS = ("input", "example", "lang", "precision", "temperature")
+_EXPLAIN_KEYS = ("input", "example", "model", "lang", "precision", "temperature")
 
 
 @dataclass(frozen=True)
@@ -53,6 +51,7 @@ class ExplainOptions:
     lang: str = "en"
     precision: int = 4
     temperature: float = 1.0
+    model: ModelSource | None = None
 
 
 def parse_body(raw: bytes) -> Any:
@@ -122,34 +121,34 @@ def explain_options(data: Any) -> ExplainOptions:
             f" {MAX_TEMPERATURE:g} (1 = the plain scale; above 1 flattens the softmax, below 1"
             " sharpens it)"
         )
-    return ExplainOptions(read_input(data["input"], "input"), example, lang, precision, float(temperature))
+    model = None
+    if data.get("model") is not None:
+        if example is not None:
+            raise InputError("the request names both an example and a model: the vectors come from one source")
+        model = parse_model_source(data["model"])
+    vectors = read_input(data["input"], "input")
+    return ExplainOptions(vectors, example, lang, precision, float(temperature), model)
 
 
 def build_trace(options: ExplainOptions) -> AttentionTrace:
     """Trace the request's vectors. A temperature T divides the scale (1/sqrt(d) unless the
     input gives one): scores / T flatten the softmax for T > 1 and sharpen it for T < 1.
-    The example's title and description are kept only while the vectors are the example's.
+    The source's context (an example's title, a model's layer, head and check) is kept only
+    while the input is still exactly the source's own (:func:`.sources.same_vectors`).
     """
     data = options.data
     if options.temperature != 1.0:
         base = default_scale(data.query.shape[1]) if data.scale is None else data.scale
         data = replace(data, scale=base / options.temperature)
     meta: dict[str, Any] = {}
+    source = None
     if options.example is not None:
-        example = get_example(options.example)
-        if _same_vectors(data, example.trace_kwargs()):
-            meta = dict(example.trace_kwargs()["meta"])
+        source = example_source(options.example)
+    elif options.model is not None:
+        source = model_source(options.model)
+    if source is not None and same_vectors(data, source[0]):
+        meta = source[1]
     return trace(**data.trace_kwargs(), meta=meta)
-
-
-def _same_vectors(data: VectorInput, example: dict[str, Any]) -> bool:
-    if list(data.tokens or ()) != list(example["tokens"]):
-        return False
-    return all(
-        getattr(data, name).shape == np.shape(example[name])
-        and bool(np.array_equal(getattr(data, name), example[name]))
-        for name in ("query", "key", "value")
-    )
 
 
 def _refuse_constant(name: str) -> Any:

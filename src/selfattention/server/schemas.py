@@ -70,7 +70,10 @@ class ExplainRequest(BaseModel):
     example: str | None = Field(
         None,
         description="the example these vectors came from: its title and description are"
-        " shown while the vectors are unchanged",
+        " shown while the input is unchanged",
+    )
+    model: ModelRequest | None = Field(
+        None, description="the model head these vectors came from (its context, as for example)"
     )
     lang: str = Field("en", description="language of the explanation (see /api/languages)")
     precision: int = Field(4, ge=0, le=MAX_PRECISION, description="decimal places in sentences")
@@ -166,6 +169,29 @@ class LanguageDocument(BaseModel):
     labels: dict[str, str]
 
 
+class ModelRequest(BaseModel):
+    """One head of a registered real model on a sentence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="the sentence")
+    model: str = Field("minilm", description="a registered model name (see /api/models)")
+    layer: int = Field(0, ge=0, description="0-based layer")
+    head: int = Field(0, ge=0, description="0-based head")
+
+
+class SourceDocument(BaseModel):
+    """Vectors from a source, as an ``explain --input`` document, with their context."""
+
+    input: TraceInput
+    meta: dict[str, Any]
+
+
+class ModelsDocument(BaseModel):
+    models: dict[str, str] = Field(description="registered name -> description")
+    example: dict[str, Any] = Field(description="a sentence, layer and head to start from")
+
+
 class InfoDocument(BaseModel):
     """What this server can do: its version, limits and the optional parts installed."""
 
@@ -176,7 +202,7 @@ class InfoDocument(BaseModel):
     features: dict[str, bool]
 
 
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (TraceInput, ExplainRequest)
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (TraceInput, ExplainRequest, ModelRequest)
 
 #: the refusals every endpoint that reads a body may answer with (OpenAPI ``responses``)
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

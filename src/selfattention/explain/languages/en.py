@@ -91,6 +91,12 @@ class English(Language):
         "page_download_report": "Report (HTML)",
         "page_error": "Error",
         "page_loading": "Computing…",
+        "page_source_model": "A real model",
+        "page_model": "Model",
+        "page_sentence": "Sentence",
+        "page_layer": "Layer",
+        "page_head": "Head",
+        "page_run": "Run the model",
     }
 
     def title(self, trace: AttentionTrace) -> str:

@@ -17,7 +17,8 @@
     labels: {},
     lang: "en",
     example: null, // the example's name while the input came from it
-    exampleInput: null,
+    model: null, // the model head ({text, model, layer, head}) the input came from
+    scale: null, // the source's scale (a model's own), or null for 1/sqrt(d)
     tokens: [],
     query: [], // cells as typed (strings)
     key: [],
@@ -110,6 +111,7 @@
       value: state.value.map((row) => row.map(cell)),
       causal: state.causal,
     };
+    if (state.scale !== null) doc.scale = state.scale;
     if (state.blocked.size) {
       doc.mask = state.tokens.map((_, i) => state.tokens.map((_, j) => !state.blocked.has(`${i},${j}`)));
     }
@@ -124,6 +126,7 @@
       temperature: TEMPERATURES[state.stop],
     };
     if (state.example) request.example = state.example;
+    if (state.model) request.model = state.model;
     return request;
   }
 
@@ -280,23 +283,58 @@
     edited();
   }
 
-  function loadExample(example) {
-    state.example = example.name;
-    state.exampleInput = example.input;
-    state.tokens = example.input.tokens.slice();
+  function loadInput(input, source) {
+    // an input document (from an example or a model) into the grid and the switches
+    state.tokens = input.tokens.slice();
     for (const name of ["query", "key", "value"]) {
-      state[name] = example.input[name].map((row) => row.map((x) => String(x)));
+      state[name] = input[name].map((row) => row.map((x) => String(x)));
     }
+    state.scale = input.scale ?? null;
+    state.causal = Boolean(input.causal);
+    $("causal").checked = state.causal;
     state.blocked.clear();
-    state.causal = false;
-    $("causal").checked = false;
     state.stop = DEFAULT_STOP;
     $("temperature").value = String(DEFAULT_STOP);
     state.selected = 0;
     state.focus = [0, 0];
-    document.querySelector('input[name="source"][value="example"]').checked = true;
+    document.querySelector(`input[name="source"][value="${source}"]`).checked = true;
+    showSourceForm(source);
     drawEditor();
     drawTemperature();
+  }
+
+  function loadExample(example) {
+    state.example = example.name;
+    state.model = null;
+    loadInput(example.input, "example");
+  }
+
+  function showSourceForm(source) {
+    $("model-form").hidden = source !== "model";
+  }
+
+  async function runModel(event) {
+    event.preventDefault();
+    const request = {
+      text: $("model-text").value,
+      model: $("model-name").value,
+      layer: Number($("model-layer").value),
+      head: Number($("model-head").value),
+    };
+    $("status").textContent = label("page_loading");
+    try {
+      const response = await postJSON("/api/model", request);
+      const source = await response.json();
+      state.example = null;
+      state.model = request;
+      $("model-layer").max = String(source.meta.num_layers - 1);
+      $("model-head").max = String(source.meta.num_heads - 1);
+      loadInput(source.input, "model");
+      await compute();
+    } catch (error) {
+      showError(error.message);
+      $("status").textContent = "";
+    }
   }
 
   // -- the heatmap ----------------------------------------------------------------------------
@@ -615,9 +653,12 @@
     $("reset").addEventListener("click", resetToExample);
     for (const radio of document.querySelectorAll('input[name="source"]')) {
       radio.addEventListener("change", () => {
-        if (radio.checked && radio.value === "example") resetToExample();
+        if (!radio.checked) return;
+        showSourceForm(radio.value);
+        if (radio.value === "example") resetToExample();
       });
     }
+    $("model-form").addEventListener("submit", runModel);
     $("download-json").addEventListener("click", () => {
       if (!state.result) return;
       const text = JSON.stringify(state.result.trace, null, 1) + "\n";
@@ -628,8 +669,21 @@
   }
 
   async function resetToExample() {
-    loadExample(await getJSON(`/api/example?name=${encodeURIComponent(state.example || "seed")}`));
+    loadExample(await getJSON("/api/example?name=seed"));
     await compute();
+  }
+
+  async function offerModels() {
+    const { models, example } = await getJSON("/api/models");
+    $("model-name").replaceChildren(...Object.entries(models).map(([name, about]) => {
+      const option = new Option(name, name);
+      option.title = about;
+      return option;
+    }));
+    $("model-text").value = example.text;
+    $("model-layer").value = String(example.layer);
+    $("model-head").value = String(example.head);
+    $("source-model").hidden = false;
   }
 
   async function setLanguage(code) {
@@ -650,6 +704,7 @@
       $("lang-group").hidden = state.languages.length < 2;
       $("download-png").hidden = !state.info.features.png;
       $("download-report").hidden = !state.info.features.report;
+      if (state.info.features.models) await offerModels();
       const wanted = new URLSearchParams(location.search).get("lang");
       const preferred = (navigator.language || "en").slice(0, 2);
       const code = [wanted, preferred, "en"].find((c) => state.languages.some((l) => l.code === c));

@@ -429,3 +429,31 @@ def test_requests_beyond_localhost_are_blocked_and_caught(watched):
     bare.set_content('<img src="http://example.invalid/y.png">')
     bare.wait_for_timeout(100)
     assert watched.outside == ["http://example.invalid/y.png"]
+
+
+def test_a_real_models_head_on_the_page(watched, tmp_path):
+    page = open_page(watched)
+    if not page.evaluate("() => window.selfattentionExplorer.state.info.features.models"):
+        pytest.skip("the models extra (torch, transformers, the MiniLM weights) is not installed")
+    from selfattention.models import load_model, run_model
+
+    page.check('input[name="source"][value="model"]')
+    assert page.is_visible("#model-form")
+    sentence = page.input_value("#model-text")
+    assert page.input_value("#model-layer") == "3" and page.input_value("#model-head") == "1"
+    page.click('#model-form button[type="submit"]')
+    page.wait_for_selector("#heatmap g[data-token=it]", timeout=120_000)
+    settle(page)
+    assert page.inner_text("#explanation-title") == f'minilm, layer 3, head 1: "{sentence}"'
+    tokens = page.evaluate("() => window.selfattentionExplorer.state.tokens")
+    it, animal = tokens.index("it"), tokens.index("animal")
+    # the independent reference: the attention the model itself returns for layer 3, head 1
+    theirs = run_model(load_model("minilm"), sentence).attentions[3][1]
+    shown = heatmap_weights(page)
+    assert shown[it][animal] == "0.6768"
+    assert [float(w) for w in shown[it]] == pytest.approx(theirs[it].tolist(), abs=1e-4)
+    page.locator("#heatmap g[role=row][data-token=it] g[role=rowheader]").click()
+    page.wait_for_function("() => document.querySelector('#query-heading').innerText.includes('\"it\"')")
+    assert "weights[animal] = " in steps_text(page)
+    page.screenshot(path=str(tmp_path / "explorer-model.png"), full_page=True)
+    assert_clean(watched)

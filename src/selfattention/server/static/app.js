@@ -9,6 +9,8 @@
   const TEMPERATURES = [0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10];
   const DEFAULT_STOP = TEMPERATURES.indexOf(1);
   const PRECISION = 4;
+  // a dot product with more terms shows its largest ones (as the text renderer does)
+  const MAX_TERMS = 8;
   const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 
   const state = {
@@ -522,9 +524,25 @@
 
     const items = [];
     items.push(stepItem(words.steps.dot_products, all.map((j) => {
-      const terms = step.query.map((q, e) => `${fmt(q)}×${fmt(trace.key[j][e])}`).join(" + ");
-      const products = step.products[j].map((x) => fmt(x)).join(" + ");
-      return equation(`q${n}·k${j + 1} (${keys[j]})`, "=", terms, "=", products, "=", fmt(step.dot_products[j]));
+      const name = `q${n}·k${j + 1} (${keys[j]})`;
+      const dims = step.query.map((_, e) => e);
+      const line = (shown, more) => {
+        const terms = shown.map((e) => `${fmt(step.query[e])}×${fmt(trace.key[j][e])}`).join(" + ") + more;
+        const products = shown.map((e) => fmt(step.products[j][e])).join(" + ") + more;
+        return equation(name, "=", terms, "=", products, "=", fmt(step.dot_products[j]));
+      };
+      if (dims.length <= MAX_TERMS) return line(dims, "");
+      // a long dot product: its largest terms, and every term one click away
+      const largest = dims
+        .slice()
+        .sort((a, b) => Math.abs(step.products[j][b]) - Math.abs(step.products[j][a]) || a - b)
+        .slice(0, MAX_TERMS)
+        .sort((a, b) => a - b);
+      const details = document.createElement("details");
+      const summary = document.createElement("summary");
+      summary.append(line(largest, ` + … (${dims.length - MAX_TERMS} ${label("smaller_terms")})`));
+      details.append(summary, line(dims, ""));
+      return details;
     }), "dot_products"));
     items.push(stepItem(words.steps.scale, all.map((j) =>
       equation(`${fmt(step.dot_products[j])} × ${fmt(trace.scale)}`, "=", fmt(step.scaled_scores[j]))), "scale"));

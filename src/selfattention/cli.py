@@ -13,9 +13,12 @@ from . import __version__
 from .errors import SelfAttentionError
 from .examples import get_example
 from .explain import available_languages, default_language, explain
+from .explain.layer import explain_layer
 from .io import parse_mask, parse_matrix, parse_tokens, read_input_file, write_file
 from .models import DEFAULT_MODEL, MODELS, model_trace, rank_heads
+from .pipeline import text_layer_trace
 from .render import FORMATS, render
+from .render.layer import LAYER_FORMATS, render_layer, write_layer_heatmap
 from .render.pictures import write_heatmap
 from .render.plot import plot_format
 from .trace import AttentionTrace, trace
@@ -35,6 +38,8 @@ Examples:
   selfattention explain --format csv          # the weights, tokens as labels
   selfattention explain "The animal didn't cross the street because it was too tired." \\
       --model minilm --layer 3 --head 1 --query it     # a real model's head, step by step
+  selfattention explain "The animal didn't cross the street because it was too tired" --query it
+  selfattention explain --text "The cat sat" --heads 2 --d-model 8 --seed 0 --causal --head 1
 """
 
 HEADS_EXAMPLES = """
@@ -67,10 +72,21 @@ def main() -> None:
 
 @main.command(epilog=EXPLAIN_EXAMPLES)
 @click.option(
+    "--text", "text_option", metavar="TEXT",
+    help="TEXT as an option. Without --model, TEXT walks through a toy layer: tokens, embeddings, positions,"
+    " Q/K/V, heads.",
+)
+@click.option("--heads", type=click.IntRange(1, 64), help="Toy layer: number of heads (default 2).")
+@click.option("--d-model", "d_model", type=click.IntRange(1, 1024), help="Toy layer: model width (default 8).")
+@click.option("--seed", type=int, help="Toy layer: seed of the toy embeddings and weights (default 0).")
+@click.option(
     "--input", "input_file", metavar="FILE.json", help="Read tokens, Q, K, V (and mask, causal, scale) from JSON."
 )
 @click.option("--tokens", help='Token names, e.g. "Acting,Machines" (or space-separated).')
-@click.option("--query", "-q", "query", metavar="ROWS", help='Q, one row per token: "16,0,1;2.078,0,1".')
+@click.option(
+    "--query", "-q", "query", metavar="ROWS",
+    help='Q, one row per token: "16,0,1;2.078,0,1". With a text: the query token to expand, e.g. "it".',
+)
 @click.option("--key", "-k", "key", metavar="ROWS", help="K, one row per key.")
 @click.option("--value", "-v", "value", metavar="ROWS", help="V, one row per key (its own width).")
 @click.option("--mask", metavar="ROWS", help='Boolean mask, 1 = may attend: "1,0;1,1".')
@@ -100,17 +116,30 @@ def main() -> None:
     help=f"Run TEXT through a real model ({', '.join(MODELS)} or a local folder); --query WORD: the query token.",
 )
 @click.option("--layer", type=int, help="With --model: the layer, 0-based (default 0).")
-@click.option("--head", type=int, help="With --model: the head, 0-based (default 0).")
+@click.option("--head", type=int, help="With TEXT: the head to expand, 0-based (default 0).")
 def explain_command(**options: Any) -> None:
     """Explain self-attention step by step: dot products, scaling, softmax, weighted sum.
 
     With no input it explains the seed's example, "Acting Machines" with d = 3.
     """
     try:
+        if options["text_option"] is not None:
+            if options["text"] is not None:
+                fail("give the text once: as TEXT or as --text, not both")
+            options["text"] = options["text_option"]
+        toy = [f"--{n.replace('_', '-')}" for n in ("heads", "d_model", "seed") if options[n] is not None]
+        if options["model"] and toy:
+            fail(f"the toy layer's options ({', '.join(toy)}) do not apply to --model")
+        if not options["model"] and options["layer"] is not None:
+            fail("TEXT and --layer go with --model, e.g. --model minilm --layer 3 --head 1 --query it")
+        if not options["model"] and options["text"] is not None:
+            emit(explain_text(options), options["output"], options["force"])
+            return
+        for name in ("heads", "d_model", "seed", "head"):
+            if options[name] is not None and not options["model"]:
+                fail(f"--{name.replace('_', '-')} applies to a text: give it as TEXT or --text")
         lang = options["lang"] or default_language()
         plot, output, force = options["plot"], options["output"], options["force"]
-        if not options["model"] and (options["text"] or options["layer"] is not None):
-            fail("TEXT and --layer go with --model, e.g. --model minilm --layer 3 --head 1 --query it")
         check_outputs(plot, output, force)
         build = build_model_trace if options["model"] else build_trace
         result = build(options)
@@ -253,6 +282,39 @@ def build_trace(options: dict[str, Any]) -> AttentionTrace:
     if options["queries"]:
         kwargs["queries"] = parse_queries(options["queries"])
     return trace(**kwargs)
+
+
+def explain_text(options: dict[str, Any]) -> str:
+    """Text mode: the sentence through the toy layer, the chosen head and queries expanded."""
+    text = options["text"]
+    for name in ("input_file", "tokens", "key", "value", "mask", "scale"):
+        if options[name] is not None:
+            flag = "--input" if name == "input_file" else f"--{name}"
+            fail(f"{flag} does not apply to a text: the toy layer makes Q, K and V from the words itself")
+    if options["format_"] not in LAYER_FORMATS:
+        fail(f"--format {options['format_']} is not available for a text: choose one of {', '.join(LAYER_FORMATS)}")
+    check_outputs(options["plot"], options["output"], options["force"])
+    expand: list[int | str] = parse_queries(options["queries"]) if options["queries"] else []
+    if options["query"] is not None:
+        expand += parse_queries(options["query"])
+    layer_trace = text_layer_trace(
+        text,
+        d_model=8 if options["d_model"] is None else options["d_model"],
+        num_heads=2 if options["heads"] is None else options["heads"],
+        seed=0 if options["seed"] is None else options["seed"],
+        is_causal=bool(options["causal"]),
+        queries=expand or None,
+    )
+    head = 0 if options["head"] is None else options["head"]
+    lang = options["lang"] or default_language()
+    explanation = explain_layer(layer_trace, lang, options["precision"], head=head, queries=expand or None)
+    link = None
+    if options["plot"]:
+        written = write_layer_heatmap(layer_trace, explanation, options["plot"], force=options["force"])
+        click.echo(f"wrote {written}", err=True)
+        base = os.path.dirname(os.path.abspath(options["output"])) if options["output"] else os.getcwd()
+        link = os.path.relpath(os.path.abspath(options["plot"]), base)
+    return render_layer(layer_trace, explanation, options["format_"], picture=link)
 
 
 def parse_queries(text: str) -> list[int | str]:

@@ -14,6 +14,7 @@ particle attach to 단어 (를, 는, 와) whatever the token's last sound is.
 from __future__ import annotations
 
 from ...display import fmt, fmt_percent, fmt_vector
+from ...layer_trace import LayerTrace
 from ...trace import AttentionTrace, QueryTrace
 from ..base import Language
 from ..facts import KeyWeight, QueryFacts
@@ -88,6 +89,12 @@ class Korean(Language):
         "rank": "순위",
         "top_keys": "가중치가 큰 키",
         "sink": "쏠림",
+        "position": "위치",
+        "embedding": "임베딩",
+        "positional_encoding": "위치 인코딩",
+        "layer_input": "X = 임베딩 + 위치 인코딩",
+        "concat": "이어 붙인 출력",
+        "layer_output": "출력",
     }
 
     def title(self, trace: AttentionTrace) -> str:
@@ -201,6 +208,81 @@ class Korean(Language):
             "어텐션 가중치는 한 헤드가 어디를 보는지 보여줄 뿐, 모델이 왜 그런 결정을 내렸는지는 설명하지 못합니다:"
             " 밸류 벡터의 크기, 다른 헤드와 층, 잔차 연결(residual connection)은 가중치에 드러나지 않습니다."
         )
+
+    # -- the layer (selfattention explain --text) ---------------------------------------------
+    def layer_title(self, trace: LayerTrace) -> str:
+        return str(trace.meta.get("title") or f'단어에서 문맥 벡터까지: "{" ".join(trace.tokens)}"')
+
+    def layer_intro(self, trace: LayerTrace, precision: int) -> list[str]:
+        cross = f", 문맥(context) 단어 {len(trace.key_tokens)}개 (크로스 어텐션)" if trace.is_cross else ""
+        lines = [
+            f"단어 {len(trace.tokens)}개{cross}, d_model = {trace.d_model}, 헤드 {trace.num_heads}개"
+            f" (d_head = {trace.d_head})"
+            + (", 인과(causal) 마스크: 각 단어는 자기 자신과 앞의 단어들만 봅니다" if trace.is_causal else "")
+            + "."
+        ]
+        if trace.meta.get("source") == "toy":
+            lines.append(
+                "학습된 모델이 아닌 설명용 숫자입니다: 임베딩은 각 단어 글자의 해시로 정한 난수이고,"
+                f" 가중치 W_Q, W_K, W_V, W_O도 난수입니다 (seed {trace.meta.get('seed')})."
+                " 모든 계산은 정확하지만, 이 가중치가 문장에 대해 말하는 내용에는 의미가 없습니다."
+                " 의미 있는 가중치는 실제 모델로 보세요."
+            )
+        return lines
+
+    def layer_sections(self, trace: LayerTrace, head: int, precision: int) -> dict[str, str]:
+        d, h, dh = trace.d_model, trace.num_heads, trace.d_head
+        start, stop = head * dh + 1, (head + 1) * dh
+        n = 4 if trace.embeddings is not None else 1  # the number of the input step
+        kv = "C" if trace.is_cross else "X"
+        return {
+            "tokens": "1. 토큰: 문장을 단어와 문장부호로 나눕니다.",
+            "embeddings": "2. 토큰 임베딩: 단어마다 d_model개의 숫자로 된 벡터 하나.",
+            "embeddings_note": "같은 단어는 어디에 있든 항상 같은 벡터를 받습니다.",
+            "positional": "3. 위치 인코딩: 단어가 몇 번째에 있는지.",
+            "positional_note": (
+                "PE(pos, 2i) = sin(pos / 10000^(2i/d_model)), PE(pos, 2i+1) = cos(pos / 10000^(2i/d_model)):"
+                " 어텐션만으로는 단어의 순서를 알 수 없으므로, 위치에만 의존하는 벡터를 더해줍니다."
+            ),
+            "input": f"{n}. 층의 입력 X = 임베딩 + 위치 인코딩." if trace.embeddings is not None
+            else f"{n}. 층의 입력 X, 단어마다 한 행.",
+            "input_note": f"X는 단어마다 d_model = {d}개의 숫자로 된 행 하나입니다."
+            + (" 키와 밸류는 다른 문장인 문맥 C에서 옵니다." if trace.is_cross else ""),
+            "context": "C, 문맥",
+            "projections": f"{n + 1}. 쿼리, 키, 밸류: Q = X W_Q + b_Q, K = {kv} W_K + b_K, V = {kv} W_V + b_V.",
+            "projections_note": (
+                f"각 W는 {d} × {d} 행렬입니다. Q, K, V의 열 {d}개는 d_head = {dh}개씩 헤드 {h}개로 나뉩니다"
+                f" (| 로 구분): 헤드 {head}번은 {start}~{stop}번 열을 씁니다."
+            ),
+            "attention": f"{n + 2}. 헤드 {head}의 어텐션, 단계별로 (d_head = {dh}).",
+            "heads": f"{n + 3}. 헤드 {h}개를 나란히.",
+            "heads_note": "헤드마다 Q, K, V의 열이 달라서, 단어들을 서로 다르게 봅니다.",
+            "concat": f"{n + 4}. 이어 붙이기: 모든 헤드의 출력을 나란히 붙입니다.",
+            "concat_note": f"숫자 {dh}개짜리 출력 {h}개가 다시 d_model = {d}개의 한 행이 됩니다.",
+            "output": f"{n + 5}. 출력 투영: 출력 = 이어 붙인 출력 W_O + b_O.",
+            "output_note": (
+                "W_O는 헤드들이 찾은 것을 섞어, 단어마다 문맥을 담은 새 벡터 하나를 만듭니다: 층의 출력입니다."
+            ),
+        }
+
+    def layer_head_summary(self, trace: LayerTrace, head: int, facts: QueryFacts, precision: int) -> str:
+        word = _w(facts.token)
+        if facts.fully_masked:
+            return f"헤드 {head}: {word}에게는 모든 키가 가려져 있습니다 (가중치 0, 출력 0)."
+        parts = [
+            f"{'자기 자신' if facts.self_weight is not None and kw.index == facts.index else _w(kw.token)}"
+            f"({fmt(kw.weight, precision)})"
+            for kw in facts.ranked[:3]
+        ]
+        return f"헤드 {head}: {word}는 " + ", ".join(parts) + " 순으로 큰 가중치를 둡니다."
+
+    def layer_shown(self, shown: int, total: int, what: str) -> str:
+        if what == "numbers":
+            return f"(벡터마다 숫자 {total}개 중 앞의 {shown}개만 보여줍니다)"
+        return f"(단어 {total}개 중 앞의 {shown}개만 보여줍니다)"
+
+    def layer_caveat(self, trace: LayerTrace) -> str:
+        return self.caveat()
 
 
 def _relation(kw: KeyWeight, facts: QueryFacts) -> str:

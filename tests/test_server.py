@@ -509,3 +509,51 @@ def test_bad_model_requests_name_the_problem(client, model_head, request_body, s
 def test_a_request_names_one_source(client):
     body = {"input": SEED, "example": "seed", "model": {"text": SENTENCE}}
     assert "both an example and a model" in error_of(client.post("/api/explain", json=body), 422)
+
+
+# -- a sentence through the toy layer --------------------------------------------------------
+
+
+@pytest.mark.parametrize("d_model,num_heads,head", [(8, 2, 1), (16, 4, 3), (4, 1, 0)])
+def test_a_toy_layer_head_matches_torch_multihead_attention(client, d_model, num_heads, head):
+    torch = pytest.importorskip("torch")
+    from selfattention.layers import MultiHeadSelfAttention
+    from selfattention.pipeline import text_layer_trace
+
+    request_body = {"text": "The cat sat on the mat.", "d_model": d_model, "num_heads": num_heads, "head": head}
+    source = client.post("/api/text", json={**request_body, "seed": 3}).json()
+    assert source["input"]["tokens"] == ["The", "cat", "sat", "on", "the", "mat", "."]
+    assert source["meta"]["source"] == "toy" and source["meta"]["head"] == head
+    body = client.post("/api/trace", json=source["input"]).json()
+    # the reference: PyTorch's own nn.MultiheadAttention with the same weights, on the same X
+    x = torch.from_numpy(text_layer_trace("The cat sat on the mat.", d_model=d_model, num_heads=num_heads, seed=3).x)
+    module = MultiHeadSelfAttention(d_model, num_heads, seed=3).to_torch(dtype=torch.float64)
+    with torch.no_grad():
+        _, weights = module(x, x, x, need_weights=True, average_attn_weights=False)  # (heads, L, L)
+    np.testing.assert_allclose([s["weights"] for s in body["steps"]], weights[head].numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_the_toy_layer_says_its_numbers_are_illustrative(client):
+    words = client.post("/api/text", json={"text": "The cat sat", "lang": "en"}).json()["words"]
+    assert words["title"] == 'From words to contextual vectors: "The cat sat"'
+    assert any("Illustrative numbers, not a trained model" in line for line in words["intro"])
+    options = client.get("/api/text").json()
+    assert options["d_model"] == [4, 8, 16, 32, 64] and options["num_heads"] == [1, 2, 4, 8]
+
+
+@pytest.mark.parametrize(
+    "request_body,status,words",
+    [
+        ({"text": ""}, 422, "text is '': expected a sentence"),
+        ({"text": "a", "d_model": 7}, 422, "d_model is 7: expected one of 4, 8, 16, 32, 64"),
+        ({"text": "a", "d_model": 4, "num_heads": 8}, 422, "d_model 4 does not split into 8 heads"),
+        ({"text": "a", "num_heads": 2, "head": 2}, 422, "head is 2: expected a head from 0 to 1"),
+        ({"text": "a", "seed": -1}, 422, "seed is -1"),
+        ({"text": "a", "lang": "xx"}, 422, "unknown language 'xx'"),
+        ({"text": "a " * 65}, 413, "the text has 65 tokens: the web explorer takes at most 64 (max_tokens)"),
+        ({"text": "a" * 1001}, 413, "(max_text_chars)"),
+        ({"text": "a", "colour": 1}, 422, "unknown key 'colour'"),
+    ],
+)
+def test_bad_text_requests_name_the_problem(client, request_body, status, words):
+    assert words in error_of(client.post("/api/text", json=request_body), status)

@@ -457,3 +457,35 @@ def test_a_real_models_head_on_the_page(watched, tmp_path):
     assert "weights[animal] = " in steps_text(page)
     page.screenshot(path=str(tmp_path / "explorer-model.png"), full_page=True)
     assert_clean(watched)
+
+
+def test_a_sentence_through_the_toy_layer(watched):
+    page = open_page(watched)
+    if not page.evaluate("() => window.selfattentionExplorer.state.info.features.text"):
+        pytest.skip("the toy layer (selfattention.pipeline) is not here")
+    torch = pytest.importorskip("torch")
+    from selfattention.layers import MultiHeadSelfAttention
+    from selfattention.pipeline import text_layer_trace
+
+    page.check('input[name="source"][value="text"]')
+    page.fill("#text-text", "The cat sat on the mat.")
+    page.select_option("#text-d-model", "16")
+    page.select_option("#text-heads", "4")
+    page.fill("#text-seed", "5")
+    page.fill("#text-head", "2")
+    page.click('#text-form button[type="submit"]')
+    page.wait_for_selector("#heatmap g[data-token=mat]")
+    settle(page)
+    assert "Illustrative numbers, not a trained model" in page.inner_text("#text-note")
+    x = torch.from_numpy(text_layer_trace("The cat sat on the mat.", d_model=16, num_heads=4, seed=5).x)
+    module = MultiHeadSelfAttention(16, 4, seed=5).to_torch(dtype=torch.float64)
+    with torch.no_grad():
+        _, weights = module(x, x, x, need_weights=True, average_attn_weights=False)  # (heads, L, L)
+    shown = heatmap_weights(page)
+    assert np.array([[float(w) for w in row] for row in shown]) == pytest.approx(weights[2].numpy(), abs=0.5e-4)
+    if "ko" in available_languages():
+        before = page.inner_text("#text-note")
+        page.select_option("#lang", "ko")
+        page.wait_for_function("(b) => document.querySelector('#text-note').innerText !== b", arg=before)
+        assert re.search("[\uac00-\ud7a3]", page.inner_text("#text-note"))
+    assert_clean(watched)

@@ -48,9 +48,22 @@ from .schemas import (
     LanguageDocument,
     ModelsDocument,
     SourceDocument,
+    TextDocument,
+    TextOptions,
     TraceDocument,
 )
-from .sources import MODEL_EXAMPLE, example_source, model_names, model_source, parse_model_source
+from .sources import (
+    D_MODELS,
+    MODEL_EXAMPLE,
+    NUM_HEADS,
+    TEXT_EXAMPLE,
+    example_source,
+    model_names,
+    model_source,
+    parse_model_source,
+    parse_text_source,
+    text_source,
+)
 
 __all__ = ["LOCAL_HOSTS", "create_app"]
 
@@ -152,6 +165,29 @@ def _add_api(app: FastAPI) -> None:
         ex = get_example(name)
         document, _ = example_source(name)
         return {"name": ex.name, "title": ex.title, "description": ex.description, "input": document}
+
+    if features.has_text():
+
+        @app.get("/api/text", response_model=TextOptions, tags=["input"])
+        def text_options() -> dict[str, Any]:
+            """The toy layer's sizes and a sentence to start from."""
+            return {"example": TEXT_EXAMPLE, "d_model": list(D_MODELS), "num_heads": list(NUM_HEADS)}
+
+        @app.post(
+            "/api/text",
+            response_model=TextDocument,
+            response_model_exclude_unset=True,
+            tags=["input"],
+            responses=ERROR_RESPONSES,
+            openapi_extra=_body("TextRequest"),
+        )
+        async def text(request: Request) -> dict[str, Any]:
+            """A sentence through the toy layer: tokens, hash embeddings + positional encoding,
+            seeded random W_Q, W_K, W_V; one head's Q, K, V as an input document."""
+            source, lang = parse_text_source(parse_body(await _read_body(request)))
+            document, meta, words = await run_in_threadpool(text_source, source, lang)
+            read_input(document, "the layer's vectors")
+            return {"input": document, "meta": meta, "words": words}
 
     if features.has_models():
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..explain import get_language
 
-__all__ = ["PAGE_LABELS", "available", "has_models", "has_png", "has_report", "language_document"]
+__all__ = ["PAGE_LABELS", "available", "has_models", "has_png", "has_report", "has_text", "language_document"]
 
 #: the labels the page looks up (every language module should define them)
 PAGE_LABELS = (
@@ -61,6 +61,11 @@ PAGE_LABELS = (
     "page_layer",
     "page_head",
     "page_run",
+    "page_source_text",
+    "page_d_model",
+    "page_heads",
+    "page_seed",
+    "page_run_text",
 )
 
 
@@ -76,9 +81,14 @@ def available() -> dict[str, bool]:
     return {
         "png": has_png(),
         "report": has_report(),
-        "text": False,
+        "text": has_text(),
         "models": has_models(),
     }
+
+
+def has_text() -> bool:
+    """The toy layer: ``selfattention.pipeline`` (tokens, toy embeddings, positional encoding)."""
+    return _has_attr("selfattention.pipeline", "text_layer_trace")
 
 
 def has_models() -> bool:

@@ -180,6 +180,33 @@ class ModelRequest(BaseModel):
     head: int = Field(0, ge=0, description="0-based head")
 
 
+class TextRequest(BaseModel):
+    """A sentence through the toy layer (hash embeddings, seeded random weights): one head."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="the sentence")
+    d_model: Literal[4, 8, 16, 32, 64] = 8
+    num_heads: Literal[1, 2, 4, 8] = 2
+    seed: int = Field(0, ge=0, lt=2**32)
+    head: int = Field(0, ge=0, lt=8, description="0-based, below num_heads")
+    lang: str = Field("en", description="language of the layer's words")
+
+
+class TextDocument(BaseModel):
+    """One head of the toy layer as an input document, its context and the layer's words."""
+
+    input: TraceInput
+    meta: dict[str, Any]
+    words: dict[str, Any] = Field(description="title and intro: what the toy numbers are and are not")
+
+
+class TextOptions(BaseModel):
+    example: dict[str, Any]
+    d_model: list[int]
+    num_heads: list[int]
+
+
 class SourceDocument(BaseModel):
     """Vectors from a source, as an ``explain --input`` document, with their context."""
 
@@ -202,7 +229,7 @@ class InfoDocument(BaseModel):
     features: dict[str, bool]
 
 
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (TraceInput, ExplainRequest, ModelRequest)
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (TraceInput, ExplainRequest, ModelRequest, TextRequest)
 
 #: the refusals every endpoint that reads a body may answer with (OpenAPI ``responses``)
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -1,5 +1,6 @@
-"""Where the page's vectors can come from besides the grid: a built-in example or one head of
-a real model (``selfattention.models``, when the ``models`` extra is installed).
+"""Where the page's vectors can come from besides the grid: a built-in example, one head of
+the toy layer on a sentence (``selfattention.pipeline``), or one head of a real model
+(``selfattention.models``, when the ``models`` extra is installed).
 
 Each source gives an ``explain --input`` document (tokens, Q, K, V, scale, causal) that the
 page loads into its grid, and the trace's context (``meta``: the example's title, or the
@@ -20,25 +21,35 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, LimitError
 from ..examples import get_example
 from ..io import VectorInput
 from ..trace import AttentionTrace
 from .limits import check_text
 
 __all__ = [
+    "D_MODELS",
     "MODEL_EXAMPLE",
+    "NUM_HEADS",
+    "TEXT_EXAMPLE",
     "ModelSource",
+    "TextSource",
     "example_source",
     "model_names",
     "model_source",
     "parse_model_source",
+    "parse_text_source",
     "same_vectors",
+    "text_source",
 ]
 
 #: the sentence the seed's article starts from, and a head of MiniLM that links "it" to "animal"
 #: (layer 3, head 1: 0.6768, measured in the README's real-model section)
 MODEL_EXAMPLE = {"text": "The animal didn't cross the street because it was too tired.", "layer": 3, "head": 1}
+#: the toy layer's sizes offered by the page (d_model must be a multiple of the heads)
+D_MODELS = (4, 8, 16, 32, 64)
+NUM_HEADS = (1, 2, 4, 8)
+TEXT_EXAMPLE = {"text": MODEL_EXAMPLE["text"], "d_model": 8, "num_heads": 2, "seed": 0, "head": 0}
 #: real models run one at a time (torch's thread setting is process-wide)
 _MODEL_LOCK = threading.Lock()
 
@@ -54,6 +65,72 @@ def example_source(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
         "value": example.value.tolist(),
     }
     return document, dict(kwargs["meta"])
+
+
+# -- the toy layer ----------------------------------------------------------------------------
+
+TextSource = tuple[str, int, int, int, int]  # text, d_model, num_heads, seed, head
+_TEXT_KEYS = ("text", "d_model", "num_heads", "seed", "head", "lang")
+
+
+def parse_text_source(raw: Any) -> tuple[TextSource, str]:
+    """``{"text", "d_model", "num_heads", "seed", "head", "lang"}`` -> a checked source and
+    the language of its words."""
+    if not isinstance(raw, dict):
+        raise InputError('the request is not an object: expected {"text": ..., "d_model": 8, "num_heads": 2, ...}')
+    unknown = [k for k in raw if k not in _TEXT_KEYS]
+    if unknown:
+        raise InputError(f"the request has unknown key {unknown[0]!r}: expected some of {', '.join(_TEXT_KEYS)}")
+    text = raw.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"text is {text!r}: expected a sentence")
+    check_text(text)
+    numbers = []
+    for what, choices in (("d_model", D_MODELS), ("num_heads", NUM_HEADS)):
+        value = raw.get(what, TEXT_EXAMPLE[what])
+        if isinstance(value, bool) or value not in choices:
+            raise InputError(f"{what} is {value!r}: expected one of {', '.join(map(str, choices))}")
+        numbers.append(value)
+    d_model, num_heads = numbers
+    if d_model % num_heads:
+        raise InputError(
+            f"d_model {d_model} does not split into {num_heads} heads: pick a d_model that {num_heads} divides"
+        )
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise InputError(f"seed is {seed!r}: expected a whole number from 0 to {2**32 - 1}")
+    head = raw.get("head", 0)
+    if isinstance(head, bool) or not isinstance(head, int) or not 0 <= head < num_heads:
+        raise InputError(f"head is {head!r}: expected a head from 0 to {num_heads - 1}")
+    lang = raw.get("lang", "en")
+    if not isinstance(lang, str):
+        raise InputError(f'lang is {lang!r}: expected a language code such as "en"')
+    return (text, d_model, num_heads, seed, head), lang
+
+
+def text_source(source: TextSource, lang: str = "en") -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """One head of the toy layer on a sentence: its input document, its context, and the
+    layer's own words (title and intro: what the toy numbers are and are not)."""
+    from ..embedding import tokenize
+    from ..explain.layer import explain_layer
+    from ..pipeline import text_layer_trace
+    from .limits import MAX_TOKENS
+
+    text, d_model, num_heads, seed, head = source
+    count = len(tokenize(text))
+    if count > MAX_TOKENS:
+        raise LimitError(f"the text has {count} tokens: the web explorer takes at most {MAX_TOKENS} (max_tokens)")
+    layer = text_layer_trace(text, d_model=d_model, num_heads=num_heads, seed=seed)
+    chosen = layer.heads[head]
+    document = {
+        "tokens": list(chosen.tokens),
+        "query": chosen.query.tolist(),
+        "key": chosen.key.tolist(),
+        "value": chosen.value.tolist(),
+    }
+    words = explain_layer(layer, lang, head=head)
+    meta = {**layer.meta, **chosen.meta, "d_model": d_model}
+    return document, meta, {"title": words.title, "intro": list(words.intro)}
 
 
 # -- real models -----------------------------------------------------------------------------

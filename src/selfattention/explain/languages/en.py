@@ -104,6 +104,11 @@ class English(Language):
         "page_layer": "Layer",
         "page_head": "Head",
         "page_run": "Run the model",
+        "page_source_text": "A sentence (toy layer)",
+        "page_d_model": "d_model",
+        "page_heads": "Heads",
+        "page_seed": "Seed",
+        "page_run_text": "Walk it through the layer",
     }
 
     def title(self, trace: AttentionTrace) -> str:

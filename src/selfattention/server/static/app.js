@@ -20,6 +20,7 @@
     lang: "en",
     example: null, // the example's name while the input came from it
     model: null, // the model head ({text, model, layer, head}) the input came from
+    text: null, // the toy layer's sentence and sizes the input came from
     scale: null, // the source's scale (a model's own), or null for 1/sqrt(d)
     tokens: [],
     query: [], // cells as typed (strings)
@@ -308,11 +309,54 @@
   function loadExample(example) {
     state.example = example.name;
     state.model = null;
+    state.text = null;
     loadInput(example.input, "example");
   }
 
   function showSourceForm(source) {
     $("model-form").hidden = source !== "model";
+    $("text-form").hidden = source !== "text";
+    $("text-note").hidden = source !== "text" || !$("text-note").textContent;
+  }
+
+  function textRequest() {
+    return {
+      text: $("text-text").value,
+      d_model: Number($("text-d-model").value),
+      num_heads: Number($("text-heads").value),
+      seed: Number($("text-seed").value),
+      head: Number($("text-head").value),
+      lang: state.lang,
+    };
+  }
+
+  function showTextWords(words) {
+    const title = document.createElement("strong");
+    title.textContent = words.title;
+    $("text-note").replaceChildren(title, ...words.intro.map((line) => {
+      const p = document.createElement("p");
+      p.textContent = line;
+      return p;
+    }));
+  }
+
+  async function runText(event) {
+    event.preventDefault();
+    const request = textRequest();
+    $("status").textContent = label("page_loading");
+    try {
+      const response = await postJSON("/api/text", request);
+      const source = await response.json();
+      state.example = null;
+      state.model = null;
+      state.text = request;
+      showTextWords(source.words);
+      loadInput(source.input, "text");
+      await compute();
+    } catch (error) {
+      showError(error.message);
+      $("status").textContent = "";
+    }
   }
 
   async function runModel(event) {
@@ -328,6 +372,7 @@
       const response = await postJSON("/api/model", request);
       const source = await response.json();
       state.example = null;
+      state.text = null;
       state.model = request;
       $("model-layer").max = String(source.meta.num_layers - 1);
       $("model-head").max = String(source.meta.num_heads - 1);
@@ -677,6 +722,10 @@
       });
     }
     $("model-form").addEventListener("submit", runModel);
+    $("text-form").addEventListener("submit", runText);
+    $("text-heads").addEventListener("change", () => {
+      $("text-head").max = String(Number($("text-heads").value) - 1);
+    });
     $("download-json").addEventListener("click", () => {
       if (!state.result) return;
       const text = JSON.stringify(state.result.trace, null, 1) + "\n";
@@ -689,6 +738,19 @@
   async function resetToExample() {
     loadExample(await getJSON("/api/example?name=seed"));
     await compute();
+  }
+
+  async function offerText() {
+    const { example, d_model: sizes, num_heads: heads } = await getJSON("/api/text");
+    $("text-d-model").replaceChildren(...sizes.map((n) => new Option(String(n), String(n))));
+    $("text-heads").replaceChildren(...heads.map((n) => new Option(String(n), String(n))));
+    $("text-text").value = example.text;
+    $("text-d-model").value = String(example.d_model);
+    $("text-heads").value = String(example.num_heads);
+    $("text-seed").value = String(example.seed);
+    $("text-head").value = String(example.head);
+    $("text-head").max = String(example.num_heads - 1);
+    $("source-text").hidden = false;
   }
 
   async function offerModels() {
@@ -710,6 +772,11 @@
     state.labels = language.labels;
     $("lang").value = state.lang;
     applyLabels();
+    if (state.text) {
+      // the layer's words in the new language (the numbers stay as they are)
+      const response = await postJSON("/api/text", { ...state.text, lang: state.lang });
+      showTextWords((await response.json()).words);
+    }
     if (state.result) await compute();
   }
 
@@ -722,6 +789,7 @@
       $("lang-group").hidden = state.languages.length < 2;
       $("download-png").hidden = !state.info.features.png;
       $("download-report").hidden = !state.info.features.report;
+      if (state.info.features.text) await offerText();
       if (state.info.features.models) await offerModels();
       const wanted = new URLSearchParams(location.search).get("lang");
       const preferred = (navigator.language || "en").slice(0, 2);

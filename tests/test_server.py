@@ -358,6 +358,12 @@ def test_limits_are_413_naming_the_limit(client):
     assert "(max_body_bytes)" in error_of(client.post("/api/trace", content=huge), 413)
 
 
+def test_no_page_loads_scripts_from_a_cdn(client):
+    # FastAPI's /docs and /redoc would fetch swagger-ui from a CDN: they are switched off
+    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+    assert client.get("/openapi.json").status_code == 200
+
+
 def test_unknown_paths_and_methods_are_json_errors(client):
     assert "GET /nowhere is not served here" in error_of(client.get("/nowhere"), 404)
     assert "is not served here" in error_of(client.get("/api/trace"), 405)

@@ -95,6 +95,9 @@ def create_app(allowed_hosts: list[str] | None = None) -> FastAPI:
         version=__version__,
         description="Trace and explain self-attention step by step: the same documents as"
         " `selfattention explain`, for the page and for any client.",
+        # FastAPI's /docs and /redoc pages load their scripts from a CDN: nothing here does
+        docs_url=None,
+        redoc_url=None,
     )
     _add_error_handlers(app)
     _add_headers(app, allowed_hosts)
@@ -304,7 +307,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         if error.status_code in (404, 405) and message in ("Not Found", "Method Not Allowed"):
             message = (
                 f"{request.method} {request.url.path} is not served here: the page is at /,"
-                " the API under /api/ (see /docs)"
+                " the API under /api/ (described in /openapi.json)"
             )
         return _error(error.status_code, message)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -252,10 +253,15 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(client):
 
 
 def test_the_page_loads_nothing_from_elsewhere(client):
-    for path in ("/", "/static/app.js", "/static/style.css"):
+    scripts = ("app.js", "format.js", "heatmap.js", "steps.js")
+    for path in ("/", "/static/style.css", *(f"/static/{name}" for name in scripts)):
         text = client.get(path).text
-        for marker in ('src="http', "src='http", 'href="http', "url(http", "fetch(\"http", "import "):
+        assert client.get(path).status_code == 200, path
+        for marker in ('src="http', "src='http", 'href="http', "url(http", 'fetch("http', "import("):
             assert marker not in text, (path, marker)
+        # modules import only each other, by relative path
+        for module in re.findall(r'^import .* from "([^"]+)";$', text, re.M):
+            assert module.startswith("./") and module[2:] in scripts, (path, module)
 
 
 def test_server_timing_header_measures_the_request(client):

@@ -73,6 +73,9 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 _STATIC = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
+    "format.js": "text/javascript; charset=utf-8",
+    "heatmap.js": "text/javascript; charset=utf-8",
+    "steps.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
@@ -127,7 +130,8 @@ def _add_page(app: FastAPI) -> None:
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
         if name not in _STATIC or name == "index.html":
-            raise HTTPException(404, f"no static file {name!r}: the page has app.js and style.css")
+            files = ", ".join(sorted(set(_STATIC) - {"index.html"}))
+            raise HTTPException(404, f"no static file {name!r}: the page's files are {files}")
         return Response(_static(name), media_type=_STATIC[name], headers={"Cache-Control": "no-cache"})
 
 

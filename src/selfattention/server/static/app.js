@@ -1,16 +1,14 @@
 // The explorer's page. It does no maths and has no prose of its own: numbers come from the
 // trace the API returns, words from the explanation and the language's labels. It only
 // keeps the input the person is editing, sends it, and lays the answer out.
-"use strict";
+import { PRECISION, fmt } from "./format.js";
+import { drawHeatmap, focusCell, setUp } from "./heatmap.js";
+import { drawSteps } from "./steps.js";
 
 (function () {
-  const SVG = "http://www.w3.org/2000/svg";
   // temperature stops of the slider (a list, so that the page computes nothing)
   const TEMPERATURES = [0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10];
   const DEFAULT_STOP = TEMPERATURES.indexOf(1);
-  const PRECISION = 4;
-  // a dot product with more terms shows its largest ones (as the text renderer does)
-  const MAX_TERMS = 8;
   const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 
   const state = {
@@ -38,42 +36,6 @@
   };
 
   const $ = (id) => document.getElementById(id);
-
-  // -- numbers, as selfattention.display.fmt shows them ------------------------------------
-  // rounded to `p` places, trailing zeros dropped, ties to even (as Python's format does),
-  // scientific notation for a non-zero number too small for `p` places
-  function fmt(x, p = PRECISION) {
-    if (typeof x === "string") return x; // "inf", "-inf", "nan" in trace documents
-    if (Number.isNaN(x)) return "nan";
-    if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-    if (x === 0) return "0";
-    if (Math.abs(x) < 0.5 * Math.pow(10, -p)) {
-      let [mantissa, exponent] = x.toExponential(Math.max(p - 2, 0)).split("e");
-      if (mantissa.includes(".")) mantissa = mantissa.replace(/0+$/, "").replace(/\.$/, "");
-      const sign = exponent[0] === "-" ? "-" : "+";
-      const digits = exponent.replace(/^[-+]/, "").padStart(2, "0");
-      return `${mantissa}e${sign}${digits}`;
-    }
-    let text = Math.abs(x) >= 1e21 ? String(x) : roundHalfEven(x, p);
-    if (text.includes(".") && !text.includes("e")) text = text.replace(/0+$/, "").replace(/\.$/, "");
-    return text === "-0" || text === "" ? "0" : text;
-  }
-
-  function roundHalfEven(x, p) {
-    // toFixed rounds an exact tie away from zero; Python rounds it to even
-    const rounded = x.toFixed(p);
-    const exact = x.toFixed(Math.min(p + 25, 100));
-    const point = exact.indexOf(".");
-    const rest = exact.slice(point + p + 1);
-    if (!/^50*$/.test(rest)) return rounded;
-    const truncated = exact.slice(0, point + p + 1).replace(/\.$/, "");
-    const last = Number(truncated[truncated.length - 1]);
-    return last % 2 === 0 ? truncated : rounded;
-  }
-
-  function fmtVector(values, p = PRECISION) {
-    return "[" + values.map((v) => fmt(v, p)).join(", ") + "]";
-  }
 
   // -- talking to the server ----------------------------------------------------------------
   async function getJSON(url) {
@@ -384,139 +346,11 @@
     }
   }
 
-  // -- the heatmap ----------------------------------------------------------------------------
-  function svg(name, attributes = {}, text = null) {
-    const element = document.createElementNS(SVG, name);
-    for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
-    if (text !== null) element.textContent = text;
-    return element;
-  }
-
-  function cellText(weight, keys) {
-    const text = fmt(weight, keys <= 8 ? PRECISION : 2);
-    return text.includes("e") ? "≈0" : text; // too small for the cell: the steps show it
-  }
-
-  function drawHeatmap() {
-    const trace = state.result.trace;
-    const rows = trace.steps;
-    const keys = trace.key_tokens;
-    // the focused cell stays inside the grid when it shrinks, so Tab can always reach it
-    state.focus = [Math.min(state.focus[0], rows.length - 1), Math.min(state.focus[1], keys.length - 1)];
-    const longest = Math.max(...trace.tokens.map((t) => t.length), ...keys.map((t) => t.length), 1);
-    const labelWidth = Math.min(20 + 9 * longest, 160);
-    const size = keys.length <= 8 ? 64 : keys.length <= 24 ? 36 : 22;
-    const top = Math.min(16 + 7 * longest, 120);
-    const width = labelWidth + size * keys.length + top;
-    const height = top + size * rows.length + 4;
-    const root = svg("svg", {
-      viewBox: `0 0 ${width} ${height}`,
-      width,
-      role: "grid",
-      "aria-labelledby": "heatmap-heading",
-      "aria-describedby": "heatmap-help",
-      "aria-rowcount": rows.length + 1,
-      "aria-colcount": keys.length + 1,
-      class: state.blockMode ? "block-mode" : "",
-    });
-    root.style.maxWidth = `${width}px`;
-    const head = svg("g", { role: "row", "aria-rowindex": 1 });
-    head.append(svg("g", { role: "columnheader", "aria-colindex": 1 }));
-    keys.forEach((key, j) => {
-      const x = labelWidth + size * j + size / 2;
-      const g = svg("g", { role: "columnheader", "aria-colindex": j + 2 });
-      g.append(svg("text", { x, y: top - 6, class: "key-label", transform: `rotate(-45 ${x} ${top - 6})` }, key));
-      head.append(g);
-    });
-    root.append(head);
-
-    rows.forEach((step, r) => {
-      const y = top + size * r;
-      const row = svg("g", {
-        role: "row",
-        "aria-rowindex": r + 2,
-        "aria-selected": String(r === state.selected),
-        class: r === state.selected ? "row selected" : "row",
-        "data-token": step.token,
-      });
-      const header = svg("g", { role: "rowheader", "aria-colindex": 1, class: "row-header" });
-      header.append(svg("rect", { x: 0, y, width: labelWidth - 4, height: size, class: "row-hit" }));
-      header.append(svg("text", { x: labelWidth - 10, y: y + size / 2, class: "query-label" }, step.token));
-      header.addEventListener("click", () => select(r));
-      row.append(header);
-      keys.forEach((key, j) => {
-        const weight = step.weights[j];
-        const blocked = step.mask[j] === "-inf";
-        const userBlocked = state.blocked.has(`${step.index},${j}`);
-        const [fr, fc] = state.focus;
-        const g = svg("g", {
-          role: "gridcell",
-          "aria-colindex": j + 2,
-          tabindex: fr === r && fc === j ? 0 : -1,
-          class: "cell" + (blocked ? " blocked" : ""),
-          "data-row": r,
-          "data-col": j,
-          "aria-label": `${step.token} → ${key}: ${blocked ? label("page_blocked_cell") : fmt(weight)}`,
-        });
-        if (state.blockMode) g.setAttribute("aria-pressed", String(userBlocked));
-        const x = labelWidth + size * j;
-        g.append(svg("rect", { x: x + 1, y: y + 1, width: size - 2, height: size - 2, fill: shade(blocked ? 0 : weight) }));
-        if (blocked) {
-          g.append(svg("path", { d: `M${x + 6} ${y + 6}L${x + size - 6} ${y + size - 6}M${x + size - 6} ${y + 6}L${x + 6} ${y + size - 6}`, class: "cross" }));
-        } else if (size >= 36) {
-          g.append(svg("text", { x: x + size / 2, y: y + size / 2, class: weight > 0.55 ? "weight dark" : "weight" }, cellText(weight, keys.length)));
-        }
-        g.append(svg("title", {}, `${step.token} → ${key}: ${blocked ? label("page_blocked_cell") : fmt(weight)}`));
-        g.addEventListener("click", () => {
-          state.focus = [r, j];
-          if (state.blockMode) toggleBlock(step.index, j);
-          else select(r);
-        });
-        g.addEventListener("keydown", (event) => cellKey(event, r, j));
-        row.append(g);
-      });
-      if (r === state.selected) {
-        row.append(svg("rect", { x: 1, y: y + 1, width: labelWidth + size * keys.length - 2, height: size - 2, class: "row-outline" }));
-      }
-      root.append(row);
-    });
-    $("heatmap").replaceChildren(root);
-  }
-
-  function shade(weight) {
-    // a light-to-dark blue ramp; the colour is only a picture of the number shown beside it
-    const lightness = 97 - 62 * Math.max(0, Math.min(1, weight));
-    return `hsl(214 70% ${lightness}%)`;
-  }
-
-  function cellKey(event, r, j) {
-    const rows = state.result.trace.steps.length;
-    const cols = state.result.trace.key_tokens.length;
-    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1], Home: [0, -cols], End: [0, cols] };
-    if (event.key in moves) {
-      event.preventDefault();
-      const [dr, dc] = moves[event.key];
-      state.focus = [Math.max(0, Math.min(rows - 1, r + dr)), Math.max(0, Math.min(cols - 1, j + dc))];
-      drawHeatmap();
-      focusCell();
-    } else if (event.key === "Enter" || event.key === " ") {
-      event.preventDefault();
-      if (state.blockMode) toggleBlock(state.result.trace.steps[r].index, j);
-      else select(r, true);
-    }
-  }
-
-  function focusCell() {
-    const [r, j] = state.focus;
-    const target = document.querySelector(`#heatmap [data-row="${r}"][data-col="${j}"]`);
-    if (target) target.focus();
-  }
-
   function select(r, keepFocus = false) {
     state.selected = r;
     state.focus = [r, state.focus[1]];
     drawHeatmap();
-    drawSteps();
+    drawSteps(state, label);
     drawEntropy();
     if (keepFocus) focusCell();
   }
@@ -526,101 +360,6 @@
     if (state.blocked.has(key)) state.blocked.delete(key);
     else state.blocked.add(key);
     compute().then(focusCell);
-  }
-
-  // -- the steps ------------------------------------------------------------------------------
-  function equation(...parts) {
-    // one line of a step: "q1·k1 (Acting) = 16×1 + 0×0 + 1×1 = 16 + 0 + 1 = 17", result in bold
-    const line = document.createElement("div");
-    line.className = "eq";
-    parts.forEach((part, n) => {
-      if (n > 0) line.append(" ");
-      const span = document.createElement("span");
-      span.textContent = part;
-      if (part === "=") span.className = "op";
-      else if (n === parts.length - 1 && n > 0) span.className = "result";
-      line.append(span);
-    });
-    return line;
-  }
-
-  function stepItem(heading, lines, name) {
-    const item = document.createElement("li");
-    item.className = "step";
-    item.dataset.step = name;
-    const h = document.createElement("h4");
-    h.textContent = heading.trim();
-    item.append(h);
-    const box = document.createElement("div");
-    box.className = "lines";
-    box.append(...lines);
-    item.append(box);
-    return item;
-  }
-
-  function drawSteps() {
-    const { trace, explanation } = state.result;
-    const step = trace.steps[state.selected];
-    const words = explanation.queries.find((q) => q.index === step.index);
-    const n = step.index + 1;
-    const keys = trace.key_tokens;
-    const all = keys.map((_, j) => j);
-    $("query-heading").textContent = words.heading;
-
-    const items = [];
-    items.push(stepItem(words.steps.dot_products, all.map((j) => {
-      const name = `q${n}·k${j + 1} (${keys[j]})`;
-      const dims = step.query.map((_, e) => e);
-      const line = (shown, more) => {
-        const terms = shown.map((e) => `${fmt(step.query[e])}×${fmt(trace.key[j][e])}`).join(" + ") + more;
-        const products = shown.map((e) => fmt(step.products[j][e])).join(" + ") + more;
-        return equation(name, "=", terms, "=", products, "=", fmt(step.dot_products[j]));
-      };
-      if (dims.length <= MAX_TERMS) return line(dims, "");
-      // a long dot product: its largest terms, and every term one click away
-      const largest = dims
-        .slice()
-        .sort((a, b) => Math.abs(step.products[j][b]) - Math.abs(step.products[j][a]) || a - b)
-        .slice(0, MAX_TERMS)
-        .sort((a, b) => a - b);
-      const details = document.createElement("details");
-      const summary = document.createElement("summary");
-      summary.append(line(largest, ` + … (${dims.length - MAX_TERMS} ${label("smaller_terms")})`));
-      details.append(summary, line(dims, ""));
-      return details;
-    }), "dot_products"));
-    items.push(stepItem(words.steps.scale, all.map((j) =>
-      equation(`${fmt(step.dot_products[j])} × ${fmt(trace.scale)}`, "=", fmt(step.scaled_scores[j]))), "scale"));
-    if (step.mask.some((m) => m !== 0)) {
-      items.push(stepItem(words.steps.mask, all.map((j) => {
-        const blocked = step.mask[j] === "-inf";
-        return equation(`${fmt(step.scaled_scores[j])} + (${fmt(step.mask[j])})`, "=",
-          fmt(step.masked_scores[j]) + (blocked ? `  (${label("blocked")})` : ""));
-      }), "mask"));
-    }
-    const softmax = all.map((j) =>
-      equation(`exp(${fmt(step.masked_scores[j])} - ${fmt(step.max_score)})`, "=", fmt(step.exponentials[j])));
-    softmax.push(equation(label("sum"), "=", fmt(step.exp_sum)));
-    if (step.exp_sum === 0 || step.exp_sum === "0") {
-      softmax.push(equation(label("all_blocked")));
-    } else {
-      for (const j of all) {
-        softmax.push(equation(`${label("weights")}[${keys[j]}]`, "=",
-          `${fmt(step.exponentials[j])} / ${fmt(step.exp_sum)}`, "=", fmt(step.weights[j])));
-      }
-    }
-    items.push(stepItem(words.steps.softmax, softmax, "softmax"));
-    const weighted = all.map((j) =>
-      equation(`${fmt(step.weights[j])} × ${fmtVector(trace.value[j])}`, "=", fmtVector(step.weighted_values[j])));
-    weighted.push(equation(label("output"), "=", fmtVector(step.output)));
-    items.push(stepItem(words.steps.weighted_sum, weighted, "weighted_sum"));
-    $("steps").replaceChildren(...items);
-
-    $("meaning").replaceChildren(...words.meaning.map((sentence) => {
-      const p = document.createElement("p");
-      p.textContent = sentence;
-      return p;
-    }));
   }
 
   function drawEntropy() {
@@ -649,7 +388,7 @@
     }));
     $("caveat").textContent = explanation.caveat;
     drawHeatmap();
-    drawSteps();
+    drawSteps(state, label);
     drawEntropy();
     drawTemperature();
   }
@@ -680,6 +419,7 @@
 
   // -- wiring ---------------------------------------------------------------------------------
   function wire() {
+    setUp({ state, label, select, toggleBlock });
     $("lang").addEventListener("change", () => setLanguage($("lang").value));
     $("causal").addEventListener("change", () => {
       state.causal = $("causal").checked;

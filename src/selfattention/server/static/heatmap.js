@@ -73,7 +73,6 @@ export function drawHeatmap() {
     keys.forEach((key, j) => {
       const weight = step.weights[j];
       const blocked = step.mask[j] === "-inf";
-      const userBlocked = ctx.state.blocked.has(`${step.index},${j}`);
       const [fr, fc] = ctx.state.focus;
       const g = svg("g", {
         role: "gridcell",
@@ -84,7 +83,6 @@ export function drawHeatmap() {
         "data-col": j,
         "aria-label": `${step.token} → ${key}: ${blocked ? ctx.label("page_blocked_cell") : fmt(weight)}`,
       });
-      if (ctx.state.blockMode) g.setAttribute("aria-pressed", String(userBlocked));
       const x = labelWidth + size * j;
       g.append(svg("rect", { x: x + 1, y: y + 1, width: size - 2, height: size - 2, fill: shade(blocked ? 0 : weight) }));
       if (blocked) {

@@ -22,7 +22,14 @@ from ..io import VectorInput, input_from_dict
 from ..kernels import default_scale
 from ..trace import AttentionTrace, trace
 from .limits import MAX_BODY_BYTES, check_input
-from .sources import ModelSource, example_source, model_source, parse_model_source, same_vectors
+from .sources import (
+    ModelSource,
+    checked_object,
+    example_source,
+    model_source,
+    parse_model_source,
+    same_vectors,
+)
 
 __all__ = [
     "MAX_PRECISION",
@@ -88,17 +95,7 @@ def read_input(data: Any, source: str = "request body") -> VectorInput:
 
 def explain_options(data: Any) -> ExplainOptions:
     """``{"input": {...}, "example", "lang", "precision", "temperature"}`` -> options."""
-    if not isinstance(data, dict):
-        raise InputError(
-            f"the request body is a JSON {type(data).__name__}: expected an object with"
-            ' "input" (tokens, query, key, value, ...) and optionally "lang", "precision",'
-            ' "temperature", "example"'
-        )
-    unknown = [k for k in data if k not in _EXPLAIN_KEYS]
-    if unknown:
-        raise InputError(
-            f"the request has unknown key {unknown[0]!r}: expected some of {', '.join(_EXPLAIN_KEYS)}"
-        )
+    data = checked_object(data, "the request body", _EXPLAIN_KEYS, '{"input": {"tokens": ..., "query": ...}}')
     if "input" not in data:
         raise InputError('the request lacks "input": an object with tokens, query, key, value')
     example = data.get("example")

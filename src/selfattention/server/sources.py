@@ -34,6 +34,7 @@ __all__ = [
     "TEXT_EXAMPLE",
     "ModelSource",
     "TextSource",
+    "checked_object",
     "example_source",
     "model_names",
     "model_source",
@@ -67,6 +68,27 @@ def example_source(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return document, dict(kwargs["meta"])
 
 
+# -- checking request objects ------------------------------------------------------------------
+
+
+def checked_object(raw: Any, where: str, keys: tuple[str, ...], shape: str) -> dict[str, Any]:
+    """``raw`` as a JSON object holding only ``keys``, or a refusal naming ``where``."""
+    if not isinstance(raw, dict):
+        raise InputError(f"{where} is a JSON {type(raw).__name__}: expected an object such as {shape}")
+    unknown = [k for k in raw if k not in keys]
+    if unknown:
+        raise InputError(f"{where} has unknown key {unknown[0]!r}: expected some of {', '.join(keys)}")
+    return raw
+
+
+def _sentence(raw: dict[str, Any], name: str) -> str:
+    text = raw.get(name.rsplit(".", 1)[-1])
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"{name} is {text!r}: expected a sentence")
+    check_text(text)
+    return text
+
+
 # -- the toy layer ----------------------------------------------------------------------------
 
 TextSource = tuple[str, int, int, int, int]  # text, d_model, num_heads, seed, head
@@ -76,15 +98,8 @@ _TEXT_KEYS = ("text", "d_model", "num_heads", "seed", "head", "lang")
 def parse_text_source(raw: Any) -> tuple[TextSource, str]:
     """``{"text", "d_model", "num_heads", "seed", "head", "lang"}`` -> a checked source and
     the language of its words."""
-    if not isinstance(raw, dict):
-        raise InputError('the request is not an object: expected {"text": ..., "d_model": 8, "num_heads": 2, ...}')
-    unknown = [k for k in raw if k not in _TEXT_KEYS]
-    if unknown:
-        raise InputError(f"the request has unknown key {unknown[0]!r}: expected some of {', '.join(_TEXT_KEYS)}")
-    text = raw.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise InputError(f"text is {text!r}: expected a sentence")
-    check_text(text)
+    raw = checked_object(raw, "the request", _TEXT_KEYS, '{"text": ..., "d_model": 8, "num_heads": 2, ...}')
+    text = _sentence(raw, "text")
     numbers = []
     for what, choices in (("d_model", D_MODELS), ("num_heads", NUM_HEADS)):
         value = raw.get(what, TEXT_EXAMPLE[what])
@@ -150,15 +165,9 @@ def model_names() -> dict[str, str]:
 def parse_model_source(raw: Any) -> ModelSource:
     """``{"text", "model", "layer", "head"}`` -> a checked source. Only registered model
     names are accepted: a web request never names a folder on this machine."""
-    if not isinstance(raw, dict):
-        raise InputError('model is not an object: expected {"text": ..., "model": "minilm", "layer": 0, "head": 0}')
-    unknown = [k for k in raw if k not in ("text", "model", "layer", "head")]
-    if unknown:
-        raise InputError(f"model has unknown key {unknown[0]!r}: expected text, model, layer, head")
-    text = raw.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise InputError(f"model.text is {text!r}: expected a sentence")
-    check_text(text)
+    keys = ("text", "model", "layer", "head")
+    raw = checked_object(raw, "model", keys, '{"text": ..., "model": "minilm", "layer": 0, "head": 0}')
+    text = _sentence(raw, "model.text")
     names = model_names()
     name = raw.get("model", next(iter(names), ""))
     if not isinstance(name, str) or name not in names:

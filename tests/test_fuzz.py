@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -123,6 +124,18 @@ def mutated_documents(draw: Any) -> Any:
         name = draw(st.sampled_from(["query", "key", "value"]))
         doc[name][-1] = doc[name][-1] + [1.0]
     return doc
+
+
+def check_against_the_loop(t: sa.AttentionTrace, doc: dict[str, Any]) -> None:
+    """The traced rows of ``doc`` equal the independent float64 loop's."""
+    mask = doc.get("mask")
+    if mask is not None and not isinstance(mask[0][0], bool):
+        mask = np.array([[-math.inf if x == "-inf" else x for x in row] for row in mask], dtype=float)
+    causal, scale = doc.get("causal", False), doc.get("scale")
+    out, weights = loop_attention(doc["query"], doc["key"], doc["value"], mask, causal, scale)
+    rows = list(t.query_indices)
+    np.testing.assert_allclose(t.outputs, out[rows], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(t.weights, weights[rows], rtol=1e-10, atol=1e-12)
 
 
 def check_vector_input(result: io.VectorInput, doc: dict[str, Any]) -> None:
@@ -395,17 +408,7 @@ def test_cli_results_are_correct(doc, queries):
         os.unlink(path)
     if result.exit_code != 0:  # e.g. tokens of the wrong length are refused
         return
-    t = sa.AttentionTrace.from_json(result.output)
-    mask = doc.get("mask")
-    if mask is not None and not isinstance(mask[0][0], bool):
-        mask = np.array(
-            [[-math.inf if x == "-inf" else x for x in row] for row in mask], dtype=float
-        )
-    out, weights = loop_attention(
-        doc["query"], doc["key"], doc["value"], mask, doc.get("causal", False), doc.get("scale")
-    )
-    np.testing.assert_allclose(t.outputs, out[list(t.query_indices)], rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(t.weights, weights[list(t.query_indices)], rtol=1e-10, atol=1e-12)
+    check_against_the_loop(sa.AttentionTrace.from_json(result.output), doc)
 
 
 # -- real-model arguments (a tiny seeded model folder, no download) -----------------------
@@ -468,3 +471,69 @@ def test_cli_text_mode(text, numbers, queries, causal, format_):
         args += [name, value]
     args += (["--queries", queries] if queries is not None else []) + (["--causal"] if causal else [])
     check_cli(args)
+
+
+# -- the web explorer's API (FastAPI's test client) ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client() -> Any:
+    pytest.importorskip("fastapi", reason="the web extra (fastapi) is not installed")
+    pytest.importorskip("httpx", reason="FastAPI's test client needs httpx")
+    from fastapi.testclient import TestClient
+
+    from selfattention.server import create_app
+
+    return TestClient(create_app())
+
+
+def check_response(response: Any) -> Any:
+    """200, or a 4xx whose body is {"error": "one line"}; never a 500."""
+    assert response.status_code < 500, response.text
+    if response.status_code != 200:
+        body = response.json()
+        assert set(body) == {"error"} and isinstance(body["error"], str) and body["error"], body
+        assert "Traceback" not in body["error"] and "\n" not in body["error"]
+    return response
+
+
+@examples(40)
+@given(
+    endpoint=st.sampled_from(["/api/trace", "/api/explain", "/api/text"]),
+    body=st.binary(max_size=80) | json_value.map(lambda x: json.dumps(x).encode()),
+)
+def test_server_any_body(client, endpoint, body):
+    check_response(client.post(endpoint, content=body, headers={"content-type": "application/json"}))
+
+
+@examples(40)
+@given(doc=valid_documents() | mutated_documents(), lang=st.sampled_from(["en", "ko", "xx", ""]))
+def test_server_documents(client, doc, lang):
+    check_response(client.post("/api/trace", json=doc))
+    check_response(client.post("/api/explain", json={"input": doc, "lang": lang}))
+
+
+@examples(40)
+@given(doc=valid_documents())
+def test_server_trace_is_correct(client, doc):
+    response = check_response(client.post("/api/trace", json=doc))
+    if response.status_code != 200:  # e.g. tokens of the wrong length, or past the web limits
+        return
+    check_against_the_loop(sa.AttentionTrace.from_dict(response.json()), doc)
+
+
+@examples(30)
+@given(
+    body=st.fixed_dictionaries(
+        {"text": st.text(max_size=30) | st.sampled_from(["The cat sat", "가나 다", ""])},
+        optional={
+            "d_model": st.sampled_from([4, 8, 3, 0, -1, "8", 10**30]),
+            "num_heads": st.sampled_from([1, 2, 4, 8, 3, 16]),
+            "seed": st.sampled_from([0, -1, 2**32, 7]),
+            "head": st.sampled_from([0, 1, 7, 9, -1]),
+            "lang": st.sampled_from(["en", "ko", "zz"]),
+        },
+    )
+)
+def test_server_text_requests(client, body):
+    check_response(client.post("/api/text", json=body))

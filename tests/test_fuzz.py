@@ -2,7 +2,10 @@
 
 The only allowed outcomes are a correct result or the documented refusal: a
 :class:`~selfattention.errors.SelfAttentionError` with a message in the library, and in the
-CLI exit code 2 with one ``Error: ...`` line and no traceback. Anything else (another
+CLI exit code 2 with one ``Error: ...`` line and no traceback, in the web API a 4xx with a
+one-line JSON ``{"error": ...}``. Targets: inline text, JSON documents and files (any bytes,
+encodings, huge numbers, NaN literals, deep nesting), trace documents, the CLI's flags and
+files, text through the toy layer, real-model arguments, and the web API. Anything else (another
 exception, a crash, a wrong number) is a bug; each bug found became a regular test in
 test_io.py, test_cli_errors.py or test_trace_json.py.
 

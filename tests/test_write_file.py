@@ -170,6 +170,24 @@ def test_file_systems_without_hard_links_still_refuse_to_overwrite(tmp_path, mon
     assert leftovers(tmp_path, path) == []
 
 
+def test_a_symlink_is_never_followed_into_its_target(tmp_path):
+    """--force replaces the link itself; the file it pointed to is left as it was. A dangling
+    link is a name that exists: refused without --force."""
+    target = existing(tmp_path, "target.txt")
+    link = tmp_path / "out.txt"
+    link.symlink_to(target)
+    with pytest.raises(sa.InputError, match="exists: pass --force"):
+        io.write_file(link, "new")
+    io.write_file(link, "new", force=True)
+    assert not link.is_symlink() and link.read_text() == "new"
+    assert target.read_bytes() == OLD
+    dangling = tmp_path / "dangling.txt"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(sa.InputError, match="exists: pass --force"):
+        io.write_file(dangling, "new")
+    assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
 def test_unwritable_folder_is_refused_cleanly(tmp_path, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")

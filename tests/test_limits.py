@@ -202,3 +202,12 @@ def test_cli_caps_the_queries_of_a_model_trace_too(tiny_bert):
     empty = CliRunner().invoke(main, ["explain", text, "--model", tiny_bert, "--queries", ","])
     assert empty.exit_code == 2
     assert empty.stderr == "Error: --queries ',' names no query: expected tokens or 0-based positions such as \"0,2\"\n"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_titles_quote_at_most_12_tokens(tmp_path, lang):
+    result = CliRunner().invoke(main, ["explain", "--input", document(tmp_path, 500), "--lang", lang])
+    assert result.exit_code == 0
+    title = result.stdout.splitlines()[0]
+    assert " ".join(f"t{i}" for i in range(1, 13)) + " … (500)" in title
+    assert "t13" not in title

@@ -13,7 +13,21 @@ from ..layer_trace import LayerTrace
 from ..trace import AttentionTrace, QueryTrace
 from .facts import QueryFacts
 
-__all__ = ["LABELS", "Language"]
+__all__ = ["LABELS", "MAX_TITLE_TOKENS", "Language", "title_text"]
+
+#: a title quotes at most this many tokens of the sequence
+MAX_TITLE_TOKENS = 12
+
+
+def title_text(tokens: tuple[str, ...] | list[str]) -> str:
+    """The tokens a title quotes: all of a short sequence, the first few of a long one.
+
+    >>> title_text(["Acting", "Machines"]), title_text([f"w{i}" for i in range(40)])[-14:]
+    ('Acting Machines', 'w10 w11 … (40)')
+    """
+    if len(tokens) <= MAX_TITLE_TOKENS:
+        return " ".join(tokens)
+    return " ".join(tokens[:MAX_TITLE_TOKENS]) + f" … ({len(tokens)})"
 
 #: the short labels every language defines (renderers look them up by these keys)
 LABELS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...display import fmt, fmt_percent, fmt_vector
 from ...layer_trace import LayerTrace
 from ...trace import AttentionTrace, QueryTrace
-from ..base import Language
+from ..base import Language, title_text
 from ..facts import QueryFacts
 
 
@@ -121,7 +121,7 @@ class English(Language):
     def title(self, trace: AttentionTrace) -> str:
         if trace.meta.get("source") == "model":
             return self.labels["model_title"].format(**trace.meta)
-        return str(trace.meta.get("title") or f"Self-attention on {_q(' '.join(trace.tokens))}")
+        return str(trace.meta.get("title") or f"Self-attention on {_q(title_text(trace.tokens))}")
 
     def intro(self, trace: AttentionTrace, precision: int) -> list[str]:
         lines = [

@@ -16,7 +16,7 @@ from __future__ import annotations
 from ...display import fmt, fmt_percent, fmt_vector
 from ...layer_trace import LayerTrace
 from ...trace import AttentionTrace, QueryTrace
-from ..base import Language
+from ..base import Language, title_text
 from ..facts import KeyWeight, QueryFacts
 
 
@@ -152,7 +152,7 @@ class Korean(Language):
         known = EXAMPLES.get(str(trace.meta.get("example", "")))
         if known:
             return known[0]
-        return f'"{" ".join(trace.tokens)}"의 셀프 어텐션'
+        return f'"{title_text(trace.tokens)}"의 셀프 어텐션'
 
     def intro(self, trace: AttentionTrace, precision: int) -> list[str]:
         lines = [

@@ -4,12 +4,15 @@ Every kernel computes the same function (see :mod:`selfattention.kernels.referen
 agrees with the others to the tolerances of TESTING.md:
 
 - ``"reference"``: the formula written literally, with the whole (L, S) score matrix.
+- ``"blocked"``: online softmax over query and key tiles, O((L + S) * E) extra memory
+  (:mod:`selfattention.kernels.blocked`).
 
 ``implementation="auto"`` picks the best kernel available for the inputs.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..errors import SelfAttentionError
-from . import reference
+from . import blocked, reference
 from .inputs import AttentionInputs, default_scale, prepare_inputs
 
 __all__ = [
@@ -34,11 +37,19 @@ Kernel = Callable[[AttentionInputs, bool], tuple[NDArray[Any], NDArray[Any] | No
 #: name -> kernel(inputs, need_weights) -> (output, weights or None), in the compute dtype
 IMPLEMENTATIONS: dict[str, Kernel] = {
     "reference": reference.attention,
+    "blocked": blocked.attention,
 }
+
+#: "auto" uses the blocked kernel once a call's score matrix (batch x L x S) would exceed this
+#: many elements (16 MiB of float32): below it the reference kernel is as fast (see README,
+#: benchmarks/run.py), above it the blocked kernel is faster and its memory stays bounded.
+AUTO_BLOCKED_MIN_SCORES = 4 * 1024 * 1024
 
 
 def _choose(implementation: str, inputs: AttentionInputs, need_weights: bool) -> Kernel:
     if implementation == "auto":
+        if math.prod(inputs.batch_shape) * inputs.query_len * inputs.key_len > AUTO_BLOCKED_MIN_SCORES:
+            return IMPLEMENTATIONS["blocked"]
         return IMPLEMENTATIONS["reference"]
     try:
         return IMPLEMENTATIONS[implementation]

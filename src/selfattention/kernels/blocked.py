@@ -1,0 +1,326 @@
+r"""The blocked kernel: softmax(Q K^T * scale + M) V without ever holding the (L, S) matrix.
+
+Queries are taken ``block_q`` rows at a time and keys ``block_k`` columns at a time. For one
+query row, with scores :math:`s_j` seen block by block, the *online softmax* keeps a shift
+:math:`m`, a running sum :math:`\ell` and a running output :math:`o`:
+
+.. math::
+
+    m' = \max(m, \max_j s_j), \quad
+    \ell' = e^{m - m'} \ell + \sum_j e^{s_j - m'}, \quad
+    o' = e^{m - m'} o + \sum_j e^{s_j - m'} v_j, \qquad
+    \mathrm{output} = o / \ell .
+
+Extra memory is O((L + S) * E) plus one (block_q, block_k) score tile; with ``is_causal``
+the key blocks above the diagonal are never computed (top-left alignment, as PyTorch, also
+when L != S).
+
+Two ways through a query block, one result (to rounding):
+
+- **online** (the general path, also every mask, non-finite values and ``need_weights``):
+  the running maximum above. A key that is blocked gets exactly weight 0; a row whose keys
+  are all blocked keeps :math:`m = -\infty`, is shifted by 0 instead (``-inf - (-inf)`` is
+  never computed: pytorch #127055, flash-attention #334), and gets output 0, never NaN.
+  A value row with weight 0 contributes nothing even when it holds NaN or inf.
+- **bounded** (the fast path; no mask, finite values): Cauchy-Schwarz bounds every score of
+  query i by :math:`b_i = |q_i|\,\mathrm{scale}\,\max_j |k_j|` (over the keys it may see), so
+  one shift per row, :math:`c_i = \max(0, b_i - T)`, chosen *before* the pass keeps every
+  :math:`e^{s_j - c_i} \le e^T`. No max pass, no rescaling. The shift is folded into the
+  score matmul as an extra column (``[q, -c] . [k, 1]``), and the row sum comes out of the
+  value matmul as an extra column of ones (``p . [v, 1]``), so each score is touched by two
+  matmuls and one in-place ``exp`` only. A row whose sum comes out below :math:`e^{-T}` (a
+  loose bound and very negative scores, or NaN) is redone by the online path.
+
+``need_weights=True`` runs the online path and then computes each weight row block by block
+from the final shift and sum, ``exp(s - m) / l``: the same numbers the output was built
+from, in an (..., L, S) array that the caller asked for.
+
+>>> import numpy as np
+>>> from selfattention.kernels.inputs import prepare_inputs
+>>> x = np.arange(12.0).reshape(4, 3) / 10
+>>> out, _ = attention(prepare_inputs(x, x, x, is_causal=True), block_q=2, block_k=3)
+>>> out.round(4)
+array([[0.    , 0.1   , 0.2   ],
+       [0.1529, 0.2529, 0.3529],
+       [0.3144, 0.4144, 0.5144],
+       [0.4843, 0.5843, 0.6843]])
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .inputs import AttentionInputs
+
+__all__ = ["BLOCK_K", "BLOCK_Q", "BLOCK_Q_CAUSAL", "attention"]
+
+#: Default tile sizes, from benchmarks/run.py on a 2-core Xeon (Sapphire Rapids, 2 MiB L2 per
+#: core): a 512 x 1024 float32 tile is 2 MiB, large enough for BLAS to run near its peak.
+#: Causal attention uses shorter query blocks so that fewer masked scores are computed on
+#: the diagonal (the key range of a query block ends at its last row).
+BLOCK_Q = 512
+BLOCK_Q_CAUSAL = 256
+BLOCK_K = 1024
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """Bounds of the bounded path for one dtype: every exponential stays in [e^-T, e^T]."""
+
+    shift_cap: float  # T: the largest exponent allowed
+    sum_floor: float  # a row sum below this is redone by the online path
+    log_max: float  # log of the largest finite number of the dtype
+
+
+def _limits(dtype: np.dtype[Any]) -> _Limits:
+    log_max = math.log(float(np.finfo(dtype).max))
+    # float32: e^40 = 2.4e17 leaves e^48 of headroom for sums and value products; the floor
+    # keeps the largest term a normal number with 17 e-folds of precision below it
+    cap = 40.0 if dtype == np.float32 else 300.0
+    return _Limits(shift_cap=cap, sum_floor=math.exp(-cap), log_max=log_max)
+
+
+def attention(
+    inputs: AttentionInputs,
+    need_weights: bool = False,
+    *,
+    block_q: int | None = None,
+    block_k: int | None = None,
+    method: str = "auto",
+) -> tuple[NDArray[Any], NDArray[Any] | None]:
+    """Output (..., L, Ev) and, when asked, weights (..., L, S), in the compute dtype.
+
+    ``block_q`` / ``block_k`` set the tile (defaults: :data:`BLOCK_Q` or
+    :data:`BLOCK_Q_CAUSAL`, and :data:`BLOCK_K`). ``method`` is ``"auto"`` (bounded where it
+    applies, online elsewhere), ``"online"`` or ``"bounded"`` (bounded where it applies):
+    the choice changes rounding only, never the result.
+    """
+    if method not in ("auto", "online", "bounded"):
+        raise ValueError(f"method is {method!r}: expected 'auto', 'online' or 'bounded'")
+    q, k, v = inputs.query, inputs.key, inputs.value
+    batch, L, S, Ev = inputs.batch_shape, inputs.query_len, inputs.key_len, inputs.value_dim
+    dtype = q.dtype
+    if block_q is None:
+        block_q = BLOCK_Q_CAUSAL if inputs.is_causal else BLOCK_Q
+    if block_k is None:
+        block_k = BLOCK_K
+    if block_q < 1 or block_k < 1:
+        raise ValueError(f"block sizes must be >= 1; got block_q={block_q}, block_k={block_k}")
+    block_q, block_k = min(block_q, max(L, 1)), min(block_k, max(S, 1))
+
+    output = np.zeros((*batch, L, Ev), dtype)  # (..., L, Ev)
+    weights = np.zeros((*batch, L, S), dtype) if need_weights else None  # (..., L, S)
+    if output.size == 0 or S == 0:
+        return output, weights  # nothing to attend to: every row is fully masked -> 0
+
+    # broadcast views (stride 0 where an input is shared): one loop body for every (batch, head)
+    q_all = np.broadcast_to(q, (*batch, L, q.shape[-1]))
+    k_all = np.broadcast_to(k, (*batch, S, k.shape[-1]))
+    v_all = np.broadcast_to(v, (*batch, S, Ev))
+    mask_all = None if inputs.mask is None else np.broadcast_to(inputs.mask, (*batch, L, S))
+    head = _Head(dtype, block_q, block_k, q.shape[-1], Ev, S)
+    with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):
+        for index in np.ndindex(*batch):
+            head.run(
+                q_all[index],
+                k_all[index],
+                v_all[index],
+                None if mask_all is None else mask_all[index],
+                inputs.is_causal,
+                inputs.scale,
+                output[index],
+                None if weights is None else weights[index],
+                method,
+            )
+    return output, weights
+
+
+class _Head:
+    """Buffers reused across query blocks and heads, and the loop over one (L, S) head."""
+
+    def __init__(self, dtype: np.dtype[Any], block_q: int, block_k: int, E: int, Ev: int, S: int) -> None:
+        self.dtype, self.block_q, self.block_k = dtype, block_q, block_k
+        self.limits = _limits(dtype)
+        self.scores = np.empty((block_q, block_k), dtype)  # the one score tile
+        self.query = np.empty((block_q, E + 1), dtype)  # [q * scale, -shift]
+        self.key = np.empty((S, E + 1), dtype)  # [k, 1]
+        self.value = np.empty((S, Ev + 1), dtype)  # [v, 1]: the last column sums the weights
+        self.acc = np.empty((block_q, Ev + 1), dtype)  # running [o, l]
+        self.part = np.empty((block_q, Ev + 1), dtype)  # one key block's [o, l]
+        self.max = np.empty(block_q, dtype)  # running max (online path)
+
+    def run(
+        self,
+        q: NDArray[Any],  # (L, E)
+        k: NDArray[Any],  # (S, E)
+        v: NDArray[Any],  # (S, Ev)
+        mask: NDArray[Any] | None,  # (L, S) view, bool or float, or None
+        causal: bool,
+        scale: float,
+        out: NDArray[Any],  # (L, Ev), written
+        weights: NDArray[Any] | None,  # (L, S), written when asked
+        method: str,
+    ) -> None:
+        L, E = q.shape
+        S, Ev = v.shape
+        finite_v = np.isfinite(v)
+        all_finite = bool(finite_v.all())
+        np.copyto(self.key[:, :E], k)
+        self.key[:, E] = 1
+        np.copyto(self.value[:, :Ev], v if all_finite else np.where(finite_v, v, 0))  # see _online
+        self.value[:, Ev] = 1
+        key_t = self.key.T  # (E + 1, S)
+
+        bounded = method != "online" and mask is None and weights is None and all_finite
+        if bounded:
+            v_max = float(np.abs(v).max()) if v.size else 0.0
+            key_norm = np.sqrt(np.einsum("se,se->s", k, k, dtype=np.float64))  # (S,)
+            # the largest key norm each query may see: all keys, or keys 0..i when causal
+            visible = np.maximum.accumulate(key_norm) if causal else np.full(S, key_norm.max())
+            # e^T * S * max|v| must stay finite (with e^8 to spare), else the online path
+            headroom = self.limits.log_max - 8.0 - math.log(S) - math.log(max(v_max, 1.0))
+            cap = min(self.limits.shift_cap, headroom)
+            bounded = cap > 1.0
+        for i0 in range(0, L, self.block_q):
+            i1 = min(i0 + self.block_q, L)
+            n = i1 - i0
+            query = self.query[:n]
+            np.multiply(q[i0:i1], scale, out=query[:, :E])  # queries pre-scaled
+            key_end = min(S, i1) if causal else S  # causal: no key after the block's last row
+            redo = np.ones(n, dtype=bool)
+            if bounded:
+                query_norm = np.sqrt(np.einsum("le,le->l", query[:, :E], query[:, :E], dtype=np.float64))
+                bound = query_norm * visible[np.minimum(np.arange(i0, i1), S - 1)]  # (n,)
+                shift = np.maximum(bound - cap, 0.0)
+                query[:, E] = -shift  # folded into the score matmul
+                acc = self._bounded(query, key_t, i0, i1, key_end, causal)
+                total = acc[:, Ev]
+                redo = ~(total >= self.limits.sum_floor)  # also catches NaN
+                np.divide(acc[:, :Ev], total[:, None], out=out[i0:i1])
+                if not redo.any():
+                    continue
+            rows = np.flatnonzero(redo)
+            for r0, r1 in _runs(rows):
+                self._online(
+                    query[r0:r1], key_t, v, finite_v, all_finite,
+                    mask, causal, i0 + r0, i0 + r1, key_end, out, weights,
+                )  # fmt: skip
+
+    def _bounded(
+        self, query: NDArray[Any], key_t: NDArray[Any], i0: int, i1: int, key_end: int, causal: bool
+    ) -> NDArray[Any]:
+        """[o, l] for rows i0..i1 with the row shifts already in query's last column."""
+        n = i1 - i0
+        acc, part = self.acc[:n], self.part[:n]
+        acc.fill(0)
+        for j0 in range(0, key_end, self.block_k):
+            j1 = min(j0 + self.block_k, key_end)
+            scores = self.scores[:n, : j1 - j0]
+            np.matmul(query, key_t[:, j0:j1], out=scores)  # (n, E+1) x (E+1, bk) -> (n, bk): s - c
+            if causal and j1 - 1 > i0:
+                _block_causal(scores, i0, j0)
+            np.exp(scores, out=scores)
+            np.matmul(scores, self.value[j0:j1], out=part)  # (n, bk) x (bk, Ev+1) -> (n, Ev+1)
+            acc += part
+        return acc
+
+    def _online(
+        self,
+        query: NDArray[Any],  # (n, E + 1), pre-scaled queries in [:, :E]
+        key_t: NDArray[Any],  # (E + 1, S)
+        v: NDArray[Any],  # (S, Ev), only for its non-finite entries
+        finite_v: NDArray[np.bool_],
+        all_finite: bool,
+        mask: NDArray[Any] | None,
+        causal: bool,
+        i0: int,
+        i1: int,
+        key_end: int,
+        out: NDArray[Any],
+        weights: NDArray[Any] | None,
+    ) -> None:
+        """The running-max online softmax for rows i0..i1; writes out[i0:i1] (and weights)."""
+        n, Ev = i1 - i0, v.shape[1]
+        query[:, -1] = 0
+        acc, part, row_max = self.acc[:n], self.part[:n], self.max[:n]
+        acc.fill(0)
+        row_max.fill(-np.inf)
+        poisoned = None if all_finite else np.zeros((n, Ev), dtype=bool)
+        for j0 in range(0, key_end, self.block_k):
+            j1 = min(j0 + self.block_k, key_end)
+            scores = self._masked_scores(query, key_t, mask, causal, i0, i1, j0, j1)
+            block_max = scores.max(axis=1)  # (n,)
+            new_max = np.maximum(row_max, block_max)  # NaN (an unmasked NaN input) propagates
+            shift = np.where(np.isneginf(new_max), 0, new_max)  # all blocked so far: shift by 0
+            rescale = np.exp(row_max - shift)  # (n,); exp(-inf - 0) = 0, never -inf - (-inf)
+            scores -= shift[:, None]
+            np.exp(scores, out=scores)  # blocked keys: exp(-inf) = 0 exactly
+            np.matmul(scores, self.value[j0:j1], out=part)  # (n, bk) x (bk, Ev+1) -> (n, Ev+1)
+            acc *= rescale[:, None]
+            acc += part
+            row_max[:] = new_max
+            if poisoned is not None:
+                # a non-finite value with non-zero weight makes that output NaN, as in reference
+                hit = (scores != 0).astype(np.float32) @ (~finite_v[j0:j1]).astype(np.float32)
+                poisoned |= hit > 0
+        total = acc[:, Ev]
+        safe_total = np.where(total == 0, 1, total)  # fully masked rows: output 0, not 0/0
+        np.divide(acc[:, :Ev], safe_total[:, None], out=out[i0:i1])
+        if poisoned is not None:
+            out[i0:i1][poisoned] = np.nan
+        if weights is not None:
+            shift = np.where(np.isneginf(row_max), 0, row_max)
+            for j0 in range(0, key_end, self.block_k):
+                j1 = min(j0 + self.block_k, key_end)
+                scores = self._masked_scores(query, key_t, mask, causal, i0, i1, j0, j1)
+                scores -= shift[:, None]
+                np.exp(scores, out=scores)
+                np.divide(scores, safe_total[:, None], out=weights[i0:i1, j0:j1])
+
+    def _masked_scores(
+        self,
+        query: NDArray[Any],
+        key_t: NDArray[Any],
+        mask: NDArray[Any] | None,
+        causal: bool,
+        i0: int,
+        i1: int,
+        j0: int,
+        j1: int,
+    ) -> NDArray[Any]:
+        """The scaled, masked score tile (n, j1 - j0): -inf where a key is blocked."""
+        scores = self.scores[: i1 - i0, : j1 - j0]
+        np.matmul(query, key_t[:, j0:j1], out=scores)  # (n, E+1) x (E+1, bk) -> (n, bk)
+        if mask is not None:
+            tile = mask[i0:i1, j0:j1]  # a view, stride 0 where the mask broadcasts
+            if tile.dtype == np.bool_:
+                np.copyto(scores, -np.inf, where=~tile)
+            else:
+                scores += tile
+                # blocked keys become -inf even where q.k is NaN (NaN + -inf stays NaN)
+                np.copyto(scores, -np.inf, where=np.isneginf(tile))
+        if causal and j1 - 1 > i0:
+            _block_causal(scores, i0, j0)
+        return scores
+
+
+def _block_causal(scores: NDArray[Any], i0: int, j0: int) -> None:
+    """Set -inf where key j0 + c comes after query i0 + r (top-left causal), in place."""
+    n, m = scores.shape
+    later = np.arange(j0, j0 + m)[None, :] > np.arange(i0, i0 + n)[:, None]  # (n, m)
+    np.copyto(scores, -np.inf, where=later)
+
+
+def _runs(rows: NDArray[np.intp]) -> list[tuple[int, int]]:
+    """Consecutive runs [start, stop) of sorted row indices."""
+    if rows.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    starts = np.concatenate(([0], breaks))
+    stops = np.concatenate((breaks, [rows.size]))
+    return [(int(rows[a]), int(rows[b - 1]) + 1) for a, b in zip(starts, stops, strict=True)]

@@ -45,7 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .errors import InputError, ShapeError
 from .kernels.inputs import prepare_inputs
-from .masks import causal_mask, to_additive
+from .masks import to_additive
 
 __all__ = ["STEP_NAMES", "AttentionTrace", "QueryTrace", "trace"]
 
@@ -284,17 +284,16 @@ def trace(
     picked = _pick_queries(queries, tokens_q)
 
     dtype = q.dtype
-    offsets = np.zeros((query_len, key_len), dtype) if inputs.mask is None else None
+    key_pos = np.arange(key_len)
     steps = []
     with np.errstate(under="ignore"):
-        for i in picked:
-            if offsets is None:
-                assert inputs.mask is not None
-                mask_row = to_additive(np.broadcast_to(inputs.mask, (query_len, key_len))[i], dtype)
+        for i in picked:  # one (S,) row at a time: never an L x S array, even for 100k tokens
+            if inputs.mask is None:
+                mask_row = np.zeros(key_len, dtype)
             else:
-                mask_row = offsets[i]
+                mask_row = to_additive(np.broadcast_to(inputs.mask, (query_len, key_len))[i], dtype)
             if inputs.is_causal:
-                mask_row = np.where(causal_mask(query_len, key_len)[i], mask_row, -np.inf)
+                mask_row = np.where(key_pos <= i, mask_row, -np.inf)  # row i of causal_mask(L, S)
             steps.append(_trace_query(i, tokens_q[i], q[i], k, v, inputs.scale, mask_row))
     return AttentionTrace(
         tokens=tokens_q,

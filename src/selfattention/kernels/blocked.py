@@ -22,7 +22,7 @@ Two ways through a query block, one result (to rounding):
   are all blocked keeps :math:`m = -\infty`, is shifted by 0 instead (``-inf - (-inf)`` is
   never computed: pytorch #127055, flash-attention #334), and gets output 0, never NaN.
   A value row with weight 0 contributes nothing even when it holds NaN or inf.
-- **bounded** (the fast path; no mask, finite values): Cauchy-Schwarz bounds every score of
+- **bounded** (the fast path; no mask, causal or not): Cauchy-Schwarz bounds every score of
   query i by :math:`b_i = |q_i|\,\mathrm{scale}\,\max_j |k_j|` (over the keys it may see), so
   one shift per row, :math:`c_i = \max(0, b_i - T)`, chosen *before* the pass keeps every
   :math:`e^{s_j - c_i} \le e^T`. No max pass, no rescaling. The shift is folded into the
@@ -153,6 +153,7 @@ class _Head:
         self.acc = np.empty((block_q, Ev + 1), dtype)  # running [o, l]
         self.part = np.empty((block_q, Ev + 1), dtype)  # one key block's [o, l]
         self.max = np.empty(block_q, dtype)  # running max (online path)
+        self.poisoned: NDArray[np.bool_] | None = None  # (n, Ev) of the last bounded block
 
     def run(
         self,
@@ -176,16 +177,19 @@ class _Head:
         self.value[:, Ev] = 1
         key_t = self.key.T  # (E + 1, S)
 
-        bounded = method != "online" and mask is None and weights is None and all_finite
+        bounded = method != "online" and mask is None and weights is None
         if bounded:
-            v_max = float(np.abs(v).max()) if v.size else 0.0
+            # per key: |k_j| and the largest finite |v_j|; per query, their maxima over the keys
+            # it may see (all, or 0..i when causal), so that each row's path depends only on them
             key_norm = np.sqrt(np.einsum("se,se->s", k, k, dtype=np.float64))  # (S,)
-            # the largest key norm each query may see: all keys, or keys 0..i when causal
-            visible = np.maximum.accumulate(key_norm) if causal else np.full(S, key_norm.max())
-            # e^T * S * max|v| must stay finite (with e^8 to spare), else the online path
-            headroom = self.limits.log_max - 8.0 - math.log(S) - math.log(max(v_max, 1.0))
-            cap = min(self.limits.shift_cap, headroom)
-            bounded = cap > 1.0
+            value_max = np.abs(np.where(finite_v, v, 0)).max(axis=1, initial=0.0).astype(np.float64)  # (S,)
+            if causal:
+                key_norm, value_max = np.maximum.accumulate(key_norm), np.maximum.accumulate(value_max)
+            else:
+                key_norm, value_max = np.full(S, key_norm.max()), np.full(S, value_max.max())
+            # e^T * S * max|v| must stay finite (with e^8 to spare); rows with no room go online
+            room = self.limits.log_max - 8.0 - math.log(S) - np.log(np.maximum(value_max, 1.0))  # (S,)
+            cap = np.minimum(self.limits.shift_cap, room)  # (S,)
         for i0 in range(0, L, self.block_q):
             i1 = min(i0 + self.block_q, L)
             n = i1 - i0
@@ -195,13 +199,16 @@ class _Head:
             redo = np.ones(n, dtype=bool)
             if bounded:
                 query_norm = np.sqrt(np.einsum("le,le->l", query[:, :E], query[:, :E], dtype=np.float64))
-                bound = query_norm * visible[np.minimum(np.arange(i0, i1), S - 1)]  # (n,)
-                shift = np.maximum(bound - cap, 0.0)
+                seen = np.minimum(np.arange(i0, i1), S - 1)  # the last key each row may see
+                row_cap = cap[seen]  # (n,)
+                shift = np.maximum(query_norm * key_norm[seen] - row_cap, 0.0)  # (n,)
                 query[:, E] = -shift  # folded into the score matmul
-                acc = self._bounded(query, key_t, i0, i1, key_end, causal)
+                acc = self._bounded(query, key_t, finite_v, all_finite, i0, i1, key_end, causal)
                 total = acc[:, Ev]
-                redo = ~(total >= self.limits.sum_floor)  # also catches NaN
+                redo = ~(total >= self.limits.sum_floor) | (row_cap < 1.0)  # NaN sums are redone too
                 np.divide(acc[:, :Ev], total[:, None], out=out[i0:i1])
+                if self.poisoned is not None:
+                    out[i0:i1][self.poisoned[:n]] = np.nan
                 if not redo.any():
                     continue
             rows = np.flatnonzero(redo)
@@ -212,12 +219,21 @@ class _Head:
                 )  # fmt: skip
 
     def _bounded(
-        self, query: NDArray[Any], key_t: NDArray[Any], i0: int, i1: int, key_end: int, causal: bool
+        self,
+        query: NDArray[Any],  # (n, E + 1): [q * scale, -shift]
+        key_t: NDArray[Any],  # (E + 1, S)
+        finite_v: NDArray[np.bool_],
+        all_finite: bool,
+        i0: int,
+        i1: int,
+        key_end: int,
+        causal: bool,
     ) -> NDArray[Any]:
         """[o, l] for rows i0..i1 with the row shifts already in query's last column."""
         n = i1 - i0
         acc, part = self.acc[:n], self.part[:n]
         acc.fill(0)
+        self.poisoned = None if all_finite else np.zeros((n, finite_v.shape[1]), dtype=bool)
         for j0 in range(0, key_end, self.block_k):
             j1 = min(j0 + self.block_k, key_end)
             scores = self.scores[:n, : j1 - j0]
@@ -227,6 +243,8 @@ class _Head:
             np.exp(scores, out=scores)
             np.matmul(scores, self.value[j0:j1], out=part)  # (n, bk) x (bk, Ev+1) -> (n, Ev+1)
             acc += part
+            if self.poisoned is not None:
+                self.poisoned |= _poisoned(scores, finite_v[j0:j1])
         return acc
 
     def _online(
@@ -265,9 +283,7 @@ class _Head:
             acc += part
             row_max[:] = new_max
             if poisoned is not None:
-                # a non-finite value with non-zero weight makes that output NaN, as in reference
-                hit = (scores != 0).astype(np.float32) @ (~finite_v[j0:j1]).astype(np.float32)
-                poisoned |= hit > 0
+                poisoned |= _poisoned(scores, finite_v[j0:j1])
         total = acc[:, Ev]
         safe_total = np.where(total == 0, 1, total)  # fully masked rows: output 0, not 0/0
         np.divide(acc[:, :Ev], safe_total[:, None], out=out[i0:i1])
@@ -314,6 +330,13 @@ def _block_causal(scores: NDArray[Any], i0: int, j0: int) -> None:
     n, m = scores.shape
     later = np.arange(j0, j0 + m)[None, :] > np.arange(i0, i0 + n)[:, None]  # (n, m)
     np.copyto(scores, -np.inf, where=later)
+
+
+def _poisoned(weights: NDArray[Any], finite_v: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """(n, Ev): True where a non-finite value gets a non-zero weight (its output is NaN, as
+    in the reference kernel); a value with weight 0 contributes nothing, even NaN."""
+    hit = (weights != 0).astype(np.float32) @ (~finite_v).astype(np.float32)  # (n, bk) x (bk, Ev)
+    return hit > 0
 
 
 def _runs(rows: NDArray[np.intp]) -> list[tuple[int, int]]:

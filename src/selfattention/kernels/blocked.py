@@ -17,19 +17,24 @@ when L != S).
 
 Two ways through a query block, one result (to rounding):
 
-- **online** (the general path, also every mask, non-finite values and ``need_weights``):
+- **online** (the general path: float masks, rows the bounded path cannot take, and
+  ``need_weights``):
   the running maximum above. A key that is blocked gets exactly weight 0; a row whose keys
   are all blocked keeps :math:`m = -\infty`, is shifted by 0 instead (``-inf - (-inf)`` is
   never computed: pytorch #127055, flash-attention #334), and gets output 0, never NaN.
   A value row with weight 0 contributes nothing even when it holds NaN or inf.
-- **bounded** (the fast path; no mask, causal or not): Cauchy-Schwarz bounds every score of
+- **bounded** (the fast path; no mask or a bool mask, causal or not): Cauchy-Schwarz bounds every score of
   query i by :math:`b_i = |q_i|\,\mathrm{scale}\,\max_j |k_j|` (over the keys it may see), so
   one shift per row, :math:`c_i = \max(0, b_i - T)`, chosen *before* the pass keeps every
   :math:`e^{s_j - c_i} \le e^T`. No max pass, no rescaling. The shift is folded into the
   score matmul as an extra column (``[q, -c] . [k, 1]``), and the row sum comes out of the
   value matmul as an extra column of ones (``p . [v, 1]``), so each score is touched by two
   matmuls and one in-place ``exp`` only. A row whose sum comes out below :math:`e^{-T}` (a
-  loose bound and very negative scores, or NaN) is redone by the online path.
+  loose bound and very negative scores, a fully masked row, or NaN) is redone by the online
+  path. Each row's path and shift depend only on its own query and on the keys and values it
+  may see, so under ``is_causal`` later tokens never change earlier outputs, not even in the
+  last bit; ``is_causal`` and the equivalent bool mask agree bitwise when both rows take the
+  same shift (always, unless a score bound exceeds e^40 in float32 or e^300 in float64).
 
 ``need_weights=True`` runs the online path and then computes each weight row block by block
 from the final shift and sum, ``exp(s - m) / l``: the same numbers the output was built
@@ -41,9 +46,9 @@ from, in an (..., L, S) array that the caller asked for.
 >>> out, _ = attention(prepare_inputs(x, x, x, is_causal=True), block_q=2, block_k=3)
 >>> out.round(4)
 array([[0.    , 0.1   , 0.2   ],
-       [0.1529, 0.2529, 0.3529],
-       [0.3144, 0.4144, 0.5144],
-       [0.4843, 0.5843, 0.6843]])
+       [0.1655, 0.2655, 0.3655],
+       [0.3712, 0.4712, 0.5712],
+       [0.6313, 0.7313, 0.8313]])
 """
 
 from __future__ import annotations
@@ -122,7 +127,10 @@ def attention(
     q_all = np.broadcast_to(q, (*batch, L, q.shape[-1]))
     k_all = np.broadcast_to(k, (*batch, S, k.shape[-1]))
     v_all = np.broadcast_to(v, (*batch, S, Ev))
-    mask_all = None if inputs.mask is None else np.broadcast_to(inputs.mask, (*batch, L, S))
+    mask = inputs.mask
+    if mask is not None and mask.dtype != np.bool_ and bool(np.all((mask == 0) | np.isneginf(mask))):
+        mask = mask == 0  # a float mask of only 0 / -inf is a bool mask: adding 0 changes nothing
+    mask_all = None if mask is None else np.broadcast_to(mask, (*batch, L, S))
     head = _Head(dtype, block_q, block_k, q.shape[-1], Ev, S)
     with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):
         for index in np.ndindex(*batch):
@@ -177,19 +185,20 @@ class _Head:
         self.value[:, Ev] = 1
         key_t = self.key.T  # (E + 1, S)
 
-        bounded = method != "online" and mask is None and weights is None
+        # a bool mask only removes keys, so the bound still holds; a float mask shifts scores
+        bounded = method != "online" and weights is None and (mask is None or mask.dtype == np.bool_)
         if bounded:
-            # per key: |k_j| and the largest finite |v_j|; per query, their maxima over the keys
-            # it may see (all, or 0..i when causal), so that each row's path depends only on them
-            key_norm = np.sqrt(np.einsum("se,se->s", k, k, dtype=np.float64))  # (S,)
-            value_max = np.abs(np.where(finite_v, v, 0)).max(axis=1, initial=0.0).astype(np.float64)  # (S,)
-            if causal:
-                key_norm, value_max = np.maximum.accumulate(key_norm), np.maximum.accumulate(value_max)
-            else:
-                key_norm, value_max = np.full(S, key_norm.max()), np.full(S, value_max.max())
-            # e^T * S * max|v| must stay finite (with e^8 to spare); rows with no room go online
-            room = self.limits.log_max - 8.0 - math.log(S) - np.log(np.maximum(value_max, 1.0))  # (S,)
-            cap = np.minimum(self.limits.shift_cap, room)  # (S,)
+            # per key: |k_j| and the largest finite |v_j| (S, 2); per query, their maxima over
+            # the keys it may see, so that each row's path depends only on those keys
+            per_key = np.stack(
+                [
+                    np.sqrt(np.einsum("se,se->s", k, k, dtype=np.float64)),
+                    np.abs(np.where(finite_v, v, 0)).max(axis=1, initial=0.0).astype(np.float64),
+                ],
+                axis=1,
+            )  # (S, 2)
+            if mask is None:
+                per_key = np.maximum.accumulate(per_key, axis=0) if causal else np.broadcast_to(per_key.max(0), (S, 2))
         for i0 in range(0, L, self.block_q):
             i1 = min(i0 + self.block_q, L)
             n = i1 - i0
@@ -199,11 +208,17 @@ class _Head:
             redo = np.ones(n, dtype=bool)
             if bounded:
                 query_norm = np.sqrt(np.einsum("le,le->l", query[:, :E], query[:, :E], dtype=np.float64))
-                seen = np.minimum(np.arange(i0, i1), S - 1)  # the last key each row may see
-                row_cap = cap[seen]  # (n,)
-                shift = np.maximum(query_norm * key_norm[seen] - row_cap, 0.0)  # (n,)
+                if mask is None:
+                    seen = per_key[np.minimum(np.arange(i0, i1), S - 1)]  # (n, 2): up to the last key seen
+                else:
+                    seen = self._seen(per_key, mask, causal, i0, i1, key_end)
+                key_max, value_max = seen[:, 0], seen[:, 1]
+                # e^T * S * max|v| must stay finite (with e^8 to spare); rows with no room go online
+                room = self.limits.log_max - 8.0 - math.log(S) - np.log(np.maximum(value_max, 1.0))
+                row_cap = np.minimum(self.limits.shift_cap, room)  # (n,)
+                shift = np.maximum(query_norm * key_max - row_cap, 0.0)  # (n,)
                 query[:, E] = -shift  # folded into the score matmul
-                acc = self._bounded(query, key_t, finite_v, all_finite, i0, i1, key_end, causal)
+                acc = self._bounded(query, key_t, finite_v, all_finite, mask, causal, i0, i1, key_end)
                 total = acc[:, Ev]
                 redo = ~(total >= self.limits.sum_floor) | (row_cap < 1.0)  # NaN sums are redone too
                 np.divide(acc[:, :Ev], total[:, None], out=out[i0:i1])
@@ -218,16 +233,40 @@ class _Head:
                     mask, causal, i0 + r0, i0 + r1, key_end, out, weights,
                 )  # fmt: skip
 
+    def _seen(
+        self,
+        per_key: NDArray[np.float64],  # (S, 2)
+        mask: NDArray[np.bool_],  # (L, S) view
+        causal: bool,
+        i0: int,
+        i1: int,
+        key_end: int,
+    ) -> NDArray[np.float64]:
+        """(n, 2): the maxima of per_key over the keys each row i0..i1 may attend to."""
+        if not causal and mask.strides[0] == 0:  # the same keys for every query (padding mask)
+            allowed = per_key[mask[0]]
+            return np.broadcast_to(allowed.max(0, initial=0.0), (i1 - i0, 2))
+        best = np.zeros((i1 - i0, 2))
+        for j0 in range(0, key_end, self.block_k):
+            j1 = min(j0 + self.block_k, key_end)
+            tile = mask[i0:i1, j0:j1]
+            if causal and j1 - 1 > i0:
+                tile = tile & (np.arange(j0, j1)[None, :] <= np.arange(i0, i1)[:, None])
+            for c in range(2):
+                np.maximum(best[:, c], np.where(tile, per_key[j0:j1, c], 0.0).max(1), out=best[:, c])
+        return best
+
     def _bounded(
         self,
         query: NDArray[Any],  # (n, E + 1): [q * scale, -shift]
         key_t: NDArray[Any],  # (E + 1, S)
         finite_v: NDArray[np.bool_],
         all_finite: bool,
+        mask: NDArray[np.bool_] | None,  # (L, S) view or None
+        causal: bool,
         i0: int,
         i1: int,
         key_end: int,
-        causal: bool,
     ) -> NDArray[Any]:
         """[o, l] for rows i0..i1 with the row shifts already in query's last column."""
         n = i1 - i0
@@ -238,6 +277,8 @@ class _Head:
             j1 = min(j0 + self.block_k, key_end)
             scores = self.scores[:n, : j1 - j0]
             np.matmul(query, key_t[:, j0:j1], out=scores)  # (n, E+1) x (E+1, bk) -> (n, bk): s - c
+            if mask is not None:
+                np.copyto(scores, -np.inf, where=~mask[i0:i1, j0:j1])
             if causal and j1 - 1 > i0:
                 _block_causal(scores, i0, j0)
             np.exp(scores, out=scores)
@@ -336,7 +377,8 @@ def _poisoned(weights: NDArray[Any], finite_v: NDArray[np.bool_]) -> NDArray[np.
     """(n, Ev): True where a non-finite value gets a non-zero weight (its output is NaN, as
     in the reference kernel); a value with weight 0 contributes nothing, even NaN."""
     hit = (weights != 0).astype(np.float32) @ (~finite_v).astype(np.float32)  # (n, bk) x (bk, Ev)
-    return hit > 0
+    result: NDArray[np.bool_] = hit > 0
+    return result
 
 
 def _runs(rows: NDArray[np.intp]) -> list[tuple[int, int]]:

@@ -275,3 +275,23 @@ def test_import_and_explain_do_not_import_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.rstrip().endswith("ok")
+
+
+@pytest.mark.parametrize("is_causal", [False, True])
+def test_threads_change_nothing(is_causal, monkeypatch, rng):
+    """Query blocks shared among threads give the same bits as one thread."""
+    pytest.importorskip("threadpoolctl")
+    monkeypatch.setattr(blocked, "PARALLEL_MIN_SCORES", 0)
+    q, k, v = randn(rng, 2, 3, 37, 8), randn(rng, 2, 3, 41, 8), randn(rng, 2, 3, 41, 5)
+    mask = rng.random((37, 41)) > 0.2
+    for m in (None, mask):
+        one, _ = run(q, k, v, m, is_causal, block_q=5, block_k=8, threads=1)
+        two, _ = run(q, k, v, m, is_causal, block_q=5, block_k=8, threads=2)
+        np.testing.assert_array_equal(two, one)
+        expected, _ = batched_loop(q, k, v, m, is_causal)
+        np.testing.assert_allclose(two, expected, rtol=RTOL, atol=ATOL)
+    assert blocked._worker_count(2, 10, 10**9) == 2
+    monkeypatch.setattr(blocked.importlib.util, "find_spec", lambda name: None)  # threadpoolctl missing
+    assert blocked._worker_count(2, 10, 10**9) == 1
+    with pytest.raises(ValueError, match="threads is 0"):
+        run(q, k, v, threads=0)

@@ -53,7 +53,10 @@ array([[0.    , 0.1   , 0.2   ],
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +65,7 @@ from numpy.typing import NDArray
 
 from .inputs import AttentionInputs
 
-__all__ = ["BLOCK_K", "BLOCK_Q", "BLOCK_Q_CAUSAL", "attention"]
+__all__ = ["BLOCK_K", "BLOCK_Q", "BLOCK_Q_CAUSAL", "PARALLEL_MIN_SCORES", "attention"]
 
 #: Default tile sizes, from benchmarks/run.py on a 2-core Xeon (Sapphire Rapids, 2 MiB L2 per
 #: core): a 512 x 1024 float32 tile is 2 MiB, large enough for BLAS to run near its peak.
@@ -71,6 +74,9 @@ __all__ = ["BLOCK_K", "BLOCK_Q", "BLOCK_Q_CAUSAL", "attention"]
 BLOCK_Q = 512
 BLOCK_Q_CAUSAL = 256
 BLOCK_K = 1024
+#: Calls with fewer scores (batch x L x S) than this run in one thread: below it, starting
+#: threads costs more than it saves.
+PARALLEL_MIN_SCORES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -97,13 +103,16 @@ def attention(
     block_q: int | None = None,
     block_k: int | None = None,
     method: str = "auto",
+    threads: int | None = None,
 ) -> tuple[NDArray[Any], NDArray[Any] | None]:
     """Output (..., L, Ev) and, when asked, weights (..., L, S), in the compute dtype.
 
     ``block_q`` / ``block_k`` set the tile (defaults: :data:`BLOCK_Q` or
     :data:`BLOCK_Q_CAUSAL`, and :data:`BLOCK_K`). ``method`` is ``"auto"`` (bounded where it
     applies, online elsewhere), ``"online"`` or ``"bounded"`` (bounded where it applies):
-    the choice changes rounding only, never the result.
+    the choice changes rounding only, never the result. ``threads``: how many threads share
+    the query blocks (default: one per CPU for calls of at least :data:`PARALLEL_MIN_SCORES`
+    scores, when threadpoolctl is installed; the result does not depend on it).
     """
     if method not in ("auto", "online", "bounded"):
         raise ValueError(f"method is {method!r}: expected 'auto', 'online' or 'bounded'")
@@ -131,21 +140,57 @@ def attention(
     if mask is not None and mask.dtype != np.bool_ and bool(np.all((mask == 0) | np.isneginf(mask))):
         mask = mask == 0  # a float mask of only 0 / -inf is a bool mask: adding 0 changes nothing
     mask_all = None if mask is None else np.broadcast_to(mask, (*batch, L, S))
-    head = _Head(dtype, block_q, block_k, q.shape[-1], Ev, S)
-    with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):
-        for index in np.ndindex(*batch):
-            head.run(
-                q_all[index],
-                k_all[index],
-                v_all[index],
-                None if mask_all is None else mask_all[index],
-                inputs.is_causal,
-                inputs.scale,
-                output[index],
-                None if weights is None else weights[index],
-                method,
-            )
+    # work items: (batch index, first query row), one per query block; block-cyclic over the
+    # workers, which balances causal attention (later blocks see more keys)
+    items = [(index, i0) for index in np.ndindex(*batch) for i0 in range(0, L, block_q)]
+    workers = _worker_count(threads, len(items), math.prod(batch) * L * S)
+
+    def work(share: list[tuple[tuple[int, ...], int]]) -> None:
+        head = _Head(dtype, block_q, block_k, q.shape[-1], Ev, S)
+        current: tuple[int, ...] | None = None
+        with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):  # per thread
+            for index, i0 in share:
+                if index != current:
+                    mask_head = None if mask_all is None else mask_all[index]
+                    head.prepare(k_all[index], v_all[index], mask_head, inputs.is_causal, method, need_weights)
+                    current = index
+                head.block(q_all[index], inputs.scale, output[index], None if weights is None else weights[index], i0)
+
+    if workers == 1:
+        work(items)
+    else:
+        _in_threads(work, [items[w::workers] for w in range(workers)])
     return output, weights
+
+
+def _worker_count(threads: int | None, items: int, scores: int) -> int:
+    """How many threads: 1 for small calls, else ``threads`` or one per CPU, never more
+    than there are work items; 1 when threadpoolctl is missing (see :func:`_in_threads`)."""
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads is {threads}: expected a positive number of threads, or None")
+    if threads == 1 or items < 2 or scores < PARALLEL_MIN_SCORES:
+        return 1
+    if threads is None:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if threads > 1 and importlib.util.find_spec("threadpoolctl") is None:
+        return 1
+    return max(1, min(threads, items))
+
+
+def _in_threads(work: Any, shares: list[Any]) -> None:
+    """Run work(share) for each share in its own thread, with BLAS held to one thread.
+
+    NumPy releases the GIL in matmul and exp, so the threads run in parallel; BLAS must be
+    single-threaded meanwhile, or each thread's BLAS spawns its own threads and they fight
+    over the cores (measured: 10-20x slower on a loaded 2-core machine). threadpoolctl (the
+    optional extra ``selfattention[fast]``) sets that limit; without it the kernel runs in
+    one thread and lets BLAS use its own threads.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(len(shares)) as pool:
+        for future in [pool.submit(work, share) for share in shares]:
+            future.result()
 
 
 class _Head:
@@ -163,75 +208,84 @@ class _Head:
         self.max = np.empty(block_q, dtype)  # running max (online path)
         self.poisoned: NDArray[np.bool_] | None = None  # (n, Ev) of the last bounded block
 
-    def run(
+    def prepare(
         self,
-        q: NDArray[Any],  # (L, E)
         k: NDArray[Any],  # (S, E)
         v: NDArray[Any],  # (S, Ev)
         mask: NDArray[Any] | None,  # (L, S) view, bool or float, or None
         causal: bool,
-        scale: float,
-        out: NDArray[Any],  # (L, Ev), written
-        weights: NDArray[Any] | None,  # (L, S), written when asked
         method: str,
+        need_weights: bool,
     ) -> None:
-        L, E = q.shape
-        S, Ev = v.shape
-        finite_v = np.isfinite(v)
-        all_finite = bool(finite_v.all())
+        """Load one (batch, head)'s keys, values and mask into the buffers."""
+        S, E = k.shape
+        Ev = v.shape[1]
+        self.v, self.mask, self.causal = v, mask, causal
+        self.finite_v = np.isfinite(v)
+        self.all_finite = bool(self.finite_v.all())
         np.copyto(self.key[:, :E], k)
         self.key[:, E] = 1
-        np.copyto(self.value[:, :Ev], v if all_finite else np.where(finite_v, v, 0))  # see _online
+        np.copyto(self.value[:, :Ev], v if self.all_finite else np.where(self.finite_v, v, 0))  # see _online
         self.value[:, Ev] = 1
-        key_t = self.key.T  # (E + 1, S)
-
         # a bool mask only removes keys, so the bound still holds; a float mask shifts scores
-        bounded = method != "online" and weights is None and (mask is None or mask.dtype == np.bool_)
-        if bounded:
+        self.bounded = method != "online" and not need_weights and (mask is None or mask.dtype == np.bool_)
+        if self.bounded:
             # per key: |k_j| and the largest finite |v_j| (S, 2); per query, their maxima over
             # the keys it may see, so that each row's path depends only on those keys
             per_key = np.stack(
                 [
                     np.sqrt(np.einsum("se,se->s", k, k, dtype=np.float64)),
-                    np.abs(np.where(finite_v, v, 0)).max(axis=1, initial=0.0).astype(np.float64),
+                    np.abs(np.where(self.finite_v, v, 0)).max(axis=1, initial=0.0).astype(np.float64),
                 ],
                 axis=1,
             )  # (S, 2)
             if mask is None:
                 per_key = np.maximum.accumulate(per_key, axis=0) if causal else np.broadcast_to(per_key.max(0), (S, 2))
-        for i0 in range(0, L, self.block_q):
-            i1 = min(i0 + self.block_q, L)
-            n = i1 - i0
-            query = self.query[:n]
-            np.multiply(q[i0:i1], scale, out=query[:, :E])  # queries pre-scaled
-            key_end = min(S, i1) if causal else S  # causal: no key after the block's last row
-            redo = np.ones(n, dtype=bool)
-            if bounded:
-                query_norm = np.sqrt(np.einsum("le,le->l", query[:, :E], query[:, :E], dtype=np.float64))
-                if mask is None:
-                    seen = per_key[np.minimum(np.arange(i0, i1), S - 1)]  # (n, 2): up to the last key seen
-                else:
-                    seen = self._seen(per_key, mask, causal, i0, i1, key_end)
-                key_max, value_max = seen[:, 0], seen[:, 1]
-                # e^T * S * max|v| must stay finite (with e^8 to spare); rows with no room go online
-                room = self.limits.log_max - 8.0 - math.log(S) - np.log(np.maximum(value_max, 1.0))
-                row_cap = np.minimum(self.limits.shift_cap, room)  # (n,)
-                shift = np.maximum(query_norm * key_max - row_cap, 0.0)  # (n,)
-                query[:, E] = -shift  # folded into the score matmul
-                acc = self._bounded(query, key_t, finite_v, all_finite, mask, causal, i0, i1, key_end)
-                total = acc[:, Ev]
-                redo = ~(total >= self.limits.sum_floor) | (row_cap < 1.0)  # NaN sums are redone too
-                np.divide(acc[:, :Ev], total[:, None], out=out[i0:i1])
-                if self.poisoned is not None:
-                    out[i0:i1][self.poisoned[:n]] = np.nan
-                if not redo.any():
-                    continue
-            rows = np.flatnonzero(redo)
-            for r0, r1 in _runs(rows):
-                self._online(
-                    query[r0:r1], key_t, v, finite_v, all_finite,
-                    mask, causal, i0 + r0, i0 + r1, key_end, out, weights,
-                )  # fmt: skip
+            self.per_key = per_key
+
+    def block(
+        self,
+        q: NDArray[Any],  # (L, E)
+        scale: float,
+        out: NDArray[Any],  # (L, Ev), rows i0..i0 + block_q written
+        weights: NDArray[Any] | None,  # (L, S), written when asked
+        i0: int,
+    ) -> None:
+        """One query block of the prepared head."""
+        L, E = q.shape
+        S, Ev = self.v.shape
+        mask, causal, key_t = self.mask, self.causal, self.key.T  # key_t: (E + 1, S)
+        i1 = min(i0 + self.block_q, L)
+        n = i1 - i0
+        query = self.query[:n]
+        np.multiply(q[i0:i1], scale, out=query[:, :E])  # queries pre-scaled
+        key_end = min(S, i1) if causal else S  # causal: no key after the block's last row
+        redo = np.ones(n, dtype=bool)
+        if self.bounded:
+            query_norm = np.sqrt(np.einsum("le,le->l", query[:, :E], query[:, :E], dtype=np.float64))
+            if mask is None:
+                seen = self.per_key[np.minimum(np.arange(i0, i1), S - 1)]  # (n, 2): up to the last key seen
+            else:
+                seen = self._seen(self.per_key, mask, causal, i0, i1, key_end)
+            key_max, value_max = seen[:, 0], seen[:, 1]
+            # e^T * S * max|v| must stay finite (with e^8 to spare); rows with no room go online
+            room = self.limits.log_max - 8.0 - math.log(S) - np.log(np.maximum(value_max, 1.0))
+            row_cap = np.minimum(self.limits.shift_cap, room)  # (n,)
+            shift = np.maximum(query_norm * key_max - row_cap, 0.0)  # (n,)
+            query[:, E] = -shift  # folded into the score matmul
+            acc = self._bounded(query, key_t, self.finite_v, self.all_finite, mask, causal, i0, i1, key_end)
+            total = acc[:, Ev]
+            redo = ~(total >= self.limits.sum_floor) | (row_cap < 1.0)  # NaN sums are redone too
+            np.divide(acc[:, :Ev], total[:, None], out=out[i0:i1])
+            if self.poisoned is not None:
+                out[i0:i1][self.poisoned[:n]] = np.nan
+            if not redo.any():
+                return
+        for r0, r1 in _runs(np.flatnonzero(redo)):
+            self._online(
+                query[r0:r1], key_t, self.v, self.finite_v, self.all_finite,
+                mask, causal, i0 + r0, i0 + r1, key_end, out, weights,
+            )  # fmt: skip
 
     def _seen(
         self,

@@ -421,10 +421,15 @@ class _Head:
 
 
 def _block_causal(scores: NDArray[Any], i0: int, j0: int) -> None:
-    """Set -inf where key j0 + c comes after query i0 + r (top-left causal), in place."""
+    """Set -inf where key j0 + c comes after query i0 + r (top-left causal), in place.
+
+    Only the columns after key i0 can be blocked for some row: at most block_q of them."""
     n, m = scores.shape
-    later = np.arange(j0, j0 + m)[None, :] > np.arange(i0, i0 + n)[:, None]  # (n, m)
-    np.copyto(scores, -np.inf, where=later)
+    c0 = max(0, i0 + 1 - j0)  # keys j0 .. i0 are visible to every row of the block
+    if c0 >= m:
+        return
+    later = np.arange(j0 + c0, j0 + m)[None, :] > np.arange(i0, i0 + n)[:, None]  # (n, m - c0)
+    np.copyto(scores[:, c0:], -np.inf, where=later)
 
 
 def _poisoned(weights: NDArray[Any], finite_v: NDArray[np.bool_]) -> NDArray[np.bool_]:

@@ -219,6 +219,27 @@ def long_sequence_memory() -> dict[str, Any]:
     return out
 
 
+def crossover(rounds: int) -> dict[str, Any]:
+    """Reference vs blocked around the dispatcher's threshold (H = 8, d = 64, float32)."""
+    out: dict[str, Any] = {"threshold_scores": sa.kernels.AUTO_BLOCKED_MIN_SCORES}
+    for n in (128, 256, 512, 724, 1024, 2048):
+        rng = np.random.default_rng(n)
+        q, k, v = (rng.standard_normal((B, H, n, D)).astype(np.float32) for _ in range(3))
+        inputs = prepare_inputs(q, k, v, None, False)
+        ref = lambda inputs=inputs: reference.attention(inputs)  # noqa: E731
+        blk = lambda inputs=inputs: blocked.attention(inputs)  # noqa: E731
+        ref(), blk()
+        reps = max(rounds, 9 if n <= 512 else 3)
+        pairs = [(timed(ref), timed(blk)) for _ in range(reps)]
+        out[str(n)] = {
+            "scores": B * H * n * n,
+            "reference_s": statistics.median(a for a, _ in pairs),
+            "blocked_s": statistics.median(b for _, b in pairs),
+            "reference_over_blocked": statistics.median(a / b for a, b in pairs),
+        }
+    return out
+
+
 def torch_overhead(torch: Any, rounds: int) -> dict[str, Any]:
     if torch is None:
         return {"note": "torch not installed"}
@@ -333,6 +354,7 @@ def main() -> None:
             for name in results["4096/no"]
             if "median_s" in results["4096/no"][name] and "median_s" in results["4096/yes"].get(name, {})
         }
+    extra["auto_crossover"] = crossover(args.rounds)
     extra["explain_cold_wall"] = explain_cold_wall()
     extra["torch_overhead"] = torch_overhead(torch, args.rounds)
     load_after = os.getloadavg()

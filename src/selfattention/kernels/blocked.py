@@ -140,8 +140,7 @@ def attention(
     if mask is not None and mask.dtype != np.bool_ and bool(np.all((mask == 0) | np.isneginf(mask))):
         mask = mask == 0  # a float mask of only 0 / -inf is a bool mask: adding 0 changes nothing
     mask_all = None if mask is None else np.broadcast_to(mask, (*batch, L, S))
-    # work items: (batch index, first query row), one per query block; block-cyclic over the
-    # workers, which balances causal attention (later blocks see more keys)
+    # work items: (batch index, first query row), one per query block
     items = [(index, i0) for index in np.ndindex(*batch) for i0 in range(0, L, block_q)]
     workers = _worker_count(threads, len(items), math.prod(batch) * L * S)
 
@@ -159,7 +158,13 @@ def attention(
     if workers == 1:
         work(items)
     else:
-        _in_threads(work, [items[w::workers] for w in range(workers)])
+        # boustrophedon: worker 0 takes blocks 0, 2W-1, 2W, ...; causal blocks grow in cost
+        # along the sequence, so each worker gets an even share of short and long ones
+        shares: list[list[tuple[tuple[int, ...], int]]] = [[] for _ in range(workers)]
+        for j, item in enumerate(items):
+            turn, place = divmod(j, workers)
+            shares[place if turn % 2 == 0 else workers - 1 - place].append(item)
+        _in_threads(work, shares)
     return output, weights
 
 
@@ -235,10 +240,10 @@ class _Head:
             per_key = np.stack(
                 [
                     np.sqrt(np.einsum("se,se->s", k, k, dtype=np.float64)),
-                    np.abs(np.where(self.finite_v, v, 0)).max(axis=1, initial=0.0).astype(np.float64),
+                    np.abs(v if self.all_finite else np.where(self.finite_v, v, 0)).max(axis=1, initial=0.0),
                 ],
                 axis=1,
-            )  # (S, 2)
+            ).astype(np.float64)  # (S, 2)
             if mask is None:
                 per_key = np.maximum.accumulate(per_key, axis=0) if causal else np.broadcast_to(per_key.max(0), (S, 2))
             self.per_key = per_key

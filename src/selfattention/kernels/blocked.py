@@ -76,7 +76,7 @@ BLOCK_Q_CAUSAL = 256
 BLOCK_K = 1024
 #: Calls with fewer scores (batch x L x S) than this run in one thread: below it, starting
 #: threads costs more than it saves.
-PARALLEL_MIN_SCORES = 1 << 20
+PARALLEL_MIN_SCORES = 1 << 18
 
 
 @dataclass(frozen=True)

@@ -18,3 +18,9 @@ except ImportError:  # pragma: no cover - torch is in the test environment
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def _english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI follows the locale (LANG=ko_KR gives Korean); tests choose their language."""
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")

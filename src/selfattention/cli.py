@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
 from typing import Any, NoReturn
 
@@ -10,9 +12,15 @@ import click
 from . import __version__
 from .errors import SelfAttentionError
 from .examples import get_example
-from .explain import available_languages, explain
+from .explain import available_languages, default_language, explain
+from .explain.layer import explain_layer
 from .io import parse_mask, parse_matrix, parse_tokens, read_input_file, write_file
+from .models import DEFAULT_MODEL, MODELS, model_trace, rank_heads
+from .pipeline import text_layer_trace
 from .render import FORMATS, render
+from .render.layer import LAYER_FORMATS, render_layer, write_layer_heatmap
+from .render.pictures import write_heatmap
+from .render.plot import plot_format
 from .trace import AttentionTrace, trace
 
 EXPLAIN_EXAMPLES = """
@@ -24,7 +32,26 @@ Examples:
   selfattention explain --tokens "I am here" \\
       --query "1,0;0,1;1,1" --key "1,0;0,1;1,1" --value "1,2;3,4;5,6" --causal
   selfattention explain --queries Machines --precision 6
+  selfattention explain --lang ko             # 한국어 설명
+  selfattention explain --plot h.png          # also write a heatmap (.png or .svg)
+  selfattention explain --format html -o report.html   # one offline page with the heatmap
+  selfattention explain --format csv          # the weights, tokens as labels
+  selfattention explain "The animal didn't cross the street because it was too tired." \\
+      --model minilm --layer 3 --head 1 --query it     # a real model's head, step by step
+  selfattention explain "The animal didn't cross the street because it was too tired" --query it
+  selfattention explain --text "The cat sat" --heads 2 --d-model 8 --seed 0 --causal --head 1
 """
+
+HEADS_EXAMPLES = """
+\b
+Examples:
+  selfattention heads "The animal didn't cross the street because it was too tired." --query it --key animal
+  selfattention heads "The animal didn't cross the street because it was too tired." --query it --top 12
+  selfattention heads "The animal didn't cross the street because it was too tired." --query it --plot heads.png
+"""
+
+#: with --queries, the picture shows the whole matrix (queries outlined) up to this many tokens
+MAX_OVERVIEW = 256
 
 
 class CliError(click.ClickException):
@@ -45,10 +72,21 @@ def main() -> None:
 
 @main.command(epilog=EXPLAIN_EXAMPLES)
 @click.option(
+    "--text", "text_option", metavar="TEXT",
+    help="TEXT as an option. Without --model, TEXT walks through a toy layer: tokens, embeddings, positions,"
+    " Q/K/V, heads.",
+)
+@click.option("--heads", type=click.IntRange(1, 64), help="Toy layer: number of heads (default 2).")
+@click.option("--d-model", "d_model", type=click.IntRange(1, 1024), help="Toy layer: model width (default 8).")
+@click.option("--seed", type=int, help="Toy layer: seed of the toy embeddings and weights (default 0).")
+@click.option(
     "--input", "input_file", metavar="FILE.json", help="Read tokens, Q, K, V (and mask, causal, scale) from JSON."
 )
 @click.option("--tokens", help='Token names, e.g. "Acting,Machines" (or space-separated).')
-@click.option("--query", "-q", "query", metavar="ROWS", help='Q, one row per token: "16,0,1;2.078,0,1".')
+@click.option(
+    "--query", "-q", "query", metavar="ROWS",
+    help='Q, one row per token: "16,0,1;2.078,0,1". With a text: the query token to expand, e.g. "it".',
+)
 @click.option("--key", "-k", "key", metavar="ROWS", help="K, one row per key.")
 @click.option("--value", "-v", "value", metavar="ROWS", help="V, one row per key (its own width).")
 @click.option("--mask", metavar="ROWS", help='Boolean mask, 1 = may attend: "1,0;1,1".')
@@ -65,25 +103,137 @@ def main() -> None:
     "--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown (display only)."
 )
 @click.option(
-    "--lang", type=click.Choice(sorted(available_languages())), default="en", show_default=True,
-    help="Language of the explanation.",
+    "--lang", type=click.Choice(sorted(available_languages())), default=None,
+    help="Language of the explanation  [default: ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en].",
 )
+@click.option("--plot", metavar="FILE", help="Also write the heatmap of the weights to FILE.png or FILE.svg.")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+# real models (selfattention.models): TEXT goes to the model, --query is then the query word
+@click.argument("text", required=False)
+@click.option(
+    "--model", metavar="NAME|DIR",
+    help=f"Run TEXT through a real model ({', '.join(MODELS)} or a local folder); --query WORD: the query token.",
+)
+@click.option("--layer", type=int, help="With --model: the layer, 0-based (default 0).")
+@click.option("--head", type=int, help="With TEXT: the head to expand, 0-based (default 0).")
 def explain_command(**options: Any) -> None:
     """Explain self-attention step by step: dot products, scaling, softmax, weighted sum.
 
     With no input it explains the seed's example, "Acting Machines" with d = 3.
     """
     try:
-        result = build_trace(options)
-        text = render(result, explain(result, options["lang"], options["precision"]), options["format_"])
-        emit(text, options["output"], options["force"])
+        if options["text_option"] is not None:
+            if options["text"] is not None:
+                fail("give the text once: as TEXT or as --text, not both")
+            options["text"] = options["text_option"]
+        toy = [f"--{n.replace('_', '-')}" for n in ("heads", "d_model", "seed") if options[n] is not None]
+        if options["model"] and toy:
+            fail(f"the toy layer's options ({', '.join(toy)}) do not apply to --model")
+        if not options["model"] and options["layer"] is not None:
+            fail("TEXT and --layer go with --model, e.g. --model minilm --layer 3 --head 1 --query it")
+        if not options["model"] and options["text"] is not None:
+            emit(explain_text(options), options["output"], options["force"])
+            return
+        for name in ("heads", "d_model", "seed", "head"):
+            if options[name] is not None and not options["model"]:
+                fail(f"--{name.replace('_', '-')} applies to a text: give it as TEXT or --text")
+        lang = options["lang"] or default_language()
+        plot, output, force = options["plot"], options["output"], options["force"]
+        check_outputs(plot, output, force)
+        build = build_model_trace if options["model"] else build_trace
+        result = build(options)
+        explanation = explain(result, lang, options["precision"])
+        overview = None
+        picked = options["queries"] or (options["model"] and options["query"])
+        if picked and (plot or options["format_"] == "html") and len(result.tokens) <= MAX_OVERVIEW:
+            every = {"queries": None, **({"query": None} if options["model"] else {})}
+            overview = build({**options, **every})
+        link = None
+        if plot:
+            written = write_heatmap(result, explanation, plot, force=force, overview=overview)
+            click.echo(f"wrote {written}", err=True)
+            base = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
+            link = os.path.relpath(os.path.abspath(plot), base)
+        text = render(result, explanation, options["format_"], picture=link, overview=overview)
+        emit(text, output, force)
     except SelfAttentionError as error:
         fail(str(error))
 
 
 main.add_command(explain_command, name="explain")
+
+
+def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
+    """--model: TEXT through a real model's head; --query (or --queries) names the query token(s)."""
+    if not options["text"]:
+        fail('--model needs the TEXT to run, e.g. selfattention explain "The animal was tired." --model minilm')
+    given = {"input": options["input_file"], **{n: options[n] for n in ("tokens", "key", "value", "mask", "scale")}}
+    clash = [f"--{name}" for name, value in given.items() if value is not None]
+    clash += ["--causal"] if options["causal"] is not None else []
+    if clash:
+        fail(f"--model builds Q, K and V from TEXT: drop {', '.join(clash)}")
+    queries: list[int | str] | None = None
+    if options["query"] is not None and options["queries"]:
+        fail("give --query WORD or --queries LIST, not both")
+    if options["query"] is not None:
+        queries = [options["query"]]
+    elif options["queries"]:
+        queries = parse_queries(options["queries"])
+    return model_trace(
+        options["text"], options["model"], layer=options["layer"] or 0, head=options["head"] or 0, queries=queries
+    )
+
+
+@main.command(name="heads", epilog=HEADS_EXAMPLES)
+@click.argument("text")
+@click.option(
+    "--query", "-q", "query", required=True, metavar="WORD",
+    help="The query token: a word (its first occurrence) or a 0-based position.",
+)
+@click.option("--key", "-k", "key", metavar="WORD", help="Rank heads by the weight from the query to this token.")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="NAME|DIR", help="A model name or folder.")
+@click.option("--top", type=click.IntRange(min=0), default=0, help="Show only the first N heads (0 = all).")
+@click.option(
+    "--format", "-f", "format_", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True
+)
+@click.option("--precision", type=click.IntRange(0, 15), default=4, show_default=True, help="Decimal places shown.")
+@click.option(
+    "--lang", type=click.Choice(sorted(available_languages())), default=None,
+    help="Language  [default: ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en].",
+)
+@click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
+@click.option("--plot", metavar="FILE", help="Also draw the layers x heads grid to FILE.png or FILE.svg.")
+@click.option("--force", is_flag=True, help="Overwrite --output (and --plot) if it exists.")
+def heads_command(**options: Any) -> None:
+    """Every layer x head of a real model: where does the query token look?
+
+    With --key, heads are ranked by the weight from the query to the key; without, each head
+    lists its heaviest keys. Heads that mostly look at [CLS], [SEP] or the first token are flagged.
+    """
+    from .explain import get_language
+    from .render.heads import heads_figure, render_heads
+    from .render.plot import save_figure
+
+    try:
+        lang = options["lang"] or default_language()
+        check_outputs(options["plot"], options["output"], options["force"])
+        report = rank_heads(options["text"], options["query"], _word(options["key"]), options["model"])
+        if options["top"]:
+            report = dataclasses.replace(report, rows=report.rows[: options["top"]])
+        labels = get_language(lang).labels
+        if options["plot"]:
+            written = save_figure(heads_figure(report, labels, lang), options["plot"], force=options["force"])
+            click.echo(f"wrote {written}", err=True)
+        text = render_heads(report, labels, options["format_"], options["precision"])
+        emit(text, options["output"], options["force"])
+    except SelfAttentionError as error:
+        fail(str(error))
+
+
+def _word(text: str | None) -> int | str | None:
+    """A token as typed: a word, or a 0-based position when it is a number."""
+    return int(text) if text is not None and text.strip().lstrip("-").isdigit() else text
 
 
 def build_trace(options: dict[str, Any]) -> AttentionTrace:
@@ -114,10 +264,60 @@ def build_trace(options: dict[str, Any]) -> AttentionTrace:
     return trace(**kwargs)
 
 
+def explain_text(options: dict[str, Any]) -> str:
+    """Text mode: the sentence through the toy layer, the chosen head and queries expanded."""
+    text = options["text"]
+    for name in ("input_file", "tokens", "key", "value", "mask", "scale"):
+        if options[name] is not None:
+            flag = "--input" if name == "input_file" else f"--{name}"
+            fail(f"{flag} does not apply to a text: the toy layer makes Q, K and V from the words itself")
+    if options["format_"] not in LAYER_FORMATS:
+        fail(f"--format {options['format_']} is not available for a text: choose one of {', '.join(LAYER_FORMATS)}")
+    check_outputs(options["plot"], options["output"], options["force"])
+    expand: list[int | str] = parse_queries(options["queries"]) if options["queries"] else []
+    if options["query"] is not None:
+        expand += parse_queries(options["query"])
+    layer_trace = text_layer_trace(
+        text,
+        d_model=8 if options["d_model"] is None else options["d_model"],
+        num_heads=2 if options["heads"] is None else options["heads"],
+        seed=0 if options["seed"] is None else options["seed"],
+        is_causal=bool(options["causal"]),
+        queries=expand or None,
+    )
+    head = 0 if options["head"] is None else options["head"]
+    lang = options["lang"] or default_language()
+    explanation = explain_layer(layer_trace, lang, options["precision"], head=head, queries=expand or None)
+    link = None
+    if options["plot"]:
+        written = write_layer_heatmap(layer_trace, explanation, options["plot"], force=options["force"])
+        click.echo(f"wrote {written}", err=True)
+        base = os.path.dirname(os.path.abspath(options["output"])) if options["output"] else os.getcwd()
+        link = os.path.relpath(os.path.abspath(options["plot"]), base)
+    return render_layer(layer_trace, explanation, options["format_"], picture=link)
+
+
 def parse_queries(text: str) -> list[int | str]:
     """ "0,2" -> [0, 2]; "it" -> ["it"]: positions are 0-based, anything else is a token."""
     parts = [p.strip() for p in text.split(",")]
     return [int(p) if p.lstrip("-").isdigit() else p for p in parts if p]
+
+
+def check_outputs(plot: str | None, output: str | None, force: bool) -> None:
+    """Refuse before any work: a picture that is not .png/.svg, the same file twice, and
+    (without --force) files that exist."""
+    if plot:
+        plot_format(plot)
+        if output and os.path.abspath(plot) == os.path.abspath(output):
+            fail(f"--plot and --output are the same file {plot!r}: give two names")
+    for path in (plot, output):
+        if not path:
+            continue
+        folder = os.path.dirname(path)
+        if folder and not os.path.isdir(folder):
+            fail(f"output folder {folder!r} does not exist")
+        if os.path.exists(path) and not force and not os.path.isdir(path):
+            fail(f"output file {path!r} exists: pass --force to overwrite it")
 
 
 def emit(text: str, output: str | None, force: bool) -> None:

@@ -38,8 +38,20 @@ def fmt(x: Any, precision: int = 4) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def fmt_vector(values: Iterable[Any], precision: int = 4) -> str:
-    return "[" + ", ".join(fmt(v, precision) for v in values) + "]"
+#: vectors longer than this are shown by their first and last entries (display only)
+MAX_VECTOR_ITEMS = 8
+
+
+def fmt_vector(values: Iterable[Any], precision: int = 4, limit: int | None = MAX_VECTOR_ITEMS) -> str:
+    """A vector for people; past ``limit`` entries the middle ones become "…".
+
+    >>> fmt_vector(range(32))
+    '[0, 1, 2, 3, 4, 5, …, 30, 31]'
+    """
+    items = [fmt(v, precision) for v in values]
+    if limit is not None and len(items) > limit:
+        items = [*items[: limit - 2], "…", *items[-2:]]
+    return "[" + ", ".join(items) + "]"
 
 
 def fmt_percent(x: float, precision: int = 2) -> str:

@@ -13,7 +13,7 @@ query has 3 features but key has 4: the last dimensions must match
 
 from __future__ import annotations
 
-__all__ = ["InputError", "LimitError", "MaskError", "SelfAttentionError", "ShapeError"]
+__all__ = ["InputError", "LimitError", "MaskError", "MissingExtraError", "SelfAttentionError", "ShapeError"]
 
 
 class SelfAttentionError(ValueError):
@@ -34,3 +34,8 @@ class InputError(SelfAttentionError):
 
 class LimitError(SelfAttentionError):
     """A request larger than the chosen path can hold; the message suggests one that can."""
+
+
+class MissingExtraError(SelfAttentionError, ImportError):
+    """An optional part (plots, torch, ...) needs a package that is not installed; the
+    message names the extra to install, e.g. ``pip install 'selfattention[plot]'``."""

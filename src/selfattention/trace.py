@@ -223,6 +223,15 @@ class AttentionTrace:
             return NotImplemented
         return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
 
+    def _repr_html_(self) -> str:
+        """The notebook display: the ``--format html`` report (its ``<style>`` and ``<main>``),
+        in the locale's language (see :func:`selfattention.explain.default_language`)."""
+        # imported here: explain and render sit above trace, which must not import them
+        from .explain import default_language, explain
+        from .render.html import html_report
+
+        return html_report(self, explain(self, default_language()), fragment=True)
+
     def __repr__(self) -> str:
         return (
             f"AttentionTrace(tokens={list(self.tokens)!r}, d_head={self.d_head},"

@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
@@ -21,7 +23,14 @@ from . import languages
 from .base import LABELS, Language
 from .facts import QueryFacts, query_facts
 
-__all__ = ["Explanation", "QueryExplanation", "available_languages", "explain", "get_language"]
+__all__ = [
+    "Explanation",
+    "QueryExplanation",
+    "available_languages",
+    "default_language",
+    "explain",
+    "get_language",
+]
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,21 @@ def get_language(lang: str) -> Language:
             f"unknown language {lang!r}: choose one of {', '.join(sorted(languages_))}"
         )
     return languages_[lang]
+
+
+def default_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language the locale asks for: "ko" when the first of LC_ALL, LC_MESSAGES and
+    LANG that is set starts with "ko" (e.g. ko_KR.UTF-8), else "en".
+
+    >>> default_language({"LANG": "ko_KR.UTF-8"}), default_language({"LANG": "C.UTF-8"})
+    ('ko', 'en')
+    >>> default_language({"LC_ALL": "en_US.UTF-8", "LANG": "ko_KR.UTF-8"})  # LC_ALL wins
+    'en'
+    """
+    env = os.environ if environ is None else environ
+    locale = next((env[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if env.get(name)), "")
+    code = locale.split(".")[0].split("_")[0].lower()
+    return code if code in available_languages() else "en"
 
 
 def explain(trace: AttentionTrace, lang: str = "en", precision: int = 4) -> Explanation:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from ..layer_trace import LayerTrace
 from ..trace import AttentionTrace, QueryTrace
 from .facts import QueryFacts
 
@@ -33,6 +34,33 @@ LABELS = (
     "max",
     "not_traced",
     "all_blocked",
+    # pictures and reports (render/plot.py, render/html.py); {names} are filled in by str.format
+    "heatmap",
+    "plot_every_nth",
+    "plot_glyphs_missing",
+    "plot_unavailable",
+    # real models (selfattention.models): long dot products, the title and check of a model head
+    "largest_terms",
+    "smaller_terms",
+    "model_title",
+    "model_check",
+    # the heads command: every layer x head at once
+    "heads_title",
+    "heads_key_title",
+    "heads_check",
+    "heads_sink_note",
+    "layer",
+    "head",
+    "rank",
+    "top_keys",
+    "sink",
+    # the layer (selfattention explain --text): table headers
+    "position",
+    "embedding",
+    "positional_encoding",
+    "layer_input",
+    "concat",
+    "layer_output",
 )
 
 
@@ -62,3 +90,30 @@ class Language(ABC):
 
     @abstractmethod
     def caveat(self) -> str: ...
+
+    # -- the layer: words -> embeddings -> X -> Q, K, V -> heads -> concat -> W_O ------------
+    @abstractmethod
+    def layer_title(self, trace: LayerTrace) -> str: ...
+
+    @abstractmethod
+    def layer_intro(self, trace: LayerTrace, precision: int) -> list[str]:
+        """Sizes (tokens, d_model, heads, d_head), causal or not, and where X came from."""
+
+    @abstractmethod
+    def layer_sections(self, trace: LayerTrace, head: int, precision: int) -> dict[str, str]:
+        """Headings and notes of the layer's stages, by key: "tokens", "embeddings",
+        "embeddings_note", "positional", "positional_note", "input", "input_note", "context",
+        "projections", "projections_note", "attention", "heads", "heads_note", "concat",
+        "concat_note", "output", "output_note" (numbered in the order the data flows)."""
+
+    @abstractmethod
+    def layer_head_summary(self, trace: LayerTrace, head: int, facts: QueryFacts, precision: int) -> str:
+        """One line: where one head looks from one query (its heaviest keys)."""
+
+    @abstractmethod
+    def layer_shown(self, shown: int, total: int, what: str) -> str:
+        """A note that a long input is cut for display; ``what`` is "tokens" or "numbers"."""
+
+    @abstractmethod
+    def layer_caveat(self, trace: LayerTrace) -> str:
+        """What the numbers do not mean (toy embeddings, random weights)."""

@@ -12,17 +12,42 @@ from __future__ import annotations
 from ..errors import InputError
 from ..explain import Explanation
 from ..trace import AttentionTrace
+from .csv_export import to_csv
 from .document import build_document
 from .markdown import to_markdown
+from .pictures import insert_picture, linked_picture
 from .text import to_text
 
 __all__ = ["FORMATS", "render"]
 
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "markdown", "json", "html", "csv")
 
 
-def render(trace: AttentionTrace, explanation: Explanation, format: str = "text") -> str:
-    """Write ``trace`` in ``format`` (one of :data:`FORMATS`); json is the trace itself."""
+def render(
+    trace: AttentionTrace,
+    explanation: Explanation,
+    format: str = "text",
+    *,
+    picture: str | None = None,
+    overview: AttentionTrace | None = None,
+) -> str:
+    """Write ``trace`` in ``format`` (one of :data:`FORMATS`); json is the trace itself,
+    csv its weights, html one offline page with the heatmap inside. ``picture`` is a
+    relative link to a heatmap file that Markdown shows; ``overview`` is a complete trace of
+    the same input whose heatmap html draws, outlining ``trace``'s queries."""
+    if format == "html":
+        from .html import html_report  # matplotlib, if installed, is loaded only here
+
+        return html_report(trace, explanation, overview)
+    if format == "csv":
+        return to_csv(trace, explanation)
+    if format == "markdown" and picture is not None:
+        blocks = insert_picture(
+            build_document(trace, explanation),
+            linked_picture(trace, explanation, picture),
+            explanation.labels["heatmap"],
+        )
+        return to_markdown(blocks)
     if format == "json":
         return trace.to_json(indent=1) + "\n"
     if format == "text":

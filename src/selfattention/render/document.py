@@ -16,7 +16,7 @@ from ..display import fmt, fmt_vector
 from ..explain import Explanation
 from ..trace import AttentionTrace, QueryTrace
 
-__all__ = ["Block", "Heading", "Lines", "Paragraph", "Table", "build_document"]
+__all__ = ["Block", "Heading", "Lines", "Paragraph", "Picture", "Table", "build_document"]
 
 #: dot products with more terms than this show only their largest terms
 MAX_TERMS = 8
@@ -51,7 +51,18 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
-Block = Heading | Paragraph | Lines | Table
+@dataclass(frozen=True)
+class Picture:
+    """A figure: ``svg`` (bytes of an SVG) to embed, or ``link`` (a relative path or URL)
+    to point to, or neither, with ``note`` saying why (e.g. matplotlib is missing)."""
+
+    alt: str
+    svg: bytes | None = None
+    link: str | None = None
+    note: str | None = None
+
+
+Block = Heading | Paragraph | Lines | Table | Picture
 
 
 def build_document(
@@ -107,7 +118,7 @@ def _shown_keys(step: QueryTrace) -> list[int]:
     return sorted(int(j) for j in heaviest)
 
 
-def _terms(step: QueryTrace, trace: AttentionTrace, j: int, p: int) -> str:
+def _terms(step: QueryTrace, trace: AttentionTrace, j: int, p: int, smaller: str = "smaller terms") -> str:
     q, k, products = step.query, trace.key[j], step.products[j]
     dims: list[int] = list(range(len(q)))
     if len(q) > MAX_TERMS:
@@ -115,7 +126,7 @@ def _terms(step: QueryTrace, trace: AttentionTrace, j: int, p: int) -> str:
     text = " + ".join(f"{fmt(q[e], p)}×{fmt(k[e], p)}" for e in dims)
     if len(q) > MAX_TERMS:
         rest = float(products.sum() - products[list(dims)].sum())
-        text += f" + … ({len(q) - MAX_TERMS} smaller terms: {fmt(rest, p)})"
+        text += f" + … ({len(q) - MAX_TERMS} {smaller}: {fmt(rest, p)})"
     return text
 
 
@@ -131,11 +142,17 @@ def _query_steps(
         note = [Paragraph(f"({len(keys)} / {len(names)} {labels['key']}: {labels['weights']} ↓)")]
 
     blocks.append(Heading(3, headings["dot_products"]))
+    if trace.d_head > MAX_TERMS:
+        rest = trace.d_head - MAX_TERMS
+        blocks.append(Paragraph(labels["largest_terms"].format(d=trace.d_head, n=MAX_TERMS, rest=rest)))
     blocks += note
     blocks.append(
         Lines(
             tuple(
-                (f"q{n}·k{j + 1} ({names[j]})", "=", _terms(step, trace, j, p), "=", fmt(step.dot_products[j], p))
+                (
+                    f"q{n}·k{j + 1} ({names[j]})", "=", _terms(step, trace, j, p, labels["smaller_terms"]), "=",
+                    fmt(step.dot_products[j], p),
+                )
                 for j in keys
             )
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .document import Block, Heading, Lines, Paragraph, Table
+from .document import Block, Heading, Lines, Paragraph, Picture, Table
 from .text import _aligned
 
 __all__ = ["to_markdown"]
@@ -26,6 +26,11 @@ def to_markdown(blocks: list[Block]) -> str:
             out.append("|" + "|".join("---" for _ in block.header) + "|")
             out += ["| " + " | ".join(_escape(c) for c in row) + " |" for row in block.rows]
             out.append("")
+        elif isinstance(block, Picture):
+            if block.link is not None:
+                out += ["", f"![{_escape(block.alt)}]({_link(block.link)})", ""]
+            if block.note:
+                out += [_escape(block.note), ""]
     text = "\n".join(out).strip() + "\n"
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
@@ -34,3 +39,10 @@ def to_markdown(blocks: list[Block]) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+def _link(path: str) -> str:
+    """A relative path as a Markdown link target: forward slashes, spaces and brackets escaped."""
+    from urllib.parse import quote
+
+    return quote(path.replace("\\", "/"), safe="/._-~")

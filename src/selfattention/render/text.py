@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .document import Block, Heading, Lines, Paragraph, Table
+from .document import Block, Heading, Lines, Paragraph, Picture, Table
 
 __all__ = ["to_text"]
 
@@ -27,13 +27,37 @@ def to_text(blocks: list[Block]) -> str:
         elif isinstance(block, Paragraph):
             if isinstance(previous, Table):
                 out.append("")
-            out += textwrap.wrap(block.text, WIDTH, break_on_hyphens=False) or [""]
+            out += _wrap(block.text, WIDTH) or [""]
         elif isinstance(block, Lines):
             out += ["   " + line for line in _aligned(block.rows)]
         elif isinstance(block, Table):
             out += ["", block.title, *("   " + line for line in _aligned((block.header, *block.rows), sep="  "))]
+        elif isinstance(block, Picture):  # a terminal shows no picture: say where it is, or why not
+            out += [f"[{block.alt}: {block.link}]"] if block.link else []
+            out += _wrap(block.note, WIDTH) if block.note else []
         previous = block
     return "\n".join(out).rstrip() + "\n"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Wrap at spaces to ``width`` terminal columns (Korean characters take two, so a
+    Korean line holds about half as many characters as an English one).
+
+    >>> _wrap("가중치 가중치 가중치", 14)
+    ['가중치 가중치', '가중치']
+    """
+    if all(ord(c) < 0x1100 for c in text):
+        return textwrap.wrap(text, width, break_on_hyphens=False)
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if _width(candidate) <= width or not line:
+            line = candidate
+        else:
+            lines.append(line)
+            line = word
+    return [*lines, line] if line else lines
 
 
 def _width(text: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...display import fmt, fmt_percent, fmt_vector
+from ...layer_trace import LayerTrace
 from ...trace import AttentionTrace, QueryTrace
 from ..base import Language
 from ..facts import QueryFacts
@@ -33,9 +34,42 @@ class English(Language):
         "max": "max",
         "not_traced": "not traced",
         "all_blocked": "Every key is blocked, so every weight is 0 by definition (not 0/0, which would be NaN).",
+        "heatmap": "The weights as a picture",
+        "plot_every_nth": "{total} tokens: a label every {step} tokens",
+        "plot_glyphs_missing": (
+            "Labels shown as #n (and text shown as …) use characters no installed font can draw:"
+            " install a CJK font (e.g. fonts-noto-cjk) or save an SVG, whose text the browser draws."
+        ),
+        "plot_unavailable": "The picture needs matplotlib, which is not installed: pip install 'selfattention[plot]'",
+        "largest_terms": "Each dot product has {d} terms (d = {d}); only the {n} largest by size are"
+        " written out, and the {rest} smaller ones are added up at the end.",
+        "smaller_terms": "smaller terms",
+        "model_title": '{model}, layer {layer}, head {head}: "{text}"',
+        "model_check": "Q, K and V are rebuilt in {rebuilt} from the input of layer {layer} and the"
+        " head's query, key and value weights. Every one of the {rows} weight rows matches the"
+        " attention the model itself returns ({model_dtype}): the largest difference is {difference}.",
+        "heads_title": 'Where "{query}" looks in every head of {model}: "{text}"',
+        "heads_key_title": 'Weight from "{query}" to "{key}" in every head of {model}: "{text}"',
+        "heads_check": "The weights of all {count} heads are rebuilt in float64 from the model's"
+        " weights; the largest difference from the model's own attention is {difference}.",
+        "heads_sink_note": "* = at least {share} of the weight goes to special tokens ({tokens}) or"
+        " the first token, where heads often park attention they do not need.",
+        "layer": "layer",
+        "head": "head",
+        "rank": "rank",
+        "top_keys": "heaviest keys",
+        "sink": "sink",
+        "position": "position",
+        "embedding": "embedding",
+        "positional_encoding": "positional encoding",
+        "layer_input": "X = embedding + positional encoding",
+        "concat": "concatenation",
+        "layer_output": "output",
     }
 
     def title(self, trace: AttentionTrace) -> str:
+        if trace.meta.get("source") == "model":
+            return self.labels["model_title"].format(**trace.meta)
         return str(trace.meta.get("title") or f"Self-attention on {_q(' '.join(trace.tokens))}")
 
     def intro(self, trace: AttentionTrace, precision: int) -> list[str]:
@@ -48,6 +82,14 @@ class English(Language):
         ]
         if trace.meta.get("description"):
             lines.append(str(trace.meta["description"]))
+        check = trace.meta.get("check")
+        if trace.meta.get("source") == "model" and isinstance(check, dict):
+            lines.append(
+                self.labels["model_check"].format(
+                    rebuilt=check["rebuilt_dtype"], layer=trace.meta["layer"], rows=check["rows_checked"],
+                    model_dtype=check["model_dtype"], difference=fmt(check["max_abs_difference"], 2),
+                )
+            )
         return lines
 
     def query_heading(self, trace: AttentionTrace, step: QueryTrace) -> str:
@@ -123,6 +165,83 @@ class English(Language):
             " out the sizes of the value vectors, the other heads and layers, and the residual"
             " connections."
         )
+
+    # -- the layer -------------------------------------------------------------------------
+    def layer_title(self, trace: LayerTrace) -> str:
+        text = " ".join(trace.tokens)
+        return str(trace.meta.get("title") or f"From words to contextual vectors: {_q(text)}")
+
+    def layer_intro(self, trace: LayerTrace, precision: int) -> list[str]:
+        cross = f" and {len(trace.key_tokens)} context tokens (cross-attention)" if trace.is_cross else ""
+        lines = [
+            f"{len(trace.tokens)} tokens{cross}, d_model = {trace.d_model}, {trace.num_heads}"
+            f" head{'s' if trace.num_heads != 1 else ''} of d_head = {trace.d_head}"
+            + (", causal: each token sees only itself and the tokens before it" if trace.is_causal else "")
+            + "."
+        ]
+        if trace.meta.get("source") == "toy":
+            lines.append(
+                f"Illustrative numbers, not a trained model: the embeddings are drawn from a hash of each"
+                f" token's text and the weights W_Q, W_K, W_V, W_O are random (seed {trace.meta.get('seed')})."
+                " Every step is exact, but what the weights say about the sentence means nothing; use a real"
+                " model for that."
+            )
+        return lines
+
+    def layer_sections(self, trace: LayerTrace, head: int, precision: int) -> dict[str, str]:
+        d, h, dh = trace.d_model, trace.num_heads, trace.d_head
+        start, stop = head * dh + 1, (head + 1) * dh
+        source = "the context C" if trace.is_cross else "X"
+        n = 4 if trace.embeddings is not None else 1  # the number of the input step
+        kv = "C" if trace.is_cross else "X"
+        return {
+            "tokens": "1. Tokens: the text split into words and punctuation.",
+            "embeddings": "2. Token embeddings: one vector of d_model numbers per token.",
+            "embeddings_note": "The same token always gets the same vector, wherever it stands.",
+            "positional": "3. Positional encoding: where each token stands.",
+            "positional_note": (
+                "PE(pos, 2i) = sin(pos / 10000^(2i/d_model)) and PE(pos, 2i+1) = cos(pos / 10000^(2i/d_model)):"
+                " attention alone ignores word order, so a vector that depends only on the position is added."
+            ),
+            "input": f"{n}. The layer's input X = embedding + positional encoding." if trace.embeddings is not None
+            else f"{n}. The layer's input X, one row per token.",
+            "input_note": f"X has one row of d_model = {d} numbers per token."
+            + (" The keys and values come from another sequence, the context C." if trace.is_cross else ""),
+            "context": "C, the context",
+            "projections": f"{n + 1}. Queries, keys and values: Q = X W_Q + b_Q, K = {kv} W_K + b_K,"
+            f" V = {kv} W_V + b_V.",
+            "projections_note": (
+                f"Each W is a {d} × {d} matrix. The {d} columns of Q, K and V are cut into {h} heads of"
+                f" d_head = {dh} columns (shown split by |): head {head} uses columns {start} to {stop}."
+                + (f" K and V come from {source}, the other sequence." if trace.is_cross else "")
+            ),
+            "attention": f"{n + 2}. Attention in head {head}, step by step (d_head = {dh}).",
+            "heads": f"{n + 3}. " + ("The only head, in brief." if h == 1 else f"The {h} heads side by side."),
+            "heads_note": "Each head has its own columns of Q, K and V, so each looks at the tokens differently.",
+            "concat": f"{n + 4}. Concatenation: every head's output side by side.",
+            "concat_note": f"The {h} outputs of {dh} numbers each make one row of d_model = {d} again.",
+            "output": f"{n + 5}. Output projection: output = concatenation W_O + b_O.",
+            "output_note": (
+                "W_O mixes what the heads found into one new, contextual vector per token: the layer's output."
+            ),
+        }
+
+    def layer_head_summary(self, trace: LayerTrace, head: int, facts: QueryFacts, precision: int) -> str:
+        token = _q(facts.token)
+        if facts.fully_masked:
+            return f"head {head}: every key is blocked for {token} (weights 0, output 0)."
+        parts = []
+        for kw in facts.ranked[:3]:
+            who = "itself" if facts.self_weight is not None and kw.index == facts.index else _q(kw.token)
+            parts.append(f"{who} ({fmt(kw.weight, precision)})")
+        return f"head {head}: {token} looks most at " + _join(parts) + "."
+
+    def layer_shown(self, shown: int, total: int, what: str) -> str:
+        noun = {"tokens": "tokens", "numbers": "numbers of each vector"}.get(what, what)
+        return f"(showing the first {shown} of {total} {noun})"
+
+    def layer_caveat(self, trace: LayerTrace) -> str:
+        return self.caveat()
 
 
 def _is_default_scale(trace: AttentionTrace) -> bool:

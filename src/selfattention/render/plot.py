@@ -1,0 +1,526 @@
+"""Heatmaps of attention weights (or any labelled matrix) with matplotlib: PNG and SVG.
+
+The API takes plain arrays, so every source draws the same picture: a trace's (L, S)
+weights, a (heads, L, S) stack, or a (layers, heads) table of scores. Each function returns
+a :class:`matplotlib.figure.Figure` built without pyplot (no global state, no display
+needed); :func:`save_figure` writes it through :func:`selfattention.io.write_file`.
+
+What a figure shows: the labels of both axes (rotated when long; every n-th label past
+:data:`MAX_LABELS`), each cell's value when the cell is large enough to hold it (dark text
+on light cells, white on dark), a colour bar, outlined rows for the traced queries, and
+blocked cells in grey without a number. Heavier weights are darker (the ``Blues`` map).
+
+Fonts: a CJK font is used first when one is installed (Korean tokens then draw as text).
+Without one, a label whose characters no installed font can draw is shown as ``#n`` (its
+position) and the figure says so, instead of drawing empty boxes; SVG files keep every
+label as text, which the browser draws with its own fonts.
+
+matplotlib is an optional extra: ``pip install 'selfattention[plot]'``.
+
+>>> fig = heatmap([[0.9, 0.1], [0.3, 0.7]], ["a", "b"], ["a", "b"], highlight_rows=[1])
+>>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
+['a', 'b']
+>>> len(figure_bytes(fig, "png")) > 1000
+True
+"""
+
+from __future__ import annotations
+
+import io as _io
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..display import fmt
+from ..errors import InputError, MissingExtraError, ShapeError
+from ..explain import get_language
+from ..io import write_file
+from ..trace import AttentionTrace
+from .figure_text import (
+    drawable_labels,
+    figure_language,
+    keep_tick_originals,
+    plain,
+    put_notes,
+    put_text,
+    real_text,
+    shorten,
+    style,
+)
+
+if TYPE_CHECKING:  # matplotlib is imported lazily, inside the functions
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "MAX_LABELS",
+    "PLOT_FORMATS",
+    "figure_bytes",
+    "heads_grid",
+    "heatmap",
+    "plot_format",
+    "require_matplotlib",
+    "save_figure",
+    "trace_heatmap",
+    "traces_grid",
+]
+
+#: past this many rows or columns only every n-th label is written
+MAX_LABELS = 40
+#: the file formats :func:`save_figure` writes, by extension
+PLOT_FORMATS = ("png", "svg")
+#: resolution of PNG files
+DPI = 150
+
+HINT = "pip install 'selfattention[plot]'"
+CMAP = "Blues"
+HIGHLIGHT = "#e8590c"  # orange: stands out against every shade of blue
+BLOCKED = "#d9d9d9"
+
+
+def require_matplotlib() -> None:
+    """Raise :class:`MissingExtraError` with the install hint if matplotlib is missing.
+
+    >>> require_matplotlib()  # installed here: nothing happens
+    """
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise MissingExtraError(f"pictures need matplotlib, which is not installed: {HINT}") from None
+
+
+# -- public API ------------------------------------------------------------------------------
+
+
+def heatmap(
+    weights: ArrayLike,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    *,
+    highlight_rows: Sequence[int] = (),
+    title: str | None = None,
+    subtitle: str | None = None,
+    blocked: ArrayLike | None = None,
+    row_title: str | None = None,
+    col_title: str | None = None,
+    value_label: str | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    precision: int | None = None,
+    cmap: str = CMAP,
+    lang: str = "en",
+) -> Figure:
+    """One labelled heatmap of a 2-D matrix (rows, cols).
+
+    ``highlight_rows`` are row positions to outline (the traced queries); ``blocked`` is a
+    boolean matrix of cells to grey out (masked keys); non-finite values are greyed out too.
+    The colour scale is 0..1 when every value lies in [0, 1] (weights), else the data's
+    range, unless ``vmin``/``vmax`` say otherwise. ``precision`` is the decimals written in
+    cells (default: 4 for tiny matrices, 2 for larger ones). ``cmap`` is a matplotlib colour
+    map name (``"Blues"``: heavier is darker; e.g. ``"RdBu_r"`` with ``vmin=-vmax`` for signed
+    scores). ``lang`` picks the language of the figure's own notes.
+
+    >>> fig = heatmap(np.eye(3), ["x", "y", "z"], ["x", "y", "z"], title="identity")
+    >>> fig.axes[0].get_title(), len(fig.axes)  # the heatmap and its colour bar
+    ('identity', 2)
+    """
+    matrix = _matrix(weights, "weights")  # (rows, cols)
+    rows, cols = _labels(row_labels, matrix.shape[0], "row_labels"), _labels(col_labels, matrix.shape[1], "col_labels")
+    grey = _blocked(blocked, matrix.shape)
+    highlight = _rows(highlight_rows, matrix.shape[0])
+    require_matplotlib()
+    with style():
+        from matplotlib.figure import Figure
+
+        words = figure_language(lang).labels
+        cell = _cell_inches(max(matrix.shape), big=1.1, budget=min(10.0, max(7.5, 0.25 * max(matrix.shape))))
+        rows_shown, rows_note = drawable_labels(rows)
+        cols_shown, cols_note = drawable_labels(cols)
+        label_pt = _label_points(cell)
+        left = _text_inches(rows_shown, label_pt) + (0.35 if row_title else 0.1)
+        bottom = _text_inches(cols_shown, label_pt) * (0.75 if _rotation(cols_shown, cell, label_pt) else 0.0)
+        bottom += 0.3 + (0.3 if col_title else 0.0)
+        # room for the labels, the cells, the colour bar and a bold 12 pt title
+        title_inches = _text_inches([shorten(title)], 12) * 1.15 if title else 0.0
+        width = max(6.0, left + cell * matrix.shape[1] + 1.8, title_inches + 0.6)
+        height = max(4.5, bottom + cell * matrix.shape[0] + (1.0 if title else 0.5))
+        fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+        ax = fig.add_subplot()
+        norm = _norm(matrix, vmin, vmax)
+        image = _draw(ax, matrix, rows_shown, cols_shown, grey, highlight, cell, norm, precision, cmap)
+        keep_tick_originals(fig, ax, rows, cols)
+        bar = fig.colorbar(image, ax=ax, shrink=min(1.0, max(0.4, 3.0 / max(1.0, cell * matrix.shape[0]))))
+        missing = rows_note or cols_note
+        missing |= put_text(fig, bar.ax.set_ylabel, value_label if value_label is not None else words["weights"])
+        if row_title:
+            missing |= put_text(fig, ax.set_ylabel, row_title)
+        if col_title:
+            missing |= put_text(fig, ax.set_xlabel, col_title)
+        if title:
+            missing |= put_text(fig, ax.set_title, shorten(title), fontsize=12)
+        put_notes(fig, [n for n in (subtitle, *_notes(rows, cols, words)) if n], missing, words)
+    return fig
+
+
+def heads_grid(
+    weights: ArrayLike,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    *,
+    titles: Sequence[str] | None = None,
+    title: str | None = None,
+    highlight_rows: Sequence[int] = (),
+    value_label: str | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    precision: int | None = None,
+    cmap: str = CMAP,
+    lang: str = "en",
+) -> Figure:
+    """A grid of small heatmaps, one per head, sharing one colour scale and one colour bar.
+
+    ``weights`` is (heads, rows, cols); ``titles`` names each head (default "head 0", ...).
+
+    >>> w = np.full((3, 2, 2), 0.5)
+    >>> fig = heads_grid(w, ["a", "b"], ["a", "b"])
+    >>> [ax.get_title() for ax in fig.axes[:3]]
+    ['head 0', 'head 1', 'head 2']
+    """
+    stack = np.asarray(weights, dtype=float) if not isinstance(weights, np.ndarray) else weights.astype(float)
+    if stack.ndim != 3 or 0 in stack.shape:
+        raise ShapeError(
+            f"weights has shape {stack.shape}: heads_grid expects a non-empty (heads, rows, cols) stack"
+        )
+    heads = stack.shape[0]
+    rows, cols = _labels(row_labels, stack.shape[1], "row_labels"), _labels(col_labels, stack.shape[2], "col_labels")
+    names = [f"head {h}" for h in range(heads)] if titles is None else _labels(titles, heads, "titles")
+    highlight = _rows(highlight_rows, stack.shape[1])
+    require_matplotlib()
+    with style():
+        from matplotlib.figure import Figure
+
+        words = figure_language(lang).labels
+        columns = min(4, math.ceil(math.sqrt(heads)))
+        lines = math.ceil(heads / columns)
+        cell = _cell_inches(max(stack.shape[1:]), big=0.7, budget=min(4.0, max(3.2, 0.1 * max(stack.shape[1:]))))
+        rows_shown, rows_note = drawable_labels(rows)
+        cols_shown, cols_note = drawable_labels(cols)
+        label_pt = _label_points(cell)
+        margin = _text_inches(rows_shown, label_pt) + 0.3
+        panel_w, panel_h = cell * stack.shape[2] + 0.3, cell * stack.shape[1] + 0.5
+        bottom = _text_inches(cols_shown, label_pt) * 0.75 + 0.4
+        fig = Figure(
+            figsize=(max(5.0, margin + columns * panel_w + 1.4), max(3.0, bottom + lines * panel_h + 0.8)),
+            dpi=DPI,
+            layout="constrained",
+        )
+        axes = fig.subplots(lines, columns, squeeze=False)
+        norm = _norm(stack, vmin, vmax)
+        image = None
+        missing = rows_note or cols_note
+        for h in range(lines * columns):
+            ax = axes[h // columns][h % columns]
+            if h >= heads:
+                ax.set_axis_off()
+                continue
+            image = _draw(ax, stack[h], rows_shown, cols_shown, None, highlight, cell, norm, precision, cmap)
+            keep_tick_originals(fig, ax, rows, cols)
+            missing |= put_text(fig, ax.set_title, names[h], fontsize=10)
+            if h % columns:
+                ax.tick_params(labelleft=False)
+            if h + columns < heads:
+                ax.tick_params(labelbottom=False)
+        assert image is not None
+        bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
+        missing |= put_text(fig, bar.ax.set_ylabel, value_label if value_label is not None else words["weights"])
+        if title:
+            missing |= put_text(fig, fig.suptitle, shorten(title), fontsize=12, fontweight="bold")
+        put_notes(fig, _notes(rows, cols, words), missing, words)
+    return fig
+
+
+def trace_heatmap(
+    trace: AttentionTrace,
+    *,
+    highlight: Sequence[int | str] = (),
+    title: str | None = None,
+    lang: str = "en",
+    precision: int | None = None,
+) -> Figure:
+    """The heatmap of a trace's weights: rows are its traced queries, columns its keys.
+
+    ``highlight`` outlines queries by position or token (e.g. trace the whole sequence and
+    outline the queries a learner asked about). The title defaults to the trace's title in
+    ``lang``; blocked keys (mask) are grey.
+
+    >>> from selfattention import trace, seed_example
+    >>> fig = trace_heatmap(trace(**seed_example().trace_kwargs()), highlight=["Machines"])
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['Acting', 'Machines']
+    """
+    get_language(lang)  # an unknown language is refused before anything is drawn
+    if not trace.steps:
+        raise InputError("the trace has no traced queries: there is no weight row to draw")
+    require_matplotlib()
+    language = figure_language(lang)
+    wanted = {trace.step(q).index for q in highlight}
+    rows = [r for r, step in enumerate(trace.steps) if step.index in wanted]
+    blocked = np.stack([~step.allowed for step in trace.steps])  # (traced, S)
+    return heatmap(
+        trace.weights,
+        [step.token for step in trace.steps],
+        list(trace.key_tokens),
+        highlight_rows=rows,
+        title=language.title(trace) if title is None else title,
+        blocked=blocked if blocked.any() else None,
+        row_title=language.labels["query"],
+        col_title=language.labels["key"],
+        precision=precision,
+        lang=language.code,
+    )
+
+
+def traces_grid(
+    traces: Sequence[AttentionTrace],
+    *,
+    titles: Sequence[str] | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Figure:
+    """A grid of heads from several traces of the same tokens (e.g. one per head of a layer).
+
+    >>> from selfattention import trace, seed_example
+    >>> t = trace(**seed_example().trace_kwargs())
+    >>> len(traces_grid([t, t]).axes)  # two heads and a colour bar
+    3
+    """
+    if not traces:
+        raise InputError("traces is empty: give one trace per head")
+    first = traces[0]
+    for h, t in enumerate(traces):
+        if t.key_tokens != first.key_tokens or t.query_indices != first.query_indices:
+            raise InputError(
+                f"trace {h} has other tokens or traced queries than trace 0: a grid compares heads of one sequence"
+            )
+    get_language(lang)
+    require_matplotlib()
+    language = figure_language(lang)
+    return heads_grid(
+        np.stack([t.weights for t in traces]),  # (heads, traced, S)
+        [step.token for step in first.steps],
+        list(first.key_tokens),
+        titles=titles,
+        title=title,
+        value_label=language.labels["weights"],
+        lang=language.code,
+    )
+
+
+def figure_bytes(fig: Figure, format: str = "png") -> bytes:
+    """The figure as PNG or SVG bytes (SVG keeps labels as ``<text>``; no dates inside).
+
+    >>> figure_bytes(heatmap([[1.0]], ["a"], ["a"]), "svg")[:5]
+    b'<?xml'
+    """
+    if format not in PLOT_FORMATS:
+        raise InputError(f"picture format {format!r} is not supported: choose one of {', '.join(PLOT_FORMATS)}")
+    buffer = _io.BytesIO()
+    with style(), real_text(fig, enabled=format == "svg"):
+        metadata: dict[str, Any] = {"Date": None} if format == "svg" else {"Software": None}
+        fig.savefig(buffer, format=format, dpi=DPI, metadata=metadata)
+    return buffer.getvalue()
+
+
+def save_figure(fig: Figure, path: str | Path, force: bool = False) -> Path:
+    """Write ``fig`` to ``path`` as PNG or SVG (by extension), atomically; an existing file
+    is replaced only with ``force``.
+
+    >>> import tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> save_figure(heatmap([[1.0]], ["a"], ["a"]), os.path.join(folder, "h.svg")).suffix
+    '.svg'
+    """
+    return write_file(path, figure_bytes(fig, plot_format(path)), force=force)
+
+
+def plot_format(path: str | Path) -> str:
+    """The picture format a file name asks for ("png" or "svg"); any other is refused.
+
+    >>> plot_format("h.PNG"), plot_format("out/heads.svg")
+    ('png', 'svg')
+    """
+    p = Path(path)
+    suffix = p.suffix.lower().lstrip(".")
+    if suffix not in PLOT_FORMATS:
+        raise InputError(
+            f"plot file {str(p)!r} has {'extension .' + suffix if suffix else 'no extension'}:"
+            " expected a name ending in .png or .svg"
+        )
+    return suffix
+
+
+# -- drawing -----------------------------------------------------------------------------------
+
+
+def _draw(
+    ax: Axes,
+    matrix: NDArray[np.float64],  # (rows, cols)
+    rows: list[str],
+    cols: list[str],
+    blocked: NDArray[np.bool_] | None,
+    highlight: list[int],
+    cell: float,
+    norm: Any,
+    precision: int | None,
+    cmap_name: str,
+) -> Any:
+    from matplotlib import colormaps
+    from matplotlib.patches import Rectangle
+
+    n_rows, n_cols = matrix.shape
+    hidden = ~np.isfinite(matrix) if blocked is None else (blocked | ~np.isfinite(matrix))
+    if cmap_name not in colormaps:
+        raise InputError(f"cmap {cmap_name!r} is not a matplotlib colour map: try {CMAP!r}, 'viridis' or 'RdBu_r'")
+    cmap = colormaps[cmap_name].with_extremes(bad=BLOCKED)
+    image = ax.imshow(np.ma.masked_array(matrix, hidden), cmap=cmap, norm=norm, aspect="equal",
+                      interpolation="nearest")
+    label_pt = _label_points(cell)
+    row_step, col_step = _stride(n_rows), _stride(n_cols)
+    # every row_step-th row is labelled, and every highlighted row (its neighbours make room)
+    near = {r + d for r in highlight for d in range(-row_step + 1, row_step)}
+    row_ticks = sorted({*(r for r in range(0, n_rows, row_step) if r not in near), *highlight})
+    ax.set_yticks(row_ticks, [plain(rows[r]) for r in row_ticks], fontsize=label_pt)
+    ax.set_xticks(range(0, n_cols, col_step), [plain(cols[c]) for c in range(0, n_cols, col_step)],
+                  fontsize=label_pt)
+    rotation = _rotation([cols[c] for c in range(0, n_cols, col_step)], cell * col_step, label_pt)
+    if rotation:
+        for text in ax.get_xticklabels():
+            text.set(rotation=rotation, ha="right", rotation_mode="anchor")
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    # thin white lines between cells, when cells are large enough to see them
+    if cell >= 0.2:
+        ax.set_xticks(np.arange(-0.5, n_cols, 1.0), minor=True)
+        ax.set_yticks(np.arange(-0.5, n_rows, 1.0), minor=True)
+        ax.grid(which="minor", color="white", linewidth=1.0)
+        ax.tick_params(which="minor", length=0)
+    _write_values(ax, matrix, hidden, cell, norm, cmap, precision)
+    for r in highlight:
+        ax.add_patch(Rectangle((-0.5, r - 0.5), n_cols, 1.0, fill=False, edgecolor=HIGHLIGHT,
+                               linewidth=2.5 if cell >= 0.2 else 1.5, clip_on=False, zorder=5))
+        ax.get_yticklabels()[row_ticks.index(r)].set(color=HIGHLIGHT, fontweight="bold")
+    return image
+
+
+def _write_values(
+    ax: Axes, matrix: NDArray[np.float64], hidden: NDArray[np.bool_], cell: float, norm: Any, cmap: Any,
+    precision: int | None,
+) -> None:
+    """Each cell's number, if it fits: dark on light cells, white on dark ones."""
+    n = max(matrix.shape)
+    p = precision if precision is not None else (4 if n <= 3 else 3 if n <= 6 else 2)
+    texts = np.array([[fmt(x, p) for x in row] for row in matrix.tolist()], dtype=object)
+    longest = max((len(t) for t, h in zip(texts.ravel(), hidden.ravel(), strict=True) if not h), default=1)
+    # a digit is about 0.6 em wide; keep the text within 85% of the cell and under half its height
+    points = min(12.0, 0.85 * cell * 72 / (0.62 * longest), 0.45 * cell * 72)
+    if points < 5.5:
+        return
+    for (r, c), text in np.ndenumerate(texts):
+        if hidden[r, c]:
+            continue
+        red, green, blue, _ = cmap(norm(matrix[r, c]))
+        luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+        ax.text(c, r, text, ha="center", va="center", fontsize=points,
+                color="white" if luminance < 0.5 else "#1a1a1a")
+
+
+def _notes(rows: Sequence[str], cols: Sequence[str], words: dict[str, str]) -> list[str]:
+    total = max(len(rows), len(cols))
+    if total > MAX_LABELS:
+        return [words["plot_every_nth"].format(total=total, step=_stride(total))]
+    return []
+
+
+def _norm(values: NDArray[np.float64], vmin: float | None, vmax: float | None) -> Any:
+    from matplotlib.colors import Normalize
+
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() >= 0.0 and finite.max() <= 1.0:
+        low, high = 0.0, 1.0  # weights: one scale for every figure
+    else:
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    low = low if vmin is None else vmin
+    high = high if vmax is None else vmax
+    if high <= low:
+        high = low + 1.0
+    return Normalize(low, high)
+
+
+def _stride(count: int) -> int:
+    return max(1, math.ceil(count / MAX_LABELS))
+
+
+def _cell_inches(count: int, *, big: float, budget: float) -> float:
+    """The side of one cell: ``big`` for a few tokens, else the ``budget`` shared by all."""
+    return float(min(big, budget / max(count, 1)))
+
+
+def _label_points(cell: float) -> float:
+    return float(min(12.0, max(6.0, cell * 72 * 0.45)))
+
+
+def _text_inches(labels: Sequence[str], points: float) -> float:
+    longest = max((_text_width(label) for label in labels), default=1)
+    return float(min(3.0, longest * 0.6 * points / 72))
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if ord(ch) >= 0x1100 else 1 for ch in text)  # wide characters take two
+
+
+def _rotation(labels: Sequence[str], cell: float, points: float) -> int:
+    if _text_inches(labels, points) <= cell * 0.95:
+        return 0
+    return 90 if len(labels) > 20 else 45
+
+
+def _matrix(weights: ArrayLike, name: str) -> NDArray[np.float64]:
+    try:
+        matrix = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} is not a matrix of numbers: expected a 2-D array (rows, cols)") from None
+    if matrix.ndim != 2 or 0 in matrix.shape:
+        raise ShapeError(f"{name} has shape {matrix.shape}: expected a non-empty 2-D matrix (rows, cols)")
+    return matrix
+
+
+def _labels(labels: Sequence[str], count: int, name: str) -> list[str]:
+    if isinstance(labels, str):
+        raise InputError(f"{name} is one string: expected a list of {count} labels")
+    result = [str(label) for label in labels]
+    if len(result) != count:
+        raise InputError(f"{name} has {len(result)} entries but the matrix has {count}: give one label each")
+    return result
+
+
+def _blocked(blocked: ArrayLike | None, shape: tuple[int, ...]) -> NDArray[np.bool_] | None:
+    if blocked is None:
+        return None
+    grey = np.asarray(blocked)
+    if grey.dtype != np.bool_ or grey.shape != shape:
+        raise ShapeError(f"blocked has shape {grey.shape} and dtype {grey.dtype}: expected booleans of shape {shape}")
+    return grey
+
+
+def _rows(highlight_rows: Sequence[int], count: int) -> list[int]:
+    rows = []
+    for r in highlight_rows:
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or not 0 <= int(r) < count:
+            raise InputError(f"highlight_rows holds {r!r}: expected row positions 0 to {count - 1}")
+        rows.append(int(r))
+    return rows

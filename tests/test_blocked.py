@@ -204,9 +204,9 @@ def test_empty_and_single_key(rng):
 
 def test_bad_block_sizes_and_method():
     q = np.ones((2, 2))
-    with pytest.raises(ValueError, match="block sizes must be >= 1"):
+    with pytest.raises(sa.SelfAttentionError, match="block sizes must be >= 1"):
         run(q, q, q, block_q=0)
-    with pytest.raises(ValueError, match="method is 'fast'"):
+    with pytest.raises(sa.SelfAttentionError, match="method is 'fast'"):
         run(q, q, q, method="fast")
 
 
@@ -293,5 +293,5 @@ def test_threads_change_nothing(is_causal, monkeypatch, rng):
     assert blocked._worker_count(2, 10, 10**9) == 2
     monkeypatch.setattr(blocked.importlib.util, "find_spec", lambda name: None)  # threadpoolctl missing
     assert blocked._worker_count(2, 10, 10**9) == 1
-    with pytest.raises(ValueError, match="threads is 0"):
+    with pytest.raises(sa.SelfAttentionError, match="threads is 0"):
         run(q, k, v, threads=0)

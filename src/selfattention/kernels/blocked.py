@@ -63,6 +63,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import SelfAttentionError
 from .inputs import AttentionInputs
 
 __all__ = ["BLOCK_K", "BLOCK_Q", "BLOCK_Q_CAUSAL", "PARALLEL_MIN_SCORES", "attention"]
@@ -115,7 +116,7 @@ def attention(
     scores, when threadpoolctl is installed; the result does not depend on it).
     """
     if method not in ("auto", "online", "bounded"):
-        raise ValueError(f"method is {method!r}: expected 'auto', 'online' or 'bounded'")
+        raise SelfAttentionError(f"method is {method!r}: expected 'auto', 'online' or 'bounded'")
     q, k, v = inputs.query, inputs.key, inputs.value
     batch, L, S, Ev = inputs.batch_shape, inputs.query_len, inputs.key_len, inputs.value_dim
     dtype = q.dtype
@@ -124,7 +125,7 @@ def attention(
     if block_k is None:
         block_k = BLOCK_K
     if block_q < 1 or block_k < 1:
-        raise ValueError(f"block sizes must be >= 1; got block_q={block_q}, block_k={block_k}")
+        raise SelfAttentionError(f"block sizes must be >= 1; got block_q={block_q}, block_k={block_k}")
     block_q, block_k = min(block_q, max(L, 1)), min(block_k, max(S, 1))
 
     output = np.zeros((*batch, L, Ev), dtype)  # (..., L, Ev)
@@ -172,7 +173,7 @@ def _worker_count(threads: int | None, items: int, scores: int) -> int:
     """How many threads: 1 for small calls, else ``threads`` or one per CPU, never more
     than there are work items; 1 when threadpoolctl is missing (see :func:`_in_threads`)."""
     if threads is not None and threads < 1:
-        raise ValueError(f"threads is {threads}: expected a positive number of threads, or None")
+        raise SelfAttentionError(f"threads is {threads}: expected a positive number of threads, or None")
     if threads == 1 or items < 2 or scores < PARALLEL_MIN_SCORES:
         return 1
     if threads is None:

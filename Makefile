@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # torch is pinned for the test environment only (a local CPU build); the package asks for a range
 TEST_PINS := torch==2.13.0
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean serve chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,19 @@ $(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/selfattention explain
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed chromium
 	$(BIN)/python -m pytest
+
+# the browser tests drive Debian's Chromium: install it when missing and we may (root or
+# password-less sudo); otherwise they are skipped with that reason
+chromium:
+	@command -v chromium >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium; \
+	  else echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; fi; }
+
+serve: $(VENV)/.test-installed
+	$(BIN)/selfattention serve
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks

@@ -164,6 +164,26 @@ def explain_command(**options: Any) -> None:
 main.add_command(explain_command, name="explain")
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", help="Address to listen on (this machine only by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+def serve_command(host: str, port: int) -> None:
+    """Open the web explorer: the seed's example, your own vectors, every step, in your browser."""
+    try:
+        import uvicorn
+
+        from .server.app import LOCAL_HOSTS, create_app
+    except ImportError as error:
+        fail(f"selfattention serve needs the web extra ({error.name} is missing): pip install 'selfattention[web]'")
+    local = host in LOCAL_HOSTS
+    if not local:
+        click.echo(f"warning: listening on {host}: other machines on the network can open the explorer", err=True)
+    shown = "[::1]" if host == "::1" else host
+    click.echo(f"selfattention explorer on http://{shown}:{port}/ (Ctrl+C stops it)", err=True)
+    # on localhost, refuse requests that name another host (a DNS rebinding page)
+    uvicorn.run(create_app(list(LOCAL_HOSTS) if local else None), host=host, port=port, log_level="warning")
+
+
 def build_model_trace(options: dict[str, Any]) -> AttentionTrace:
     """--model: TEXT through a real model's head; --query (or --queries) names the query token(s)."""
     if not options["text"]:

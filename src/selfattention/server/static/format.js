@@ -1,0 +1,39 @@
+// Numbers as the library shows them (selfattention.display.fmt): display only, the trace
+// keeps full precision. Kept equal to Python's formatting by the browser tests.
+
+export const PRECISION = 4;
+
+// rounded to `p` places, trailing zeros dropped, ties to even (as Python's format does),
+// scientific notation for a non-zero number too small for `p` places
+export function fmt(x, p = PRECISION) {
+  if (typeof x === "string") return x; // "inf", "-inf", "nan" in trace documents
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (x === 0) return "0";
+  if (Math.abs(x) < 0.5 * Math.pow(10, -p)) {
+    let [mantissa, exponent] = x.toExponential(Math.max(p - 2, 0)).split("e");
+    if (mantissa.includes(".")) mantissa = mantissa.replace(/0+$/, "").replace(/\.$/, "");
+    const sign = exponent[0] === "-" ? "-" : "+";
+    const digits = exponent.replace(/^[-+]/, "").padStart(2, "0");
+    return `${mantissa}e${sign}${digits}`;
+  }
+  let text = Math.abs(x) >= 1e21 ? String(x) : roundHalfEven(x, p);
+  if (text.includes(".") && !text.includes("e")) text = text.replace(/0+$/, "").replace(/\.$/, "");
+  return text === "-0" || text === "" ? "0" : text;
+}
+
+function roundHalfEven(x, p) {
+  // toFixed rounds an exact tie away from zero; Python rounds it to even
+  const rounded = x.toFixed(p);
+  const exact = x.toFixed(Math.min(p + 25, 100));
+  const point = exact.indexOf(".");
+  const rest = exact.slice(point + p + 1);
+  if (!/^50*$/.test(rest)) return rounded;
+  const truncated = exact.slice(0, point + p + 1).replace(/\.$/, "");
+  const last = Number(truncated[truncated.length - 1]);
+  return last % 2 === 0 ? truncated : rounded;
+}
+
+export function fmtVector(values, p = PRECISION) {
+  return "[" + values.map((v) => fmt(v, p)).join(", ") + "]";
+}

@@ -328,9 +328,16 @@ def _trace_query(
     mask: NDArray[Any],  # (S,) additive
 ) -> QueryTrace:
     dtype = q.dtype
-    products = q[None, :] * k  # (1, E) * (S, E) -> (S, E)
-    dot_products = products.sum(axis=1)  # (S,)
-    scaled = dot_products * dtype.type(scale)  # (S,)
+    with np.errstate(over="ignore", invalid="ignore"):
+        products = q[None, :] * k  # (1, E) * (S, E) -> (S, E)
+        dot_products = products.sum(axis=1)  # (S,)
+        scaled = dot_products * dtype.type(scale)  # (S,)
+    if not (np.isfinite(products).all() and np.isfinite(scaled).all()):
+        j = int(np.flatnonzero(~(np.isfinite(products).all(axis=1) & np.isfinite(scaled)))[0])
+        raise InputError(
+            f"q{index + 1}·k{j + 1} overflows {dtype}: the numbers are too large to multiply"
+            f" (largest |q| entry {np.abs(q).max():.3g}, |k| entry {np.abs(k[j]).max():.3g}); scale the inputs down"
+        )
     blocked = np.isneginf(mask)
     masked = np.where(blocked, -np.inf, scaled + mask).astype(dtype)  # (S,)
     # a fully masked row has nothing to shift by, and every weight is 0

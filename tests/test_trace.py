@@ -133,3 +133,9 @@ def test_trace_refuses_non_finite_and_batched_input():
         sa.trace(ex.query[None], ex.key[None], ex.value[None])
     with pytest.raises(sa.ShapeError, match="0 positions"):
         sa.trace(ex.query, ex.key[:0], ex.value[:0])
+
+
+def test_overflowing_dot_products_are_refused_not_nan():
+    q = np.array([[1e200, 0.0]])
+    with pytest.raises(sa.InputError, match=r"q1·k1 overflows float64: the numbers are too large to multiply"):
+        sa.trace(q, q, np.ones((1, 2)))

@@ -305,14 +305,16 @@ def trace(
     check_trace_budget(len(picked), key_len, q.shape[1], v.shape[1])  # before allocating
 
     dtype = q.dtype
-    # one row at a time: tracing a few queries of a long sequence never builds an (L, S) matrix
-    mask = None if inputs.mask is None else np.broadcast_to(inputs.mask, (query_len, key_len))
+    key_pos = np.arange(key_len)
     steps = []
     with np.errstate(under="ignore"):
-        for i in picked:
-            mask_row = np.zeros(key_len, dtype) if mask is None else to_additive(mask[i], dtype)  # (S,)
-            if inputs.is_causal:  # row i of the top-left causal mask: keys j <= i
-                mask_row = np.where(np.arange(key_len) <= i, mask_row, -np.inf)
+        for i in picked:  # one (S,) row at a time: never an L x S array, even for 100k tokens
+            if inputs.mask is None:
+                mask_row = np.zeros(key_len, dtype)
+            else:
+                mask_row = to_additive(np.broadcast_to(inputs.mask, (query_len, key_len))[i], dtype)
+            if inputs.is_causal:
+                mask_row = np.where(key_pos <= i, mask_row, -np.inf)  # row i of causal_mask(L, S)
             steps.append(_trace_query(i, tokens_q[i], q[i], k, v, inputs.scale, mask_row))
     return AttentionTrace(
         tokens=tokens_q,
@@ -338,9 +340,16 @@ def _trace_query(
     mask: NDArray[Any],  # (S,) additive
 ) -> QueryTrace:
     dtype = q.dtype
-    products = q[None, :] * k  # (1, E) * (S, E) -> (S, E)
-    dot_products = products.sum(axis=1)  # (S,)
-    scaled = dot_products * dtype.type(scale)  # (S,)
+    with np.errstate(over="ignore", invalid="ignore"):
+        products = q[None, :] * k  # (1, E) * (S, E) -> (S, E)
+        dot_products = products.sum(axis=1)  # (S,)
+        scaled = dot_products * dtype.type(scale)  # (S,)
+    if not (np.isfinite(products).all() and np.isfinite(scaled).all()):
+        j = int(np.flatnonzero(~(np.isfinite(products).all(axis=1) & np.isfinite(scaled)))[0])
+        raise InputError(
+            f"q{index + 1}·k{j + 1} overflows {dtype}: the numbers are too large to multiply"
+            f" (largest |q| entry {np.abs(q).max():.3g}, |k| entry {np.abs(k[j]).max():.3g}); scale the inputs down"
+        )
     blocked = np.isneginf(mask)
     masked = np.where(blocked, -np.inf, scaled + mask).astype(dtype)  # (S,)
     # a fully masked row has nothing to shift by, and every weight is 0

@@ -4,6 +4,8 @@ Every kernel computes the same function (see :mod:`selfattention.kernels.referen
 agrees with the others to the tolerances of TESTING.md:
 
 - ``"reference"``: the formula written literally, with the whole (L, S) score matrix.
+- ``"blocked"``: online softmax over query and key tiles, O((L + S) * E) extra memory
+  (:mod:`selfattention.kernels.blocked`).
 - ``"torch"`` (when PyTorch is installed): ``torch.nn.functional.scaled_dot_product_attention``
   with the library's rules (:mod:`selfattention.kernels.torch`). torch tensors given to
   :func:`scaled_dot_product_attention` always go there and come back as torch tensors.
@@ -13,6 +15,7 @@ agrees with the others to the tolerances of TESTING.md:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -21,7 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import SelfAttentionError
 from ..limits import check_score_budget
-from . import reference
+from . import blocked, reference
 from . import torch as torch_kernel  # torch itself is imported only on first use
 from .inputs import AttentionInputs, default_scale, prepare_inputs
 
@@ -39,13 +42,21 @@ Kernel = Callable[[AttentionInputs, bool], tuple[NDArray[Any], NDArray[Any] | No
 #: name -> kernel(inputs, need_weights) -> (output, weights or None), in the compute dtype
 IMPLEMENTATIONS: dict[str, Kernel] = {
     "reference": reference.attention,
+    "blocked": blocked.attention,
 }
 if torch_kernel.available():
     IMPLEMENTATIONS["torch"] = torch_kernel.attention
 
+#: "auto" uses the blocked kernel once a call's score matrix (batch x L x S) would exceed this
+#: many elements (16 MiB of float32): below it the reference kernel is as fast (see README,
+#: benchmarks/run.py), above it the blocked kernel is faster and its memory stays bounded.
+AUTO_BLOCKED_MIN_SCORES = 4 * 1024 * 1024
+
 
 def _choose(implementation: str, inputs: AttentionInputs, need_weights: bool) -> Kernel:
     if implementation == "auto":
+        if math.prod(inputs.batch_shape) * inputs.query_len * inputs.key_len > AUTO_BLOCKED_MIN_SCORES:
+            return IMPLEMENTATIONS["blocked"]
         return IMPLEMENTATIONS["reference"]
     try:
         return IMPLEMENTATIONS[implementation]

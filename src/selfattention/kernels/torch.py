@@ -108,8 +108,9 @@ def attend(
         empty_weights = q.new_zeros((*batch_shape, query_len, key_len)) if need_weights else None
         return q.new_zeros(out_shape), empty_weights
 
-    finite_k, finite_v = torch.isfinite(k), torch.isfinite(v)
-    clean = bool(finite_k.all()) and bool(finite_v.all())
+    # one reduction first: a NaN or inf anywhere makes the sum non-finite (an overflowing sum of
+    # finite numbers only sends us to the exact elementwise check)
+    clean = bool(torch.isfinite(k.sum() + v.sum())) or (bool(torch.isfinite(k).all()) and bool(torch.isfinite(v).all()))
     if mask is None and clean and not need_weights:
         # without a mask every row keeps a key (causal rows keep key 0): PyTorch's own path is exact
         output = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=is_causal, scale=scale)
@@ -131,6 +132,7 @@ def attend(
         return _fused(torch, q, k, v, mask, allowed, live, is_causal, scale, out_shape), None
     # Non-finite keys or values: PyTorch would spread them through 0 * NaN. The fused call on
     # cleaned inputs gives every row they do not reach; the explicit formula shows where they do.
+    finite_k, finite_v = torch.isfinite(k), torch.isfinite(v)
     spread, _ = _explicit(torch, q, k, v, mask, allowed, scale, False, out_shape)
     cleaned = _fused(
         torch, q, torch.where(finite_k, k, 0.0), torch.where(finite_v, v, 0.0), mask, allowed, live, is_causal,

@@ -103,8 +103,8 @@ def rank_heads(
     """Rank every layer x head by the weight from ``query`` to ``key`` (or list top keys).
 
     >>> r = rank_heads("The animal didn't cross the street because it was too tired.",
-    ...                query="it", key="animal")             # doctest: +SKIP
-    >>> [(row.layer, row.head) for row in r.rows[:2]]          # doctest: +SKIP
+    ...                query="it", key="animal")
+    >>> [(row.layer, row.head) for row in r.rows[:2]]
     [(3, 1), (5, 11)]
     """
     loaded = load_model(model)

@@ -1,0 +1,432 @@
+"""Side-by-side timings of attention on this machine, in one process (`make bench`).
+
+For N in {256, 1024, 4096, 16384}, B = 1, H = 8, d = 64, float32, with and without causal:
+naive NumPy, our reference kernel, our blocked kernel, PyTorch SDPA (default backend) and
+PyTorch SDPA (math backend), beside the machine's float32 matmul throughput. Reported: median
+time, GFLOP/s, ratio to PyTorch SDPA, ratio to the matmul peak and peak extra memory
+(tracemalloc, NumPy paths only). Then the issue's targets: memory at N = 16384, H = 1; causal
+vs non-causal; the cold `selfattention explain`; the overhead of implementation="torch".
+
+FLOPs: 4 * N^2 * d * H (two matmuls of 2 * N^2 * d each, per head); causal attention counts
+half of that (the work a causal kernel has to do), so GFLOP/s compare across both.
+
+Timings are medians over interleaved rounds (every implementation once per round), and
+ratios are medians of per-round ratios: the machine is shared, and ratios taken in the same
+round cancel most of the load that other processes add. The spread (min-max) is reported.
+
+Writes benchmarks/results/latest.json, latest.md and latest.png (when matplotlib is there).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be set on this machine and slow a current NumPy:
+# for the benchmark only, run without them (they must be gone before NumPy loads).
+_UNSET = [name for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ]
+if _UNSET and os.environ.get("SELFATTENTION_BENCH_CHILD") != "1":
+    env = {k: v for k, v in os.environ.items() if k not in _UNSET}
+    env["SELFATTENTION_BENCH_CHILD"] = "1"
+    env["SELFATTENTION_BENCH_UNSET"] = ",".join(_UNSET)
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+import selfattention as sa  # noqa: E402
+from selfattention.kernels import IMPLEMENTATIONS, blocked, prepare_inputs, reference  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+SIZES = (256, 1024, 4096, 16384)
+B, H, D = 1, 8, 64
+MAX_SCORE_BYTES = 2 * 2**30  # skip paths that hold the whole score matrix above this
+SETTLE_S = 0.2  # let the other library's spinning threads go idle between libraries
+
+
+def naive(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool) -> np.ndarray:
+    """The textbook NumPy version: the whole (N, N) score matrix, five passes over it."""
+    scores = q @ np.swapaxes(k, -1, -2) / np.float32(math.sqrt(q.shape[-1]))  # (B, H, N, N)
+    if causal:
+        scores = np.where(np.tri(q.shape[-2], k.shape[-2], dtype=bool), scores, np.float32(-np.inf))
+    weights = np.exp(scores - scores.max(-1, keepdims=True))
+    return (weights / weights.sum(-1, keepdims=True)) @ v  # (B, H, N, d)
+
+
+def flops(n: int, causal: bool, heads: int = H) -> float:
+    full = 4.0 * n * n * D * heads * B
+    return full / 2 if causal else full
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def peak_extra_bytes(fn: Callable[[], Any]) -> int:
+    """Peak memory allocated during fn (NumPy reports its buffers to tracemalloc)."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+MATMUL_SAMPLES: list[float] = []
+_MATRIX = np.random.default_rng(0).standard_normal((2048, 2048)).astype(np.float32)
+
+
+def matmul_gflops() -> float:
+    """One 2048^3 float32 matmul (NumPy's BLAS, all its threads), in GFLOP/s."""
+    return 2 * 2048**3 / timed(lambda: _MATRIX @ _MATRIX) / 1e9
+
+
+def blas_info() -> list[dict[str, Any]]:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return [{"note": "threadpoolctl not installed"}]
+    keys = ("internal_api", "version", "architecture", "num_threads", "threading_layer")
+    return [{k: info.get(k) for k in keys} for info in threadpool_info()]
+
+
+def cpu_model() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return platform.processor() or "unknown"
+
+
+def candidates(n: int, causal: bool, torch: Any) -> dict[str, Callable[[], Any] | str]:
+    """name -> a zero-argument call, or a string saying why it is skipped."""
+    rng = np.random.default_rng(n)
+    q, k, v = (rng.standard_normal((B, H, n, D)).astype(np.float32) for _ in range(3))
+    score_bytes = B * H * n * n * 4
+    too_big = f"skipped: the {score_bytes / 2**30:.0f} GiB score matrix would not fit"
+    inputs = prepare_inputs(q, k, v, None, causal)
+    runs: dict[str, Callable[[], Any] | str] = {
+        "naive NumPy": (lambda: naive(q, k, v, causal)) if score_bytes <= MAX_SCORE_BYTES else too_big,
+        "reference": (lambda: reference.attention(inputs)) if score_bytes <= MAX_SCORE_BYTES else too_big,
+        "blocked": lambda: blocked.attention(inputs),
+    }
+    if torch is None:
+        runs["torch SDPA"] = runs["torch SDPA math"] = "skipped: torch not installed"
+        return runs
+    tq, tk, tv = (torch.from_numpy(a) for a in (q, k, v))
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    def math_backend() -> Any:
+        with sdpa_kernel(SDPBackend.MATH):
+            return sdpa(tq, tk, tv, is_causal=causal)
+
+    runs["torch SDPA"] = lambda: sdpa(tq, tk, tv, is_causal=causal)
+    runs["torch SDPA math"] = math_backend if score_bytes <= MAX_SCORE_BYTES else too_big
+    return runs
+
+
+def measure(n: int, causal: bool, torch: Any, rounds: int) -> dict[str, dict[str, Any]]:
+    runs = candidates(n, causal, torch)
+    live = {name: fn for name, fn in runs.items() if callable(fn)}
+    times: dict[str, list[float]] = {name: [] for name in live}
+    for name, fn in live.items():  # warm-up, and the peak memory of the NumPy paths
+        if name.startswith("torch"):
+            fn()
+        else:
+            times[name].append(-float(peak_extra_bytes(fn)))  # stashed; popped below
+        time.sleep(SETTLE_S)
+    peaks = {name: -times[name].pop() for name in live if not name.startswith("torch")}
+    for _ in range(rounds):
+        for name, fn in live.items():
+            times[name].append(timed(fn))
+            time.sleep(SETTLE_S)
+        MATMUL_SAMPLES.append(matmul_gflops())  # under the same load as this round
+    result: dict[str, dict[str, Any]] = {}
+    torch_times = times.get("torch SDPA")
+    for name, fn in runs.items():
+        if not callable(fn):
+            result[name] = {"skipped": fn}
+            continue
+        ts = times[name]
+        median = statistics.median(ts)
+        row: dict[str, Any] = {
+            "median_s": median,
+            "min_s": min(ts),
+            "max_s": max(ts),
+            "rounds": len(ts),
+            "gflops": flops(n, causal) / median / 1e9,
+            "peak_extra_mib": peaks[name] / 2**20 if name in peaks else None,
+        }
+        if torch_times:
+            # throughput ratio to torch in the same round: torch time / our time
+            row["vs_torch"] = statistics.median(t / s for t, s in zip(torch_times, ts, strict=True))
+        result[name] = row
+    return result
+
+
+def explain_cold_wall(rounds: int = 5) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    command = [sys.executable, "-m", "selfattention", "explain"]
+    walls = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run(command, env=env, capture_output=True, check=True, timeout=60)
+        walls.append(time.perf_counter() - start)
+    check = (
+        "import sys, runpy; sys.argv = ['selfattention', 'explain'];"
+        "import contextlib, io\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try: runpy.run_module('selfattention', run_name='__main__')\n"
+        "    except SystemExit: pass\n"
+        "print('torch' in sys.modules)"
+    )
+    imported = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=60)
+    return {
+        "median_s": statistics.median(walls),
+        "min_s": min(walls),
+        "max_s": max(walls),
+        "torch_imported": imported.stdout.strip() == "True",
+    }
+
+
+def long_sequence_memory() -> dict[str, Any]:
+    n = 16384
+    rng = np.random.default_rng(1)
+    q, k, v = (rng.standard_normal((1, 1, n, D)).astype(np.float32) for _ in range(3))
+    out: dict[str, Any] = {"N": n, "H": 1, "d": D, "score_matrix_mib": n * n * 4 / 2**20}
+    for causal in (False, True):
+        inputs = prepare_inputs(q, k, v, None, causal)
+        peak = peak_extra_bytes(lambda inputs=inputs: blocked.attention(inputs))
+        out["causal" if causal else "non_causal"] = peak / 2**20
+    out["output_mib"] = n * D * 4 / 2**20
+    return out
+
+
+def causal_speedup(torch: Any, rounds: int, n: int = 4096) -> dict[str, Any]:
+    """Non-causal time / causal time at N = 4096, both timed in the same round."""
+    rng = np.random.default_rng(7)
+    q, k, v = (rng.standard_normal((B, H, n, D)).astype(np.float32) for _ in range(3))
+    runs: dict[str, Callable[[bool], Any]] = {
+        "blocked": lambda causal: blocked.attention(prepare_inputs(q, k, v, None, causal)),
+    }
+    if torch is not None:
+        tq, tk, tv = (torch.from_numpy(a) for a in (q, k, v))
+        runs["torch SDPA"] = lambda causal: torch.nn.functional.scaled_dot_product_attention(
+            tq, tk, tv, is_causal=causal
+        )
+    out: dict[str, Any] = {}
+    for name, fn in runs.items():
+        fn(False), fn(True)
+        ratios = []
+        for _ in range(max(rounds, 5)):
+            full = timed(lambda fn=fn: fn(False))
+            time.sleep(SETTLE_S)
+            ratios.append(full / timed(lambda fn=fn: fn(True)))
+            time.sleep(SETTLE_S)
+        out[name] = {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios)}
+    return out
+
+
+def crossover(rounds: int) -> dict[str, Any]:
+    """Reference vs blocked around the dispatcher's threshold (H = 8, d = 64, float32)."""
+    out: dict[str, Any] = {"threshold_scores": sa.kernels.AUTO_BLOCKED_MIN_SCORES}
+    for n in (128, 256, 512, 724, 1024, 2048):
+        rng = np.random.default_rng(n)
+        q, k, v = (rng.standard_normal((B, H, n, D)).astype(np.float32) for _ in range(3))
+        inputs = prepare_inputs(q, k, v, None, False)
+        ref = lambda inputs=inputs: reference.attention(inputs)  # noqa: E731
+        blk = lambda inputs=inputs: blocked.attention(inputs)  # noqa: E731
+        ref(), blk()
+        reps = max(rounds, 9 if n <= 512 else 3)
+        pairs = [(timed(ref), timed(blk)) for _ in range(reps)]
+        out[str(n)] = {
+            "scores": B * H * n * n,
+            "reference_s": statistics.median(a for a, _ in pairs),
+            "blocked_s": statistics.median(b for _, b in pairs),
+            "reference_over_blocked": statistics.median(a / b for a, b in pairs),
+        }
+    return out
+
+
+def torch_overhead(torch: Any, rounds: int) -> dict[str, Any]:
+    if torch is None:
+        return {"note": "torch not installed"}
+    if "torch" not in IMPLEMENTATIONS:
+        return {"note": 'implementation="torch" is not on this branch yet: not measured'}
+    result: dict[str, Any] = {}
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    for n in (256, 1024, 4096):
+        tq, tk, tv = (torch.randn(B, H, n, D) for _ in range(3))
+        ours = lambda tq=tq, tk=tk, tv=tv: sa.scaled_dot_product_attention(tq, tk, tv, implementation="torch")  # noqa: E731
+        direct = lambda tq=tq, tk=tk, tv=tv: sdpa(tq, tk, tv)  # noqa: E731
+        ours(), direct()
+        reps = max(rounds, 20 if n <= 1024 else 5)
+        pairs = [(timed(ours), timed(direct)) for _ in range(reps)]
+        result[str(n)] = {
+            "overhead": statistics.median(a / b for a, b in pairs) - 1,
+            "ours_s": statistics.median(a for a, _ in pairs),
+            "direct_s": statistics.median(b for _, b in pairs),
+        }
+    return result
+
+
+def table(results: dict[str, Any], peak: float) -> str:
+    lines = [
+        "| N | causal | implementation | median | GFLOP/s | vs torch SDPA | vs matmul peak | peak extra memory |",
+        "|---:|:---:|:---|---:|---:|---:|---:|---:|",
+    ]
+    for key, rows in results.items():
+        n, causal = key.split("/")
+        for name, row in rows.items():
+            if "skipped" in row:
+                lines.append(f"| {n} | {causal} | {name} | {row['skipped']} | | | | |")
+                continue
+            spread = f" ({row['min_s'] * 1e3:.0f}-{row['max_s'] * 1e3:.0f})" if row["rounds"] > 1 else ""
+            memory = "n/a (torch)" if row["peak_extra_mib"] is None else f"{row['peak_extra_mib']:.1f} MiB"
+            vs_torch = f"{row['vs_torch']:.2f}x" if "vs_torch" in row else ""
+            lines.append(
+                f"| {n} | {causal} | {name} | {row['median_s'] * 1e3:.1f} ms{spread} | {row['gflops']:.0f} |"
+                f" {vs_torch} | {row['gflops'] / peak:.2f} | {memory} |"
+            )
+    return "\n".join(lines)
+
+
+def chart(results: dict[str, Any], path: Path) -> str:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "matplotlib not installed: no chart"
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    for ax, causal in zip(axes, ("no", "yes"), strict=True):
+        names = sorted({name for key, rows in results.items() if key.endswith(causal) for name in rows})
+        for name in names:
+            xs, ys = [], []
+            for key, rows in results.items():
+                n, c = key.split("/")
+                if c == causal and "gflops" in rows.get(name, {}):
+                    xs.append(int(n))
+                    ys.append(rows[name]["gflops"])
+            ax.plot(xs, ys, marker="o", label=name)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("sequence length N (B=1, H=8, d=64, float32)")
+        ax.set_title("causal" if causal == "yes" else "not causal")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("GFLOP/s (median)")
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return str(path.relative_to(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds per configuration (default 3)")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    args = parser.parse_args()
+    try:
+        import torch  # the benchmark compares against it; the library never needs it
+    except ImportError:
+        torch = None
+    if args.no_torch:
+        torch = None
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; NumPy {np.__version__}", flush=True)
+    if torch is not None:
+        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
+    unset = os.environ.get("SELFATTENTION_BENCH_UNSET", "")
+    print(f"BLAS: {blas_info()}; unset for this run: {unset or 'nothing'}", flush=True)
+    matmul_gflops()
+    MATMUL_SAMPLES.extend(matmul_gflops() for _ in range(5))
+    print(f"float32 matmul (2048^3): {statistics.median(MATMUL_SAMPLES):.0f} GFLOP/s", flush=True)
+
+    results: dict[str, Any] = {}
+    for n in args.sizes:
+        for causal in (False, True):
+            rounds = args.rounds if n < 16384 else max(2, args.rounds - 1)
+            key = f"{n}/{'yes' if causal else 'no'}"
+            results[key] = measure(n, causal, torch, rounds)
+            summary = ", ".join(
+                f"{name} {row['median_s'] * 1e3:.0f} ms" for name, row in results[key].items() if "median_s" in row
+            )
+            print(f"N={n} causal={causal}: {summary}", flush=True)
+
+    extra: dict[str, Any] = {"long_sequence_memory_mib": long_sequence_memory()}
+    extra["causal_speedup_4096_same_round"] = causal_speedup(torch, args.rounds)
+    if "4096/no" in results and "4096/yes" in results:
+        extra["causal_speedup_4096_from_table"] = {
+            name: results["4096/no"][name]["median_s"] / results["4096/yes"][name]["median_s"]
+            for name in results["4096/no"]
+            if "median_s" in results["4096/no"][name] and "median_s" in results["4096/yes"].get(name, {})
+        }
+    extra["auto_crossover"] = crossover(args.rounds)
+    extra["explain_cold_wall"] = explain_cold_wall()
+    extra["torch_overhead"] = torch_overhead(torch, args.rounds)
+    load_after = os.getloadavg()
+
+    # the matmul peak: the median of one matmul per round, measured under the rounds' load
+    peak = statistics.median(MATMUL_SAMPLES)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    md = table(results, peak)
+    meta = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": cpu_model(),
+        "cpus": os.cpu_count(),
+        "numpy": np.__version__,
+        "torch": None if torch is None else torch.__version__,
+        "blas": blas_info(),
+        "env_unset": unset.split(",") if unset else [],
+        "matmul_gflops": peak,
+        "matmul_gflops_range": [min(MATMUL_SAMPLES), max(MATMUL_SAMPLES)],
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
+        "shape": {"B": B, "H": H, "d": D, "dtype": "float32"},
+        "flops": "4*N^2*d*H; causal counts half",
+        "wall_s": None,
+    }
+    chart_note = chart(results, RESULTS / "latest.png")
+    meta["wall_s"] = time.perf_counter() - started
+    (RESULTS / "latest.json").write_text(json.dumps({"meta": meta, "results": results, "extra": extra}, indent=2))
+    header = (
+        f"{meta['date']}, {meta['machine']} ({meta['cpus']} CPUs, shared), NumPy {meta['numpy']},"
+        f" PyTorch {meta['torch']}; float32 matmul {peak:.0f} GFLOP/s (median of {len(MATMUL_SAMPLES)},"
+        f" {min(MATMUL_SAMPLES):.0f}-{max(MATMUL_SAMPLES):.0f}); load average"
+        f" {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+    )
+    (RESULTS / "latest.md").write_text(header + "\n\n" + md + "\n")
+    print()
+    print(header)
+    print(md)
+    print()
+    print(json.dumps(extra, indent=2))
+    print(f"chart: {chart_note}; JSON: benchmarks/results/latest.json; {meta['wall_s']:.0f} s in all")
+
+
+if __name__ == "__main__":
+    main()

@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# torch is pinned for the test environment only (a local CPU build); the package asks for a range
-TEST_PINS := torch==2.13.0
+# torch is pinned for the test environment only (a local CPU build; the package asks for a
+# range), and so are the linters, so that a new release cannot fail an unchanged tree
+TEST_PINS := torch==2.13.0 ruff==0.17.6 mypy==2.4.1
 
 .PHONY: demo test lint bench clean serve chromium
 
@@ -23,7 +24,9 @@ demo: $(VENV)/.installed
 	$(BIN)/selfattention explain
 
 test: $(VENV)/.test-installed chromium
-	$(BIN)/python -m pytest
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n 2
 
 # the browser tests drive Debian's Chromium: install it when missing and we may (root or
 # password-less sudo); otherwise they are skipped with that reason

@@ -208,11 +208,14 @@ class _Head:
         self.dtype, self.block_q, self.block_k = dtype, block_q, block_k
         self.limits = _limits(dtype)
         self.scores = np.empty((block_q, block_k), dtype)  # the one score tile
-        self.query = np.empty((block_q, E + 1), dtype)  # [q * scale, -shift]
-        self.key = np.empty((S, E + 1), dtype)  # [k, 1]
-        self.value = np.empty((S, Ev + 1), dtype)  # [v, 1]: the last column sums the weights
-        self.acc = np.empty((block_q, Ev + 1), dtype)  # running [o, l]
-        self.part = np.empty((block_q, Ev + 1), dtype)  # one key block's [o, l]
+        self.query = np.empty((block_q, E), dtype)  # q * scale
+        self.key = np.empty((S, E), dtype)  # k, contiguous: the score matmul reads key.T
+        self.value = np.empty((S, Ev), dtype)  # v, non-finite entries zeroed
+        self.ones = np.ones(block_k, dtype)  # row sums as a matrix-vector product
+        self.acc = np.empty((block_q, Ev), dtype)  # running o
+        self.total = np.empty(block_q, dtype)  # running l
+        self.part = np.empty((block_q, Ev), dtype)  # one key block's o
+        self.part_total = np.empty(block_q, dtype)  # one key block's l
         self.max = np.empty(block_q, dtype)  # running max (online path)
         self.poisoned: NDArray[np.bool_] | None = None  # (n, Ev) of the last bounded block
 
@@ -226,15 +229,12 @@ class _Head:
         need_weights: bool,
     ) -> None:
         """Load one (batch, head)'s keys, values and mask into the buffers."""
-        S, E = k.shape
-        Ev = v.shape[1]
+        S = k.shape[0]
         self.v, self.mask, self.causal = v, mask, causal
         self.finite_v = np.isfinite(v)
         self.all_finite = bool(self.finite_v.all())
-        np.copyto(self.key[:, :E], k)
-        self.key[:, E] = 1
-        np.copyto(self.value[:, :Ev], v if self.all_finite else np.where(self.finite_v, v, 0))  # see _online
-        self.value[:, Ev] = 1
+        np.copyto(self.key, k)
+        np.copyto(self.value, v if self.all_finite else np.where(self.finite_v, v, 0))  # see _online
         # a bool mask only removes keys, so the bound still holds; a float mask shifts scores
         self.bounded = method != "online" and not need_weights and (mask is None or mask.dtype == np.bool_)
         if self.bounded:
@@ -260,17 +260,16 @@ class _Head:
         i0: int,
     ) -> None:
         """One query block of the prepared head."""
-        L, E = q.shape
-        S, Ev = self.v.shape
-        mask, causal, key_t = self.mask, self.causal, self.key.T  # key_t: (E + 1, S)
+        L, S = q.shape[0], self.v.shape[0]
+        mask, causal, key_t = self.mask, self.causal, self.key.T  # key_t: (E, S)
         i1 = min(i0 + self.block_q, L)
         n = i1 - i0
         query = self.query[:n]
-        np.multiply(q[i0:i1], scale, out=query[:, :E])  # queries pre-scaled
+        np.multiply(q[i0:i1], scale, out=query)  # queries pre-scaled
         key_end = min(S, i1) if causal else S  # causal: no key after the block's last row
         redo = np.ones(n, dtype=bool)
         if self.bounded:
-            query_norm = np.sqrt(np.einsum("le,le->l", query[:, :E], query[:, :E], dtype=np.float64))
+            query_norm = np.sqrt(np.einsum("le,le->l", query, query, dtype=np.float64))
             if mask is None:
                 seen = self.per_key[np.minimum(np.arange(i0, i1), S - 1)]  # (n, 2): up to the last key seen
             else:
@@ -280,11 +279,11 @@ class _Head:
             room = self.limits.log_max - 8.0 - math.log(S) - np.log(np.maximum(value_max, 1.0))
             row_cap = np.minimum(self.limits.shift_cap, room)  # (n,)
             shift = np.maximum(query_norm * key_max - row_cap, 0.0)  # (n,)
-            query[:, E] = -shift  # folded into the score matmul
-            acc = self._bounded(query, key_t, self.finite_v, self.all_finite, mask, causal, i0, i1, key_end)
-            total = acc[:, Ev]
+            acc, total = self._bounded(
+                query, shift.astype(self.dtype), key_t, self.finite_v, self.all_finite, mask, causal, i0, i1, key_end
+            )
             redo = ~(total >= self.limits.sum_floor) | (row_cap < 1.0)  # NaN sums are redone too
-            np.divide(acc[:, :Ev], total[:, None], out=out[i0:i1])
+            np.divide(acc, total[:, None], out=out[i0:i1])
             if self.poisoned is not None:
                 out[i0:i1][self.poisoned[:n]] = np.nan
             if not redo.any():
@@ -320,8 +319,9 @@ class _Head:
 
     def _bounded(
         self,
-        query: NDArray[Any],  # (n, E + 1): [q * scale, -shift]
-        key_t: NDArray[Any],  # (E + 1, S)
+        query: NDArray[Any],  # (n, E): q * scale
+        shift: NDArray[Any],  # (n,): each row's shift c
+        key_t: NDArray[Any],  # (E, S)
         finite_v: NDArray[np.bool_],
         all_finite: bool,
         mask: NDArray[np.bool_] | None,  # (L, S) view or None
@@ -329,31 +329,37 @@ class _Head:
         i0: int,
         i1: int,
         key_end: int,
-    ) -> NDArray[Any]:
-        """[o, l] for rows i0..i1 with the row shifts already in query's last column."""
+    ) -> tuple[NDArray[Any], NDArray[Any]]:
+        """o (n, Ev) and l (n,) for rows i0..i1, every score shifted by its row's shift."""
         n = i1 - i0
-        acc, part = self.acc[:n], self.part[:n]
+        acc, part, total, part_total = self.acc[:n], self.part[:n], self.total[:n], self.part_total[:n]
         acc.fill(0)
+        total.fill(0)
+        shifted = bool(shift.any())  # usually no row needs a shift: subtracting 0 changes nothing
         self.poisoned = None if all_finite else np.zeros((n, finite_v.shape[1]), dtype=bool)
         for j0 in range(0, key_end, self.block_k):
             j1 = min(j0 + self.block_k, key_end)
             scores = self.scores[:n, : j1 - j0]
-            np.matmul(query, key_t[:, j0:j1], out=scores)  # (n, E+1) x (E+1, bk) -> (n, bk): s - c
+            np.matmul(query, key_t[:, j0:j1], out=scores)  # (n, E) x (E, bk) -> (n, bk): s
+            if shifted:
+                scores -= shift[:, None]  # s - c
             if mask is not None:
                 np.copyto(scores, -np.inf, where=~mask[i0:i1, j0:j1])
             if causal and j1 - 1 > i0:
                 _block_causal(scores, i0, j0)
             np.exp(scores, out=scores)
-            np.matmul(scores, self.value[j0:j1], out=part)  # (n, bk) x (bk, Ev+1) -> (n, Ev+1)
+            np.matmul(scores, self.value[j0:j1], out=part)  # (n, bk) x (bk, Ev) -> (n, Ev)
+            np.matmul(scores, self.ones[: j1 - j0], out=part_total)  # (n, bk) x (bk,) -> (n,)
             acc += part
+            total += part_total
             if self.poisoned is not None:
                 self.poisoned |= _poisoned(scores, finite_v[j0:j1])
-        return acc
+        return acc, total
 
     def _online(
         self,
-        query: NDArray[Any],  # (n, E + 1), pre-scaled queries in [:, :E]
-        key_t: NDArray[Any],  # (E + 1, S)
+        query: NDArray[Any],  # (n, E), pre-scaled queries
+        key_t: NDArray[Any],  # (E, S)
         v: NDArray[Any],  # (S, Ev), only for its non-finite entries
         finite_v: NDArray[np.bool_],
         all_finite: bool,
@@ -367,9 +373,10 @@ class _Head:
     ) -> None:
         """The running-max online softmax for rows i0..i1; writes out[i0:i1] (and weights)."""
         n, Ev = i1 - i0, v.shape[1]
-        query[:, -1] = 0
         acc, part, row_max = self.acc[:n], self.part[:n], self.max[:n]
+        total, part_total = self.total[:n], self.part_total[:n]
         acc.fill(0)
+        total.fill(0)
         row_max.fill(-np.inf)
         poisoned = None if all_finite else np.zeros((n, Ev), dtype=bool)
         for j0 in range(0, key_end, self.block_k):
@@ -381,15 +388,17 @@ class _Head:
             rescale = np.exp(row_max - shift)  # (n,); exp(-inf - 0) = 0, never -inf - (-inf)
             scores -= shift[:, None]
             np.exp(scores, out=scores)  # blocked keys: exp(-inf) = 0 exactly
-            np.matmul(scores, self.value[j0:j1], out=part)  # (n, bk) x (bk, Ev+1) -> (n, Ev+1)
+            np.matmul(scores, self.value[j0:j1], out=part)  # (n, bk) x (bk, Ev) -> (n, Ev)
+            np.matmul(scores, self.ones[: j1 - j0], out=part_total)  # (n, bk) x (bk,) -> (n,)
             acc *= rescale[:, None]
             acc += part
+            total *= rescale
+            total += part_total
             row_max[:] = new_max
             if poisoned is not None:
                 poisoned |= _poisoned(scores, finite_v[j0:j1])
-        total = acc[:, Ev]
         safe_total = np.where(total == 0, 1, total)  # fully masked rows: output 0, not 0/0
-        np.divide(acc[:, :Ev], safe_total[:, None], out=out[i0:i1])
+        np.divide(acc, safe_total[:, None], out=out[i0:i1])
         if poisoned is not None:
             out[i0:i1][poisoned] = np.nan
         if weights is not None:
@@ -414,7 +423,7 @@ class _Head:
     ) -> NDArray[Any]:
         """The scaled, masked score tile (n, j1 - j0): -inf where a key is blocked."""
         scores = self.scores[: i1 - i0, : j1 - j0]
-        np.matmul(query, key_t[:, j0:j1], out=scores)  # (n, E+1) x (E+1, bk) -> (n, bk)
+        np.matmul(query, key_t[:, j0:j1], out=scores)  # (n, E) x (E, bk) -> (n, bk)
         if mask is not None:
             tile = mask[i0:i1, j0:j1]  # a view, stride 0 where the mask broadcasts
             if tile.dtype == np.bool_:

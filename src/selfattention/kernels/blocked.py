@@ -56,6 +56,8 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -143,11 +145,13 @@ def attention(
     if mask is not None and mask.dtype != np.bool_ and bool(np.all((mask == 0) | np.isneginf(mask))):
         mask = mask == 0  # a float mask of only 0 / -inf is a bool mask: adding 0 changes nothing
     mask_all = None if mask is None else np.broadcast_to(mask, (*batch, L, S))
-    # work items: (batch index, first query row), one per query block
-    items = [(index, i0) for index in np.ndindex(*batch) for i0 in range(0, L, block_q)]
+    # work items: (batch index, first query row), one per query block; causal blocks grow in
+    # cost along the sequence, so each head's longest blocks come first
+    starts = range(0, L, block_q)
+    items = [(index, i0) for index in np.ndindex(*batch) for i0 in (reversed(starts) if inputs.is_causal else starts)]
     workers = _worker_count(threads, len(items), math.prod(batch) * L * S)
 
-    def work(share: list[tuple[tuple[int, ...], int]]) -> None:
+    def work(share: Iterator[tuple[tuple[int, ...], int]]) -> None:
         head = _Head(dtype, block_q, block_k, q.shape[-1], Ev, S)
         current: tuple[int, ...] | None = None
         with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):  # per thread
@@ -159,16 +163,27 @@ def attention(
                 head.block(q_all[index], inputs.scale, output[index], None if weights is None else weights[index], i0)
 
     if workers == 1:
-        work(items)
+        work(iter(items))
     else:
-        # boustrophedon: worker 0 takes blocks 0, 2W-1, 2W, ...; causal blocks grow in cost
-        # along the sequence, so each worker gets an even share of short and long ones
-        shares: list[list[tuple[tuple[int, ...], int]]] = [[] for _ in range(workers)]
-        for j, item in enumerate(items):
-            turn, place = divmod(j, workers)
-            shares[place if turn % 2 == 0 else workers - 1 - place].append(item)
-        _in_threads(work, shares)
+        # each thread takes the next block when it is done with one: a core that another
+        # process slows down leaves no long tail; the result does not depend on who took what
+        _in_threads(work, _Shared(items), workers)
     return output, weights
+
+
+class _Shared:
+    """An iterator over work items that several threads may draw from."""
+
+    def __init__(self, items: list[tuple[tuple[int, ...], int]]) -> None:
+        self._items = iter(items)
+        self._lock = threading.Lock()
+
+    def __iter__(self) -> _Shared:
+        return self
+
+    def __next__(self) -> tuple[tuple[int, ...], int]:
+        with self._lock:
+            return next(self._items)
 
 
 def _worker_count(threads: int | None, items: int, scores: int) -> int:
@@ -185,8 +200,8 @@ def _worker_count(threads: int | None, items: int, scores: int) -> int:
     return max(1, min(threads, items))
 
 
-def _in_threads(work: Any, shares: list[Any]) -> None:
-    """Run work(share) for each share in its own thread, with BLAS held to one thread.
+def _in_threads(work: Any, share: Any, workers: int) -> None:
+    """Run work(share) in ``workers`` threads at once, with BLAS held to one thread.
 
     NumPy releases the GIL in matmul and exp, so the threads run in parallel; BLAS must be
     single-threaded meanwhile, or each thread's BLAS spawns its own threads and they fight
@@ -196,8 +211,8 @@ def _in_threads(work: Any, shares: list[Any]) -> None:
     """
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(len(shares)) as pool:
-        for future in [pool.submit(work, share) for share in shares]:
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        for future in [pool.submit(work, share) for _ in range(workers)]:
             future.result()
 
 

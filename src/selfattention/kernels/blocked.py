@@ -53,6 +53,7 @@ array([[0.    , 0.1   , 0.2   ],
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 import os
@@ -460,8 +461,17 @@ def _block_causal(scores: NDArray[Any], i0: int, j0: int) -> None:
     c0 = max(0, i0 + 1 - j0)  # keys j0 .. i0 are visible to every row of the block
     if c0 >= m:
         return
-    later = np.arange(j0 + c0, j0 + m)[None, :] > np.arange(i0, i0 + n)[:, None]  # (n, m - c0)
-    np.copyto(scores[:, c0:], -np.inf, where=later)
+    np.copyto(scores[:, c0:], -np.inf, where=_later(j0 + c0 - i0, n, m - c0))
+
+
+@functools.lru_cache(maxsize=32)
+def _later(offset: int, n: int, m: int) -> NDArray[np.bool_]:
+    """(n, m), read-only: True where key column c comes after query row r, the first column
+    being ``offset`` keys after the first row. The same few patterns recur on every diagonal
+    tile, so they are built once."""
+    later = np.arange(offset, offset + m)[None, :] > np.arange(n)[:, None]  # (n, m)
+    later.flags.writeable = False
+    return later
 
 
 def _poisoned(weights: NDArray[Any], finite_v: NDArray[np.bool_]) -> NDArray[np.bool_]:

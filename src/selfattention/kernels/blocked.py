@@ -72,12 +72,14 @@ from .inputs import AttentionInputs
 __all__ = ["BLOCK_K", "BLOCK_K_CAUSAL", "BLOCK_Q", "BLOCK_Q_CAUSAL", "PARALLEL_MIN_SCORES", "attention"]
 
 #: Default tile sizes, from benchmarks/run.py and tile sweeps on a 2-core Xeon (Sapphire
-#: Rapids, 2 MiB L2 per core): a 512 x 1024 float32 tile is 2 MiB, large enough for BLAS to
-#: run near its peak. Causal attention uses 256 x 512 tiles: the key range of a query block
-#: ends at its last row, and smaller tiles waste less on the diagonal (measured at N = 4096,
-#: H = 8: causal 1.59x faster than non-causal with 256 x 512, 1.35x with 256 x 1024).
+#: Rapids, 2 MiB L2 per core): a 512 x 512 float32 tile is 1 MiB, large enough for BLAS to
+#: run near its peak and small enough to stay in L2 with its key and value rows (one thread,
+#: N = 4096, H = 8: 6% faster than 512 x 1024, 2-4% faster than 256 x 512 or 1024 x 512).
+#: Causal attention uses 256 x 512 tiles: the key range of a query block ends at its last
+#: row, and smaller tiles waste less on the diagonal (measured at N = 4096, H = 8: 2% faster
+#: than 512 x 512, 5% faster than 256 x 1024 or 256 x 256).
 BLOCK_Q = 512
-BLOCK_K = 1024
+BLOCK_K = 512
 BLOCK_Q_CAUSAL = 256
 BLOCK_K_CAUSAL = 512
 #: Calls with fewer scores (batch x L x S) than this run in one thread: below it, starting

@@ -329,8 +329,11 @@ def _json_matrix(raw: Any, name: str) -> NDArray[np.float64]:
 def _json_tokens(raw: Any, name: str) -> list[str] | None:
     if raw is None:
         return None
-    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+    if not isinstance(raw, list):
         raise InputError(f"{name} is {_kind(raw)}: expected a list of strings")
+    for i, t in enumerate(raw, start=1):
+        if not isinstance(t, str):
+            raise InputError(f"{name} entry {i} is {_kind(t)}: expected a string (a token's label)")
     return list(raw)
 
 

@@ -32,6 +32,19 @@ def test_facts_match_independent_formulas(rng):
         assert f.dominant_value is not None and f.dominant_value.index == largest
 
 
+def test_the_dominant_share_is_of_the_terms_sizes_not_of_the_sum():
+    # values of opposite sign cancel: the output 0.4621 is smaller than the largest term 0.7311,
+    # so "73% of the sum" would be false; the share is of the terms' total size
+    t = sa.trace([[1.0], [0.0]], [[1.0], [0.0]], [[1.0], [-1.0]], tokens=["a", "b"], queries=["a"])
+    w = np.exp([1.0, 0.0]) / np.exp([1.0, 0.0]).sum()
+    share = w[0] / (w[0] + w[1])  # |w_a * 1| / (|w_a * 1| + |w_b * -1|)
+    assert abs(w[0] - w[1]) < w[0]  # the sum really is smaller than its largest term
+    meaning = " ".join(sa.explain(t).queries[0].meaning)
+    assert f'"a" is the largest term of the sum, {share:.2%} of the terms\' total size.' in meaning
+    ko = " ".join(sa.explain(t, lang="ko").queries[0].meaning)
+    assert f"가중합에서 가장 큰 항은 \"a\" 단어의 가중 밸류입니다 (모든 항의 크기 합 중 {share:.2%})." in ko
+
+
 def test_fully_masked_row_is_explained_not_nan():
     ex = sa.seed_example()
     t = sa.trace(ex.query, ex.key, ex.value, tokens=ex.tokens, attn_mask=np.array([[True, True], [False, False]]))

@@ -182,8 +182,8 @@ class English(Language):
             f"Output: {fmt_vector(step.output, p)} is the new representation of {token},"
             " updated by its relations to the other tokens. It is closest to the value vector"
             f" of {_q(closest.token)} ({fmt_vector(trace.value[closest.index], p)}); the"
-            f" weighted value of {_q(facts.dominant_value.token)} makes up"
-            f" {fmt_percent(facts.dominant_share)} of the sum."
+            f" weighted value of {_q(facts.dominant_value.token)} is the largest term of the sum,"
+            f" {fmt_percent(facts.dominant_share)} of the terms' total size."
         )
         top = facts.ranked[0]
         top_name = "itself" if facts.self_weight is not None and top.index == facts.index else _q(top.token)

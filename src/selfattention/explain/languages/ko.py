@@ -216,7 +216,8 @@ class Korean(Language):
             f"출력(Outputs): {fmt_vector(step.output, p)}는 {word}가 문맥에서 다른 단어들과의 관계를 통해"
             " 업데이트된 새로운 표현입니다."
             f" 이 벡터는 {_w(closest.token)}의 밸류 벡터 {fmt_vector(trace.value[closest.index], p)}에 가장 가깝고,"
-            f" 가중합에서 {_w(dominant.token)}의 가중 밸류가 {fmt_percent(facts.dominant_share)}를 차지합니다."
+            f" 가중합에서 가장 큰 항은 {_w(dominant.token)}의 가중 밸류입니다 (모든 항의 크기 합 중"
+            f" {fmt_percent(facts.dominant_share)})."
         )
         top = facts.ranked[0]
         others = [kw for kw in facts.ranked if kw.index != facts.index] if is_self else []

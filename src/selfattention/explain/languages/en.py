@@ -42,7 +42,7 @@ class English(Language):
         ),
         "plot_unavailable": "The picture needs matplotlib, which is not installed: pip install 'selfattention[plot]'",
         # caps on what is printed ({shown}, {total}, {limit} are filled in by the renderer)
-        "queries_shown": "{shown} of {total} queries are worked out below; pick others with"
+        "queries_shown": "Worked out below: {shown} of the {total} queries; pick others with"
         " --queries (queries= in Python).",
         "keys_shown": "Showing the {shown} keys with the largest weights, of {total}.",
         "matrix_omitted": "The whole-matrix view is drawn for up to {limit} tokens; this input"

@@ -45,6 +45,19 @@ def test_the_dominant_share_is_of_the_terms_sizes_not_of_the_sum():
     assert f"가중합에서 가장 큰 항은 \"a\" 단어의 가중 밸류입니다 (모든 항의 크기 합 중 {share:.2%})." in ko
 
 
+def test_huge_finite_values_give_finite_facts_and_short_numbers():
+    # |w * v| of 1e308 overflows a plain np.linalg.norm (squares): the share came out nan%
+    t = sa.trace([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.7e308], [1.7e308]], tokens=["a", "b"])
+    step = t.step("a")
+    f = query_facts(t, step)
+    w = [float(x) for x in step.weights]
+    assert f.dominant_value is not None and f.dominant_value.index == 0
+    assert math.isclose(f.dominant_share, w[0] / (w[0] + w[1]), rel_tol=1e-12)  # equal |v|: the weights
+    text = sa.render(t, sa.explain(t), "text")
+    assert "nan" not in text
+    assert "1.7e+308" in text and "0000000000" not in text  # not 309 digits
+
+
 def test_fully_masked_row_is_explained_not_nan():
     ex = sa.seed_example()
     t = sa.trace(ex.query, ex.key, ex.value, tokens=ex.tokens, attn_mask=np.array([[True, True], [False, False]]))

@@ -256,3 +256,20 @@ def test_negative_seed_for_the_toy_layer():
 
     with pytest.raises(sa.InputError, match=r"^seed is -1: expected a non-negative integer \(or None\)$"):
         MultiHeadSelfAttention(4, 2, seed=-1)
+
+
+def test_serve_refuses_a_taken_port_and_an_unknown_host_in_one_line():
+    pytest.importorskip("uvicorn")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 2  # uvicorn alone logs and exits 3
+    assert f"Error: cannot listen on 127.0.0.1:{port} (" in result.output
+    assert "choose another --port or --host" in result.output
+    result = CliRunner().invoke(main, ["serve", "--host", "no-such-host.invalid", "--port", "8000"])
+    assert result.exit_code == 2
+    assert "Error: --host 'no-such-host.invalid' is not a known address" in result.output

@@ -52,9 +52,9 @@ def _row_norms(rows: NDArray[np.float64]) -> NDArray[np.float64]:
     """Euclidean norm of each row, scaled first so that finite rows of huge numbers (1e300)
     give finite norms instead of inf (whose ratios would be NaN)."""
     biggest = float(np.abs(rows).max()) if rows.size else 0.0
-    if not 0 < biggest < np.inf:
-        return np.linalg.norm(rows, axis=1)
-    return biggest * np.linalg.norm(rows / biggest, axis=1)  # (S,)
+    scale = biggest if 0 < biggest < np.inf else 1.0
+    norms: NDArray[np.float64] = scale * np.linalg.norm(rows / scale, axis=1)  # (S,)
+    return norms
 
 
 def query_facts(trace: AttentionTrace, step: QueryTrace) -> QueryFacts:

@@ -83,6 +83,8 @@ INLINE = ["--query", "1,0;0,1", "--key", "1,0;0,1", "--value", "1;2"]
             [*INLINE, "--mask", "1,1;1,,1"],
             "mask row 2, column 2 is empty (two commas in a row): expected 1 (may attend) or 0 (blocked)",
         ),
+        ([*INLINE, "--tokens", ""], "tokens '' holds an empty token: expected names such as \"Acting,Machines\""),
+        ([*INLINE, "--mask", ""], "mask row 1 is empty: expected 1 (may attend) or 0 (blocked) entries"),
         ([*INLINE, "--scale", "nan"], "scale is nan: expected a finite number"),
         ([*INLINE, "--queries", "c"], "query 'c' is not among the tokens: 0:t1, 1:t2"),
         (

@@ -295,7 +295,8 @@ def build_trace(options: dict[str, Any], cap: bool = True) -> AttentionTrace:
     (``cap``, text/markdown/html) works out at most MAX_QUERIES queries unless --queries
     picks them; data formats (json, csv) hold every query."""
     inline = {name: options[name] for name in ("query", "key", "value") if options[name] is not None}
-    if options["input_file"] and (inline or options["tokens"] or options["mask"]):
+    given = {name: options[name] is not None for name in ("tokens", "mask")}  # "" is given, and refused
+    if options["input_file"] and (inline or given["tokens"] or given["mask"]):
         fail("give either --input FILE or inline --tokens/--query/--key/--value/--mask, not both")
     if options["input_file"]:
         data = read_input_file(options["input_file"])
@@ -305,10 +306,10 @@ def build_trace(options: dict[str, Any], cap: bool = True) -> AttentionTrace:
         if missing:
             fail(f"--query, --key and --value go together: missing {', '.join(missing)}")
         kwargs = {name: parse_matrix(text, name) for name, text in inline.items()}
-        kwargs["tokens"] = parse_tokens(options["tokens"]) if options["tokens"] else None
-        kwargs["attn_mask"] = parse_mask(options["mask"]) if options["mask"] else None
+        kwargs["tokens"] = parse_tokens(options["tokens"]) if given["tokens"] else None
+        kwargs["attn_mask"] = parse_mask(options["mask"]) if given["mask"] else None
     else:
-        if options["tokens"] or options["mask"]:
+        if given["tokens"] or given["mask"]:
             fail("--tokens and --mask need --query, --key and --value (or an --input file)")
         kwargs = get_example("seed").trace_kwargs()
     if options["causal"] is not None:

@@ -91,6 +91,11 @@ INLINE = ["--query", "1,0;0,1", "--key", "1,0;0,1", "--value", "1;2"]
             [*INLINE, "--queries", "5"],
             "query position 5 is out of range: there are 2 queries, positions 0 to 1",
         ),
+        (
+            [*INLINE, "--queries", "-3"],
+            "query position -3 is out of range: there are 2 queries, positions 0 to 1 (or -2 to -1, counted"
+            " from the end)",
+        ),
         (["-q", "1", "-k", "1"], "--query, --key and --value go together: missing --value"),
         (
             ["--tokens", "a"],

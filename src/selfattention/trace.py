@@ -409,9 +409,10 @@ def _pick_queries(queries: Sequence[int | str] | None, tokens: tuple[str, ...]) 
             raise InputError(f"queries holds {raw!r}: expected query positions (integers) or tokens")
         i = int(raw) + query_len if raw < 0 else int(raw)
         if not 0 <= i < query_len:
+            from_end = f" (or {-query_len} to -1, counted from the end)" if raw < 0 else ""
             raise InputError(
                 f"query position {raw} is out of range: there are {query_len} queries,"
-                f" positions 0 to {query_len - 1}"
+                f" positions 0 to {query_len - 1}{from_end}"
             )
         if i not in picked:
             picked.append(i)

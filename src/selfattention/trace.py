@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -387,6 +388,12 @@ def _labels(labels: Sequence[str] | None, count: int, name: str, what: str) -> t
         raise InputError(
             f"{name} has {len(result)} entries but there are {count} {what}: give one label each"
         )
+    for i, label in enumerate(result, start=1):
+        if any(unicodedata.category(c) == "Cc" for c in label):  # a newline breaks every table and title
+            raise InputError(
+                f"{name} entry {i} is {label!r}: a label holds a control character (newline, tab, ...);"
+                " expected a visible name such as 'NL'"
+            )
     return result
 
 

@@ -58,6 +58,19 @@ def test_huge_finite_values_give_finite_facts_and_short_numbers():
     assert "1.7e+308" in text and "0000000000" not in text  # not 309 digits
 
 
+def test_a_float_mask_is_explained_as_an_offset_not_as_blocking():
+    offsets = np.array([[0.0, -1.5], [0.0, -np.inf]])  # row 0 shifts a score, row 1 only blocks
+    t = sa.trace([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0], [2.0]], attn_mask=offsets)
+    assert t.steps[0].weights[1] > 0  # -1.5 lowers the score; it does not block
+    for code, shifted, blocked in (
+        ("en", "-inf blocks a key (weight 0), any other value raises or lowers its score", "blocked keys get -inf"),
+        ("ko", "다른 값은 점수를 그만큼 올리거나 내립니다", "가려진 키에는 -inf가 더해져"),
+    ):
+        e = sa.explain(t, lang=code)
+        assert shifted in e.queries[0].steps["mask"] and blocked not in e.queries[0].steps["mask"]
+        assert blocked in e.queries[1].steps["mask"]
+
+
 def test_fully_masked_row_is_explained_not_nan():
     ex = sa.seed_example()
     t = sa.trace(ex.query, ex.key, ex.value, tokens=ex.tokens, attn_mask=np.array([[True, True], [False, False]]))

@@ -98,6 +98,12 @@ class QueryTrace:
     def fully_masked(self) -> bool:
         return not bool(self.allowed.any())
 
+    @property
+    def shifts_scores(self) -> bool:
+        """True when the mask adds a finite non-zero offset to some score (a float mask),
+        not only 0 (attend) and -inf (blocked)."""
+        return bool(np.any(np.isfinite(self.mask) & (self.mask != 0)))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, QueryTrace):
             return NotImplemented

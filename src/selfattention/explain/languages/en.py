@@ -155,7 +155,10 @@ class English(Language):
             "scale": f"2. Multiply by the scale {fmt(trace.scale, precision)}"
             + (f" = 1/sqrt({trace.d_head})" if _is_default_scale(trace) else "")
             + " to keep the scores in a stable range.",
-            "mask": "   The mask: blocked keys get -inf, so they receive weight 0.",
+            "mask": "   The mask is added to the scores: -inf blocks a key (weight 0), any other value"
+            " raises or lowers its score."
+            if step.shifts_scores
+            else "   The mask: blocked keys get -inf, so they receive weight 0.",
             "softmax": "3. Softmax: subtract the largest score, take exp, divide by the sum.",
             "weighted_sum": "4. Multiply each value vector by its weight and add them up.",
         }

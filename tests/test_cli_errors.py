@@ -75,11 +75,26 @@ INLINE = ["--query", "1,0;0,1", "--key", "1,0;0,1", "--value", "1;2"]
             [*INLINE, "--mask", "1,0,1;1,1,1"],
             "attn_mask has shape (2, 3), which does not broadcast to the scores' shape (2, 2) (..., L, S)",
         ),
+        (
+            ["-q", "1,,0;0,1", "-k", "1,0;0,1", "-v", "1;2"],
+            "query row 1, column 2 is empty (two commas in a row): expected a number",
+        ),
+        (
+            [*INLINE, "--mask", "1,1;1,,1"],
+            "mask row 2, column 2 is empty (two commas in a row): expected 1 (may attend) or 0 (blocked)",
+        ),
+        ([*INLINE, "--tokens", ""], "tokens '' holds an empty token: expected names such as \"Acting,Machines\""),
+        ([*INLINE, "--mask", ""], "mask row 1 is empty: expected 1 (may attend) or 0 (blocked) entries"),
         ([*INLINE, "--scale", "nan"], "scale is nan: expected a finite number"),
         ([*INLINE, "--queries", "c"], "query 'c' is not among the tokens: 0:t1, 1:t2"),
         (
             [*INLINE, "--queries", "5"],
             "query position 5 is out of range: there are 2 queries, positions 0 to 1",
+        ),
+        (
+            [*INLINE, "--queries", "-3"],
+            "query position -3 is out of range: there are 2 queries, positions 0 to 1 (or -2 to -1, counted"
+            " from the end)",
         ),
         (["-q", "1", "-k", "1"], "--query, --key and --value go together: missing --value"),
         (
@@ -256,3 +271,32 @@ def test_negative_seed_for_the_toy_layer():
 
     with pytest.raises(sa.InputError, match=r"^seed is -1: expected a non-negative integer \(or None\)$"):
         MultiHeadSelfAttention(4, 2, seed=-1)
+
+
+def test_serve_refuses_a_taken_port_and_an_unknown_host_in_one_line():
+    pytest.importorskip("uvicorn")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 2  # uvicorn alone logs and exits 3
+    assert f"Error: cannot listen on 127.0.0.1:{port} (" in result.output
+    assert "choose another --port or --host" in result.output
+    result = CliRunner().invoke(main, ["serve", "--host", "no-such-host.invalid", "--port", "8000"])
+    assert result.exit_code == 2
+    assert "Error: --host 'no-such-host.invalid' is not a known address" in result.output
+
+
+def test_a_trace_fed_back_as_input_is_named_for_what_it_is(tmp_path):
+    written = CliRunner().invoke(main, ["explain", "--format", "json"]).stdout
+    path = tmp_path / "trace.json"
+    path.write_text(written, encoding="utf-8")
+    refused(
+        ["--input", str(path)],
+        f"input file {str(path)!r} is a trace (what explain --format json and /api/trace return), not an"
+        " input: an input holds query, key, value and optionally tokens, key_tokens, mask, causal, scale;"
+        " read a trace back in Python with AttentionTrace.from_json",
+    )

@@ -32,6 +32,45 @@ def test_facts_match_independent_formulas(rng):
         assert f.dominant_value is not None and f.dominant_value.index == largest
 
 
+def test_the_dominant_share_is_of_the_terms_sizes_not_of_the_sum():
+    # values of opposite sign cancel: the output 0.4621 is smaller than the largest term 0.7311,
+    # so "73% of the sum" would be false; the share is of the terms' total size
+    t = sa.trace([[1.0], [0.0]], [[1.0], [0.0]], [[1.0], [-1.0]], tokens=["a", "b"], queries=["a"])
+    w = np.exp([1.0, 0.0]) / np.exp([1.0, 0.0]).sum()
+    share = w[0] / (w[0] + w[1])  # |w_a * 1| / (|w_a * 1| + |w_b * -1|)
+    assert abs(w[0] - w[1]) < w[0]  # the sum really is smaller than its largest term
+    meaning = " ".join(sa.explain(t).queries[0].meaning)
+    assert f'"a" is the largest term of the sum, {share:.2%} of the terms\' total size.' in meaning
+    ko = " ".join(sa.explain(t, lang="ko").queries[0].meaning)
+    assert f"가중합에서 가장 큰 항은 \"a\" 단어의 가중 밸류입니다 (모든 항의 크기 합 중 {share:.2%})." in ko
+
+
+def test_huge_finite_values_give_finite_facts_and_short_numbers():
+    # |w * v| of 1e308 overflows a plain np.linalg.norm (squares): the share came out nan%
+    t = sa.trace([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.7e308], [1.7e308]], tokens=["a", "b"])
+    step = t.step("a")
+    f = query_facts(t, step)
+    w = [float(x) for x in step.weights]
+    assert f.dominant_value is not None and f.dominant_value.index == 0
+    assert math.isclose(f.dominant_share, w[0] / (w[0] + w[1]), rel_tol=1e-12)  # equal |v|: the weights
+    text = sa.render(t, sa.explain(t), "text")
+    assert "nan" not in text
+    assert "1.7e+308" in text and "0000000000" not in text  # not 309 digits
+
+
+def test_a_float_mask_is_explained_as_an_offset_not_as_blocking():
+    offsets = np.array([[0.0, -1.5], [0.0, -np.inf]])  # row 0 shifts a score, row 1 only blocks
+    t = sa.trace([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0], [2.0]], attn_mask=offsets)
+    assert t.steps[0].weights[1] > 0  # -1.5 lowers the score; it does not block
+    for code, shifted, blocked in (
+        ("en", "-inf blocks a key (weight 0), any other value raises or lowers its score", "blocked keys get -inf"),
+        ("ko", "다른 값은 점수를 그만큼 올리거나 내립니다", "가려진 키에는 -inf가 더해져"),
+    ):
+        e = sa.explain(t, lang=code)
+        assert shifted in e.queries[0].steps["mask"] and blocked not in e.queries[0].steps["mask"]
+        assert blocked in e.queries[1].steps["mask"]
+
+
 def test_fully_masked_row_is_explained_not_nan():
     ex = sa.seed_example()
     t = sa.trace(ex.query, ex.key, ex.value, tokens=ex.tokens, attn_mask=np.array([[True, True], [False, False]]))

@@ -129,6 +129,7 @@ def test_inline_mask_reads_1_as_may_attend():
             "scale is '0.5': expected a finite number (or leave it out for 1/sqrt(d))",
         ),
         ({"tokens": "a b"}, "tokens is 'a b': expected a list of strings"),
+        ({"tokens": ["a", 2]}, "tokens entry 2 is 2: expected a string (a token's label)"),
         (
             {"mask": [[1, 0], [1, 1]]},
             "mask row 1, column 1 is the integer 1: write true/false for a boolean mask (true = may attend)"

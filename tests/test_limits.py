@@ -133,7 +133,7 @@ def test_cli_caps_expanded_queries_and_says_so(tmp_path):
     note = EN.labels["queries_shown"].format(shown=MAX_QUERIES, total=n)
     assert (
         note
-        == f"{MAX_QUERIES} of {n} queries are worked out below; pick others with --queries (queries= in Python)."
+        == f"Worked out below: {MAX_QUERIES} of the {n} queries; pick others with --queries (queries= in Python)."
     )
     assert " ".join(result.stdout.split()).count(note) == 1  # wrapped to the terminal width
     keys = EN.labels["keys_shown"].format(shown=MAX_KEYS, total=n)
@@ -159,7 +159,7 @@ def test_cli_expands_the_queries_asked_for_beyond_the_cap(tmp_path):
         == f"The whole-matrix view is drawn for up to {MAX_MATRIX} tokens; this input has {n}."
     )
     assert matrix in result.stdout
-    assert "queries are worked out below" not in result.stdout
+    assert "Worked out below" not in result.stdout
 
 
 def test_cli_json_is_never_capped(tmp_path):

@@ -178,6 +178,13 @@ def test_traces_grid_from_traces():
     assert [ax.get_title() for ax in fig.axes[:2]] == ["h0", "h1"]
 
 
+def test_default_head_titles_follow_the_language():
+    t = seed_trace()
+    fig = plot.traces_grid([t, t], lang="ko")
+    expected = "헤드" if figure_text.cjk_fonts() else "head"  # without a CJK font figures fall back to English
+    assert [ax.get_title() for ax in fig.axes[:2]] == [f"{expected} 0", f"{expected} 1"]
+
+
 def test_scores_table_uses_the_data_range():
     scores = np.array([[-2.0, 3.0], [0.5, 1.0]])  # e.g. (layers, heads) of some score
     fig = plot.heatmap(scores, ["L0", "L1"], ["H0", "H1"], value_label="score")

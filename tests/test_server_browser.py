@@ -378,6 +378,7 @@ def test_the_page_formats_numbers_as_the_library_does(watched):
     rng = np.random.default_rng(7)
     values = [0.0, 1.0, -1.0, 4.0, 0.5, 0.03125, 0.15625, -0.03125, 2.5, 1e-05, 9.73e-05, 4.9e-05, 5e-05, 1e-300]
     values += [1.4630451, 0.99990, 123456.789, -0.00004999, 0.00015, 1e20]
+    values += [123456789.0, 2.0**53 - 1, 2.0**53, -6.6667e20, 1.7e308]  # large: scientific from 2**53
     values += (rng.normal(size=40) * 10.0 ** rng.integers(-7, 5, size=40)).tolist()
     for precision in (0, 2, 4, 6):
         shown = page.evaluate(

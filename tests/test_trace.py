@@ -111,6 +111,11 @@ def test_from_json_refuses_other_documents():
     [
         ({"tokens": ["a"]}, sa.InputError, "tokens has 1 entries but there are 2 query positions"),
         ({"tokens": "ab"}, sa.InputError, "tokens is one string"),
+        (
+            {"tokens": ["a", "b\n"]},
+            sa.InputError,
+            r"tokens entry 2 is 'b\\n': a label holds a control character \(newline, tab",  # a regex
+        ),
         ({"queries": [5]}, sa.InputError, "query position 5 is out of range: there are 2 queries, positions 0 to 1"),
         ({"queries": ["zz"]}, sa.InputError, "query 'zz' is not among the tokens: 0:Acting, 1:Machines"),
         ({"queries": [1.5]}, sa.InputError, "queries holds 1.5"),

@@ -179,13 +179,36 @@ def serve_command(host: str, port: int) -> None:
         from .server.app import LOCAL_HOSTS, create_app
     except ImportError as error:
         fail(f"selfattention serve needs the web extra ({error.name} is missing): pip install 'selfattention[web]'")
+    check_listen(host, port)
     local = host in LOCAL_HOSTS
     if not local:
         click.echo(f"warning: listening on {host}: other machines on the network can open the explorer", err=True)
     shown = "[::1]" if host == "::1" else host
     click.echo(f"selfattention explorer on http://{shown}:{port}/ (Ctrl+C stops it)", err=True)
     # on localhost, refuse requests that name another host (a DNS rebinding page)
-    uvicorn.run(create_app(list(LOCAL_HOSTS) if local else None), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(create_app(list(LOCAL_HOSTS) if local else None), host=host, port=port, log_level="warning")
+    except SystemExit as error:  # uvicorn exits 1 or 3 when it cannot start (after its own log line)
+        if error.code:
+            fail(f"the server could not start on {shown}:{port} (see the line above)")
+        raise
+
+
+def check_listen(host: str, port: int) -> None:
+    """Refuse, before starting the server, a host that is not an address of this machine and a
+    port that is taken, in one line each (uvicorn would log and exit with code 3)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        fail(f"--host {host!r} is not a known address ({error}): expected e.g. 127.0.0.1 or localhost")
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            fail(f"cannot listen on {host}:{port} ({error.strerror}): choose another --port or --host")
 
 
 def build_model_trace(options: dict[str, Any], cap: bool = True) -> AttentionTrace:
@@ -272,7 +295,8 @@ def build_trace(options: dict[str, Any], cap: bool = True) -> AttentionTrace:
     (``cap``, text/markdown/html) works out at most MAX_QUERIES queries unless --queries
     picks them; data formats (json, csv) hold every query."""
     inline = {name: options[name] for name in ("query", "key", "value") if options[name] is not None}
-    if options["input_file"] and (inline or options["tokens"] or options["mask"]):
+    given = {name: options[name] is not None for name in ("tokens", "mask")}  # "" is given, and refused
+    if options["input_file"] and (inline or given["tokens"] or given["mask"]):
         fail("give either --input FILE or inline --tokens/--query/--key/--value/--mask, not both")
     if options["input_file"]:
         data = read_input_file(options["input_file"])
@@ -282,10 +306,10 @@ def build_trace(options: dict[str, Any], cap: bool = True) -> AttentionTrace:
         if missing:
             fail(f"--query, --key and --value go together: missing {', '.join(missing)}")
         kwargs = {name: parse_matrix(text, name) for name, text in inline.items()}
-        kwargs["tokens"] = parse_tokens(options["tokens"]) if options["tokens"] else None
-        kwargs["attn_mask"] = parse_mask(options["mask"]) if options["mask"] else None
+        kwargs["tokens"] = parse_tokens(options["tokens"]) if given["tokens"] else None
+        kwargs["attn_mask"] = parse_mask(options["mask"]) if given["mask"] else None
     else:
-        if options["tokens"] or options["mask"]:
+        if given["tokens"] or given["mask"]:
             fail("--tokens and --mask need --query, --key and --value (or an --input file)")
         kwargs = get_example("seed").trace_kwargs()
     if options["causal"] is not None:

@@ -2,10 +2,13 @@
 
 Numbers are rounded to ``precision`` decimal places with trailing zeros dropped, the way the
 seed prints them (0.9999, 1.463, 4). A non-zero number too small for that many places is
-shown in scientific notation rather than as a misleading 0.
+shown in scientific notation rather than as a misleading 0, and so is one of
+:data:`LARGE` or more rather than as hundreds of digits.
 
 >>> fmt(1.4630451), fmt(4.0), fmt(9.73e-05), fmt(9.73e-07), fmt(-float("inf"))
 ('1.463', '4', '0.0001', '9.73e-07', '-inf')
+>>> fmt(123456789.0), fmt(1e308), fmt(-6.6667e20)
+('123456789', '1e+308', '-6.67e+20')
 >>> fmt_vector([1.00019, 2.99980, 4.0])
 '[1.0002, 2.9998, 4]'
 """
@@ -19,6 +22,11 @@ from typing import Any
 __all__ = ["fmt", "fmt_percent", "fmt_vector"]
 
 
+#: from this size on a number is shown in scientific notation (2**53: past it float64
+#: integers are no longer exact, so more digits would be noise)
+LARGE = 2.0**53
+
+
 def fmt(x: Any, precision: int = 4) -> str:
     x = float(x)
     if math.isnan(x):
@@ -27,7 +35,7 @@ def fmt(x: Any, precision: int = 4) -> str:
         return "inf" if x > 0 else "-inf"
     if x == 0:
         return "0"
-    if abs(x) < 0.5 * 10.0**-precision:
+    if abs(x) < 0.5 * 10.0**-precision or abs(x) >= LARGE:
         mantissa, exponent = f"{x:.{max(precision - 2, 0)}e}".split("e")
         if "." in mantissa:
             mantissa = mantissa.rstrip("0").rstrip(".")

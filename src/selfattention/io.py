@@ -96,11 +96,21 @@ def parse_matrix(text: str, name: str) -> NDArray[np.float64]:
         raise InputError(f'{name} is empty: expected rows of numbers such as "1,0,1;0,1,1"')
     rows = []
     for r, row in enumerate(rows_text, start=1):
-        cells = [c for c in row.replace(",", " ").split()]
+        cells = _cells(row, f"{name} row {r}")
         if not cells:
             raise InputError(f"{name} row {r} is empty: expected numbers separated by commas")
         rows.append([parse_number(c, f"{name} row {r}, column {i}") for i, c in enumerate(cells, 1)])
     return _rectangular(rows, name)
+
+
+def _cells(row: str, where: str, expected: str = "a number") -> list[str]:
+    """The entries of one inline row, split by commas or spaces; an empty entry between two
+    commas ("1,,0") is refused rather than silently dropped."""
+    parts = row.split(",")
+    for i, part in enumerate(parts[1:-1], start=2):
+        if not part.strip():
+            raise InputError(f"{where}, column {i} is empty (two commas in a row): expected {expected}")
+    return row.replace(",", " ").split()
 
 
 def parse_tokens(text: str) -> list[str]:
@@ -117,7 +127,7 @@ def parse_mask(text: str) -> NDArray[np.bool_]:
     words = {"1": True, "0": False, "true": True, "false": False, "t": True, "f": False}
     rows = []
     for r, row in enumerate(text.strip().strip(";").split(";"), start=1):
-        cells = row.replace(",", " ").split()
+        cells = _cells(row, f"mask row {r}", "1 (may attend) or 0 (blocked)")
         if not cells:
             raise InputError(f"mask row {r} is empty: expected 1 (may attend) or 0 (blocked) entries")
         try:
@@ -136,6 +146,12 @@ def input_from_dict(data: Any, source: str = "input") -> VectorInput:
         raise InputError(
             f"{source} is a JSON {type(data).__name__}: expected an object with keys"
             ' "query", "key", "value" and optionally "tokens", "mask", "causal", "scale"'
+        )
+    if data.get("format") == "selfattention.trace":  # the natural mistake: feeding back a trace
+        raise InputError(
+            f"{source} is a trace (what explain --format json and /api/trace return), not an input:"
+            " an input holds query, key, value and optionally tokens, key_tokens, mask, causal, scale;"
+            " read a trace back in Python with AttentionTrace.from_json"
         )
     unknown = [k for k in data if k not in _KEYS]
     if unknown:
@@ -329,8 +345,11 @@ def _json_matrix(raw: Any, name: str) -> NDArray[np.float64]:
 def _json_tokens(raw: Any, name: str) -> list[str] | None:
     if raw is None:
         return None
-    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+    if not isinstance(raw, list):
         raise InputError(f"{name} is {_kind(raw)}: expected a list of strings")
+    for i, t in enumerate(raw, start=1):
+        if not isinstance(t, str):
+            raise InputError(f"{name} entry {i} is {_kind(t)}: expected a string (a token's label)")
     return list(raw)
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -96,6 +97,12 @@ class QueryTrace:
     @property
     def fully_masked(self) -> bool:
         return not bool(self.allowed.any())
+
+    @property
+    def shifts_scores(self) -> bool:
+        """True when the mask adds a finite non-zero offset to some score (a float mask),
+        not only 0 (attend) and -inf (blocked)."""
+        return bool(np.any(np.isfinite(self.mask) & (self.mask != 0)))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, QueryTrace):
@@ -387,6 +394,12 @@ def _labels(labels: Sequence[str] | None, count: int, name: str, what: str) -> t
         raise InputError(
             f"{name} has {len(result)} entries but there are {count} {what}: give one label each"
         )
+    for i, label in enumerate(result, start=1):
+        if any(unicodedata.category(c) == "Cc" for c in label):  # a newline breaks every table and title
+            raise InputError(
+                f"{name} entry {i} is {label!r}: a label holds a control character (newline, tab, ...);"
+                " expected a visible name such as 'NL'"
+            )
     return result
 
 
@@ -409,9 +422,10 @@ def _pick_queries(queries: Sequence[int | str] | None, tokens: tuple[str, ...]) 
             raise InputError(f"queries holds {raw!r}: expected query positions (integers) or tokens")
         i = int(raw) + query_len if raw < 0 else int(raw)
         if not 0 <= i < query_len:
+            from_end = f" (or {-query_len} to -1, counted from the end)" if raw < 0 else ""
             raise InputError(
                 f"query position {raw} is out of range: there are {query_len} queries,"
-                f" positions 0 to {query_len - 1}"
+                f" positions 0 to {query_len - 1}{from_end}"
             )
         if i not in picked:
             picked.append(i)

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..trace import AttentionTrace, QueryTrace
 
@@ -47,6 +48,15 @@ class QueryFacts:
         return self.ranked[0] if self.ranked else None
 
 
+def _row_norms(rows: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Euclidean norm of each row, scaled first so that finite rows of huge numbers (1e300)
+    give finite norms instead of inf (whose ratios would be NaN)."""
+    biggest = float(np.abs(rows).max()) if rows.size else 0.0
+    scale = biggest if 0 < biggest < np.inf else 1.0
+    norms: NDArray[np.float64] = scale * np.linalg.norm(rows / scale, axis=1)  # (S,)
+    return norms
+
+
 def query_facts(trace: AttentionTrace, step: QueryTrace) -> QueryFacts:
     keys = trace.key_tokens
     weights = step.weights.astype(np.float64)
@@ -56,15 +66,16 @@ def query_facts(trace: AttentionTrace, step: QueryTrace) -> QueryFacts:
     self_attention = trace.tokens == trace.key_tokens and step.index < len(keys)
     positive = weights[weights > 0]
     entropy = float(-(positive * np.log(positive)).sum()) if positive.size else 0.0
-    norms = np.linalg.norm(step.weighted_values.astype(np.float64), axis=1)  # (S,)
+    norms = _row_norms(step.weighted_values.astype(np.float64))  # (S,)
     total = float(norms.sum())
     dominant = closest = None
     share = 0.0
     if ranked:
         j = int(np.argmax(np.where(step.allowed, norms, -1.0)))
         dominant = KeyWeight(j, keys[j], float(weights[j]))
-        share = float(norms[j] / total) if total > 0 else 0.0
-        distance = np.linalg.norm(trace.value.astype(np.float64) - step.output, axis=1)
+        relative = norms / norms.max() if total > 0 else norms  # (S,): no overflow in the sum
+        share = float(relative[j] / relative.sum()) if total > 0 else 0.0
+        distance = _row_norms(trace.value.astype(np.float64) - step.output)  # (S,)
         c = int(np.argmin(np.where(step.allowed, distance, np.inf)))
         closest = KeyWeight(c, keys[c], float(weights[c]))
     return QueryFacts(

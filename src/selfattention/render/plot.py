@@ -183,7 +183,7 @@ def heads_grid(
 ) -> Figure:
     """A grid of small heatmaps, one per head, sharing one colour scale and one colour bar.
 
-    ``weights`` is (heads, rows, cols); ``titles`` names each head (default "head 0", ...).
+    ``weights`` is (heads, rows, cols); ``titles`` names each head (default "head 0", ... in ``lang``).
 
     >>> w = np.full((3, 2, 2), 0.5)
     >>> fig = heads_grid(w, ["a", "b"], ["a", "b"])
@@ -197,13 +197,15 @@ def heads_grid(
         )
     heads = stack.shape[0]
     rows, cols = _labels(row_labels, stack.shape[1], "row_labels"), _labels(col_labels, stack.shape[2], "col_labels")
-    names = [f"head {h}" for h in range(heads)] if titles is None else _labels(titles, heads, "titles")
+    names = None if titles is None else _labels(titles, heads, "titles")
     highlight = _rows(highlight_rows, stack.shape[1])
     require_matplotlib()
     with style():
         from matplotlib.figure import Figure
 
         words = figure_language(lang).labels
+        if names is None:  # "head 0", "헤드 0", ... in the figure's language
+            names = [f"{words['head']} {h}" for h in range(heads)]
         columns = min(4, math.ceil(math.sqrt(heads)))
         lines = math.ceil(heads / columns)
         cell = _cell_inches(max(stack.shape[1:]), big=0.7, budget=min(4.0, max(3.2, 0.1 * max(stack.shape[1:]))))

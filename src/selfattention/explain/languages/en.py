@@ -42,7 +42,7 @@ class English(Language):
         ),
         "plot_unavailable": "The picture needs matplotlib, which is not installed: pip install 'selfattention[plot]'",
         # caps on what is printed ({shown}, {total}, {limit} are filled in by the renderer)
-        "queries_shown": "{shown} of {total} queries are worked out below; pick others with"
+        "queries_shown": "Worked out below: {shown} of the {total} queries; pick others with"
         " --queries (queries= in Python).",
         "keys_shown": "Showing the {shown} keys with the largest weights, of {total}.",
         "matrix_omitted": "The whole-matrix view is drawn for up to {limit} tokens; this input"
@@ -155,7 +155,10 @@ class English(Language):
             "scale": f"2. Multiply by the scale {fmt(trace.scale, precision)}"
             + (f" = 1/sqrt({trace.d_head})" if _is_default_scale(trace) else "")
             + " to keep the scores in a stable range.",
-            "mask": "   The mask: blocked keys get -inf, so they receive weight 0.",
+            "mask": "   The mask is added to the scores: -inf blocks a key (weight 0), any other value"
+            " raises or lowers its score."
+            if step.shifts_scores
+            else "   The mask: blocked keys get -inf, so they receive weight 0.",
             "softmax": "3. Softmax: subtract the largest score, take exp, divide by the sum.",
             "weighted_sum": "4. Multiply each value vector by its weight and add them up.",
         }
@@ -182,8 +185,8 @@ class English(Language):
             f"Output: {fmt_vector(step.output, p)} is the new representation of {token},"
             " updated by its relations to the other tokens. It is closest to the value vector"
             f" of {_q(closest.token)} ({fmt_vector(trace.value[closest.index], p)}); the"
-            f" weighted value of {_q(facts.dominant_value.token)} makes up"
-            f" {fmt_percent(facts.dominant_share)} of the sum."
+            f" weighted value of {_q(facts.dominant_value.token)} is the largest term of the sum,"
+            f" {fmt_percent(facts.dominant_share)} of the terms' total size."
         )
         top = facts.ranked[0]
         top_name = "itself" if facts.self_weight is not None and top.index == facts.index else _q(top.token)

@@ -186,7 +186,10 @@ class Korean(Language):
         return {
             "dot_products": f"1. 쿼리와 모든 키의 내적 q{n}·k 값을 계산합니다: 원소끼리 곱한 뒤 모두 더합니다.",
             "scale": f"2. 계산값의 안정화를 위해 스케일링합니다: 스케일 값({scale})을 곱해줍니다.",
-            "mask": "   마스크: 가려진 키에는 -inf가 더해져 가중치가 0이 됩니다.",
+            "mask": "   마스크를 점수에 더합니다: -inf가 더해진 키는 가려져 가중치가 0이 되고, 다른 값은 점수를"
+            " 그만큼 올리거나 내립니다."
+            if step.shifts_scores
+            else "   마스크: 가려진 키에는 -inf가 더해져 가중치가 0이 됩니다.",
             "softmax": "3. 소프트맥스 함수를 취합니다: 가장 큰 점수를 빼고 exp를 취한 뒤, 그 합으로 나눕니다.",
             "weighted_sum": "4. 결과값(가중치)을 각 밸류 벡터와 곱해 모두 더합니다 (가중합).",
         }
@@ -216,7 +219,8 @@ class Korean(Language):
             f"출력(Outputs): {fmt_vector(step.output, p)}는 {word}가 문맥에서 다른 단어들과의 관계를 통해"
             " 업데이트된 새로운 표현입니다."
             f" 이 벡터는 {_w(closest.token)}의 밸류 벡터 {fmt_vector(trace.value[closest.index], p)}에 가장 가깝고,"
-            f" 가중합에서 {_w(dominant.token)}의 가중 밸류가 {fmt_percent(facts.dominant_share)}를 차지합니다."
+            f" 가중합에서 가장 큰 항은 {_w(dominant.token)}의 가중 밸류입니다 (모든 항의 크기 합 중"
+            f" {fmt_percent(facts.dominant_share)})."
         )
         top = facts.ranked[0]
         others = [kw for kw in facts.ranked if kw.index != facts.index] if is_self else []

@@ -4,21 +4,22 @@
 export const PRECISION = 4;
 
 // rounded to `p` places, trailing zeros dropped, ties to even (as Python's format does),
-// scientific notation for a non-zero number too small for `p` places
+// scientific notation for a non-zero number too small for `p` places or of LARGE or more
+const LARGE = 2 ** 53; // display.LARGE
 export function fmt(x, p = PRECISION) {
   if (typeof x === "string") return x; // "inf", "-inf", "nan" in trace documents
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
   if (x === 0) return "0";
-  if (Math.abs(x) < 0.5 * Math.pow(10, -p)) {
+  if (Math.abs(x) < 0.5 * Math.pow(10, -p) || Math.abs(x) >= LARGE) {
     let [mantissa, exponent] = x.toExponential(Math.max(p - 2, 0)).split("e");
     if (mantissa.includes(".")) mantissa = mantissa.replace(/0+$/, "").replace(/\.$/, "");
     const sign = exponent[0] === "-" ? "-" : "+";
     const digits = exponent.replace(/^[-+]/, "").padStart(2, "0");
     return `${mantissa}e${sign}${digits}`;
   }
-  let text = Math.abs(x) >= 1e21 ? String(x) : roundHalfEven(x, p);
-  if (text.includes(".") && !text.includes("e")) text = text.replace(/0+$/, "").replace(/\.$/, "");
+  let text = roundHalfEven(x, p);
+  if (text.includes(".")) text = text.replace(/0+$/, "").replace(/\.$/, "");
   return text === "-0" || text === "" ? "0" : text;
 }
 

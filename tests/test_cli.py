@@ -128,3 +128,15 @@ def test_help_shows_examples():
     result = run("explain", "--help")
     assert "selfattention explain --input my.json" in result.output
     assert "--precision" in result.output
+
+
+def test_markdown_keeps_html_in_tokens_as_text():
+    result = run(
+        "explain", "--tokens", "<script>x</script>,a|b", "-q", "1,0;0,1", "-k", "1,0;0,1", "-v", "1;2",
+        "--format", "markdown",
+    )
+    assert result.exit_code == 0
+    outside_code = result.output.split("```")[::2]  # the parts that Markdown renders
+    assert all("<script>" not in part for part in outside_code)
+    assert "&lt;script&gt;x&lt;/script&gt;" in outside_code[0]
+    assert "a\\|b" in result.output

@@ -13,7 +13,7 @@ def to_markdown(blocks: list[Block]) -> str:
     for block in blocks:
         if isinstance(block, Heading):
             if block.level <= 2:
-                out += ["", "#" * block.level + " " + block.text, ""]
+                out += ["", "#" * block.level + " " + _html(block.text), ""]
             else:
                 out += ["", f"**{_escape(block.text)}**", ""]
         elif isinstance(block, Paragraph):
@@ -37,8 +37,14 @@ def to_markdown(blocks: list[Block]) -> str:
     return text
 
 
+def _html(text: str) -> str:
+    """Markdown passes HTML through: tokens such as "<script>" must stay text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+    """Text that Markdown shows as written, in paragraphs and tables ("a|b" stays one cell)."""
+    return _html(text).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
 
 
 def _link(path: str) -> str:

@@ -8,15 +8,39 @@ into sentences; numbers in sentences go through :func:`selfattention.display.fmt
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 from ..layer_trace import LayerTrace
 from ..trace import AttentionTrace, QueryTrace
 from .facts import QueryFacts
 
-__all__ = ["LABELS", "MAX_TITLE_TOKENS", "Language", "title_text"]
+__all__ = ["LABELS", "MAX_TITLE_TOKENS", "Language", "LayerNumbers", "layer_numbers", "title_text"]
 
 #: a title quotes at most this many tokens of the sequence
 MAX_TITLE_TOKENS = 12
+
+
+@dataclass(frozen=True)
+class LayerNumbers:
+    """The numbers every language's layer walk-through quotes, worked out once."""
+
+    input_step: int  # the number of the "layer input X" section (4 after tokens, embeddings, PE)
+    first_column: int  # the head's first column of Q, K, V, counted from 1
+    last_column: int
+    kv_symbol: str  # "X" for self-attention, "C" when keys and values come from a context
+
+
+def layer_numbers(trace: LayerTrace, head: int) -> LayerNumbers:
+    """>>> from selfattention.pipeline import text_layer_trace
+    >>> layer_numbers(text_layer_trace("a b", d_model=4, num_heads=2, seed=0), head=1)
+    LayerNumbers(input_step=4, first_column=3, last_column=4, kv_symbol='X')
+    """
+    return LayerNumbers(
+        input_step=4 if trace.embeddings is not None else 1,
+        first_column=head * trace.d_head + 1,
+        last_column=(head + 1) * trace.d_head,
+        kv_symbol="C" if trace.is_cross else "X",
+    )
 
 
 def title_text(tokens: tuple[str, ...] | list[str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...display import fmt, fmt_percent, fmt_vector
 from ...layer_trace import LayerTrace
 from ...trace import AttentionTrace, QueryTrace
-from ..base import Language, title_text
+from ..base import Language, layer_numbers, title_text
 from ..facts import QueryFacts
 
 
@@ -244,10 +244,9 @@ class English(Language):
 
     def layer_sections(self, trace: LayerTrace, head: int, precision: int) -> dict[str, str]:
         d, h, dh = trace.d_model, trace.num_heads, trace.d_head
-        start, stop = head * dh + 1, (head + 1) * dh
-        source = "the context C" if trace.is_cross else "X"
-        n = 4 if trace.embeddings is not None else 1  # the number of the input step
-        kv = "C" if trace.is_cross else "X"
+        numbers = layer_numbers(trace, head)
+        n, kv = numbers.input_step, numbers.kv_symbol
+        start, stop = numbers.first_column, numbers.last_column
         return {
             "tokens": "1. Tokens: the text split into words and punctuation.",
             "embeddings": "2. Token embeddings: one vector of d_model numbers per token.",
@@ -267,7 +266,7 @@ class English(Language):
             "projections_note": (
                 f"Each W is a {d} × {d} matrix. The {d} columns of Q, K and V are cut into {h} heads of"
                 f" d_head = {dh} columns (shown split by |): head {head} uses columns {start} to {stop}."
-                + (f" K and V come from {source}, the other sequence." if trace.is_cross else "")
+                + (" K and V come from the context C, the other sequence." if trace.is_cross else "")
             ),
             "attention": f"{n + 2}. Attention in head {head}, step by step (d_head = {dh}).",
             "heads": f"{n + 3}. " + ("The only head, in brief." if h == 1 else f"The {h} heads side by side."),

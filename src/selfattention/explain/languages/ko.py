@@ -16,7 +16,7 @@ from __future__ import annotations
 from ...display import fmt, fmt_percent, fmt_vector
 from ...layer_trace import LayerTrace
 from ...trace import AttentionTrace, QueryTrace
-from ..base import Language, title_text
+from ..base import Language, layer_numbers, title_text
 from ..facts import KeyWeight, QueryFacts
 
 
@@ -285,9 +285,9 @@ class Korean(Language):
 
     def layer_sections(self, trace: LayerTrace, head: int, precision: int) -> dict[str, str]:
         d, h, dh = trace.d_model, trace.num_heads, trace.d_head
-        start, stop = head * dh + 1, (head + 1) * dh
-        n = 4 if trace.embeddings is not None else 1  # the number of the input step
-        kv = "C" if trace.is_cross else "X"
+        numbers = layer_numbers(trace, head)
+        n, kv = numbers.input_step, numbers.kv_symbol
+        start, stop = numbers.first_column, numbers.last_column
         return {
             "tokens": "1. 토큰: 문장을 단어와 문장부호로 나눕니다.",
             "embeddings": "2. 토큰 임베딩: 단어마다 d_model개의 숫자로 된 벡터 하나.",

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # torch is pinned for the test environment only (a local CPU build; the package asks for a
 # range), and so are the linters, so that a new release cannot fail an unchanged tree
-TEST_PINS := torch==2.13.0 ruff==0.17.6 mypy==2.4.1
+TEST_PINS := torch==2.13.0 ruff==0.17.6 mypy==2.4.1 import-linter==2.16
 
 .PHONY: demo test lint bench clean serve chromium
 
@@ -25,6 +25,8 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.test-installed chromium
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2
 
@@ -41,6 +43,8 @@ serve: $(VENV)/.test-installed
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 bench: $(VENV)/.test-installed

@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from selfattention.kernels import blocked, prepare_inputs  # noqa: E402
+from selfattention.core.kernels import blocked, prepare_inputs  # noqa: E402
 
 
 def load_blocked(rev: str) -> Any:
@@ -36,7 +36,7 @@ def load_blocked(rev: str) -> Any:
     source = subprocess.run(show, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     path = Path(tempfile.mkdtemp()) / "blocked_before.py"
     path.write_text(source)
-    spec = importlib.util.spec_from_file_location("selfattention.kernels._blocked_before", path)
+    spec = importlib.util.spec_from_file_location("selfattention.core.kernels._blocked_before", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

@@ -47,7 +47,7 @@ def free_port() -> int:
 def start_server(port: int) -> subprocess.Popen[bytes]:
     src = Path(__file__).resolve().parents[1] / "src"
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "selfattention.server:create_app"]
+    command = [sys.executable, "-m", "uvicorn", "--factory", "selfattention.surfaces.server:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     server = subprocess.Popen(command, env=env)
     deadline = time.monotonic() + 30

@@ -11,8 +11,8 @@ import statistics
 import sys
 import time
 
-import selfattention.models as sm
-from selfattention.models import loader
+import selfattention.sources.models as sm
+from selfattention.sources.models import loader
 
 SENTENCE = "The animal didn't cross the street because it was too tired."
 

@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 import selfattention as sa  # noqa: E402
-from selfattention.kernels import IMPLEMENTATIONS, blocked, prepare_inputs, reference  # noqa: E402
+from selfattention.core.kernels import IMPLEMENTATIONS, blocked, prepare_inputs, reference  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 SIZES = (256, 1024, 4096, 16384)
@@ -250,7 +250,7 @@ def causal_speedup(torch: Any, rounds: int, n: int = 4096) -> dict[str, Any]:
 
 def crossover(rounds: int) -> dict[str, Any]:
     """Reference vs blocked around the dispatcher's threshold (H = 8, d = 64, float32)."""
-    out: dict[str, Any] = {"threshold_scores": sa.kernels.AUTO_BLOCKED_MIN_SCORES}
+    out: dict[str, Any] = {"threshold_scores": sa.core.kernels.AUTO_BLOCKED_MIN_SCORES}
     for n in (128, 256, 512, 724, 1024, 2048):
         rng = np.random.default_rng(n)
         q, k, v = (rng.standard_normal((B, H, n, D)).astype(np.float32) for _ in range(3))

@@ -18,7 +18,7 @@ import numpy as np
 
 
 def pytest_configure(config: Any) -> None:
-    from selfattention.kernels import IMPLEMENTATIONS, reference
+    from selfattention.core.kernels import IMPLEMENTATIONS, reference
 
     def naive(inputs: Any, need_weights: bool = False) -> Any:
         with np.errstate(all="ignore"):

@@ -104,9 +104,7 @@ def dense_attention(
             offsets = np.where(np.isneginf(m), 0.0, m)
     if is_causal:
         allowed = allowed & (np.arange(S)[None, :] <= np.arange(L)[:, None])
-    allowed = np.broadcast_to(
-        allowed, np.broadcast_shapes(allowed.shape, offsets.shape, (*q.shape[:-1], S))
-    )
+    allowed = np.broadcast_to(allowed, np.broadcast_shapes(allowed.shape, offsets.shape, (*q.shape[:-1], S)))
     clean_k = np.where(np.isfinite(k), k, 0.0)
     scores = (q @ np.swapaxes(clean_k, -1, -2)) * scale + offsets
     scores = np.where(allowed, scores, -np.inf)

@@ -19,7 +19,7 @@ def test_every_guarantee_names_existing_tests():
     bullets = [b for b in section.split("\n- ")[1:]]
     assert len(bullets) >= 6
     for bullet in bullets:
-        references = re.findall(r"`(test_\w+\.py)::(test_\w+)`", bullet)
+        references = re.findall(r"`((?:\w+/)*test_\w+\.py)::(test_\w+)`", bullet)
         assert references, f"a guarantee without a test: {bullet[:60]!r}"
         for file, name in references:
             tree = ast.parse((ROOT / "tests" / file).read_text(encoding="utf-8"))

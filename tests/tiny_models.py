@@ -26,8 +26,13 @@ def bert_like(folder: Path, model_type: str = "bert", dtype: str = "float64", **
     config_class, model_class = classes[model_type]
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]
     settings = dict(
-        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
-        intermediate_size=32, max_position_embeddings=40, pad_token_id=0,
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=32,
+        max_position_embeddings=40,
+        pad_token_id=0,
     )
     if model_type == "electra":
         settings["embedding_size"] = 8  # ELECTRA projects its embeddings up to hidden_size
@@ -60,9 +65,7 @@ def gpt2_like(folder: Path, dtype: str = "float64", **overrides: object) -> Path
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
     backend = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    backend.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()]
-    )
+    backend.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
     tokenizer = transformers.PreTrainedTokenizerFast(
         tokenizer_object=backend, unk_token="<unk>", eos_token="<|endoftext|>", bos_token="<|endoftext|>"
     )

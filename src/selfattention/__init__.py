@@ -7,20 +7,25 @@ array([[1.0002, 2.9998, 4.    ],
        [1.463 , 2.537 , 4.    ]])
 """
 
-from .embedding import tokenize, toy_embedding
-from .errors import InputError, LimitError, MaskError, SelfAttentionError, ShapeError
-from .examples import get_example, seed_example
+from .core.errors import InputError, LimitError, MaskError, SelfAttentionError, ShapeError
+from .core.kernels import attention_weights, scaled_dot_product_attention
+from .core.masks import causal_mask, from_key_padding_mask, from_multihead_attention_mask
 from .explain import Explanation, explain
 from .explain.layer import LayerExplanation, explain_layer
-from .kernels import attention_weights, scaled_dot_product_attention
-from .layer_trace import LayerTrace
-from .layers import MultiHeadSelfAttention
-from .masks import causal_mask, from_key_padding_mask, from_multihead_attention_mask
-from .pipeline import text_layer_trace
-from .positional import sinusoidal_positional_encoding
+from .record.layer_trace import LayerTrace
+from .record.trace import STEP_NAMES, AttentionTrace, QueryTrace, trace
 from .render import render
 from .render.layer import render_layer
-from .trace import STEP_NAMES, AttentionTrace, QueryTrace, trace
+from .sources.embedding import tokenize, toy_embedding
+from .sources.examples import get_example, seed_example
+from .sources.layers import MultiHeadSelfAttention
+from .sources.models import model_trace, rank_heads  # torch and transformers load on first use
+from .sources.pipeline import text_layer_trace
+from .sources.positional import sinusoidal_positional_encoding
+from .surfaces import notebook
+from .surfaces.files import save_figure, write_file
+
+notebook.register()  # a trace in Jupyter or VS Code shows itself as the HTML report
 
 __all__ = [
     "STEP_NAMES",
@@ -42,8 +47,11 @@ __all__ = [
     "from_key_padding_mask",
     "from_multihead_attention_mask",
     "get_example",
+    "model_trace",
+    "rank_heads",
     "render",
     "render_layer",
+    "save_figure",
     "scaled_dot_product_attention",
     "seed_example",
     "sinusoidal_positional_encoding",
@@ -51,6 +59,7 @@ __all__ = [
     "tokenize",
     "toy_embedding",
     "trace",
+    "write_file",
 ]
 
 __version__ = "0.1.0"

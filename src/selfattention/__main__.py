@@ -1,5 +1,5 @@
 """``python -m selfattention`` is the ``selfattention`` command."""
 
-from .cli import main
+from .surfaces.cli import main
 
 main()

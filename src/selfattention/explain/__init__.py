@@ -1,7 +1,7 @@
 """Explanations: a trace turned into words, from its facts, in one of several languages.
 
 >>> from selfattention import trace
->>> from selfattention.examples import seed_example
+>>> from selfattention.sources.examples import seed_example
 >>> e = explain(trace(**seed_example().trace_kwargs()), lang="en")
 >>> e.queries[0].meaning[0]
 'Weights: "Acting" gives 0.9999 to itself and 0.0001 to "Machines".'
@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
-from ..errors import InputError
-from ..trace import AttentionTrace
+from ..core.errors import InputError
+from ..record.trace import AttentionTrace
 from . import languages
 from .base import LABELS, Language
 from .facts import QueryFacts, query_facts
@@ -76,9 +76,7 @@ def available_languages() -> dict[str, Language]:
 def get_language(lang: str) -> Language:
     languages_ = available_languages()
     if lang not in languages_:
-        raise InputError(
-            f"unknown language {lang!r}: choose one of {', '.join(sorted(languages_))}"
-        )
+        raise InputError(f"unknown language {lang!r}: choose one of {', '.join(sorted(languages_))}")
     return languages_[lang]
 
 

@@ -2,7 +2,7 @@
 
 A language is one module in :mod:`selfattention.explain.languages` that defines
 ``LANGUAGE``, an instance of a :class:`Language` subclass. It turns facts (never raw maths)
-into sentences; numbers in sentences go through :func:`selfattention.display.fmt`.
+into sentences; numbers in sentences go through :func:`selfattention.explain.numbers.fmt`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from ..layer_trace import LayerTrace
-from ..trace import AttentionTrace, QueryTrace
+from ..record.layer_trace import LayerTrace
+from ..record.trace import AttentionTrace, QueryTrace
 from .facts import QueryFacts
 
 __all__ = ["LABELS", "MAX_TITLE_TOKENS", "Language", "LayerNumbers", "layer_numbers", "title_text"]
@@ -31,7 +31,7 @@ class LayerNumbers:
 
 
 def layer_numbers(trace: LayerTrace, head: int) -> LayerNumbers:
-    """>>> from selfattention.pipeline import text_layer_trace
+    """>>> from selfattention.sources.pipeline import text_layer_trace
     >>> layer_numbers(text_layer_trace("a b", d_model=4, num_heads=2, seed=0), head=1)
     LayerNumbers(input_step=4, first_column=3, last_column=4, kv_symbol='X')
     """
@@ -52,6 +52,7 @@ def title_text(tokens: tuple[str, ...] | list[str]) -> str:
     if len(tokens) <= MAX_TITLE_TOKENS:
         return " ".join(tokens)
     return " ".join(tokens[:MAX_TITLE_TOKENS]) + f" … ({len(tokens)})"
+
 
 #: the short labels every language defines (renderers look them up by these keys)
 LABELS = (
@@ -82,7 +83,7 @@ LABELS = (
     "keys_shown",
     "matrix_omitted",
     "first_of",
-    # real models (selfattention.models): long dot products, the title and check of a model head
+    # real models (selfattention.sources.models): long dot products, the title and check of a model head
     "largest_terms",
     "smaller_terms",
     "model_title",
@@ -122,9 +123,7 @@ class Language(ABC):
     def query_heading(self, trace: AttentionTrace, step: QueryTrace) -> str: ...
 
     @abstractmethod
-    def step_headings(
-        self, trace: AttentionTrace, step: QueryTrace, precision: int
-    ) -> dict[str, str]:
+    def step_headings(self, trace: AttentionTrace, step: QueryTrace, precision: int) -> dict[str, str]:
         """Headings for the steps "dot_products", "scale", "mask", "softmax",
         "weighted_sum" (numbered as the seed numbers them)."""
 

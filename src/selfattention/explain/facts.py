@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..trace import AttentionTrace, QueryTrace
+from ..record.trace import AttentionTrace, QueryTrace
 
 __all__ = ["KeyWeight", "QueryFacts", "query_facts", "trace_facts"]
 

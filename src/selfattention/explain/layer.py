@@ -1,10 +1,10 @@
-"""The words beside a :class:`~selfattention.layer_trace.LayerTrace`, in one language.
+"""The words beside a :class:`~selfattention.record.layer_trace.LayerTrace`, in one language.
 
 A layer's explanation is the chosen head's own :class:`~selfattention.explain.Explanation`
 (for the queries expanded step by step) plus the words of the stages around it: tokens,
 embeddings, positional encoding, projections, every head in one line, concatenation, W_O.
 
->>> from selfattention.pipeline import text_layer_trace
+>>> from selfattention.sources.pipeline import text_layer_trace
 >>> e = explain_layer(text_layer_trace("the cat sat", d_model=4, seed=0), queries=["cat"])
 >>> e.queries, e.head_summaries[0][0].startswith('head 0: "cat" looks most at')
 ((1,), True)
@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..errors import InputError
-from ..layer_trace import LayerTrace
+from ..core.errors import InputError
+from ..record.layer_trace import LayerTrace
 from . import Explanation, explain, get_language
 from .facts import query_facts
 

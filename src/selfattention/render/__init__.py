@@ -1,7 +1,7 @@
 """Renderers: a trace plus its explanation, written in one format. No maths here.
 
 >>> from selfattention import explain, trace
->>> from selfattention.examples import seed_example
+>>> from selfattention.sources.examples import seed_example
 >>> t = trace(**seed_example().trace_kwargs())
 >>> [line for line in render(t, explain(t), "text").splitlines() if "output  " in line]
 ['   output             = [1.0002, 2.9998, 4]', '   output             = [1.463, 2.537, 4]']
@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
-from ..errors import InputError
+from ..core.errors import InputError
 from ..explain import Explanation
-from ..trace import AttentionTrace
+from ..record.trace import AttentionTrace
 from .csv_export import to_csv
 from .document import build_document
 from .markdown import to_markdown

@@ -16,7 +16,7 @@ import csv
 import io
 
 from ..explain import Explanation
-from ..trace import AttentionTrace
+from ..record.trace import AttentionTrace
 
 __all__ = ["to_csv"]
 

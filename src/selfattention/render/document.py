@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..display import fmt, fmt_vector
 from ..explain import Explanation
-from ..trace import AttentionTrace, QueryTrace
+from ..explain.numbers import fmt, fmt_vector
+from ..record.trace import AttentionTrace, QueryTrace
 
 __all__ = ["Block", "Heading", "Lines", "Paragraph", "Picture", "Table", "build_document"]
 
@@ -67,9 +67,7 @@ class Picture:
 Block = Heading | Paragraph | Lines | Table | Picture
 
 
-def build_document(
-    trace: AttentionTrace, explanation: Explanation, precision: int | None = None
-) -> list[Block]:
+def build_document(trace: AttentionTrace, explanation: Explanation, precision: int | None = None) -> list[Block]:
     p = explanation.precision if precision is None else precision
     labels = explanation.labels
     blocks: list[Block] = [Heading(1, explanation.title)]
@@ -157,7 +155,10 @@ def _query_steps(
         Lines(
             tuple(
                 (
-                    f"q{n}·k{j + 1} ({names[j]})", "=", _terms(step, trace, j, p, labels["smaller_terms"]), "=",
+                    f"q{n}·k{j + 1} ({names[j]})",
+                    "=",
+                    _terms(step, trace, j, p, labels["smaller_terms"]),
+                    "=",
                     fmt(step.dot_products[j], p),
                 )
                 for j in keys

@@ -153,9 +153,7 @@ def keep_tick_originals(fig: Figure, ax: Axes, rows: Sequence[str], cols: Sequen
     """Remember the real labels of ticks shown as #n, for the SVG."""
     for axis, labels in ((ax.yaxis, rows), (ax.xaxis, cols)):
         shown = [text.get_text() for text in axis.get_ticklabels()]
-        real = [
-            plain(printable(labels[int(t[1:]) - 1])) if t.startswith("#") and t[1:].isdigit() else t for t in shown
-        ]
+        real = [plain(printable(labels[int(t[1:]) - 1])) if t.startswith("#") and t[1:].isdigit() else t for t in shown]
         if real != shown:
             originals(fig).append((_TickLabels(axis), real))
 

@@ -1,7 +1,7 @@
 """The ``heads`` report (every layer x head of a real model) as text, Markdown or JSON.
 
 No maths here: the ranking, shares and flags come computed in
-:class:`selfattention.models.heads.HeadsReport`; the words come from a language's labels.
+:class:`selfattention.sources.models.heads.HeadsReport`; the words come from a language's labels.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from ..display import fmt
-from ..errors import InputError
-from ..models.heads import SINK_SHARE, HeadsReport
+from ..core.errors import InputError
+from ..explain.numbers import fmt
+from ..sources.models.heads import SINK_SHARE, HeadsReport
 from .document import Block, Heading, Paragraph, Table
 from .markdown import to_markdown
 from .text import to_text
@@ -58,11 +58,7 @@ def heads_document(report: HeadsReport, labels: dict[str, str], precision: int =
     p = precision
     blocks: list[Block] = [Heading(1, _title(report, labels))]
     blocks.append(
-        Paragraph(
-            labels["heads_check"].format(
-                count=report.head_count, difference=fmt(report.max_abs_difference, 2)
-            )
-        )
+        Paragraph(labels["heads_check"].format(count=report.head_count, difference=fmt(report.max_abs_difference, 2)))
     )
 
     def keys(row_keys: tuple[tuple[int, float], ...]) -> str:
@@ -74,21 +70,27 @@ def heads_document(report: HeadsReport, labels: dict[str, str], precision: int =
     header: tuple[str, ...]
     if report.key_index is not None:
         header = (
-            labels["rank"], labels["layer"], labels["head"],
-            f"{report.query_token} → {report.key_token}", labels["top_keys"], labels["sink"],
+            labels["rank"],
+            labels["layer"],
+            labels["head"],
+            f"{report.query_token} → {report.key_token}",
+            labels["top_keys"],
+            labels["sink"],
         )
         rows: tuple[tuple[str, ...], ...] = tuple(
             (
-                str(n), str(r.layer), str(r.head), fmt(r.weight or 0.0, p), keys(r.top_keys),
+                str(n),
+                str(r.layer),
+                str(r.head),
+                fmt(r.weight or 0.0, p),
+                keys(r.top_keys),
                 flag(r.is_sink, r.sink_share),
             )
             for n, r in enumerate(report.rows, start=1)
         )
     else:
         header = (labels["layer"], labels["head"], labels["top_keys"], labels["sink"])
-        rows = tuple(
-            (str(r.layer), str(r.head), keys(r.top_keys), flag(r.is_sink, r.sink_share)) for r in report.rows
-        )
+        rows = tuple((str(r.layer), str(r.head), keys(r.top_keys), flag(r.is_sink, r.sink_share)) for r in report.rows)
     blocks.append(Table(labels["tokens"] + ": " + " ".join(report.tokens), header, rows))
     sinks = sorted({report.tokens[i] for i in report.sink_positions})
     blocks.append(Paragraph(labels["heads_sink_note"].format(share=fmt(SINK_SHARE, 2), tokens=", ".join(sinks))))

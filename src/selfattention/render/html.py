@@ -22,7 +22,7 @@ import base64
 from html import escape
 
 from ..explain import Explanation
-from ..trace import AttentionTrace
+from ..record.trace import AttentionTrace
 from .document import Block, Heading, Lines, Paragraph, Picture, Table, build_document
 from .pictures import heatmap_picture, insert_picture
 
@@ -130,9 +130,7 @@ def _table(block: Table) -> str:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in block.header)
     rows = "".join(
         "<tr>"
-        + "".join(
-            f'<th scope="row">{escape(c)}</th>' if j == 0 else f"<td>{escape(c)}</td>" for j, c in enumerate(row)
-        )
+        + "".join(f'<th scope="row">{escape(c)}</th>' if j == 0 else f"<td>{escape(c)}</td>" for j, c in enumerate(row))
         + "</tr>"
         for row in block.rows
     )

@@ -3,7 +3,7 @@ the chosen head step by step -> every head in brief -> concatenation -> W_O.
 
 The same :data:`~selfattention.render.document.Block` types as the single-head document, so
 ``text``, ``markdown`` (and any renderer of blocks) write it. No maths here: every number
-comes from the :class:`~selfattention.layer_trace.LayerTrace`, every word from the
+comes from the :class:`~selfattention.record.layer_trace.LayerTrace`, every word from the
 :class:`~selfattention.explain.layer.LayerExplanation`. Long inputs are cut for display and
 a note says so; the trace keeps everything.
 """
@@ -11,13 +11,12 @@ a note says so; the trace keeps everything.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-from ..display import fmt
-from ..errors import InputError, MissingExtraError
+from ..core.errors import InputError, MissingExtraError
 from ..explain.layer import LayerExplanation
-from ..layer_trace import LayerTrace
+from ..explain.numbers import fmt
+from ..record.layer_trace import LayerTrace
 from .document import MAX_MATRIX, Block, Heading, Lines, Paragraph, Picture, Table, build_document
 from .markdown import to_markdown
 from .text import to_text
@@ -28,8 +27,8 @@ __all__ = [
     "MAX_ROWS",
     "MAX_WEIGHT_MATRIX",
     "build_layer_document",
+    "layer_heads_figure",
     "render_layer",
-    "write_layer_heatmap",
 ]
 
 LAYER_FORMATS = ("text", "markdown", "json", "html")
@@ -46,10 +45,10 @@ def render_layer(
 ) -> str:
     """Write a layer trace in ``format`` (one of :data:`LAYER_FORMATS`); json is the trace,
     html one offline page with every head's weights drawn. ``picture`` is a relative link to
-    a heads picture written with :func:`write_layer_heatmap`, which text and Markdown show.
+    a heads picture drawn with :func:`layer_heads_figure`, which text and Markdown show.
 
     >>> from selfattention.explain.layer import explain_layer
-    >>> from selfattention.pipeline import text_layer_trace
+    >>> from selfattention.sources.pipeline import text_layer_trace
     >>> t = text_layer_trace("the cat sat", d_model=4)
     >>> render_layer(t, explain_layer(t), "markdown").splitlines()[0]
     '# From words to contextual vectors: "the cat sat"'
@@ -74,30 +73,28 @@ def heads_picture(trace: LayerTrace, explanation: LayerExplanation) -> Picture:
     try:
         from .plot import figure_bytes
 
-        return Picture(alt=_alt(explanation), svg=figure_bytes(_heads_figure(trace, explanation), "svg"))
+        return Picture(alt=_alt(explanation), svg=figure_bytes(layer_heads_figure(trace, explanation), "svg"))
     except MissingExtraError:
         return Picture(alt=_alt(explanation), note=explanation.labels["plot_unavailable"])
 
 
-def write_layer_heatmap(
-    trace: LayerTrace, explanation: LayerExplanation, path: str | Path, force: bool = False
-) -> Path:
-    """Every head's weights side by side (a grid of heatmaps sharing one scale) to ``path``
-    (.png or .svg); the expanded queries are outlined. Needs the ``plot`` extra."""
-    from .plot import plot_format, save_figure
-
-    plot_format(path)  # refuse a wrong extension before drawing anything
-    return save_figure(_heads_figure(trace, explanation), path, force=force)
-
-
-def _heads_figure(trace: LayerTrace, explanation: LayerExplanation) -> Any:
+def layer_heads_figure(trace: LayerTrace, explanation: LayerExplanation) -> Any:
+    """Every head's weights side by side (a grid of heatmaps sharing one scale); the
+    expanded queries are outlined. Needs the ``plot`` extra."""
     from .plot import heads_grid
 
     rows = [trace.tokens[i] for i in trace.query_indices]  # the traced queries, in trace order
     outlined = [trace.query_indices.index(i) for i in explanation.queries]
     titles = [f"{explanation.labels['head']} {h}" for h in range(trace.num_heads)]
-    return heads_grid(trace.weights, rows, trace.key_tokens, titles=titles, title=explanation.title,
-                      highlight_rows=outlined, lang=explanation.lang)
+    return heads_grid(
+        trace.weights,
+        rows,
+        trace.key_tokens,
+        titles=titles,
+        title=explanation.title,
+        highlight_rows=outlined,
+        lang=explanation.lang,
+    )
 
 
 def _alt(explanation: LayerExplanation) -> str:
@@ -120,8 +117,11 @@ def build_layer_document(
         return _vector(values, p, trace.d_head if split and trace.num_heads > 1 else None)
 
     def per_token(title: str, header: str, matrix: Any, split: bool = False) -> Table:
-        return Table(title, (labels["position"], labels["tokens"], header),
-                     tuple((str(i), trace.tokens[i], vector(matrix[i], split)) for i in rows))
+        return Table(
+            title,
+            (labels["position"], labels["tokens"], header),
+            tuple((str(i), trace.tokens[i], vector(matrix[i], split)) for i in rows),
+        )
 
     blocks: list[Block] = [Heading(1, explanation.title)]
     blocks += [Paragraph(line) for line in explanation.intro]
@@ -142,22 +142,35 @@ def build_layer_document(
     blocks.append(per_token("X", labels["layer_input"] if trace.embeddings is not None else "X", trace.x))
     if trace.context is not None:
         context_rows = range(min(len(trace.key_tokens), MAX_ROWS))
-        blocks.append(Table(words["context"], (labels["position"], labels["tokens"], "C"),
-                            tuple((str(j), trace.key_tokens[j], vector(trace.context[j])) for j in context_rows)))
+        blocks.append(
+            Table(
+                words["context"],
+                (labels["position"], labels["tokens"], "C"),
+                tuple((str(j), trace.key_tokens[j], vector(trace.context[j])) for j in context_rows),
+            )
+        )
 
     # 5) projections and the split into heads
     blocks.append(Heading(2, words["projections"]))
     blocks.append(Paragraph(words["projections_note"]))
-    for name, weight, bias in (("W_Q", trace.w_q, trace.b_q), ("W_K", trace.w_k, trace.b_k),
-                               ("W_V", trace.w_v, trace.b_v)):
+    for name, weight, bias in (
+        ("W_Q", trace.w_q, trace.b_q),
+        ("W_K", trace.w_k, trace.b_k),
+        ("W_V", trace.w_v, trace.b_v),
+    ):
         blocks += _weights(name, weight, bias, p, trace.d_model)
     blocks.append(per_token("Q", "Q = X W_Q + b_Q", trace.query, split=True))
     source = "C" if trace.is_cross else "X"
     key_rows = range(min(len(trace.key_tokens), MAX_ROWS))
     blocks.append(
-        Table("K, V", (labels["position"], labels["tokens"], f"K = {source} W_K + b_K", f"V = {source} W_V + b_V"),
-              tuple((str(j), trace.key_tokens[j], vector(trace.key[j], True), vector(trace.value[j], True))
-                    for j in key_rows))
+        Table(
+            "K, V",
+            (labels["position"], labels["tokens"], f"K = {source} W_K + b_K", f"V = {source} W_V + b_V"),
+            tuple(
+                (str(j), trace.key_tokens[j], vector(trace.key[j], True), vector(trace.value[j], True))
+                for j in key_rows
+            ),
+        )
     )
 
     # 6) the chosen head, step by step (the single-head document, its title made a section)
@@ -178,8 +191,11 @@ def build_layer_document(
     if complete and len(trace.tokens) <= MAX_MATRIX and len(trace.key_tokens) <= MAX_MATRIX:
         for h, head in enumerate(trace.heads):
             blocks.append(
-                Table(f"{labels['head']} {h}: {labels['weights']}", ("", *trace.key_tokens),
-                      tuple((s.token, *(fmt(w, p) for w in s.weights)) for s in head.steps))
+                Table(
+                    f"{labels['head']} {h}: {labels['weights']}",
+                    ("", *trace.key_tokens),
+                    tuple((s.token, *(fmt(w, p) for w in s.weights)) for s in head.steps),
+                )
             )
 
     # 8) concatenation, 9) W_O
@@ -207,8 +223,13 @@ def _weights(name: str, weight: Any, bias: Any, p: int, d_model: int) -> list[Bl
     """A weight matrix as a table when it is small, and its bias as one line."""
     blocks: list[Block] = []
     if d_model <= MAX_WEIGHT_MATRIX:
-        blocks.append(Table(name, ("", *(str(c + 1) for c in range(d_model))),
-                            tuple((str(r + 1), *(fmt(x, p) for x in row)) for r, row in enumerate(weight))))
+        blocks.append(
+            Table(
+                name,
+                ("", *(str(c + 1) for c in range(d_model))),
+                tuple((str(r + 1), *(fmt(x, p) for x in row)) for r, row in enumerate(weight)),
+            )
+        )
     if bias is not None:
         blocks.append(Lines(((f"b_{name[2:]}", "=", _vector(bias, p, None)),)))
     return blocks

@@ -14,14 +14,17 @@ sees every row).
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..errors import MissingExtraError
+from ..core.errors import MissingExtraError
 from ..explain import Explanation
-from ..trace import AttentionTrace
+from ..record.trace import AttentionTrace
 from .document import Block, Heading, Picture, Table
 
-__all__ = ["heatmap_picture", "insert_picture", "linked_picture", "write_heatmap"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["heatmap_figure", "heatmap_picture", "insert_picture", "linked_picture"]
 
 
 def heatmap_picture(
@@ -42,20 +45,13 @@ def heatmap_picture(
         return Picture(alt=alt, note=explanation.labels["plot_unavailable"])
 
 
-def write_heatmap(
-    trace: AttentionTrace,
-    explanation: Explanation,
-    path: str | Path,
-    force: bool = False,
-    overview: AttentionTrace | None = None,
-) -> Path:
-    """Write the trace's heatmap to ``path`` (.png or .svg), in the explanation's language."""
-    from .plot import plot_format, save_figure, trace_heatmap
+def heatmap_figure(trace: AttentionTrace, explanation: Explanation, overview: AttentionTrace | None = None) -> Figure:
+    """The trace's heatmap in the explanation's language; with ``overview`` (a complete
+    trace of the same input) the whole matrix, ``trace``'s queries outlined."""
+    from .plot import trace_heatmap
 
-    plot_format(path)  # refuse a wrong extension before drawing anything
     shown, highlight = _shown(trace, overview)
-    figure = trace_heatmap(shown, highlight=highlight, lang=explanation.lang)
-    return save_figure(figure, path, force=force)
+    return trace_heatmap(shown, highlight=highlight, lang=explanation.lang)
 
 
 def linked_picture(trace: AttentionTrace, explanation: Explanation, link: str) -> Picture:

@@ -3,7 +3,8 @@
 The API takes plain arrays, so every source draws the same picture: a trace's (L, S)
 weights, a (heads, L, S) stack, or a (layers, heads) table of scores. Each function returns
 a :class:`matplotlib.figure.Figure` built without pyplot (no global state, no display
-needed); :func:`save_figure` writes it through :func:`selfattention.io.write_file`.
+needed); :func:`figure_bytes` turns it into PNG or SVG bytes, and the surfaces write those
+(:func:`selfattention.surfaces.files.save_figure`).
 
 What a figure shows: the labels of both axes (rotated when long; every n-th label past
 :data:`MAX_LABELS`), each cell's value when the cell is large enough to hold it (dark text
@@ -35,11 +36,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..display import fmt
-from ..errors import InputError, MissingExtraError, ShapeError
+from ..core.errors import InputError, MissingExtraError, ShapeError
 from ..explain import get_language
-from ..io import write_file
-from ..trace import AttentionTrace
+from ..explain.numbers import fmt
+from ..record.trace import AttentionTrace
 from .figure_text import (
     drawable_labels,
     figure_language,
@@ -64,14 +64,13 @@ __all__ = [
     "heatmap",
     "plot_format",
     "require_matplotlib",
-    "save_figure",
     "trace_heatmap",
     "traces_grid",
 ]
 
 #: past this many rows or columns only every n-th label is written
 MAX_LABELS = 40
-#: the file formats :func:`save_figure` writes, by extension
+#: the picture formats :func:`figure_bytes` writes, by extension
 PLOT_FORMATS = ("png", "svg")
 #: resolution of PNG files
 DPI = 150
@@ -192,9 +191,7 @@ def heads_grid(
     """
     stack = np.asarray(weights, dtype=float) if not isinstance(weights, np.ndarray) else weights.astype(float)
     if stack.ndim != 3 or 0 in stack.shape:
-        raise ShapeError(
-            f"weights has shape {stack.shape}: heads_grid expects a non-empty (heads, rows, cols) stack"
-        )
+        raise ShapeError(f"weights has shape {stack.shape}: heads_grid expects a non-empty (heads, rows, cols) stack")
     heads = stack.shape[0]
     rows, cols = _labels(row_labels, stack.shape[1], "row_labels"), _labels(col_labels, stack.shape[2], "col_labels")
     names = None if titles is None else _labels(titles, heads, "titles")
@@ -337,18 +334,6 @@ def figure_bytes(fig: Figure, format: str = "png") -> bytes:
     return buffer.getvalue()
 
 
-def save_figure(fig: Figure, path: str | Path, force: bool = False) -> Path:
-    """Write ``fig`` to ``path`` as PNG or SVG (by extension), atomically; an existing file
-    is replaced only with ``force``.
-
-    >>> import tempfile, os
-    >>> folder = tempfile.mkdtemp()
-    >>> save_figure(heatmap([[1.0]], ["a"], ["a"]), os.path.join(folder, "h.svg")).suffix
-    '.svg'
-    """
-    return write_file(path, figure_bytes(fig, plot_format(path)), force=force)
-
-
 def plot_format(path: str | Path) -> str:
     """The picture format a file name asks for ("png" or "svg"); any other is refused.
 
@@ -388,16 +373,14 @@ def _draw(
     if cmap_name not in colormaps:
         raise InputError(f"cmap {cmap_name!r} is not a matplotlib colour map: try {CMAP!r}, 'viridis' or 'RdBu_r'")
     cmap = colormaps[cmap_name].with_extremes(bad=BLOCKED)
-    image = ax.imshow(np.ma.masked_array(matrix, hidden), cmap=cmap, norm=norm, aspect="equal",
-                      interpolation="nearest")
+    image = ax.imshow(np.ma.masked_array(matrix, hidden), cmap=cmap, norm=norm, aspect="equal", interpolation="nearest")
     label_pt = _label_points(cell)
     row_step, col_step = _stride(n_rows), _stride(n_cols)
     # every row_step-th row is labelled, and every highlighted row (its neighbours make room)
     near = {r + d for r in highlight for d in range(-row_step + 1, row_step)}
     row_ticks = sorted({*(r for r in range(0, n_rows, row_step) if r not in near), *highlight})
     ax.set_yticks(row_ticks, [plain(rows[r]) for r in row_ticks], fontsize=label_pt)
-    ax.set_xticks(range(0, n_cols, col_step), [plain(cols[c]) for c in range(0, n_cols, col_step)],
-                  fontsize=label_pt)
+    ax.set_xticks(range(0, n_cols, col_step), [plain(cols[c]) for c in range(0, n_cols, col_step)], fontsize=label_pt)
     rotation = _rotation([cols[c] for c in range(0, n_cols, col_step)], cell * col_step, label_pt)
     if rotation:
         for text in ax.get_xticklabels():
@@ -413,14 +396,29 @@ def _draw(
         ax.tick_params(which="minor", length=0)
     _write_values(ax, matrix, hidden, cell, norm, cmap, precision)
     for r in highlight:
-        ax.add_patch(Rectangle((-0.5, r - 0.5), n_cols, 1.0, fill=False, edgecolor=HIGHLIGHT,
-                               linewidth=2.5 if cell >= 0.2 else 1.5, clip_on=False, zorder=5))
+        ax.add_patch(
+            Rectangle(
+                (-0.5, r - 0.5),
+                n_cols,
+                1.0,
+                fill=False,
+                edgecolor=HIGHLIGHT,
+                linewidth=2.5 if cell >= 0.2 else 1.5,
+                clip_on=False,
+                zorder=5,
+            )
+        )
         ax.get_yticklabels()[row_ticks.index(r)].set(color=HIGHLIGHT, fontweight="bold")
     return image
 
 
 def _write_values(
-    ax: Axes, matrix: NDArray[np.float64], hidden: NDArray[np.bool_], cell: float, norm: Any, cmap: Any,
+    ax: Axes,
+    matrix: NDArray[np.float64],
+    hidden: NDArray[np.bool_],
+    cell: float,
+    norm: Any,
+    cmap: Any,
     precision: int | None,
 ) -> None:
     """Each cell's number, if it fits: dark on light cells, white on dark ones."""
@@ -437,8 +435,7 @@ def _write_values(
             continue
         red, green, blue, _ = cmap(norm(matrix[r, c]))
         luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
-        ax.text(c, r, text, ha="center", va="center", fontsize=points,
-                color="white" if luminance < 0.5 else "#1a1a1a")
+        ax.text(c, r, text, ha="center", va="center", fontsize=points, color="white" if luminance < 0.5 else "#1a1a1a")
 
 
 def _notes(rows: Sequence[str], cols: Sequence[str], words: dict[str, str]) -> list[str]:

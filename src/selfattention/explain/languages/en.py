@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ...display import fmt, fmt_percent, fmt_vector
-from ...layer_trace import LayerTrace
-from ...trace import AttentionTrace, QueryTrace
+from ...record.layer_trace import LayerTrace
+from ...record.trace import AttentionTrace, QueryTrace
 from ..base import Language, layer_numbers, title_text
 from ..facts import QueryFacts
+from ..numbers import fmt, fmt_percent, fmt_vector
 
 
 def _q(token: str) -> str:
@@ -45,8 +45,7 @@ class English(Language):
         "queries_shown": "Worked out below: {shown} of the {total} queries; pick others with"
         " --queries (queries= in Python).",
         "keys_shown": "Showing the {shown} keys with the largest weights, of {total}.",
-        "matrix_omitted": "The whole-matrix view is drawn for up to {limit} tokens; this input"
-        " has {total}.",
+        "matrix_omitted": "The whole-matrix view is drawn for up to {limit} tokens; this input has {total}.",
         "first_of": "first {shown} of {total}",
         "largest_terms": "Each dot product has {d} terms (d = {d}); only the {n} largest by size are"
         " written out, and the {rest} smaller ones are added up at the end.",
@@ -137,8 +136,11 @@ class English(Language):
         if trace.meta.get("source") == "model" and isinstance(check, dict):
             lines.append(
                 self.labels["model_check"].format(
-                    rebuilt=check["rebuilt_dtype"], layer=trace.meta["layer"], rows=check["rows_checked"],
-                    model_dtype=check["model_dtype"], difference=fmt(check["max_abs_difference"], 2),
+                    rebuilt=check["rebuilt_dtype"],
+                    layer=trace.meta["layer"],
+                    rows=check["rows_checked"],
+                    model_dtype=check["model_dtype"],
+                    difference=fmt(check["max_abs_difference"], 2),
                 )
             )
         return lines
@@ -146,9 +148,7 @@ class English(Language):
     def query_heading(self, trace: AttentionTrace, step: QueryTrace) -> str:
         return f"Self-attention with {_q(step.token)} as the query (q{step.index + 1})"
 
-    def step_headings(
-        self, trace: AttentionTrace, step: QueryTrace, precision: int
-    ) -> dict[str, str]:
+    def step_headings(self, trace: AttentionTrace, step: QueryTrace, precision: int) -> dict[str, str]:
         n = step.index + 1
         return {
             "dot_products": f"1. Dot products q{n}·k for every key: multiply elementwise, then add up.",
@@ -202,8 +202,10 @@ class English(Language):
         sentences.append(conclusion)
         if facts.allowed_count > 1:
             spread = (
-                "sharp" if facts.effective_keys < 1.5
-                else "spread out" if facts.effective_keys > 0.6 * facts.allowed_count
+                "sharp"
+                if facts.effective_keys < 1.5
+                else "spread out"
+                if facts.effective_keys > 0.6 * facts.allowed_count
                 else "focused on a few keys"
             )
             sentences.append(
@@ -256,7 +258,8 @@ class English(Language):
                 "PE(pos, 2i) = sin(pos / 10000^(2i/d_model)) and PE(pos, 2i+1) = cos(pos / 10000^(2i/d_model)):"
                 " attention alone ignores word order, so a vector that depends only on the position is added."
             ),
-            "input": f"{n}. The layer's input X = embedding + positional encoding." if trace.embeddings is not None
+            "input": f"{n}. The layer's input X = embedding + positional encoding."
+            if trace.embeddings is not None
             else f"{n}. The layer's input X, one row per token.",
             "input_note": f"X has one row of d_model = {d} numbers per token."
             + (" The keys and values come from another sequence, the context C." if trace.is_cross else ""),

@@ -13,11 +13,11 @@ particle attach to 단어 (를, 는, 와) whatever the token's last sound is.
 
 from __future__ import annotations
 
-from ...display import fmt, fmt_percent, fmt_vector
-from ...layer_trace import LayerTrace
-from ...trace import AttentionTrace, QueryTrace
+from ...record.layer_trace import LayerTrace
+from ...record.trace import AttentionTrace, QueryTrace
 from ..base import Language, layer_numbers, title_text
 from ..facts import KeyWeight, QueryFacts
+from ..numbers import fmt, fmt_percent, fmt_vector
 
 
 def _w(token: str) -> str:
@@ -171,8 +171,11 @@ class Korean(Language):
         if trace.meta.get("source") == "model" and isinstance(check, dict):
             lines.append(
                 self.labels["model_check"].format(
-                    rebuilt=check["rebuilt_dtype"], layer=trace.meta["layer"], rows=check["rows_checked"],
-                    model_dtype=check["model_dtype"], difference=fmt(check["max_abs_difference"], 2),
+                    rebuilt=check["rebuilt_dtype"],
+                    layer=trace.meta["layer"],
+                    rows=check["rows_checked"],
+                    model_dtype=check["model_dtype"],
+                    difference=fmt(check["max_abs_difference"], 2),
                 )
             )
         return lines
@@ -297,7 +300,8 @@ class Korean(Language):
                 "PE(pos, 2i) = sin(pos / 10000^(2i/d_model)), PE(pos, 2i+1) = cos(pos / 10000^(2i/d_model)):"
                 " 어텐션만으로는 단어의 순서를 알 수 없으므로, 위치에만 의존하는 벡터를 더해줍니다."
             ),
-            "input": f"{n}. 층의 입력 X = 임베딩 + 위치 인코딩." if trace.embeddings is not None
+            "input": f"{n}. 층의 입력 X = 임베딩 + 위치 인코딩."
+            if trace.embeddings is not None
             else f"{n}. 층의 입력 X, 단어마다 한 행.",
             "input_note": f"X는 단어마다 d_model = {d}개의 숫자로 된 행 하나입니다."
             + (" 키와 밸류는 다른 문장인 문맥 C에서 옵니다." if trace.is_cross else ""),

@@ -1,0 +1,148 @@
+"""Attention kernels and the dispatcher that picks one.
+
+Every kernel computes the same function (see :mod:`selfattention.core.kernels.reference`) and
+agrees with the others to the tolerances of TESTING.md:
+
+- ``"reference"``: the formula written literally, with the whole (L, S) score matrix.
+- ``"blocked"``: online softmax over query and key tiles, O((L + S) * E) extra memory
+  (:mod:`selfattention.core.kernels.blocked`).
+- ``"torch"`` (when PyTorch is installed): ``torch.nn.functional.scaled_dot_product_attention``
+  with the library's rules (:mod:`selfattention.core.kernels.torch`). torch tensors given to
+  :func:`scaled_dot_product_attention` always go there and come back as torch tensors.
+
+``implementation="auto"`` picks the best kernel available for the inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, cast
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..errors import SelfAttentionError
+from ..limits import check_score_budget
+from . import blocked, reference
+from . import torch as torch_kernel  # torch itself is imported only on first use
+from .inputs import AttentionInputs, default_scale, prepare_inputs
+
+__all__ = [
+    "IMPLEMENTATIONS",
+    "AttentionInputs",
+    "attention_weights",
+    "default_scale",
+    "prepare_inputs",
+    "scaled_dot_product_attention",
+]
+
+Kernel = Callable[[AttentionInputs, bool], tuple[NDArray[Any], NDArray[Any] | None]]
+
+#: name -> kernel(inputs, need_weights) -> (output, weights or None), in the compute dtype
+IMPLEMENTATIONS: dict[str, Kernel] = {
+    "reference": reference.attention,
+    "blocked": blocked.attention,
+}
+if torch_kernel.available():
+    IMPLEMENTATIONS["torch"] = torch_kernel.attention
+
+#: "auto" uses the blocked kernel once a call's score matrix (batch x L x S) would exceed this
+#: many elements (16 MiB of float32): below it the reference kernel is as fast (see README,
+#: benchmarks/run.py), above it the blocked kernel is faster and its memory stays bounded.
+AUTO_BLOCKED_MIN_SCORES = 4 * 1024 * 1024
+
+
+def _choose(implementation: str, inputs: AttentionInputs, need_weights: bool) -> Kernel:
+    if implementation == "auto":
+        if math.prod(inputs.batch_shape) * inputs.query_len * inputs.key_len > AUTO_BLOCKED_MIN_SCORES:
+            return IMPLEMENTATIONS["blocked"]
+        return IMPLEMENTATIONS["reference"]
+    try:
+        return IMPLEMENTATIONS[implementation]
+    except KeyError:
+        choices = ", ".join(repr(name) for name in ["auto", *IMPLEMENTATIONS])
+        raise SelfAttentionError(f"implementation is {implementation!r}: expected one of {choices}") from None
+
+
+def scaled_dot_product_attention(
+    query: ArrayLike,
+    key: ArrayLike,
+    value: ArrayLike,
+    attn_mask: ArrayLike | None = None,
+    is_causal: bool = False,
+    scale: float | None = None,
+    *,
+    implementation: str = "auto",
+) -> NDArray[Any]:
+    """softmax(Q K^T * scale + mask) V, with PyTorch's semantics, on NumPy arrays.
+
+    Shapes: query (..., L, E), key (..., S, E), value (..., S, Ev) -> output (..., L, Ev);
+    leading dimensions broadcast. ``attn_mask``: bool (True = may attend) or float (added to
+    the scores). ``is_causal``: query i attends to keys j <= i (top-left, as PyTorch).
+    ``scale`` defaults to 1/sqrt(E). A fully masked query row gives output 0, never NaN.
+    NaN in an unmasked input propagates to the rows it touches; masked keys and values are
+    ignored even when they hold NaN.
+
+    torch tensors in (with ``implementation`` "auto" or "torch") give torch tensors out, on
+    their device, with autograd kept.
+
+    >>> q = k = np.eye(2)
+    >>> v = np.array([[1.0, 3.0], [3.0, 1.0]])
+    >>> scaled_dot_product_attention(q, k, v, is_causal=True).round(4)
+    array([[1.    , 3.    ],
+           [2.3395, 1.6605]])
+    """
+    if _torch_inputs(implementation, query, key, value):
+        result = torch_kernel.scaled_dot_product_attention(query, key, value, attn_mask, is_causal, scale)
+        return cast(NDArray[Any], result)  # a torch tensor, typed loosely so that NumPy callers keep their types
+    inputs = prepare_inputs(query, key, value, attn_mask, is_causal, scale)
+    output, _ = _choose(implementation, inputs, False)(inputs, False)
+    return output.astype(inputs.out_dtype, copy=False)
+
+
+def attention_weights(
+    query: ArrayLike,
+    key: ArrayLike,
+    attn_mask: ArrayLike | None = None,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> NDArray[Any]:
+    """The attention weights softmax(Q K^T * scale + mask), shape (..., L, S).
+
+    Rows sum to 1, except fully masked rows, which are all 0.
+
+    >>> attention_weights([[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], scale=1.0).round(4)
+    array([[0.7311, 0.2689]])
+    """
+    if _torch_inputs("auto", query, key):
+        return cast(NDArray[Any], torch_kernel.attention_weights(query, key, attn_mask, is_causal, scale))
+    key_array = np.asarray(key)
+    value = np.zeros((*key_array.shape[:-1], 1), dtype=np.result_type(key_array.dtype, np.float16))
+    inputs = prepare_inputs(query, key_array, value, attn_mask, is_causal, scale)
+    shape = (*inputs.batch_shape, inputs.query_len, inputs.key_len)
+    check_score_budget(  # the weights are that matrix: no kernel can make them smaller
+        shape,
+        inputs.query.dtype,
+        "attention_weights",
+        "ask for the weights of fewer queries at a time, or trace a few (trace(queries=...),"
+        " --queries on the command line)",
+    )
+    with np.errstate(invalid="ignore", over="ignore"):
+        weights = reference.safe_softmax(reference.masked_scores(inputs))
+    shape = (*inputs.batch_shape, inputs.query_len, inputs.key_len)
+    if weights.shape != shape:
+        weights = np.broadcast_to(weights, shape).copy()
+    return weights.astype(inputs.out_dtype, copy=False)
+
+
+def _torch_inputs(implementation: str, *arrays: Any) -> bool:
+    """True when torch tensors are given; they run on the torch kernel only."""
+    if not any(torch_kernel.is_tensor(a) for a in arrays):
+        return False
+    if implementation not in ("auto", "torch"):
+        raise SelfAttentionError(
+            f"implementation {implementation!r} takes NumPy arrays but torch tensors were given: use"
+            ' implementation="torch" (or "auto"), or pass tensor.detach().cpu().numpy()'
+        )
+    return True

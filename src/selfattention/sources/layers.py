@@ -1,0 +1,529 @@
+r"""Multi-head self-attention, the layer of "Attention Is All You Need" (section 3.2.2), in NumPy.
+
+.. math::
+
+    \mathrm{MultiHead}(X, C) = \mathrm{Concat}(\mathrm{head}_1, \dots, \mathrm{head}_h)\, W_O + b_O,
+    \qquad \mathrm{head}_i = \mathrm{Attention}(Q_i, K_i, V_i)
+
+with Q = X W_Q + b_Q, K = C W_K + b_K, V = C W_V + b_V (C = X for self-attention, another
+sequence for cross-attention), and Q_i the i-th block of d_head = d_model / heads columns.
+
+1. project X (and the context) with W_Q, W_K, W_V;
+2. split the d_model columns into ``heads`` blocks of d_head;
+3. attend in every head at once (the library's kernel, scale 1/sqrt(d_head));
+4. concatenate the heads' outputs and apply W_O.
+
+Weights are applied as ``X @ W`` (the paper's notation), so ``W_Q`` is (d_model, d_model) and
+is the *transpose* of the matching block of PyTorch's ``in_proj_weight``;
+:meth:`MultiHeadSelfAttention.from_torch` and :meth:`~MultiHeadSelfAttention.to_torch` convert.
+
+Masks follow the library's convention (True = may attend; float = added to the scores),
+also ``key_padding_mask``: (batch, S) with **True = a real key** and False = padding.
+``torch.nn.MultiheadAttention`` uses the opposite boolean polarity for both (True = blocked):
+convert its masks with :func:`selfattention.from_multihead_attention_mask` (and invert a
+boolean padding mask, ``~key_padding_mask``) before passing them here.
+
+>>> layer = MultiHeadSelfAttention(8, 2, seed=0)
+>>> x = np.random.default_rng(0).standard_normal((3, 5, 8))
+>>> out, weights = layer(x, is_causal=True, return_weights=True)
+>>> out.shape, weights.shape
+((3, 5, 8), (3, 2, 5, 5))
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, overload
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..core.errors import InputError, MaskError, ShapeError
+from ..core.kernels import prepare_inputs, reference, scaled_dot_product_attention
+from ..core.masks import prepare_mask, to_additive
+from ..record.layer_trace import LayerTrace
+from ..record.trace import trace as trace_head
+
+__all__ = ["LayerResult", "MultiHeadSelfAttention", "multi_head_attention"]
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """What :func:`multi_head_attention` computes, every intermediate by its stable name."""
+
+    query: NDArray[Any]  # (batch, L, d_model) = X W_Q + b_Q
+    key: NDArray[Any]  # (batch, S, d_model)
+    value: NDArray[Any]  # (batch, S, d_model)
+    head_outputs: NDArray[Any]  # (batch, heads, L, d_head)
+    concat: NDArray[Any]  # (batch, L, d_model)
+    output: NDArray[Any]  # (batch, L, d_model)
+    weights: NDArray[Any] | None  # (batch, heads, L, S) when asked for
+    mask: NDArray[Any] | None  # the combined mask, broadcastable to (batch, heads, L, S)
+
+
+def multi_head_attention(
+    x: NDArray[Any],
+    w_q: NDArray[Any],
+    w_k: NDArray[Any],
+    w_v: NDArray[Any],
+    w_o: NDArray[Any],
+    b_q: NDArray[Any] | None,
+    b_k: NDArray[Any] | None,
+    b_v: NDArray[Any] | None,
+    b_o: NDArray[Any] | None,
+    num_heads: int,
+    *,
+    context: NDArray[Any] | None = None,
+    attn_mask: NDArray[Any] | None = None,
+    is_causal: bool = False,
+    need_weights: bool = False,
+    implementation: str = "auto",
+) -> LayerResult:
+    """The layer as a pure function on checked arrays: x (batch, L, d_model), context
+    (batch, S, d_model) or None, weights (d_model, d_model), biases (d_model,) or None,
+    ``attn_mask`` broadcastable to (batch, heads, L, S) in the library's convention.
+
+    >>> eye = np.eye(4)
+    >>> r = multi_head_attention(np.ones((1, 3, 4)), eye, eye, eye, eye, None, None, None, None, 2,
+    ...                          need_weights=True)
+    >>> r.head_outputs.shape, r.weights.shape, r.output.tolist() == np.ones((1, 3, 4)).tolist()
+    ((1, 2, 3, 2), (1, 2, 3, 3), True)
+    """
+    batch, query_len, d_model = x.shape
+    source = x if context is None else context
+    key_len = source.shape[1]
+    d_head = d_model // num_heads
+
+    def project(inputs: NDArray[Any], weight: NDArray[Any], bias: NDArray[Any] | None) -> NDArray[Any]:
+        projected: NDArray[Any] = inputs @ weight  # (batch, n, d_model) x (d_model, d_model) -> (batch, n, d_model)
+        return projected if bias is None else projected + bias
+
+    def split(t: NDArray[Any], length: int) -> NDArray[Any]:
+        heads: NDArray[Any] = t.reshape(batch, length, num_heads, d_head)  # (batch, n, heads, d_head)
+        heads = heads.transpose(0, 2, 1, 3)  # (batch, heads, n, d_head)
+        return heads
+
+    # 1) project
+    query, key, value = project(x, w_q, b_q), project(source, w_k, b_k), project(source, w_v, b_v)
+    # 2) split into heads
+    q, k, v = split(query, query_len), split(key, key_len), split(value, key_len)
+    # 3) attend, every head at once
+    weights = None
+    if need_weights:
+        inputs = prepare_inputs(q, k, v, attn_mask, is_causal)
+        head_outputs, weights = reference.attention(inputs, True)  # (batch, heads, L, d_head), (.., L, S)
+    else:
+        head_outputs = scaled_dot_product_attention(q, k, v, attn_mask, is_causal, implementation=implementation)
+    # 4) concatenate and project out
+    concat = head_outputs.transpose(0, 2, 1, 3).reshape(batch, query_len, d_model)  # (batch, L, d_model)
+    output = project(concat, w_o, b_o)  # (batch, L, d_model)
+    return LayerResult(query, key, value, head_outputs, concat, output, weights, attn_mask)
+
+
+class MultiHeadSelfAttention:
+    """A multi-head attention layer with W_Q, W_K, W_V, W_O (and biases), in NumPy.
+
+    Parameters are float64 and initialised as ``torch.nn.MultiheadAttention`` does (Xavier
+    uniform for W_Q, W_K, W_V; uniform(+-1/sqrt(d_model)) for W_O; zero biases), from
+    ``numpy.random.default_rng(seed)``. No dropout: the layer is what PyTorch's module
+    computes in ``eval()`` mode. Inputs are batch first.
+
+    >>> layer = MultiHeadSelfAttention(4, 2, seed=1)
+    >>> layer(np.ones((3, 4))).shape
+    (3, 4)
+    >>> MultiHeadSelfAttention(10, 3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    selfattention.core.errors.ShapeError: d_model is 10 but num_heads is 3: d_model must be divisible by num_heads ...
+    """
+
+    def __init__(self, d_model: int, num_heads: int, *, bias: bool = True, seed: int | None = None) -> None:
+        self.d_model = _positive(d_model, "d_model")
+        self.num_heads = _positive(num_heads, "num_heads")
+        if self.d_model % self.num_heads:
+            raise ShapeError(
+                f"d_model is {d_model} but num_heads is {num_heads}: d_model must be divisible by"
+                " num_heads (each head gets d_model / num_heads features)"
+            )
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            # numpy's own refusal is a bare ValueError ("expected non-negative integer")
+            raise InputError(f"seed is {seed!r}: expected a non-negative integer (or None)")
+        rng = np.random.default_rng(seed)
+        d = self.d_model
+        in_bound = math.sqrt(6.0 / (d + 3 * d))  # Xavier uniform over PyTorch's (3 d_model, d_model) in_proj
+        out_bound = 1.0 / math.sqrt(d)
+        self.w_q, self.w_k, self.w_v = (rng.uniform(-in_bound, in_bound, (d, d)) for _ in range(3))
+        self.w_o = rng.uniform(-out_bound, out_bound, (d, d))
+        zeros = np.zeros(d) if bias else None
+        self.b_q, self.b_k, self.b_v, self.b_o = (None if zeros is None else zeros.copy() for _ in range(4))
+
+    # -- properties ----------------------------------------------------------------------
+    @property
+    def d_head(self) -> int:
+        return self.d_model // self.num_heads
+
+    @property
+    def bias(self) -> bool:
+        return any(b is not None for b in (self.b_q, self.b_k, self.b_v, self.b_o))
+
+    def parameters(self) -> dict[str, NDArray[Any] | None]:
+        """W_Q, W_K, W_V, W_O (d_model, d_model) and b_Q, b_K, b_V, b_O (d_model,) or None."""
+        names = ("w_q", "w_k", "w_v", "w_o", "b_q", "b_k", "b_v", "b_o")
+        return {name: getattr(self, name) for name in names}
+
+    def __repr__(self) -> str:
+        return f"MultiHeadSelfAttention(d_model={self.d_model}, num_heads={self.num_heads}, bias={self.bias})"
+
+    # -- forward -------------------------------------------------------------------------
+    @overload
+    def __call__(
+        self,
+        x: ArrayLike,
+        attn_mask: ArrayLike | None = ...,
+        is_causal: bool = ...,
+        key_padding_mask: ArrayLike | None = ...,
+        context: ArrayLike | None = ...,
+        return_weights: Literal[False] = ...,
+        *,
+        implementation: str = ...,
+    ) -> NDArray[Any]: ...
+
+    @overload
+    def __call__(
+        self,
+        x: ArrayLike,
+        attn_mask: ArrayLike | None = ...,
+        is_causal: bool = ...,
+        key_padding_mask: ArrayLike | None = ...,
+        context: ArrayLike | None = ...,
+        *,
+        return_weights: Literal[True],
+        implementation: str = ...,
+    ) -> tuple[NDArray[Any], NDArray[Any]]: ...
+
+    def __call__(
+        self,
+        x: ArrayLike,
+        attn_mask: ArrayLike | None = None,
+        is_causal: bool = False,
+        key_padding_mask: ArrayLike | None = None,
+        context: ArrayLike | None = None,
+        return_weights: bool = False,
+        *,
+        implementation: str = "auto",
+    ) -> NDArray[Any] | tuple[NDArray[Any], NDArray[Any]]:
+        """x (batch, L, d_model) or (L, d_model) -> output of the same shape.
+
+        ``context`` (batch, S, d_model) makes it cross-attention: keys and values come from
+        it. ``attn_mask`` broadcasts to (batch, heads, L, S); ``key_padding_mask`` is
+        (batch, S) (or (S,) unbatched), both in the library's convention (True = may attend).
+        With ``return_weights=True`` also the weights (batch, heads, L, S).
+        """
+        result, batched = self._forward(
+            x, attn_mask, is_causal, key_padding_mask, context, return_weights, implementation
+        )
+        output = result.output if batched else result.output[0]
+        if not return_weights:
+            return output
+        assert result.weights is not None
+        return output, result.weights if batched else result.weights[0]
+
+    def _forward(
+        self,
+        x: ArrayLike,
+        attn_mask: ArrayLike | None,
+        is_causal: bool,
+        key_padding_mask: ArrayLike | None,
+        context: ArrayLike | None,
+        need_weights: bool,
+        implementation: str,
+    ) -> tuple[LayerResult, bool]:
+        inputs = _real_array(x, "x")
+        if inputs.ndim not in (2, 3):
+            raise ShapeError(
+                f"x has shape {inputs.shape}: expected (batch, L, d_model) or (L, d_model) with"
+                f" d_model = {self.d_model}"
+            )
+        batched = inputs.ndim == 3
+        inputs = inputs if batched else inputs[None]  # (batch, L, d_model)
+        if inputs.shape[-1] != self.d_model:
+            raise ShapeError(
+                f"x has {inputs.shape[-1]} features (shape {np.shape(x)}): this layer expects d_model = {self.d_model}"
+            )
+        source = None
+        if context is not None:
+            source = _real_array(context, "context")
+            if source.ndim != (3 if batched else 2):
+                raise ShapeError(
+                    f"context has shape {source.shape} but x has shape {np.shape(x)}: context needs the"
+                    " same rank as x, (batch, S, d_model) or (S, d_model)"
+                )
+            given = source.shape
+            source = source if batched else source[None]
+            if source.shape[0] != inputs.shape[0] or source.shape[-1] != self.d_model:
+                raise ShapeError(
+                    f"context has shape {given} but x has shape {np.shape(x)}: context needs the"
+                    f" same batch size and d_model = {self.d_model}"
+                )
+        batch, query_len = inputs.shape[:2]
+        key_len = query_len if source is None else source.shape[1]
+        dtype = np.promote_types(np.result_type(inputs, *(() if source is None else (source,))), np.float32)
+        inputs = inputs.astype(dtype, copy=False)
+        source = None if source is None else source.astype(dtype, copy=False)
+        mask = combine_masks(attn_mask, key_padding_mask, batch, self.num_heads, query_len, key_len, batched)
+        params: dict[str, Any] = {
+            name: None if p is None else p.astype(dtype, copy=False) for name, p in self.parameters().items()
+        }
+        result = multi_head_attention(
+            inputs,
+            **params,
+            num_heads=self.num_heads,
+            context=source,
+            attn_mask=mask,
+            is_causal=is_causal,
+            need_weights=need_weights,
+            implementation=implementation,
+        )
+        return result, batched
+
+    # -- trace ---------------------------------------------------------------------------
+    def trace(
+        self,
+        x: ArrayLike,
+        tokens: Sequence[str] | None = None,
+        *,
+        attn_mask: ArrayLike | None = None,
+        is_causal: bool = False,
+        key_padding_mask: ArrayLike | None = None,
+        context: ArrayLike | None = None,
+        context_tokens: Sequence[str] | None = None,
+        queries: Sequence[int | str] | None = None,
+        embeddings: ArrayLike | None = None,
+        positional: ArrayLike | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> LayerTrace:
+        """Trace the layer on one sequence, x (L, d_model): the projections, every head step
+        by step (an :class:`~selfattention.record.trace.AttentionTrace` per head, for ``queries``,
+        all by default), the concatenation and W_O.
+
+        >>> layer = MultiHeadSelfAttention(4, 2, seed=0)
+        >>> t = layer.trace(np.eye(3, 4), tokens=["a", "b", "c"], is_causal=True, queries=["c"])
+        >>> t.weights.shape, t.heads[1].steps[0].token
+        ((2, 1, 3), 'c')
+        """
+        inputs = _real_array(x, "x")
+        if inputs.ndim == 3 and inputs.shape[0] == 1:
+            inputs = inputs[0]
+        if inputs.ndim != 2:
+            raise ShapeError(
+                f"x has shape {inputs.shape}: a trace is of one sequence, (L, d_model); pick one, e.g. x[0]"
+            )
+        source = None if context is None else _real_array(context, "context")
+        if source is not None and source.ndim == 3 and source.shape[0] == 1:
+            source = source[0]
+        result, _ = self._forward(inputs, attn_mask, is_causal, key_padding_mask, source, False, "reference")
+        query_len = inputs.shape[0]
+        key_len = query_len if source is None else source.shape[0]
+        if key_len == 0:
+            raise ShapeError("context has 0 positions: a query needs at least one key (S >= 1)")
+        head_masks = None
+        if result.mask is not None:
+            head_masks = np.broadcast_to(result.mask, (1, self.num_heads, query_len, key_len))[0]  # (heads, L, S)
+        d_head = self.d_head
+        key_labels = context_tokens if source is not None else None
+        if source is not None and context_tokens is None:
+            key_labels = [f"c{j + 1}" for j in range(key_len)]
+        heads = []
+        for h in range(self.num_heads):
+            columns = slice(h * d_head, (h + 1) * d_head)
+            heads.append(
+                trace_head(
+                    result.query[0][:, columns],  # (L, d_head)
+                    result.key[0][:, columns],  # (S, d_head)
+                    result.value[0][:, columns],  # (S, d_head)
+                    tokens=tokens,
+                    attn_mask=None if head_masks is None else head_masks[h],
+                    is_causal=is_causal,
+                    queries=queries,
+                    key_tokens=key_labels,
+                    meta={"head": h, "num_heads": self.num_heads},
+                )
+            )
+        dtype = result.output.dtype
+        extras: dict[str, Any] = {}
+        for name, extra in (("embeddings", embeddings), ("positional", positional)):
+            if extra is not None:
+                array = _real_array(extra, name)
+                if array.shape != inputs.shape:
+                    raise ShapeError(f"{name} has shape {array.shape}: expected x's shape {inputs.shape}")
+                extras[name] = array.astype(dtype)
+        params: dict[str, Any] = {name: None if p is None else p.astype(dtype) for name, p in self.parameters().items()}
+        return LayerTrace(
+            tokens=heads[0].tokens,
+            key_tokens=heads[0].key_tokens,
+            x=inputs.astype(dtype),
+            context=None if source is None else source.astype(dtype),
+            query=result.query[0],
+            key=result.key[0],
+            value=result.value[0],
+            heads=tuple(heads),
+            concat=result.concat[0],
+            output=result.output[0],
+            is_causal=bool(is_causal),
+            dtype=str(dtype),
+            meta=dict(meta or {}),
+            **params,
+            **extras,
+        )
+
+    # -- PyTorch -------------------------------------------------------------------------
+    @classmethod
+    def from_torch(cls, module: Any) -> MultiHeadSelfAttention:
+        """A layer with the parameters of a ``torch.nn.MultiheadAttention`` (copied as float64).
+
+        Only kdim = vdim = embed_dim, without ``add_bias_kv`` or ``add_zero_attn``. Dropout is
+        not applied (the module's ``eval()`` behaviour). Our layer is batch first whatever the
+        module's ``batch_first``. Its masks use True = blocked: convert them (module docstring).
+
+        >>> import torch
+        >>> module = torch.nn.MultiheadAttention(8, 2, batch_first=True, dtype=torch.float64)
+        >>> layer = MultiHeadSelfAttention.from_torch(module)
+        >>> x = np.random.default_rng(0).standard_normal((1, 3, 8))
+        >>> expected = module(*[torch.from_numpy(x)] * 3, need_weights=False)[0].detach().numpy()
+        >>> bool(np.allclose(layer(x), expected, rtol=1e-10, atol=1e-12))
+        True
+        """
+        from ..core.kernels.torch import import_torch
+
+        torch = import_torch()
+        if not isinstance(module, torch.nn.MultiheadAttention):
+            raise InputError(f"from_torch got a {type(module).__name__}: expected a torch.nn.MultiheadAttention")
+        if not module._qkv_same_embed_dim:
+            raise ShapeError(
+                f"the module has kdim={module.kdim}, vdim={module.vdim} and embed_dim={module.embed_dim}: only"
+                " kdim = vdim = embed_dim is supported"
+            )
+        if module.bias_k is not None or module.add_zero_attn:
+            raise InputError("the module uses add_bias_kv or add_zero_attn: these are not supported")
+
+        def array(t: Any) -> NDArray[Any] | None:
+            return None if t is None else t.detach().to("cpu", torch.float64).numpy().copy()
+
+        d = module.embed_dim
+        layer = cls.__new__(cls)
+        layer.d_model, layer.num_heads = d, module.num_heads
+        in_proj = array(module.in_proj_weight)  # (3 d_model, d_model), used as x @ W^T
+        assert in_proj is not None
+        layer.w_q, layer.w_k, layer.w_v = (in_proj[i * d : (i + 1) * d].T.copy() for i in range(3))
+        in_bias = array(module.in_proj_bias)  # (3 d_model,) or None
+        layer.b_q, layer.b_k, layer.b_v = (None if in_bias is None else in_bias[i * d : (i + 1) * d] for i in range(3))
+        out_proj = array(module.out_proj.weight)
+        assert out_proj is not None
+        layer.w_o = out_proj.T.copy()
+        layer.b_o = array(module.out_proj.bias)
+        return layer
+
+    def to_torch(self, *, dtype: Any = None, device: Any = None) -> Any:
+        """A ``torch.nn.MultiheadAttention`` (batch_first=True, float64 unless ``dtype``) with
+        these parameters; a missing bias becomes zeros when the others exist.
+
+        >>> MultiHeadSelfAttention(8, 2, seed=0).to_torch().in_proj_weight.shape
+        torch.Size([24, 8])
+        """
+        from ..core.kernels.torch import import_torch
+
+        torch = import_torch()
+        dtype = torch.float64 if dtype is None else dtype
+        module = torch.nn.MultiheadAttention(
+            self.d_model, self.num_heads, bias=self.bias, batch_first=True, dtype=dtype, device=device
+        )
+        zeros = np.zeros(self.d_model)
+
+        def tensor(a: NDArray[Any] | None) -> Any:
+            return torch.as_tensor(zeros if a is None else a, dtype=dtype, device=device)
+
+        with torch.no_grad():
+            module.in_proj_weight.copy_(tensor(np.concatenate([self.w_q.T, self.w_k.T, self.w_v.T])))
+            module.out_proj.weight.copy_(tensor(self.w_o.T))
+            if self.bias:
+                module.in_proj_bias.copy_(
+                    tensor(np.concatenate([b if b is not None else zeros for b in (self.b_q, self.b_k, self.b_v)]))
+                )
+                module.out_proj.bias.copy_(tensor(self.b_o))
+        return module.eval()
+
+
+def combine_masks(
+    attn_mask: ArrayLike | None,
+    key_padding_mask: ArrayLike | None,
+    batch: int,
+    num_heads: int,
+    query_len: int,
+    key_len: int,
+    batched: bool = True,
+) -> NDArray[Any] | None:
+    """One mask, broadcastable to (batch, heads, L, S), from an ``attn_mask`` and a padding
+    mask (batch, S), both in the library's convention: two boolean masks are and-ed, otherwise
+    both become additive (0 / -inf) and are added.
+
+    >>> combine_masks(None, [[True, False]], 1, 2, 1, 2).tolist()
+    [[[[True, False]]]]
+    """
+    mask = None
+    if attn_mask is not None:
+        mask = prepare_mask(attn_mask, query_len, key_len, (batch, num_heads) if batched else (num_heads,))
+    padding = None
+    if key_padding_mask is not None:
+        padding = np.asarray(key_padding_mask)
+        expected = (batch, key_len) if batched else (key_len,)
+        where = "(batch, S)" if batched else "(S,) for unbatched x"
+        if padding.shape != expected:
+            raise MaskError(
+                f"key_padding_mask has shape {padding.shape}: expected {expected}, {where}, with True = a real"
+                " key and False = padding"
+            )
+        if padding.dtype != np.bool_ and not np.issubdtype(padding.dtype, np.floating):
+            raise MaskError(
+                f"key_padding_mask has dtype {padding.dtype}: expected bool (True = a real key, False = padding)"
+                " or float (added to the scores, -inf = blocked)"
+            )
+        if padding.dtype != np.bool_ and (np.isnan(padding).any() or np.isposinf(padding).any()):
+            raise MaskError("key_padding_mask holds NaN or +inf: a float mask may hold finite numbers and -inf only")
+        padding = padding.reshape(batch, 1, 1, key_len)  # (batch, 1, 1, S)
+    if mask is None or padding is None:
+        return mask if padding is None else padding
+    if mask.dtype == np.bool_ and padding.dtype == np.bool_:
+        combined: NDArray[Any] = mask & padding
+        return combined
+    added: NDArray[Any] = to_additive(mask) + to_additive(padding)
+    return added
+
+
+def _positive(value: Any, name: str) -> int:
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise ShapeError(f"{name} is {value!r}: expected a positive integer") from None
+    if isinstance(value, bool) or number < 1:
+        raise ShapeError(f"{name} is {value!r}: expected a positive integer")
+    return number
+
+
+def _real_array(x: Any, name: str) -> NDArray[Any]:
+    if type(x).__module__.startswith("torch"):
+        raise ShapeError(
+            f"{name} is a torch tensor: this NumPy layer takes NumPy arrays; pass {name}.detach().cpu().numpy(),"
+            " or use layer.to_torch() to run in PyTorch"
+        )
+    try:
+        array = np.asarray(x)
+    except (TypeError, ValueError):
+        raise ShapeError(f"{name} could not be read as an array: expected real numbers") from None
+    if array.dtype == np.bool_ or np.issubdtype(array.dtype, np.integer):
+        return array.astype(np.float64)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise ShapeError(f"{name} has dtype {array.dtype}: expected real numbers (float or int)")
+    return array

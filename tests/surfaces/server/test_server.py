@@ -1,0 +1,570 @@
+"""The web explorer's API through FastAPI's test client: the same documents as the CLI,
+numbers against the independent loop, every refusal a 4xx JSON error, never a 500."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi", reason="the web extra (fastapi) is not installed")
+pytest.importorskip("httpx", reason="FastAPI's test client needs httpx")
+
+from click.testing import CliRunner
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from reference_loop import loop_attention
+from selfattention.explain import available_languages, explain, get_language
+from selfattention.record.trace import AttentionTrace
+from selfattention.render import render
+from selfattention.surfaces.cli import main
+from selfattention.surfaces.server import create_app
+from selfattention.surfaces.server.app import LOCAL_HOSTS
+from selfattention.surfaces.server.features import PAGE_LABELS
+from selfattention.surfaces.server.limits import (
+    MAX_BODY_BYTES,
+    MAX_DIM,
+    MAX_TEXT_CHARS,
+    MAX_TOKENS,
+)
+
+# the seed's vectors, typed in (Q and K as reconstructed in examples.py, V from the article)
+SEED = {
+    "tokens": ["Acting", "Machines"],
+    "query": [[16, 0, 1], [2.078, 0, 1]],
+    "key": [[1, 0, 1], [0, 1, 1]],
+    "value": [[1, 3, 4], [3, 1, 4]],
+}
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app())
+
+
+def random_input(rng: np.random.Generator, length: int, dim: int, vdim: int) -> dict:
+    return {
+        "tokens": [f"w{i}" for i in range(length)],
+        "query": rng.normal(size=(length, dim)).round(3).tolist(),
+        "key": rng.normal(size=(length, dim)).round(3).tolist(),
+        "value": rng.normal(size=(length, vdim)).round(3).tolist(),
+    }
+
+
+# -- the same documents as the command line -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        SEED,
+        {**SEED, "causal": True},
+        {**SEED, "scale": 0.25, "mask": [[True, False], [True, True]]},
+        {**SEED, "mask": [[0.0, "-inf"], [-1.5, 0.0]]},
+    ],
+    ids=["seed", "causal", "scale-and-bool-mask", "float-mask"],
+)
+def test_trace_is_exactly_what_explain_format_json_writes(client, tmp_path, document):
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    cli = CliRunner().invoke(main, ["explain", "--input", str(path), "--format", "json"], catch_exceptions=False)
+    assert cli.exit_code == 0
+    response = client.post("/api/trace", json=document)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == json.loads(cli.output)
+
+
+def test_trace_of_the_seed_shows_the_published_figures(client):
+    body = client.post("/api/trace", json=SEED).json()
+    acting, machines = body["steps"]
+    # the article's figures (weights to 4 places; outputs as printed there)
+    assert [round(w, 4) for w in acting["weights"]] == [0.9999, 0.0001]
+    assert [round(w, 4) for w in machines["weights"]] == [0.7685, 0.2315]
+    assert [round(x, 4) for x in acting["output"]] == [1.0002, 2.9998, 4.0]
+    assert [round(x, 3) for x in machines["output"]] == [1.463, 2.537, 4.0]
+
+
+@pytest.mark.parametrize("length,dim,vdim", [(1, 1, 1), (3, 2, 5), (7, 4, 3), (MAX_TOKENS, MAX_DIM, 2)])
+@pytest.mark.parametrize("causal", [False, True])
+def test_trace_agrees_with_the_independent_loop(client, length, dim, vdim, causal):
+    rng = np.random.default_rng(length * 100 + dim)
+    document = {**random_input(rng, length, dim, vdim), "causal": causal}
+    mask = rng.random((length, length)) > 0.3
+    document["mask"] = mask.tolist()
+    body = client.post("/api/trace", json=document).json()
+    out, weights = loop_attention(document["query"], document["key"], document["value"], mask, causal)
+    np.testing.assert_allclose([s["weights"] for s in body["steps"]], weights, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose([s["output"] for s in body["steps"]], out, rtol=1e-10, atol=1e-12)
+
+
+# -- explain: words in a language, temperature, the example's own words -------------------------
+
+
+def test_explain_returns_the_trace_and_the_words(client):
+    body = client.post("/api/explain", json={"input": SEED, "lang": "en"}).json()
+    assert body["trace"] == client.post("/api/trace", json=SEED).json()
+    words = body["explanation"]
+    assert words["lang"] == "en"
+    acting, machines = words["queries"]
+    # the meaning the seed article gives, in the library's English
+    assert acting["meaning"][0] == 'Weights: "Acting" gives 0.9999 to itself and 0.0001 to "Machines".'
+    assert machines["meaning"][0] == 'Weights: "Machines" gives 0.7685 to "Acting" and 0.2315 to itself.'
+    assert set(acting["steps"]) >= {"dot_products", "scale", "softmax", "weighted_sum"}
+    weights = np.array(machines_weights := body["trace"]["steps"][1]["weights"])
+    assert machines["facts"]["entropy"] == pytest.approx(float(-(weights * np.log(weights)).sum()), rel=1e-12)
+    assert machines_weights[0] > machines_weights[1]
+
+
+def test_explain_keeps_the_examples_words_only_while_its_vectors_are_unchanged(client):
+    same = client.post("/api/explain", json={"input": SEED, "example": "seed"}).json()
+    assert "reconstructed" in " ".join(same["explanation"]["intro"])
+    assert same["trace"]["meta"]["example"] == "seed"
+    edited = {**SEED, "query": [[15, 0, 1], [2.078, 0, 1]]}
+    other = client.post("/api/explain", json={"input": edited, "example": "seed"}).json()
+    assert "reconstructed" not in " ".join(other["explanation"]["intro"])
+    assert other["trace"]["meta"] == {}
+
+
+@pytest.mark.parametrize("temperature", [0.1, 0.5, 1, 2, 10])
+def test_temperature_divides_the_scale(client, temperature):
+    body = client.post("/api/explain", json={"input": SEED, "temperature": temperature}).json()
+    scale = 1 / math.sqrt(3) / temperature
+    assert body["trace"]["scale"] == pytest.approx(scale, rel=1e-14)
+    _, weights = loop_attention(SEED["query"], SEED["key"], SEED["value"], scale=scale)
+    np.testing.assert_allclose([s["weights"] for s in body["trace"]["steps"]], weights, rtol=1e-10)
+
+
+def test_a_higher_temperature_flattens_the_row(client):
+    entropies = [
+        client.post("/api/explain", json={"input": SEED, "temperature": t}).json()["explanation"]["queries"][1][
+            "facts"
+        ]["entropy"]
+        for t in (0.5, 1, 2, 5)
+    ]
+    assert entropies == sorted(entropies) and entropies[0] < entropies[-1] <= math.log(2)
+
+
+def test_temperature_applies_to_a_given_scale(client):
+    body = client.post("/api/explain", json={"input": {**SEED, "scale": 0.5}, "temperature": 2}).json()
+    assert body["trace"]["scale"] == 0.25
+
+
+# -- the page's data: example, languages, info ---------------------------------------------------
+
+
+def test_example_is_the_seed_as_an_input_document(client):
+    body = client.get("/api/example").json()
+    assert body["name"] == "seed"
+    assert body["input"] == {key: SEED[key] for key in ("tokens", "query", "key", "value")}
+    assert client.get("/api/example?name=nope").json() == {"error": "unknown example 'nope': choose one of seed"}
+
+
+def test_every_language_has_every_page_label(client):
+    languages = client.get("/api/languages").json()
+    assert {lang["code"] for lang in languages} == set(available_languages())
+    for language in languages:
+        missing = [key for key in PAGE_LABELS if not language["labels"].get(key)]
+        assert not missing, f"{language['code']} lacks page labels {missing}"
+
+
+def test_english_defines_the_page_labels_itself():
+    assert [key for key in PAGE_LABELS if key not in get_language("en").labels] == []
+
+
+@pytest.mark.parametrize("code", sorted(set(available_languages()) - {"en"}))
+def test_other_languages_define_the_page_labels(code):
+    missing = [key for key in PAGE_LABELS if key not in get_language(code).labels]
+    assert not missing, f"{code} lacks page labels {missing}"
+    english = get_language("en").labels
+    assert all(get_language(code).labels[key] != english[key] for key in ("page_title", "page_causal"))
+
+
+def test_info_names_the_limits_and_features(client):
+    body = client.get("/api/info").json()
+    assert body["limits"] == {
+        "max_tokens": MAX_TOKENS,
+        "max_dim": MAX_DIM,
+        "max_text_chars": MAX_TEXT_CHARS,
+        "max_body_bytes": MAX_BODY_BYTES,
+    }
+    assert "en" in body["languages"] and body["examples"] == ["seed"]
+    assert set(body["features"]) == {"png", "report", "text", "models"}
+    paths = set(client.get("/openapi.json").json()["paths"])
+    assert body["features"]["png"] == ("/api/heatmap.png" in paths)
+    assert body["features"]["report"] == ("/api/report.html" in paths)
+
+
+def test_the_heatmap_png_is_a_picture_of_the_trace(client):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    response = client.post("/api/heatmap.png", json={"input": SEED, "lang": "en"})
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    assert response.headers["content-disposition"] == 'attachment; filename="attention.png"'
+    png = response.content
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert 200 < width < 4000 and 200 < height < 4000
+    assert "temperature is 0" in error_of(client.post("/api/heatmap.png", json={"input": SEED, "temperature": 0}), 422)
+
+
+@pytest.mark.parametrize("lang", sorted(available_languages()))
+def test_the_html_report_is_the_renderers_page(client, lang):
+    response = client.post("/api/report.html", json={"input": SEED, "lang": lang, "example": "seed"})
+    assert response.status_code == 200 and response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="attention.html"'
+    page = response.text
+    assert page.startswith("<!doctype html>") and f'<html lang="{lang}">' in page
+    for figure in ("0.9999", "0.0001", "1.0002", "2.9998", "0.7685", "0.2315", "1.463", "2.537"):
+        assert figure in page
+    document = client.post("/api/explain", json={"input": SEED, "example": "seed"}).json()["trace"]
+    traced = AttentionTrace.from_dict(document)
+    assert page == render(traced, explain(traced, lang), "html")
+
+
+def test_openapi_documents_the_request_bodies(client):
+    schema = client.get("/openapi.json").json()
+    body = schema["paths"]["/api/trace"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/TraceInput"}
+    trace_input = schema["components"]["schemas"]["TraceInput"]
+    assert set(trace_input["required"]) == {"query", "key", "value"}
+    assert trace_input["properties"]["query"]["maxItems"] == MAX_TOKENS
+    assert "ExplainRequest" in schema["components"]["schemas"]
+    assert "413" in schema["paths"]["/api/explain"]["post"]["responses"]
+
+
+# -- the page itself ------------------------------------------------------------------------------
+
+
+def test_the_page_and_its_files_are_served_with_a_strict_policy(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    for name, kind in (("app.js", "text/javascript"), ("style.css", "text/css"), ("favicon.svg", "image/svg+xml")):
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200 and response.headers["content-type"].startswith(kind)
+        assert f"/static/{name}" in page.text or (name == "app.js" and "app.js" in page.text)
+    assert client.get("/static/../app.py").status_code == 404
+    assert client.get("/static/index.html").status_code == 404
+
+
+def test_the_page_loads_nothing_from_elsewhere(client):
+    scripts = ("app.js", "format.js", "heatmap.js", "steps.js")
+    for path in ("/", "/static/style.css", *(f"/static/{name}" for name in scripts)):
+        text = client.get(path).text
+        assert client.get(path).status_code == 200, path
+        for marker in ('src="http', "src='http", 'href="http', "url(http", 'fetch("http', "import("):
+            assert marker not in text, (path, marker)
+        # modules import only each other, by relative path
+        for module in re.findall(r'^import .* from "([^"]+)";$', text, re.M):
+            assert module.startswith("./") and module[2:] in scripts, (path, module)
+
+
+def test_server_timing_header_measures_the_request(client):
+    response = client.post("/api/trace", json=SEED)
+    name, duration = response.headers["server-timing"].split(";dur=")
+    assert name == "app" and float(duration) > 0
+
+
+def test_a_localhost_server_refuses_other_host_names():
+    local = TestClient(create_app(list(LOCAL_HOSTS)), base_url="http://127.0.0.1:8000")
+    assert local.get("/api/info").status_code == 200
+    assert local.get("/api/info", headers={"host": "localhost:8000"}).status_code == 200
+    assert local.get("/api/info", headers={"host": "[::1]:8000"}).status_code == 200
+    refused = local.get("/api/info", headers={"host": "attacker.example:8000"})
+    assert error_of(refused, 400) == (
+        "the Host header names 'attacker.example': this server answers only to 127.0.0.1, localhost, [::1], ::1"
+    )
+
+
+# -- refusals: clear words, 4xx, JSON --------------------------------------------------------
+
+
+def error_of(response, status: int) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and isinstance(body["error"], str) and body["error"]
+    return body["error"]
+
+
+@pytest.mark.parametrize(
+    "document,words",
+    [
+        ({"query": [[1, 2]], "key": [[1, 2]]}, 'lacks "value"'),
+        ({**SEED, "query": [[16, 0], [2, 0, 1]]}, "query row 2 has 3 numbers but row 1 has 2"),
+        ({**SEED, "query": [[16, "x", 1], [2, 0, 1]]}, "query row 1, column 2 is 'x': expected a number"),
+        ({**SEED, "key": [[1, 0], [0, 1]]}, "query has 3 features but key has 2"),
+        ({**SEED, "tokens": ["one"]}, "tokens has 1 entries but there are 2 query positions"),
+        ({**SEED, "mask": [[1, 0], [1, 1]]}, "is the integer 1"),
+        ({**SEED, "causal": "yes"}, "causal is 'yes': expected true or false"),
+        ({**SEED, "scale": "big"}, "scale is 'big'"),
+        ({**SEED, "colour": "red"}, "unknown key 'colour'"),
+        ([1, 2, 3], "is a JSON list: expected an object"),
+        ({**SEED, "query": []}, "query is an empty list"),
+    ],
+)
+def test_bad_input_names_the_problem(client, document, words):
+    assert words in error_of(client.post("/api/trace", json=document), 422)
+
+
+@pytest.mark.parametrize(
+    "body,words",
+    [
+        (b"", "the request body is empty"),
+        (b"{", "not valid JSON: Expecting property name"),
+        (b'{"query": [[NaN]], "key": [[1]], "value": [[1]]}', "holds NaN: expected finite numbers"),
+        (b'{"query": [[Infinity]], "key": [[1]], "value": [[1]]}', "holds Infinity"),
+        (b'{"query": [[1e999]], "key": [[1]], "value": [[1]]}', "expected a finite number"),
+        (b'{"query": [[' + b"9" * 400 + b"]]}", "integer of 400 digits"),
+        (b"\xff\xfe{}", "not UTF-8 text"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_unreadable_bodies_are_refused(client, body, words):
+    assert words in error_of(client.post("/api/trace", content=body), 422)
+
+
+@pytest.mark.parametrize(
+    "request_body,words",
+    [
+        ({}, 'lacks "input"'),
+        ({"input": SEED, "lang": "xx"}, "unknown language 'xx'"),
+        ({"input": SEED, "lang": 3}, "lang is 3"),
+        ({"input": SEED, "precision": 99}, "precision is 99: expected an integer from 0 to 15"),
+        ({"input": SEED, "precision": True}, "precision is True"),
+        ({"input": SEED, "temperature": 0}, "temperature is 0: expected a number from 0.01 to 100"),
+        ({"input": SEED, "temperature": "hot"}, "temperature is 'hot'"),
+        ({"input": SEED, "example": "nope"}, "unknown example 'nope'"),
+        ({"input": SEED, "example": 5}, "example is 5"),
+        ({"input": SEED, "extra": 1}, "unknown key 'extra'"),
+        ({"input": "SEED"}, "input is a JSON str"),
+    ],
+)
+def test_bad_explain_requests_name_the_problem(client, request_body, words):
+    assert words in error_of(client.post("/api/explain", json=request_body), 422)
+
+
+def test_limits_are_413_naming_the_limit(client):
+    rng = np.random.default_rng(0)
+    too_long = random_input(rng, MAX_TOKENS + 1, 2, 2)
+    assert "65 query positions (L): the web explorer takes at most 64 (max_tokens)" in error_of(
+        client.post("/api/trace", json=too_long), 413
+    )
+    too_wide = random_input(rng, 2, MAX_DIM + 1, 2)
+    assert "(max_dim)" in error_of(client.post("/api/trace", json=too_wide), 413)
+    too_wide_v = random_input(rng, 2, 2, MAX_DIM + 1)
+    assert "value features (Ev)" in error_of(client.post("/api/explain", json={"input": too_wide_v}), 413)
+    long_token = {**SEED, "tokens": ["a" * (MAX_TEXT_CHARS + 1), "b"]}
+    assert "(max_text_chars)" in error_of(client.post("/api/trace", json=long_token), 413)
+    huge = b'{"query": [[' + b"1," * (MAX_BODY_BYTES // 2) + b"1]]}"
+    assert "(max_body_bytes)" in error_of(client.post("/api/trace", content=huge), 413)
+
+
+def test_no_page_loads_scripts_from_a_cdn(client):
+    # FastAPI's /docs and /redoc would fetch swagger-ui from a CDN: they are switched off
+    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+    assert client.get("/openapi.json").status_code == 200
+
+
+def test_unknown_paths_and_methods_are_json_errors(client):
+    assert "GET /nowhere is not served here" in error_of(client.get("/nowhere"), 404)
+    assert "is not served here" in error_of(client.get("/api/trace"), 405)
+    assert "name" in error_of(client.get("/api/example?name=" + "x" * 200), 422)
+
+
+GARBAGE = [
+    b"",
+    b"null",
+    b"0",
+    b'"text"',
+    b"[]",
+    b"{}",
+    b'{"input": null}',
+    b'{"input": {"query": [[]], "key": [[]], "value": [[]]}}',
+    b'{"query": {"a": 1}, "key": true, "value": null}',
+    b'{"query": [[1]], "key": [[1]], "value": [[1]], "mask": [[[true]]]}',
+    b'{"query": [[1]], "key": [[1]], "value": [[1]], "mask": "all"}',
+    b'{"query": [[1]], "key": [[1]], "value": [[1]], "mask": [[null]]}',
+    b'{"query": [[1]], "key": [[1]], "value": [[1]], "tokens": [1]}',
+    b'{"query": [[1]], "key": [[1]], "value": [[1]], "scale": 1e308, "causal": false}',
+    b'{"query": [[1e308, 1e308]], "key": [[1e308, 1e308]], "value": [[1]]}',
+    b'{"input": {"query": [[1]], "key": [[1]], "value": [[1]]}, "temperature": 1e-300}',
+    '{"tokens": ["\u00e9\u0000\ud7ff"], "query": [[1]], "key": [[1]], "value": [[1]]}'.encode(),
+    bytes(range(256)),
+]
+
+
+@pytest.mark.parametrize("body", GARBAGE, ids=range(len(GARBAGE)))
+def test_garbage_to_every_endpoint_is_never_a_500(client, body):
+    routes = [r for r in client.app.routes if isinstance(r, APIRoute)]
+    assert len(routes) >= 5
+    for route in routes:
+        for method in route.methods:
+            path = route.path.replace("{name}", "app.js")
+            response = client.request(method, path, content=body, params={"name": body[:20].decode("latin-1")})
+            assert response.status_code < 500, (method, path, response.text)
+            if response.status_code >= 400:
+                assert isinstance(response.json()["error"], str)
+
+
+def test_numbers_that_would_overflow_are_refused(client):
+    # q.k of 1e308-sized vectors overflows float64 and would show only inf and NaN
+    body = b'{"query": [[1e308, 1e308]], "key": [[1e308, 1e308]], "value": [[1]]}'
+    assert "query row 1, column 1 is 1e+308" in error_of(client.post("/api/trace", content=body), 413)
+    assert "(max_abs_value)" in error_of(client.post("/api/trace", content=body), 413)
+    big_mask = {**SEED, "mask": [[1.7e308, 0.0], [0.0, 0.0]]}
+    assert "mask holds 1.7e+308" in error_of(client.post("/api/trace", json=big_mask), 413)
+    assert "scale is 1e+300" in error_of(client.post("/api/trace", json={**SEED, "scale": 1e300}), 413)
+    fine = {"query": [[1e100, 1e100]], "key": [[1e100, -1e100]], "value": [[1]]}
+    assert client.post("/api/trace", json=fine).json()["steps"][0]["weights"] == [1.0]
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+def test_serve_runs_uvicorn_on_localhost_by_default(monkeypatch):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
+    result = CliRunner().invoke(main, ["serve"], catch_exceptions=False)
+    assert result.exit_code == 0
+    ((app, kwargs),) = calls
+    assert kwargs["host"] == "127.0.0.1" and kwargs["port"] == 8000
+    assert "http://127.0.0.1:8000/" in result.output
+    # bound to localhost, it also refuses requests that name another host
+    assert TestClient(app).get("/api/info", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_serve_on_another_address_warns(monkeypatch):
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--port", "8123"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "warning: listening on 0.0.0.0" in result.output and ":8123/" in result.output
+
+
+def test_serve_without_the_web_extra_names_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 2
+    assert "Error: selfattention serve needs the web extra (uvicorn is missing): pip install 'selfattention[web]'" in (
+        result.output
+    )
+
+
+# -- a real model's head (the models extra) -----------------------------------------------------
+
+SENTENCE = "The animal didn't cross the street because it was too tired."
+
+
+@pytest.fixture(scope="module")
+def model_head(client):
+    if not client.get("/api/info").json()["features"]["models"]:
+        pytest.skip("the models extra (torch, transformers, the MiniLM weights) is not installed")
+    response = client.post("/api/model", json={"text": SENTENCE, "model": "minilm", "layer": 3, "head": 1})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_model_head_is_an_input_document_whose_trace_is_the_models_attention(client, model_head):
+    from selfattention.sources.models import load_model, run_model
+
+    document = model_head["input"]
+    assert document["tokens"][0] == "[CLS]" and "animal" in document["tokens"]
+    assert model_head["meta"]["layer"] == 3 and model_head["meta"]["head"] == 1
+    body = client.post("/api/trace", json=document).json()
+    # the independent reference: the attention probabilities the model itself returns
+    loaded = load_model("minilm")
+    theirs = run_model(loaded, SENTENCE).attentions[3][1]  # (seq, seq)
+    np.testing.assert_allclose([s["weights"] for s in body["steps"]], theirs, atol=1e-4)
+    it, animal = document["tokens"].index("it"), document["tokens"].index("animal")
+    assert round(body["steps"][it]["weights"][animal], 4) == 0.6768  # the README's figure
+
+
+def test_explain_keeps_the_models_words_only_for_its_own_vectors(client, model_head):
+    source = {"text": SENTENCE, "model": "minilm", "layer": 3, "head": 1}
+    same = client.post("/api/explain", json={"input": model_head["input"], "model": source}).json()
+    assert same["explanation"]["title"] == f'minilm, layer 3, head 1: "{SENTENCE}"'
+    assert "matches the attention the model itself returns" in " ".join(same["explanation"]["intro"])
+    hotter = client.post("/api/explain", json={"input": model_head["input"], "model": source, "temperature": 2}).json()
+    assert "minilm" not in hotter["explanation"]["title"]  # other weights than the model's: no claim
+    edited = {**model_head["input"], "value": [[0.0] * 32, *model_head["input"]["value"][1:]]}
+    other = client.post("/api/explain", json={"input": edited, "model": source}).json()
+    assert other["trace"]["meta"] == {}
+
+
+@pytest.mark.parametrize(
+    "request_body,status,words",
+    [
+        ({"text": SENTENCE, "model": "/etc"}, 422, "model.model is '/etc': expected one of the registered models"),
+        ({"text": SENTENCE, "layer": 99}, 422, "layer 99 is out of range: model 'minilm' has 6 layers"),
+        ({"text": SENTENCE, "head": -1}, 422, "model.head is -1: expected a whole number from 0"),
+        ({"text": "   "}, 422, "model.text is '   ': expected a sentence"),
+        ({"text": "word " * 100}, 413, "the web explorer takes at most 64 (max_tokens)"),
+        ({"text": "x" * 1001}, 413, "(max_text_chars)"),
+        ({"text": SENTENCE, "colour": 1}, 422, "unknown key 'colour'"),
+        ({"text": SENTENCE, "model": {}}, 422, "model.model is {}: expected one of"),
+    ],
+)
+def test_bad_model_requests_name_the_problem(client, model_head, request_body, status, words):
+    assert words in error_of(client.post("/api/model", json=request_body), status)
+
+
+def test_a_request_names_one_source(client):
+    body = {"input": SEED, "example": "seed", "model": {"text": SENTENCE}}
+    assert "both an example and a model" in error_of(client.post("/api/explain", json=body), 422)
+
+
+# -- a sentence through the toy layer --------------------------------------------------------
+
+
+@pytest.mark.parametrize("d_model,num_heads,head", [(8, 2, 1), (16, 4, 3), (4, 1, 0)])
+def test_a_toy_layer_head_matches_torch_multihead_attention(client, d_model, num_heads, head):
+    torch = pytest.importorskip("torch")
+    from selfattention.sources.layers import MultiHeadSelfAttention
+    from selfattention.sources.pipeline import text_layer_trace
+
+    request_body = {"text": "The cat sat on the mat.", "d_model": d_model, "num_heads": num_heads, "head": head}
+    source = client.post("/api/text", json={**request_body, "seed": 3}).json()
+    assert source["input"]["tokens"] == ["The", "cat", "sat", "on", "the", "mat", "."]
+    assert source["meta"]["source"] == "toy" and source["meta"]["head"] == head
+    body = client.post("/api/trace", json=source["input"]).json()
+    # the reference: PyTorch's own nn.MultiheadAttention with the same weights, on the same X
+    x = torch.from_numpy(text_layer_trace("The cat sat on the mat.", d_model=d_model, num_heads=num_heads, seed=3).x)
+    module = MultiHeadSelfAttention(d_model, num_heads, seed=3).to_torch(dtype=torch.float64)
+    with torch.no_grad():
+        _, weights = module(x, x, x, need_weights=True, average_attn_weights=False)  # (heads, L, L)
+    np.testing.assert_allclose([s["weights"] for s in body["steps"]], weights[head].numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_the_toy_layer_says_its_numbers_are_illustrative(client):
+    words = client.post("/api/text", json={"text": "The cat sat", "lang": "en"}).json()["words"]
+    assert words["title"] == 'From words to contextual vectors: "The cat sat"'
+    assert any("Illustrative numbers, not a trained model" in line for line in words["intro"])
+    options = client.get("/api/text").json()
+    assert options["d_model"] == [4, 8, 16, 32, 64] and options["num_heads"] == [1, 2, 4, 8]
+
+
+@pytest.mark.parametrize(
+    "request_body,status,words",
+    [
+        ({"text": ""}, 422, "text is '': expected a sentence"),
+        ({"text": "a", "d_model": 7}, 422, "d_model is 7: expected one of 4, 8, 16, 32, 64"),
+        ({"text": "a", "d_model": 4, "num_heads": 8}, 422, "d_model 4 does not split into 8 heads"),
+        ({"text": "a", "num_heads": 2, "head": 2}, 422, "head is 2: expected a head from 0 to 1"),
+        ({"text": "a", "seed": -1}, 422, "seed is -1"),
+        ({"text": "a", "lang": "xx"}, 422, "unknown language 'xx'"),
+        ({"text": "a " * 65}, 413, "the text has 65 tokens: the web explorer takes at most 64 (max_tokens)"),
+        ({"text": "a" * 1001}, 413, "(max_text_chars)"),
+        ({"text": "a", "colour": 1}, 422, "unknown key 'colour'"),
+    ],
+)
+def test_bad_text_requests_name_the_problem(client, request_body, status, words):
+    assert words in error_of(client.post("/api/text", json=request_body), status)

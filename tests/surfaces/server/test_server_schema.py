@@ -1,0 +1,68 @@
+"""Schemathesis against the explorer's OpenAPI document: generated requests, valid and
+invalid, never get a 5xx, and every answer matches its documented status, type and schema.
+Bounded: a few dozen examples per endpoint, no shrinking, no example database."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the web extra (fastapi) is not installed")
+pytest.importorskip("schemathesis", reason="schemathesis is not installed")
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from selfattention.surfaces.server import create_app
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
+# a request over a documented limit (maxItems, maxLength) is refused with 413, naming the limit
+schema.config.checks.negative_data_rejection.expected_statuses = [
+    *schema.config.checks.negative_data_rejection.expected_statuses,
+    "413",
+]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+
+
+# the endpoints that draw a picture or run a real model cost tens of milliseconds a call:
+# they get fewer examples so that the run stays bounded
+SLOW = r"^/api/(model|heatmap\.png|report\.html)$"
+
+
+def check(case) -> None:
+    response = case.call_and_validate(checks=CHECKS)
+    if response.status_code >= 400:
+        body = response.json()
+        assert list(body) == ["error"] and body["error"], body
+
+
+BOUNDED = {
+    "deadline": None,
+    "database": None,
+    "phases": [Phase.explicit, Phase.generate],
+    "suppress_health_check": list(HealthCheck),
+}
+
+
+@schema.exclude(path_regex=SLOW).parametrize()
+@settings(max_examples=30, **BOUNDED)
+def test_api_conforms_to_its_schema(case):
+    check(case)
+
+
+@schema.include(path_regex=SLOW).parametrize()
+@settings(max_examples=5, **BOUNDED)
+def test_slow_endpoints_conform_to_their_schema(case):
+    check(case)

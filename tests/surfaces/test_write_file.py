@@ -1,0 +1,318 @@
+"""No data loss: files are written atomically and never overwritten without --force.
+
+The library function (``selfattention.surfaces.files.write_file``) and every CLI option that writes a
+file, run for real: a refused write leaves the old file byte for byte, a failure mid-write
+leaves it intact with no temporary file behind, --force replaces it.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import selfattention as sa
+from selfattention.surfaces import files as io
+from selfattention.surfaces.cli import main
+from tiny_models import SENTENCE
+
+OLD = b"precious \x00\xff bytes the user already had\n"
+
+#: every CLI option that writes a file: its arguments, with ``{path}`` standing for the file,
+#: and the file's suffix; test_every_writing_option_is_listed keeps the list complete
+WRITERS: list[tuple[list[str], str]] = [
+    (["explain", "--output", "{path}"], ".txt"),
+    (["explain", "--format", "json", "-o", "{path}"], ".json"),
+    (["explain", "--format", "markdown", "--output", "{path}"], ".md"),
+    (["explain", "--format", "html", "--output", "{path}"], ".html"),
+    (["explain", "--format", "csv", "--output", "{path}"], ".csv"),
+    (["explain", "--plot", "{path}"], ".png"),
+    (["explain", "--plot", "{path}"], ".svg"),
+    (["heads", SENTENCE, "--query", "animal", "--model", "{model}", "--output", "{path}"], ".txt"),
+    (["heads", SENTENCE, "--query", "animal", "--model", "{model}", "--plot", "{path}"], ".png"),
+]
+IDS = [" ".join(args).replace("{path}", suffix) for args, suffix in WRITERS]
+WRITING_WORDS = ("output", "save", "export", "plot", "write", "html", "png", "svg", "pdf")
+
+
+def existing(tmp_path: Path, name: str = "out.txt") -> Path:
+    path = tmp_path / name
+    path.write_bytes(OLD)
+    return path
+
+
+def leftovers(folder: Path, keep: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p != keep)
+
+
+# -- the library ---------------------------------------------------------------------------
+
+
+def test_refused_write_leaves_the_file_byte_for_byte(tmp_path):
+    path = existing(tmp_path)
+    with pytest.raises(sa.InputError) as info:
+        io.write_file(path, "new content")
+    assert str(info.value) == f"output file {str(path)!r} exists: pass --force to overwrite it"
+    assert path.read_bytes() == OLD
+    assert leftovers(tmp_path, path) == []
+
+
+def test_force_overwrites_and_keeps_the_permissions(tmp_path):
+    path = existing(tmp_path)
+    path.chmod(0o640)
+    io.write_file(path, "new content", force=True)
+    assert path.read_text() == "new content"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert leftovers(tmp_path, path) == []
+
+
+def test_a_new_file_gets_the_usual_permissions(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        path = io.write_file(tmp_path / "new.txt", b"\x00bytes")
+    finally:
+        os.umask(mask)
+    assert path.read_bytes() == b"\x00bytes"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's 0o600
+
+
+@pytest.mark.parametrize(
+    "where,force",
+    [
+        ("write", False),
+        ("write", True),
+        ("fsync", False),
+        ("fsync", True),
+        ("link", False),  # a new file is linked into place
+        ("replace", True),  # an existing one is renamed over
+    ],
+)
+def test_failure_mid_write_leaves_the_original_and_no_temporary_file(tmp_path, monkeypatch, where, force):
+    path = existing(tmp_path) if force else tmp_path / "out.txt"
+    disk_full = OSError(errno.ENOSPC, "No space left on device")
+
+    def fail(*args, **kwargs):
+        raise disk_full
+
+    if where == "write":
+        real_fdopen = os.fdopen
+
+        def fdopen(fd, *args, **kwargs):
+            handle = real_fdopen(fd, *args, **kwargs)
+            handle.write = fail  # the first write fails, as on a full disk
+            return handle
+
+        monkeypatch.setattr(io.os, "fdopen", fdopen)
+    else:
+        monkeypatch.setattr(io.os, where, fail)
+    with pytest.raises(sa.InputError) as info:
+        io.write_file(path, "new content" * 1000, force=force)
+    assert str(info.value) == (
+        f"output file {str(path)!r} could not be written (No space left on device): nothing was changed"
+    )
+    assert leftovers(tmp_path, path) == []
+    if force:
+        assert path.read_bytes() == OLD
+    else:
+        assert not path.exists()
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_interrupted_write_cleans_up(tmp_path, monkeypatch, force):
+    path = existing(tmp_path)
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(io.os, "fsync", interrupt)
+    with pytest.raises((KeyboardInterrupt, sa.InputError)):
+        io.write_file(path, "new", force=force)
+    assert path.read_bytes() == OLD
+    assert leftovers(tmp_path, path) == []
+
+
+def test_a_file_that_appears_during_the_write_is_not_clobbered(tmp_path, monkeypatch):
+    """No check-then-write race: the file is linked into place, which refuses a taken name."""
+    path = tmp_path / "out.txt"
+    real_fsync = os.fsync
+
+    def someone_else_writes(fd):
+        real_fsync(fd)
+        path.write_bytes(OLD)  # another program creates the file after our check
+
+    monkeypatch.setattr(io.os, "fsync", someone_else_writes)
+    with pytest.raises(sa.InputError, match="exists: pass --force to overwrite it"):
+        io.write_file(path, "new")
+    assert path.read_bytes() == OLD
+    assert leftovers(tmp_path, path) == []
+
+
+def test_file_systems_without_hard_links_still_refuse_to_overwrite(tmp_path, monkeypatch):
+    def no_links(*args):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(io.os, "link", no_links)
+    path = io.write_file(tmp_path / "new.txt", "made")
+    assert path.read_text() == "made"
+    with pytest.raises(sa.InputError, match="exists"):
+        io.write_file(path, "again")
+    assert path.read_text() == "made" and leftovers(tmp_path, path) == []
+    monkeypatch.setattr(io.os, "replace", no_links)  # and if the rename fails too
+    with pytest.raises(sa.InputError, match="could not be written"):
+        io.write_file(tmp_path / "other.txt", "x")
+    assert leftovers(tmp_path, path) == []
+
+
+def test_a_symlink_is_never_followed_into_its_target(tmp_path):
+    """--force replaces the link itself; the file it pointed to is left as it was. A dangling
+    link is a name that exists: refused without --force."""
+    target = existing(tmp_path, "target.txt")
+    link = tmp_path / "out.txt"
+    link.symlink_to(target)
+    with pytest.raises(sa.InputError, match="exists: pass --force"):
+        io.write_file(link, "new")
+    io.write_file(link, "new", force=True)
+    assert not link.is_symlink() and link.read_text() == "new"
+    assert target.read_bytes() == OLD
+    dangling = tmp_path / "dangling.txt"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(sa.InputError, match="exists: pass --force"):
+        io.write_file(dangling, "new")
+    assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+def test_unwritable_folder_is_refused_cleanly(tmp_path, monkeypatch):
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(io.tempfile, "mkstemp", denied)
+    with pytest.raises(sa.InputError) as info:
+        io.write_file(tmp_path / "out.txt", "x")
+    assert str(info.value) == (
+        f"output file {str(tmp_path / 'out.txt')!r} could not be written (Permission denied): nothing was changed"
+    )
+
+
+def test_output_is_a_folder_or_in_a_missing_folder(tmp_path):
+    with pytest.raises(sa.InputError, match=r"is a folder: expected a file name$"):
+        io.write_file(tmp_path, "x", force=True)
+    with pytest.raises(sa.InputError, match=r"does not exist$"):
+        io.write_file(tmp_path / "missing" / "out.txt", "x")
+
+
+# -- every CLI option that writes a file ---------------------------------------------------
+
+
+def writing_options() -> set[tuple[str, str]]:
+    """(command, option) for every option whose name says it writes a file."""
+    found = set()
+    commands = main.commands if isinstance(main, click.Group) else {"": main}
+    for name, command in commands.items():
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.is_flag:
+                continue
+            if any(word in opt for opt in param.opts for word in WRITING_WORDS):
+                found.add((name, next(o for o in param.opts if o.startswith("--"))))
+    return found
+
+
+def test_every_writing_option_is_listed():
+    """A new option that writes a file must join WRITERS (and so the tests below)."""
+    listed = set()
+    for args, _ in WRITERS:
+        for i, arg in enumerate(args):
+            if args[i + 1 : i + 2] == ["{path}"]:
+                command = main.commands[args[0]]
+                option = next(p for p in command.params if arg in p.opts)
+                listed.add((args[0], next(o for o in option.opts if o.startswith("--"))))
+    assert writing_options() <= listed, f"not tested: {writing_options() - listed}"
+
+
+@pytest.fixture(autouse=True)
+def _model_for(request):
+    """Replace "{model}" in WRITERS' arguments with the tiny model's folder, when needed."""
+    args = request.node.callspec.params.get("args", []) if hasattr(request.node, "callspec") else []
+    request.node.model = str(request.getfixturevalue("tiny_bert")) if "{model}" in args else ""
+
+
+def cli(args: list[str], path: Path, *extra: str, model: str = ""):
+    filled = [a.replace("{path}", str(path)).replace("{model}", model) for a in args]
+    return CliRunner().invoke(main, filled + list(extra))
+
+
+@pytest.mark.parametrize("args,suffix", WRITERS, ids=IDS)
+def test_cli_goes_through_write_file(request, tmp_path, monkeypatch, args, suffix):
+    calls = []
+    real = io.write_file
+
+    def spy(path, content, force=False):
+        calls.append((Path(path), force))
+        return real(path, content, force=force)
+
+    for module in list(sys.modules.values()):  # wherever write_file was imported by name
+        if (
+            module is not None
+            and module.__name__.startswith("selfattention")
+            and getattr(module, "write_file", None) is real
+        ):
+            monkeypatch.setattr(module, "write_file", spy)
+    path = tmp_path / f"new{suffix}"
+    result = cli(args, path, model=request.node.model)
+    assert result.exit_code == 0, result.output
+    assert calls == [(path, False)]
+    assert path.stat().st_size > 0
+    assert leftovers(tmp_path, path) == []
+
+
+@pytest.mark.parametrize("args,suffix", WRITERS, ids=IDS)
+def test_cli_never_overwrites_without_force(request, tmp_path, args, suffix):
+    path = existing(tmp_path, f"out{suffix}")
+    result = cli(args, path, model=request.node.model)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: output file {str(path)!r} exists: pass --force to overwrite it\n"
+    assert result.stdout == ""
+    assert path.read_bytes() == OLD
+    assert leftovers(tmp_path, path) == []
+
+
+@pytest.mark.parametrize("args,suffix", WRITERS, ids=IDS)
+def test_cli_force_overwrites(request, tmp_path, args, suffix):
+    path = existing(tmp_path, f"out{suffix}")
+    result = cli(args, path, "--force", model=request.node.model)
+    assert result.exit_code == 0, result.output
+    fresh = tmp_path / f"fresh{suffix}"
+    assert cli(args, fresh, model=request.node.model).exit_code == 0
+    new = path.read_bytes()
+    assert new != OLD and new[:16] == fresh.read_bytes()[:16]  # the same kind of file
+    assert abs(len(new) - fresh.stat().st_size) <= 64  # (pictures may carry a timestamp)
+
+
+@pytest.mark.parametrize("args,suffix", WRITERS, ids=IDS)
+def test_cli_failure_mid_write_keeps_the_original(request, tmp_path, monkeypatch, args, suffix):
+    path = existing(tmp_path, f"out{suffix}")
+
+    def disk_full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(io.os, "replace", disk_full)
+    result = cli(args, path, "--force", model=request.node.model)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: output file {str(path)!r} could not be written (No space left on device): nothing was changed\n"
+    )
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == OLD
+    assert leftovers(tmp_path, path) == []
+
+
+def test_a_refused_input_writes_nothing(tmp_path):
+    path = tmp_path / "out.txt"
+    result = CliRunner().invoke(main, ["explain", "-q", "1,2;3", "-k", "1,2", "-v", "1", "-o", str(path)])
+    assert result.exit_code == 2
+    assert list(tmp_path.iterdir()) == []

@@ -29,6 +29,8 @@ import selfattention as sa
 from reference_loop import batched_loop
 from selfattention.core.kernels import IMPLEMENTATIONS, prepare_inputs
 
+pytestmark = pytest.mark.slow
+
 KERNELS = ["auto", *sorted(IMPLEMENTATIONS)]
 RTOL, ATOL = 1e-10, 1e-12
 FLOOR = {np.float32: 1e-6, np.float16: 1e-3}

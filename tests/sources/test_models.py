@@ -23,6 +23,8 @@ from selfattention import SelfAttentionError  # noqa: E402
 from selfattention.sources.models import registry  # noqa: E402
 from selfattention.sources.models.loader import torch_threads  # noqa: E402
 
+pytestmark = pytest.mark.model
+
 FAMILIES = ["bert", "roberta", "electra", "gpt2"]
 
 

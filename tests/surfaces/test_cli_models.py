@@ -18,6 +18,8 @@ from selfattention import AttentionTrace
 from selfattention.explain.numbers import fmt
 from selfattention.surfaces.cli import main
 
+pytestmark = pytest.mark.model
+
 SENTENCE = "The animal didn't cross the street because it was too tired."
 
 

@@ -36,6 +36,8 @@ from reference_loop import loop_attention
 from selfattention.sources import vectors as io
 from selfattention.surfaces.cli import main
 
+pytestmark = pytest.mark.slow
+
 #: HYPOTHESIS_PROFILE=dev runs ten times as many examples of every target
 SCALE = 10 if os.environ.get("HYPOTHESIS_PROFILE") == "dev" else 1
 

@@ -42,10 +42,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM),
-    reason=f"Debian's chromium is not installed ({CHROMIUM}): apt-get install -y chromium (.ci/run does)",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason=f"Debian's chromium is not installed ({CHROMIUM}): apt-get install -y chromium (.ci/run does)",
+    ),
+]
 
 # the seed's vectors and figures, typed in from the article (Q, K as reconstructed)
 SEED_Q = [[16, 0, 1], [2.078, 0, 1]]

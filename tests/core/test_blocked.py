@@ -13,7 +13,7 @@ import pytest
 import selfattention as sa
 from reference_loop import batched_loop, loop_attention
 from selfattention.core import kernels
-from selfattention.core.kernels import IMPLEMENTATIONS, blocked, prepare_inputs, reference
+from selfattention.core.kernels import IMPLEMENTATIONS, blocked, prepare_inputs, reference, threads
 
 RTOL, ATOL = 1e-10, 1e-12
 METHODS = ["online", "bounded"]
@@ -290,9 +290,9 @@ def test_threads_change_nothing(is_causal, monkeypatch, rng):
         np.testing.assert_array_equal(two, one)
         expected, _ = batched_loop(q, k, v, m, is_causal)
         np.testing.assert_allclose(two, expected, rtol=RTOL, atol=ATOL)
-    assert blocked._worker_count(2, 10, 10**9) == 2
-    monkeypatch.setattr(blocked.importlib.util, "find_spec", lambda name: None)  # threadpoolctl missing
-    assert blocked._worker_count(2, 10, 10**9) == 1
+    assert threads.worker_count(2, 10, 10**9, blocked.PARALLEL_MIN_SCORES) == 2
+    monkeypatch.setattr(threads.importlib.util, "find_spec", lambda name: None)  # threadpoolctl missing
+    assert threads.worker_count(2, 10, 10**9, blocked.PARALLEL_MIN_SCORES) == 1
     with pytest.raises(sa.SelfAttentionError, match="threads is 0"):
         run(q, k, v, threads=0)
 

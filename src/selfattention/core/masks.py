@@ -35,17 +35,76 @@ from numpy.typing import ArrayLike, NDArray
 from .errors import MaskError
 
 __all__ = [
+    "apply_mask",
     "causal_mask",
+    "combine_masks",
     "from_key_padding_mask",
     "from_multihead_attention_mask",
+    "mask_row",
     "prepare_mask",
     "to_additive",
 ]
 
 
-def causal_mask(query_len: int, key_len: int) -> NDArray[np.bool_]:
-    """The top-left causal mask (query_pos, key_pos): True where ``key_pos <= query_pos``."""
-    return np.tril(np.ones((query_len, key_len), dtype=bool))
+def causal_mask(query_len: int, key_len: int, query_start: int = 0, key_start: int = 0) -> NDArray[np.bool_]:
+    """The top-left causal mask (query_pos, key_pos): True where ``key_pos <= query_pos``.
+
+    ``query_start`` and ``key_start`` give a tile of the whole mask: rows ``query_start ..
+    query_start + query_len`` and columns ``key_start .. key_start + key_len`` (the blocked
+    kernel's tiles, the trace's rows), without building the rest.
+
+    >>> causal_mask(1, 4, query_start=2)
+    array([[ True,  True,  True, False]])
+    """
+    key_pos = np.arange(key_start, key_start + key_len)[None, :]  # (1, key_len)
+    query_pos = np.arange(query_start, query_start + query_len)[:, None]  # (query_len, 1)
+    allowed: NDArray[np.bool_] = key_pos <= query_pos  # (query_len, key_len)
+    return allowed
+
+
+def apply_mask(scores: NDArray[Any], mask: NDArray[Any], *, in_place: bool = False) -> NDArray[Any]:
+    """The scores (..., L, S) with ``mask`` applied by the convention: a blocked key (False,
+    or -inf) gets -inf, even where its score is NaN (NaN + -inf would stay NaN); a float
+    mask is added to the other scores.
+
+    ``in_place=True`` writes into ``scores`` (the blocked kernel's tiles), which the mask must
+    broadcast to, and adds a float mask in its own dtype; otherwise the mask is first cast
+    to the scores' dtype and a new array, of the broadcast shape, is returned.
+
+    >>> apply_mask(np.array([1.0, np.nan, 3.0]), np.array([True, False, True]))
+    array([  1., -inf,   3.])
+    >>> apply_mask(np.array([1.0, 2.0]), np.array([0.5, -np.inf]))
+    array([ 1.5, -inf])
+    """
+    is_bool = mask.dtype == np.bool_
+    blocked = ~mask if is_bool else np.isneginf(mask)
+    if in_place:
+        if not is_bool:
+            scores += mask
+        np.copyto(scores, -np.inf, where=blocked)
+        return scores
+    shifted = scores if is_bool else scores + mask.astype(scores.dtype)
+    result: NDArray[Any] = np.where(blocked, -np.inf, shifted)
+    return result
+
+
+def mask_row(
+    mask: NDArray[Any] | None, query_pos: int, query_len: int, key_len: int, is_causal: bool, dtype: Any
+) -> NDArray[Any]:
+    """Row ``query_pos`` of the mask (checked, broadcastable to (L, S)) and of the causal
+    mask, as the offsets (key_pos,) added to the scores: 0 = attend, -inf = blocked, any other
+    value a float mask's shift. One row is built, never the (L, S) matrix.
+
+    >>> mask_row(np.array([[True, False, True]]), 1, 2, 3, True, np.float64)
+    array([  0., -inf, -inf])
+    """
+    if mask is None:
+        row = np.zeros(key_len, dtype)
+    else:
+        row = to_additive(np.broadcast_to(mask, (query_len, key_len))[query_pos], dtype)
+    if is_causal:
+        row = np.where(causal_mask(1, key_len, query_start=query_pos)[0], row, -np.inf)
+    return row
 
 
 def from_multihead_attention_mask(attn_mask: ArrayLike) -> NDArray[Any]:
@@ -126,3 +185,49 @@ def to_additive(mask: NDArray[Any], dtype: Any = np.float64) -> NDArray[Any]:
     if mask.dtype == np.bool_:
         return np.where(mask, 0.0, -np.inf).astype(dtype)
     return mask.astype(dtype)
+
+
+def combine_masks(
+    attn_mask: ArrayLike | None,
+    key_padding_mask: ArrayLike | None,
+    batch: int,
+    num_heads: int,
+    query_len: int,
+    key_len: int,
+    batched: bool = True,
+) -> NDArray[Any] | None:
+    """One mask, broadcastable to (batch, heads, L, S), from an ``attn_mask`` and a padding
+    mask (batch, S), both in the library's convention: two boolean masks are and-ed, otherwise
+    both become additive (0 / -inf) and are added.
+
+    >>> combine_masks(None, [[True, False]], 1, 2, 1, 2).tolist()
+    [[[[True, False]]]]
+    """
+    mask = None
+    if attn_mask is not None:
+        mask = prepare_mask(attn_mask, query_len, key_len, (batch, num_heads) if batched else (num_heads,))
+    padding = None
+    if key_padding_mask is not None:
+        padding = np.asarray(key_padding_mask)
+        expected = (batch, key_len) if batched else (key_len,)
+        where = "(batch, S)" if batched else "(S,) for unbatched x"
+        if padding.shape != expected:
+            raise MaskError(
+                f"key_padding_mask has shape {padding.shape}: expected {expected}, {where}, with True = a real"
+                " key and False = padding"
+            )
+        if padding.dtype != np.bool_ and not np.issubdtype(padding.dtype, np.floating):
+            raise MaskError(
+                f"key_padding_mask has dtype {padding.dtype}: expected bool (True = a real key, False = padding)"
+                " or float (added to the scores, -inf = blocked)"
+            )
+        if padding.dtype != np.bool_ and (np.isnan(padding).any() or np.isposinf(padding).any()):
+            raise MaskError("key_padding_mask holds NaN or +inf: a float mask may hold finite numbers and -inf only")
+        padding = padding.reshape(batch, 1, 1, key_len)  # (batch, 1, 1, S)
+    if mask is None or padding is None:
+        return mask if padding is None else padding
+    if mask.dtype == np.bool_ and padding.dtype == np.bool_:
+        combined: NDArray[Any] = mask & padding
+        return combined
+    added: NDArray[Any] = to_additive(mask) + to_additive(padding)
+    return added

@@ -41,9 +41,9 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..core.errors import InputError, MaskError, ShapeError
+from ..core.errors import InputError, ShapeError
 from ..core.kernels import prepare_inputs, reference, scaled_dot_product_attention
-from ..core.masks import prepare_mask, to_additive
+from ..core.masks import combine_masks
 from ..record.layer_trace import LayerTrace
 from ..record.trace import trace as trace_head
 
@@ -454,52 +454,6 @@ class MultiHeadSelfAttention:
                 )
                 module.out_proj.bias.copy_(tensor(self.b_o))
         return module.eval()
-
-
-def combine_masks(
-    attn_mask: ArrayLike | None,
-    key_padding_mask: ArrayLike | None,
-    batch: int,
-    num_heads: int,
-    query_len: int,
-    key_len: int,
-    batched: bool = True,
-) -> NDArray[Any] | None:
-    """One mask, broadcastable to (batch, heads, L, S), from an ``attn_mask`` and a padding
-    mask (batch, S), both in the library's convention: two boolean masks are and-ed, otherwise
-    both become additive (0 / -inf) and are added.
-
-    >>> combine_masks(None, [[True, False]], 1, 2, 1, 2).tolist()
-    [[[[True, False]]]]
-    """
-    mask = None
-    if attn_mask is not None:
-        mask = prepare_mask(attn_mask, query_len, key_len, (batch, num_heads) if batched else (num_heads,))
-    padding = None
-    if key_padding_mask is not None:
-        padding = np.asarray(key_padding_mask)
-        expected = (batch, key_len) if batched else (key_len,)
-        where = "(batch, S)" if batched else "(S,) for unbatched x"
-        if padding.shape != expected:
-            raise MaskError(
-                f"key_padding_mask has shape {padding.shape}: expected {expected}, {where}, with True = a real"
-                " key and False = padding"
-            )
-        if padding.dtype != np.bool_ and not np.issubdtype(padding.dtype, np.floating):
-            raise MaskError(
-                f"key_padding_mask has dtype {padding.dtype}: expected bool (True = a real key, False = padding)"
-                " or float (added to the scores, -inf = blocked)"
-            )
-        if padding.dtype != np.bool_ and (np.isnan(padding).any() or np.isposinf(padding).any()):
-            raise MaskError("key_padding_mask holds NaN or +inf: a float mask may hold finite numbers and -inf only")
-        padding = padding.reshape(batch, 1, 1, key_len)  # (batch, 1, 1, S)
-    if mask is None or padding is None:
-        return mask if padding is None else padding
-    if mask.dtype == np.bool_ and padding.dtype == np.bool_:
-        combined: NDArray[Any] = mask & padding
-        return combined
-    added: NDArray[Any] = to_additive(mask) + to_additive(padding)
-    return added
 
 
 def _positive(value: Any, name: str) -> int:

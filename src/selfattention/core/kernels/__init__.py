@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import SelfAttentionError
 from ..limits import check_score_budget
+from ..softmax import safe_softmax
 from . import blocked, reference
 from . import torch as torch_kernel  # torch itself is imported only on first use
 from .inputs import AttentionInputs, default_scale, prepare_inputs
@@ -129,7 +130,7 @@ def attention_weights(
         " --queries on the command line)",
     )
     with np.errstate(invalid="ignore", over="ignore"):
-        weights = reference.safe_softmax(reference.masked_scores(inputs))
+        weights = safe_softmax(reference.masked_scores(inputs))
     shape = (*inputs.batch_shape, inputs.query_len, inputs.key_len)
     if weights.shape != shape:
         weights = np.broadcast_to(weights, shape).copy()

@@ -11,8 +11,10 @@ r"""The reference kernel: the seed's formula, written literally, with the whole 
 5. the weighted sum of the value vectors.
 
 Memory is O(L * S) per batch and head: simple to read, and the yardstick the faster kernels
-are tested against. A row whose every key is blocked gets weights 0 and output 0. A score
-matrix above :data:`selfattention.core.limits.MAX_SCORE_BYTES` is refused before it is allocated.
+are tested against. The mask rule is :func:`selfattention.core.masks.apply_mask`, the softmax
+and its rule for fully masked rows (weights 0 and output 0) :mod:`selfattention.core.softmax`;
+the trace computes its rows with the same functions. A score matrix above
+:data:`selfattention.core.limits.MAX_SCORE_BYTES` is refused before it is allocated.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..limits import check_score_budget
-from ..masks import causal_mask
+from ..masks import apply_mask, causal_mask
+from ..softmax import safe_softmax
 from .inputs import AttentionInputs
 
-__all__ = ["attention", "masked_scores", "safe_softmax", "weighted_sum"]
+__all__ = ["attention", "masked_scores", "weighted_sum"]
 
 
 def masked_scores(inputs: AttentionInputs) -> NDArray[Any]:
@@ -34,35 +37,12 @@ def masked_scores(inputs: AttentionInputs) -> NDArray[Any]:
     q, k = inputs.query, inputs.key
     scores = np.matmul(q, np.swapaxes(k, -1, -2))  # (..., L, E) x (..., E, S) -> (..., L, S)
     scores = scores * np.asarray(inputs.scale, dtype=scores.dtype)  # 2) times the scale
-    mask = inputs.mask
-    if mask is not None:
-        if mask.dtype == np.bool_:
-            scores = np.where(mask, scores, -np.inf)
-        else:
-            # blocked keys become -inf even where q.k is NaN (NaN + -inf would stay NaN)
-            blocked = np.isneginf(mask)
-            scores = np.where(blocked, -np.inf, scores + mask.astype(scores.dtype))
+    if inputs.mask is not None:
+        scores = apply_mask(scores, inputs.mask)  # 3) the mask
     if inputs.is_causal:
-        scores = np.where(causal_mask(inputs.query_len, inputs.key_len), scores, -np.inf)
+        scores = apply_mask(scores, causal_mask(inputs.query_len, inputs.key_len))
     result: NDArray[Any] = scores.astype(inputs.query.dtype, copy=False)
     return result
-
-
-def safe_softmax(scores: NDArray[Any]) -> NDArray[Any]:
-    """Softmax over the last axis; a row of only -inf gives zeros instead of NaN.
-
-    >>> safe_softmax(np.array([[0.0, 0.0], [-np.inf, -np.inf]]))
-    array([[0.5, 0.5],
-           [0. , 0. ]])
-    """
-    if scores.shape[-1] == 0:
-        return np.zeros_like(scores)
-    row_max = scores.max(axis=-1, keepdims=True)  # (..., L, 1)
-    row_max = np.where(np.isneginf(row_max), 0.0, row_max)  # fully masked rows: shift by 0
-    exponentials = np.exp(scores - row_max)  # (..., L, S); exp(-inf) = 0 for blocked keys
-    total = exponentials.sum(axis=-1, keepdims=True)  # (..., L, 1)
-    weights: NDArray[Any] = exponentials / np.where(total == 0, 1.0, total).astype(scores.dtype)
-    return weights
 
 
 def weighted_sum(weights: NDArray[Any], value: NDArray[Any]) -> NDArray[Any]:

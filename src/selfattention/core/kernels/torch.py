@@ -10,7 +10,12 @@
   backend (its kernels returned NaN there before the "safe softmax" of pytorch#131060, and
   ``nn.MultiheadAttention``'s weights still do): such rows are opened up before the call
   (any finite values will do) and their output is replaced by 0 after it, so the result is 0
-  and the gradients stay finite.
+  and the gradients stay finite. The explicit path below applies the rule of
+  :mod:`selfattention.core.softmax` with its own :func:`~selfattention.core.softmax.row_shift`
+  and :func:`~selfattention.core.softmax.safe_divisor` on tensors; the mask follows
+  :func:`selfattention.core.masks.apply_mask` (bool True = may attend, float added, causal
+  the top-left lower triangle of :func:`selfattention.core.masks.causal_mask`), in torch
+  operations so that tensors stay on their device.
 - **Masked keys and values are ignored even when they hold NaN or inf.** PyTorch's kernel
   would spread them (0 * NaN = NaN), so when a key or value is not finite the softmax and
   the weighted sum are written out in PyTorch operations that skip zero-weight rows, as the
@@ -33,6 +38,7 @@ from numpy.typing import NDArray
 
 from ..errors import MaskError, SelfAttentionError, ShapeError
 from ..masks import prepare_mask
+from ..softmax import row_shift, safe_divisor
 from .inputs import AttentionInputs, prepare_inputs
 
 __all__ = ["attention", "attention_weights", "available", "import_torch", "is_tensor", "scaled_dot_product_attention"]
@@ -200,10 +206,9 @@ def _explicit(
     if allowed is not None:
         scores = scores.masked_fill(~allowed, float("-inf"))  # blocked even where q.k is NaN
     row_max = scores.amax(dim=-1, keepdim=True).detach()  # (..., L, 1); a shift, so no gradient is lost
-    row_max = torch.where(torch.isneginf(row_max), 0.0, row_max)  # fully masked rows: shift by 0
-    exponentials = torch.exp(scores - row_max)  # (..., L, S)
+    exponentials = torch.exp(scores - row_shift(row_max, torch))  # (..., L, S); fully masked rows: shift by 0
     total = exponentials.sum(dim=-1, keepdim=True)  # (..., L, 1)
-    weights = exponentials / torch.where(total == 0, 1.0, total)
+    weights = exponentials / safe_divisor(total, torch)  # fully masked rows: 0, not 0 / 0
     finite_v = torch.isfinite(v)
     if bool(finite_v.all()):
         output = torch.matmul(weights, v)  # (..., L, S) x (..., S, Ev) -> (..., L, Ev)

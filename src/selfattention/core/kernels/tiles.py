@@ -1,0 +1,328 @@
+r"""The blocked kernel's work on one (batch, head): query blocks against key tiles.
+
+:class:`Head` holds the buffers that one thread reuses across query blocks and heads, and
+computes one query block at a time by the two paths that
+:mod:`selfattention.core.kernels.blocked` describes:
+
+- **online**: the running-maximum online softmax. It keeps the rule of
+  :mod:`selfattention.core.softmax` for fully masked rows with the same
+  :func:`~selfattention.core.softmax.row_shift` (shift by 0, never ``-inf - (-inf)``) and
+  :func:`~selfattention.core.softmax.safe_divisor` (output 0, never ``0 / 0``), applied to
+  running values instead of whole rows;
+- **bounded**: one shift per row chosen before the pass from a Cauchy-Schwarz bound; a row
+  whose sum comes out too small (a fully masked row among them) is redone online.
+
+Masks follow :func:`selfattention.core.masks.apply_mask` (in place, per tile) and the causal
+triangle :func:`selfattention.core.masks.causal_mask` (per tile).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..masks import apply_mask, causal_mask
+from ..softmax import row_shift, safe_divisor
+
+__all__ = ["Head", "Limits", "limits_for"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds of the bounded path for one dtype: every exponential stays in [e^-T, e^T]."""
+
+    shift_cap: float  # T: the largest exponent allowed
+    sum_floor: float  # a row sum below this is redone by the online path
+    log_max: float  # log of the largest finite number of the dtype
+
+
+def limits_for(dtype: np.dtype[Any]) -> Limits:
+    log_max = math.log(float(np.finfo(dtype).max))
+    # float32: e^40 = 2.4e17 leaves e^48 of headroom for sums and value products; the floor
+    # keeps the largest term a normal number with 17 e-folds of precision below it
+    cap = 40.0 if dtype == np.float32 else 300.0
+    return Limits(shift_cap=cap, sum_floor=math.exp(-cap), log_max=log_max)
+
+
+class Head:
+    """Buffers reused across query blocks and heads, and the loop over one (L, S) head."""
+
+    def __init__(self, dtype: np.dtype[Any], block_q: int, block_k: int, E: int, Ev: int, S: int, strip: int) -> None:
+        self.dtype, self.block_q, self.block_k = dtype, block_q, block_k
+        self.strip = strip  # rows per strip of a causal diagonal tile (bounded path)
+        self.limits = limits_for(dtype)
+        self.scores = np.empty((block_q, block_k), dtype)  # the one score tile
+        self.query = np.empty((block_q, E), dtype)  # q * scale
+        self.key = np.empty((S, E), dtype)  # k, contiguous: the score matmul reads key.T
+        self.value = np.empty((S, Ev), dtype)  # v, non-finite entries zeroed
+        self.ones = np.ones(block_k, dtype)  # row sums as a matrix-vector product
+        self.acc = np.empty((block_q, Ev), dtype)  # running o
+        self.total = np.empty(block_q, dtype)  # running l
+        self.part = np.empty((block_q, Ev), dtype)  # one key block's o
+        self.part_total = np.empty(block_q, dtype)  # one key block's l
+        self.max = np.empty(block_q, dtype)  # running max (online path)
+        self.poisoned: NDArray[np.bool_] | None = None  # (n, Ev) of the last bounded block
+
+    def prepare(
+        self,
+        k: NDArray[Any],  # (S, E)
+        v: NDArray[Any],  # (S, Ev)
+        mask: NDArray[Any] | None,  # (L, S) view, bool or float, or None
+        causal: bool,
+        method: str,
+        need_weights: bool,
+    ) -> None:
+        """Load one (batch, head)'s keys, values and mask into the buffers."""
+        S = k.shape[0]
+        self.v, self.mask, self.causal = v, mask, causal
+        self.finite_v = np.isfinite(v)
+        self.all_finite = bool(self.finite_v.all())
+        np.copyto(self.key, k)
+        np.copyto(self.value, v if self.all_finite else np.where(self.finite_v, v, 0))  # see _online
+        # a bool mask only removes keys, so the bound still holds; a float mask shifts scores
+        self.bounded = method != "online" and not need_weights and (mask is None or mask.dtype == np.bool_)
+        if self.bounded:
+            # per key: |k_j| and the largest finite |v_j| (S, 2); per query, their maxima over
+            # the keys it may see, so that each row's path depends only on those keys
+            per_key = np.stack(
+                [
+                    np.sqrt(np.einsum("se,se->s", k, k, dtype=np.float64)),
+                    np.abs(v if self.all_finite else np.where(self.finite_v, v, 0)).max(axis=1, initial=0.0),
+                ],
+                axis=1,
+            ).astype(np.float64)  # (S, 2)
+            if mask is None:
+                per_key = np.maximum.accumulate(per_key, axis=0) if causal else np.broadcast_to(per_key.max(0), (S, 2))
+            self.per_key = per_key
+
+    def block(
+        self,
+        q: NDArray[Any],  # (L, E)
+        scale: float,
+        out: NDArray[Any],  # (L, Ev), rows i0..i0 + block_q written
+        weights: NDArray[Any] | None,  # (L, S), written when asked
+        i0: int,
+    ) -> None:
+        """One query block of the prepared head."""
+        L, S = q.shape[0], self.v.shape[0]
+        mask, causal, key_t = self.mask, self.causal, self.key.T  # key_t: (E, S)
+        i1 = min(i0 + self.block_q, L)
+        n = i1 - i0
+        query = self.query[:n]
+        np.multiply(q[i0:i1], scale, out=query)  # queries pre-scaled
+        key_end = min(S, i1) if causal else S  # causal: no key after the block's last row
+        redo = np.ones(n, dtype=bool)
+        if self.bounded:
+            query_norm = np.sqrt(np.einsum("le,le->l", query, query, dtype=np.float64))
+            if mask is None:
+                seen = self.per_key[np.minimum(np.arange(i0, i1), S - 1)]  # (n, 2): up to the last key seen
+            else:
+                seen = self._seen(self.per_key, mask, causal, i0, i1, key_end)
+            key_max, value_max = seen[:, 0], seen[:, 1]
+            # e^T * S * max|v| must stay finite (with e^8 to spare); rows with no room go online
+            room = self.limits.log_max - 8.0 - math.log(S) - np.log(np.maximum(value_max, 1.0))
+            row_cap = np.minimum(self.limits.shift_cap, room)  # (n,)
+            shift = np.maximum(query_norm * key_max - row_cap, 0.0)  # (n,)
+            acc, total = self._bounded(
+                query, shift.astype(self.dtype), key_t, self.finite_v, self.all_finite, mask, causal, i0, i1, key_end
+            )
+            redo = ~(total >= self.limits.sum_floor) | (row_cap < 1.0)  # NaN sums are redone too
+            np.divide(acc, total[:, None], out=out[i0:i1])
+            if self.poisoned is not None:
+                out[i0:i1][self.poisoned[:n]] = np.nan
+            if not redo.any():
+                return
+        for r0, r1 in _runs(np.flatnonzero(redo)):
+            self._online(
+                query[r0:r1], key_t, self.v, self.finite_v, self.all_finite,
+                mask, causal, i0 + r0, i0 + r1, key_end, out, weights,
+            )  # fmt: skip
+
+    def _seen(
+        self,
+        per_key: NDArray[np.float64],  # (S, 2)
+        mask: NDArray[np.bool_],  # (L, S) view
+        causal: bool,
+        i0: int,
+        i1: int,
+        key_end: int,
+    ) -> NDArray[np.float64]:
+        """(n, 2): the maxima of per_key over the keys each row i0..i1 may attend to."""
+        if not causal and mask.strides[0] == 0:  # the same keys for every query (padding mask)
+            allowed = per_key[mask[0]]
+            return np.broadcast_to(allowed.max(0, initial=0.0), (i1 - i0, 2))
+        best = np.zeros((i1 - i0, 2))
+        for j0 in range(0, key_end, self.block_k):
+            j1 = min(j0 + self.block_k, key_end)
+            tile = mask[i0:i1, j0:j1]
+            if causal and j1 - 1 > i0:
+                tile = tile & causal_mask(i1 - i0, j1 - j0, query_start=i0, key_start=j0)
+            for c in range(2):
+                np.maximum(best[:, c], np.where(tile, per_key[j0:j1, c], 0.0).max(1), out=best[:, c])
+        return best
+
+    def _bounded(
+        self,
+        query: NDArray[Any],  # (n, E): q * scale
+        shift: NDArray[Any],  # (n,): each row's shift c
+        key_t: NDArray[Any],  # (E, S)
+        finite_v: NDArray[np.bool_],
+        all_finite: bool,
+        mask: NDArray[np.bool_] | None,  # (L, S) view or None
+        causal: bool,
+        i0: int,
+        i1: int,
+        key_end: int,
+    ) -> tuple[NDArray[Any], NDArray[Any]]:
+        """o (n, Ev) and l (n,) for rows i0..i1, every score shifted by its row's shift."""
+        n = i1 - i0
+        acc, part, total, part_total = self.acc[:n], self.part[:n], self.total[:n], self.part_total[:n]
+        acc.fill(0)
+        total.fill(0)
+        shifted = bool(shift.any())  # usually no row needs a shift: subtracting 0 changes nothing
+        self.poisoned = None if all_finite else np.zeros((n, finite_v.shape[1]), dtype=bool)
+        for j0 in range(0, key_end, self.block_k):
+            j1 = min(j0 + self.block_k, key_end)
+            if causal and j1 - 1 > i0:
+                # the diagonal tile, in strips of rows: a strip sees no key after its last row
+                step = min(n, self.strip)
+                chunks = [(r0, min(r0 + step, n), min(j1, i0 + r0 + step)) for r0 in range(0, n, step)]
+            else:
+                chunks = [(0, n, j1)]
+            for r0, r1, c1 in chunks:
+                if c1 <= j0:
+                    continue
+                scores = self.scores[r0:r1, : c1 - j0]
+                np.matmul(query[r0:r1], key_t[:, j0:c1], out=scores)  # (m, E) x (E, bk) -> (m, bk): s
+                if shifted:
+                    scores -= shift[r0:r1, None]  # s - c
+                if mask is not None:
+                    np.copyto(scores, -np.inf, where=~mask[i0 + r0 : i0 + r1, j0:c1])
+                if causal and c1 - 1 > i0 + r0:
+                    _block_causal(scores, i0 + r0, j0)
+                np.exp(scores, out=scores)
+                np.matmul(scores, self.value[j0:c1], out=part[r0:r1])  # (m, bk) x (bk, Ev) -> (m, Ev)
+                np.matmul(scores, self.ones[: c1 - j0], out=part_total[r0:r1])  # (m, bk) x (bk,) -> (m,)
+                acc[r0:r1] += part[r0:r1]
+                total[r0:r1] += part_total[r0:r1]
+                if self.poisoned is not None:
+                    self.poisoned[r0:r1] |= _poisoned(scores, finite_v[j0:c1])
+        return acc, total
+
+    def _online(
+        self,
+        query: NDArray[Any],  # (n, E), pre-scaled queries
+        key_t: NDArray[Any],  # (E, S)
+        v: NDArray[Any],  # (S, Ev), only for its non-finite entries
+        finite_v: NDArray[np.bool_],
+        all_finite: bool,
+        mask: NDArray[Any] | None,
+        causal: bool,
+        i0: int,
+        i1: int,
+        key_end: int,
+        out: NDArray[Any],
+        weights: NDArray[Any] | None,
+    ) -> None:
+        """The running-max online softmax for rows i0..i1; writes out[i0:i1] (and weights)."""
+        n, Ev = i1 - i0, v.shape[1]
+        acc, part, row_max = self.acc[:n], self.part[:n], self.max[:n]
+        total, part_total = self.total[:n], self.part_total[:n]
+        acc.fill(0)
+        total.fill(0)
+        row_max.fill(-np.inf)
+        poisoned = None if all_finite else np.zeros((n, Ev), dtype=bool)
+        for j0 in range(0, key_end, self.block_k):
+            j1 = min(j0 + self.block_k, key_end)
+            scores = self._masked_scores(query, key_t, mask, causal, i0, i1, j0, j1)
+            block_max = scores.max(axis=1)  # (n,)
+            new_max = np.maximum(row_max, block_max)  # NaN (an unmasked NaN input) propagates
+            shift = row_shift(new_max)  # all blocked so far: shift by 0
+            rescale = np.exp(row_max - shift)  # (n,); exp(-inf - 0) = 0, never -inf - (-inf)
+            scores -= shift[:, None]
+            np.exp(scores, out=scores)  # blocked keys: exp(-inf) = 0 exactly
+            np.matmul(scores, self.value[j0:j1], out=part)  # (n, bk) x (bk, Ev) -> (n, Ev)
+            np.matmul(scores, self.ones[: j1 - j0], out=part_total)  # (n, bk) x (bk,) -> (n,)
+            acc *= rescale[:, None]
+            acc += part
+            total *= rescale
+            total += part_total
+            row_max[:] = new_max
+            if poisoned is not None:
+                poisoned |= _poisoned(scores, finite_v[j0:j1])
+        safe_total = safe_divisor(total)  # fully masked rows: output 0, not 0/0
+        np.divide(acc, safe_total[:, None], out=out[i0:i1])
+        if poisoned is not None:
+            out[i0:i1][poisoned] = np.nan
+        if weights is not None:
+            shift = row_shift(row_max)
+            for j0 in range(0, key_end, self.block_k):
+                j1 = min(j0 + self.block_k, key_end)
+                scores = self._masked_scores(query, key_t, mask, causal, i0, i1, j0, j1)
+                scores -= shift[:, None]
+                np.exp(scores, out=scores)
+                np.divide(scores, safe_total[:, None], out=weights[i0:i1, j0:j1])
+
+    def _masked_scores(
+        self,
+        query: NDArray[Any],
+        key_t: NDArray[Any],
+        mask: NDArray[Any] | None,
+        causal: bool,
+        i0: int,
+        i1: int,
+        j0: int,
+        j1: int,
+    ) -> NDArray[Any]:
+        """The scaled, masked score tile (n, j1 - j0): -inf where a key is blocked."""
+        scores = self.scores[: i1 - i0, : j1 - j0]
+        np.matmul(query, key_t[:, j0:j1], out=scores)  # (n, E) x (E, bk) -> (n, bk)
+        if mask is not None:
+            apply_mask(scores, mask[i0:i1, j0:j1], in_place=True)  # a view, stride 0 where the mask broadcasts
+        if causal and j1 - 1 > i0:
+            _block_causal(scores, i0, j0)
+        return scores
+
+
+def _block_causal(scores: NDArray[Any], i0: int, j0: int) -> None:
+    """Set -inf where key j0 + c comes after query i0 + r (top-left causal), in place.
+
+    Only the columns after key i0 can be blocked for some row: at most block_q of them."""
+    n, m = scores.shape
+    c0 = max(0, i0 + 1 - j0)  # keys j0 .. i0 are visible to every row of the block
+    if c0 >= m:
+        return
+    np.copyto(scores[:, c0:], -np.inf, where=_later(j0 + c0 - i0, n, m - c0))
+
+
+@functools.lru_cache(maxsize=32)
+def _later(offset: int, n: int, m: int) -> NDArray[np.bool_]:
+    """(n, m), read-only: True where key column c comes after query row r, the first column
+    being ``offset`` keys after the first row. The same few patterns recur on every diagonal
+    tile, so they are built once."""
+    later = ~causal_mask(n, m, key_start=offset)  # (n, m)
+    later.flags.writeable = False
+    return later
+
+
+def _poisoned(weights: NDArray[Any], finite_v: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """(n, Ev): True where a non-finite value gets a non-zero weight (its output is NaN, as
+    in the reference kernel); a value with weight 0 contributes nothing, even NaN."""
+    hit = (weights != 0).astype(np.float32) @ (~finite_v).astype(np.float32)  # (n, bk) x (bk, Ev)
+    result: NDArray[np.bool_] = hit > 0
+    return result
+
+
+def _runs(rows: NDArray[np.intp]) -> list[tuple[int, int]]:
+    """Consecutive runs [start, stop) of sorted row indices."""
+    if rows.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    starts = np.concatenate(([0], breaks))
+    stops = np.concatenate((breaks, [rows.size]))
+    return [(int(rows[a]), int(rows[b - 1]) + 1) for a, b in zip(starts, stops, strict=True)]

@@ -39,7 +39,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..core.errors import InputError
-from .trace import AttentionTrace, _decode_floats, _encode, _same
+from .json_form import decode_array, encode, same
+from .trace import AttentionTrace
 
 __all__ = ["LayerTrace"]
 
@@ -128,7 +129,7 @@ class LayerTrace:
         }
         for name in (*_OPTIONAL[:3], "x", *_ARRAYS[1:5], *_OPTIONAL[3:], *_ARRAYS[5:]):
             value = getattr(self, name)
-            data[name] = None if value is None else _encode(value)
+            data[name] = None if value is None else encode(value)
         data["heads"] = [h.to_dict() for h in self.heads]
         data["meta"] = self.meta
         return data
@@ -145,7 +146,7 @@ class LayerTrace:
             dtype = np.dtype(data["dtype"])
 
             def array(name: str) -> NDArray[Any]:
-                return np.array(_decode_floats(data[name]), dtype=dtype)
+                return decode_array(data[name], dtype)
 
             d_model = len(data["w_q"])
             arrays: dict[str, Any] = {name: array(name).reshape(-1, d_model) for name in _ARRAYS}
@@ -177,7 +178,7 @@ class LayerTrace:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LayerTrace):
             return NotImplemented
-        return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
+        return all(same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
 
     def __repr__(self) -> str:
         return (

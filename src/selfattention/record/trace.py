@@ -1,25 +1,10 @@
 """AttentionTrace: every intermediate of self-attention, per query, as plain data.
 
-For a query ``q_i`` and keys ``k_1..k_S`` with values ``v_1..v_S`` the trace records, in
-order, these steps (their names are stable; renderers, the JSON form and the web page use
-them):
-
-=================== ========== =====================================================
-step                shape      what it is
-=================== ========== =====================================================
-``query``           (E,)       q_i
-``products``        (S, E)     q_i * k_j elementwise, the terms of each dot product
-``dot_products``    (S,)       q_i . k_j
-``scaled_scores``   (S,)       q_i . k_j * scale (scale = 1/sqrt(E) by default)
-``mask``            (S,)       the offset added: 0 = attend, -inf = blocked, else a float mask
-``masked_scores``   (S,)       scaled score + mask
-``max_score``       scalar     the row maximum subtracted before exp (0 if all blocked)
-``exponentials``    (S,)       exp(masked score - max_score)
-``exp_sum``         scalar     the sum of the exponentials
-``weights``         (S,)       exponentials / exp_sum (all 0 if every key is blocked)
-``weighted_values`` (S, Ev)    weight_j * v_j
-``output``          (Ev,)      the sum of the weighted values
-=================== ========== =====================================================
+For a query ``q_i`` and keys ``k_1..k_S`` with values ``v_1..v_S`` the trace records, per
+query, every step of :mod:`selfattention.record.steps` (:data:`STEP_NAMES`: query, products,
+dot_products, scaled_scores, mask, masked_scores, max_score, exponentials, exp_sum, weights,
+weighted_values, output), as a :class:`~selfattention.record.query_trace.QueryTrace`. The
+numbers come from the reference kernel's mask and softmax functions, one row at a time.
 
 Only the queries asked for are traced, so tracing a few queries of a long sequence costs
 O(len(queries) * S * E), never an L x S matrix.
@@ -35,8 +20,6 @@ True
 from __future__ import annotations
 
 import json
-import math
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -47,24 +30,13 @@ from numpy.typing import ArrayLike, NDArray
 from ..core.errors import InputError, ShapeError
 from ..core.kernels.inputs import prepare_inputs
 from ..core.limits import check_trace_budget
-from ..core.masks import to_additive
+from ..core.masks import mask_row
+from .json_form import decode_array, encode, same
+from .labels import labels, pick_queries
+from .query_trace import QueryTrace, trace_query
+from .steps import STEP_NAMES
 
 __all__ = ["STEP_NAMES", "AttentionTrace", "QueryTrace", "trace"]
-
-STEP_NAMES: tuple[str, ...] = (
-    "query",
-    "products",
-    "dot_products",
-    "scaled_scores",
-    "mask",
-    "masked_scores",
-    "max_score",
-    "exponentials",
-    "exp_sum",
-    "weights",
-    "weighted_values",
-    "output",
-)
 
 _FORMAT = "selfattention.trace"
 
@@ -79,46 +51,6 @@ def set_html_display(display: Callable[[AttentionTrace], str] | None) -> None:
 
 
 _VERSION = 1
-
-
-@dataclass(frozen=True, eq=False)
-class QueryTrace:
-    """Every intermediate for one query position (see the module docstring)."""
-
-    index: int
-    token: str
-    query: NDArray[Any]  # (E,)
-    products: NDArray[Any]  # (S, E)
-    dot_products: NDArray[Any]  # (S,)
-    scaled_scores: NDArray[Any]  # (S,)
-    mask: NDArray[Any]  # (S,)
-    masked_scores: NDArray[Any]  # (S,)
-    max_score: float
-    exponentials: NDArray[Any]  # (S,)
-    exp_sum: float
-    weights: NDArray[Any]  # (S,)
-    weighted_values: NDArray[Any]  # (S, Ev)
-    output: NDArray[Any]  # (Ev,)
-
-    @property
-    def allowed(self) -> NDArray[np.bool_]:
-        """(S,) True where the key may be attended to."""
-        return ~np.isneginf(self.mask)
-
-    @property
-    def fully_masked(self) -> bool:
-        return not bool(self.allowed.any())
-
-    @property
-    def shifts_scores(self) -> bool:
-        """True when the mask adds a finite non-zero offset to some score (a float mask),
-        not only 0 (attend) and -inf (blocked)."""
-        return bool(np.any(np.isfinite(self.mask) & (self.mask != 0)))
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, QueryTrace):
-            return NotImplemented
-        return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,12 +115,12 @@ class AttentionTrace:
             "dtype": self.dtype,
             "tokens": list(self.tokens),
             "key_tokens": list(self.key_tokens),
-            "scale": _encode(self.scale),
+            "scale": encode(self.scale),
             "is_causal": self.is_causal,
-            "query": _encode(self.query),
-            "key": _encode(self.key),
-            "value": _encode(self.value),
-            "steps": [{f.name: _encode(getattr(s, f.name)) for f in fields(QueryTrace)} for s in self.steps],
+            "query": encode(self.query),
+            "key": encode(self.key),
+            "value": encode(self.value),
+            "steps": [s.to_dict() for s in self.steps],
             "meta": self.meta,
         }
 
@@ -204,17 +136,14 @@ class AttentionTrace:
             dtype = np.dtype(data["dtype"])
             if dtype.kind != "f":
                 raise ValueError(f"dtype is {str(dtype)!r}, expected a float dtype such as 'float64'")
-            steps = tuple(
-                QueryTrace(**{f.name: _decode(raw[f.name], dtype, f.name) for f in fields(QueryTrace)})
-                for raw in data["steps"]
-            )
+            steps = tuple(QueryTrace.from_dict(raw, dtype) for raw in data["steps"])
             result = cls(
                 tokens=tuple(str(t) for t in data["tokens"]),
                 key_tokens=tuple(str(t) for t in data["key_tokens"]),
-                query=_decode(data["query"], dtype, "query").reshape(-1, _width(data["key"])),
-                key=_decode(data["key"], dtype, "key"),
-                value=_decode(data["value"], dtype, "value"),
-                scale=float(_decode(data["scale"], np.dtype(np.float64), "scale")),
+                query=decode_array(data["query"], dtype).reshape(-1, _width(data["key"])),
+                key=decode_array(data["key"], dtype),
+                value=decode_array(data["value"], dtype),
+                scale=float(data["scale"]),
                 is_causal=bool(data["is_causal"]),
                 steps=steps,
                 dtype=str(dtype),
@@ -242,7 +171,7 @@ class AttentionTrace:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AttentionTrace):
             return NotImplemented
-        return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
+        return all(same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
 
     def _repr_html_(self) -> str | None:
         """The notebook display, as registered by :mod:`selfattention.surfaces.notebook` (the
@@ -297,28 +226,21 @@ def trace(
     query_len, key_len = q.shape[0], k.shape[0]
     if key_len == 0:
         raise ShapeError("key and value have 0 positions: a query needs at least one key (S >= 1)")
-    tokens_q = _labels(tokens, query_len, "tokens", "query positions (L)")
+    tokens_q = labels(tokens, query_len, "tokens", "query positions (L)")
     if key_tokens is not None:
-        tokens_k = _labels(key_tokens, key_len, "key_tokens", "key positions (S)")
+        tokens_k = labels(key_tokens, key_len, "key_tokens", "key positions (S)")
     elif tokens is not None and query_len == key_len:
         tokens_k = tokens_q
     else:
         tokens_k = tuple(f"k{j + 1}" for j in range(key_len))
-    picked = _pick_queries(queries, tokens_q)
+    picked = pick_queries(queries, tokens_q)
     check_trace_budget(len(picked), key_len, q.shape[1], v.shape[1])  # before allocating
 
-    dtype = q.dtype
-    key_pos = np.arange(key_len)
     steps = []
     with np.errstate(under="ignore"):
         for i in picked:  # one (S,) row at a time: never an L x S array, even for 100k tokens
-            if inputs.mask is None:
-                mask_row = np.zeros(key_len, dtype)
-            else:
-                mask_row = to_additive(np.broadcast_to(inputs.mask, (query_len, key_len))[i], dtype)
-            if inputs.is_causal:
-                mask_row = np.where(key_pos <= i, mask_row, -np.inf)  # row i of causal_mask(L, S)
-            steps.append(_trace_query(i, tokens_q[i], q[i], k, v, inputs.scale, mask_row))
+            row = mask_row(inputs.mask, i, query_len, key_len, inputs.is_causal, q.dtype)  # (S,) additive
+            steps.append(trace_query(i, tokens_q[i], q[i], k, v, inputs.scale, row))
     return AttentionTrace(
         tokens=tokens_q,
         key_tokens=tokens_k,
@@ -328,106 +250,9 @@ def trace(
         scale=inputs.scale,
         is_causal=inputs.is_causal,
         steps=tuple(steps),
-        dtype=str(dtype),
+        dtype=str(q.dtype),
         meta=dict(meta or {}),
     )
-
-
-def _trace_query(
-    index: int,
-    token: str,
-    q: NDArray[Any],  # (E,)
-    k: NDArray[Any],  # (S, E)
-    v: NDArray[Any],  # (S, Ev)
-    scale: float,
-    mask: NDArray[Any],  # (S,) additive
-) -> QueryTrace:
-    dtype = q.dtype
-    with np.errstate(over="ignore", invalid="ignore"):
-        products = q[None, :] * k  # (1, E) * (S, E) -> (S, E)
-        dot_products = products.sum(axis=1)  # (S,)
-        scaled = dot_products * dtype.type(scale)  # (S,)
-    if not (np.isfinite(products).all() and np.isfinite(scaled).all()):
-        j = int(np.flatnonzero(~(np.isfinite(products).all(axis=1) & np.isfinite(scaled)))[0])
-        raise InputError(
-            f"q{index + 1}·k{j + 1} overflows {dtype}: the numbers are too large to multiply"
-            f" (largest |q| entry {np.abs(q).max():.3g}, |k| entry {np.abs(k[j]).max():.3g}); scale the inputs down"
-        )
-    blocked = np.isneginf(mask)
-    masked = np.where(blocked, -np.inf, scaled + mask).astype(dtype)  # (S,)
-    # a fully masked row has nothing to shift by, and every weight is 0
-    max_score = 0.0 if blocked.all() else float(masked.max())
-    exponentials = np.exp(masked - dtype.type(max_score))  # (S,)
-    exp_sum = exponentials.sum()
-    weights = exponentials / exp_sum if exp_sum > 0 else np.zeros_like(exponentials)  # (S,)
-    weighted_values = weights[:, None] * v  # (S, 1) * (S, Ev) -> (S, Ev)
-    output = weighted_values.sum(axis=0)  # (Ev,)
-    return QueryTrace(
-        index=index,
-        token=token,
-        query=q.copy(),
-        products=products,
-        dot_products=dot_products,
-        scaled_scores=scaled,
-        mask=mask.astype(dtype),
-        masked_scores=masked,
-        max_score=max_score,
-        exponentials=exponentials,
-        exp_sum=float(exp_sum),
-        weights=weights,
-        weighted_values=weighted_values,
-        output=output,
-    )
-
-
-def _labels(labels: Sequence[str] | None, count: int, name: str, what: str) -> tuple[str, ...]:
-    if labels is None:
-        return tuple(f"t{i + 1}" for i in range(count))
-    if isinstance(labels, str):
-        raise InputError(f"{name} is one string: expected a list of {count} strings, one per {what}")
-    result = tuple(str(t) for t in labels)
-    if len(result) != count:
-        raise InputError(f"{name} has {len(result)} entries but there are {count} {what}: give one label each")
-    for i, label in enumerate(result, start=1):
-        if any(unicodedata.category(c) == "Cc" for c in label):  # a newline breaks every table and title
-            raise InputError(
-                f"{name} entry {i} is {label!r}: a label holds a control character (newline, tab, ...);"
-                " expected a visible name such as 'NL'"
-            )
-    return result
-
-
-def _pick_queries(queries: Sequence[int | str] | None, tokens: tuple[str, ...]) -> list[int]:
-    query_len = len(tokens)
-    if queries is None:
-        return list(range(query_len))
-    if isinstance(queries, (str, int)):
-        queries = [queries]
-    picked: list[int] = []
-    for raw in queries:
-        if isinstance(raw, str):
-            if raw not in tokens:
-                listing = ", ".join(f"{i}:{t}" for i, t in enumerate(tokens[:_LISTED]))
-                if len(tokens) > _LISTED:  # a message stays one readable line
-                    listing += f", ... ({len(tokens) - _LISTED} more)"
-                raise InputError(f"query {raw!r} is not among the tokens: {listing}")
-            raw = tokens.index(raw)
-        if isinstance(raw, bool) or not isinstance(raw, (int, np.integer)):
-            raise InputError(f"queries holds {raw!r}: expected query positions (integers) or tokens")
-        i = int(raw) + query_len if raw < 0 else int(raw)
-        if not 0 <= i < query_len:
-            from_end = f" (or {-query_len} to -1, counted from the end)" if raw < 0 else ""
-            raise InputError(
-                f"query position {raw} is out of range: there are {query_len} queries,"
-                f" positions 0 to {query_len - 1}{from_end}"
-            )
-        if i not in picked:
-            picked.append(i)
-    return picked
-
-
-#: at most this many tokens are listed in a message
-_LISTED = 20
 
 
 def _check_shapes(t: AttentionTrace) -> None:
@@ -437,27 +262,14 @@ def _check_shapes(t: AttentionTrace) -> None:
     (L, E), (S, Ev) = t.query.shape, t.value.shape
     if t.key.shape != (S, E):
         raise ValueError(f"key has shape {t.key.shape}, expected {(S, E)}")
-    for name, labels, count in (("tokens", t.tokens, L), ("key_tokens", t.key_tokens, S)):
-        if len(labels) != count:
-            raise ValueError(f"{name} has {len(labels)} labels, expected {count}")
-    shapes = {
-        "query": (E,),
-        "products": (S, E),
-        "dot_products": (S,),
-        "scaled_scores": (S,),
-        "mask": (S,),
-        "masked_scores": (S,),
-        "exponentials": (S,),
-        "weights": (S,),
-        "weighted_values": (S, Ev),
-        "output": (Ev,),
-    }
+    for name, names, count in (("tokens", t.tokens, L), ("key_tokens", t.key_tokens, S)):
+        if len(names) != count:
+            raise ValueError(f"{name} has {len(names)} labels, expected {count}")
+    sizes = {"key_pos": S, "d_head": E, "d_value": Ev}
     for step in t.steps:
         if not 0 <= step.index < L:
             raise ValueError(f"step index {step.index} is outside the {L} query positions")
-        for name, shape in shapes.items():
-            if getattr(step, name).shape != shape:
-                raise ValueError(f"step {step.index} {name} has shape {getattr(step, name).shape}, expected {shape}")
+        step.check_shapes(sizes)
 
 
 def _stack(rows: list[NDArray[Any]], empty: tuple[int, int], dtype: Any) -> NDArray[Any]:
@@ -466,58 +278,3 @@ def _stack(rows: list[NDArray[Any]], empty: tuple[int, int], dtype: Any) -> NDAr
 
 def _width(rows: Any) -> int:
     return len(rows[0]) if isinstance(rows, list) and rows and isinstance(rows[0], list) else 0
-
-
-def _encode(x: Any) -> Any:
-    """Arrays and floats to JSON-able values; non-finite floats to "inf"/"-inf"/"nan"."""
-    if isinstance(x, np.ndarray):
-        if x.dtype == np.bool_:
-            return x.tolist()
-        return [_encode(item) for item in x] if x.ndim > 1 else [_encode_float(float(f)) for f in x]
-    if isinstance(x, (float, np.floating)):
-        return _encode_float(float(x))
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
-
-
-def _encode_float(x: float) -> float | str:
-    if math.isfinite(x):
-        return x
-    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
-
-
-_SCALARS = {"index", "token", "max_score", "exp_sum"}
-
-
-def _decode(raw: Any, dtype: np.dtype[Any], name: str) -> Any:
-    if name == "index":
-        return int(raw)
-    if name == "token":
-        return str(raw)
-    if name in _SCALARS or name == "scale":
-        return float(raw)
-    return np.array(_decode_floats(raw), dtype=dtype)
-
-
-def _decode_floats(raw: Any) -> Any:
-    if isinstance(raw, list):
-        return [_decode_floats(item) for item in raw]
-    if isinstance(raw, str):
-        if raw not in ("inf", "-inf", "nan"):
-            raise ValueError(f"{raw!r} is not a number")
-        return float(raw)
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        raise ValueError(f"{raw!r} is not a number")
-    return raw
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        a, b = np.asarray(a), np.asarray(b)
-        return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=True))
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)

@@ -1,0 +1,78 @@
+"""Labels of a trace's positions and the choice of the queries to trace, checked.
+
+A label is shown in every table and title, so it must be one visible line; a query is asked
+for by position or by token text, and a wrong one is refused with the choices listed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..core.errors import InputError
+
+__all__ = ["labels", "pick_queries"]
+
+
+def labels(given: Sequence[str] | None, count: int, name: str, what: str) -> tuple[str, ...]:
+    """The labels of ``count`` positions: ``given`` checked (one visible name each), or
+    t1, t2, ... when None. ``name`` and ``what`` name them in messages.
+
+    >>> labels(None, 2, "tokens", "query positions (L)")
+    ('t1', 't2')
+    """
+    if given is None:
+        return tuple(f"t{i + 1}" for i in range(count))
+    if isinstance(given, str):
+        raise InputError(f"{name} is one string: expected a list of {count} strings, one per {what}")
+    result = tuple(str(t) for t in given)
+    if len(result) != count:
+        raise InputError(f"{name} has {len(result)} entries but there are {count} {what}: give one label each")
+    for i, label in enumerate(result, start=1):
+        if any(unicodedata.category(c) == "Cc" for c in label):  # a newline breaks every table and title
+            raise InputError(
+                f"{name} entry {i} is {label!r}: a label holds a control character (newline, tab, ...);"
+                " expected a visible name such as 'NL'"
+            )
+    return result
+
+
+def pick_queries(queries: Sequence[int | str] | None, tokens: tuple[str, ...]) -> list[int]:
+    """The query positions to trace, in the order asked, each once: by 0-based position
+    (negative counts from the end) or by token text (its first match); all when None.
+
+    >>> pick_queries(["b", -1, 1], ("a", "b", "c"))
+    [1, 2]
+    """
+    query_len = len(tokens)
+    if queries is None:
+        return list(range(query_len))
+    if isinstance(queries, (str, int)):
+        queries = [queries]
+    picked: list[int] = []
+    for raw in queries:
+        if isinstance(raw, str):
+            if raw not in tokens:
+                listing = ", ".join(f"{i}:{t}" for i, t in enumerate(tokens[:_LISTED]))
+                if len(tokens) > _LISTED:  # a message stays one readable line
+                    listing += f", ... ({len(tokens) - _LISTED} more)"
+                raise InputError(f"query {raw!r} is not among the tokens: {listing}")
+            raw = tokens.index(raw)
+        if isinstance(raw, bool) or not isinstance(raw, (int, np.integer)):
+            raise InputError(f"queries holds {raw!r}: expected query positions (integers) or tokens")
+        i = int(raw) + query_len if raw < 0 else int(raw)
+        if not 0 <= i < query_len:
+            from_end = f" (or {-query_len} to -1, counted from the end)" if raw < 0 else ""
+            raise InputError(
+                f"query position {raw} is out of range: there are {query_len} queries,"
+                f" positions 0 to {query_len - 1}{from_end}"
+            )
+        if i not in picked:
+            picked.append(i)
+    return picked
+
+
+#: at most this many tokens are listed in a message
+_LISTED = 20

@@ -15,7 +15,9 @@ sequence for cross-attention), and Q_i the i-th block of d_head = d_model / head
 
 Weights are applied as ``X @ W`` (the paper's notation), so ``W_Q`` is (d_model, d_model) and
 is the *transpose* of the matching block of PyTorch's ``in_proj_weight``;
-:meth:`MultiHeadSelfAttention.from_torch` and :meth:`~MultiHeadSelfAttention.to_torch` convert.
+:meth:`MultiHeadSelfAttention.from_torch` and :meth:`~MultiHeadSelfAttention.to_torch` convert
+(:mod:`.layer_torch`). The arithmetic is the pure function :func:`.multi_head.multi_head_attention`;
+attention masks and padding masks are combined by :func:`selfattention.core.masks.combine_masks`.
 
 Masks follow the library's convention (True = may attend; float = added to the scores),
 also ``key_padding_mask``: (batch, S) with **True = a real key** and False = padding.
@@ -35,92 +37,19 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InputError, ShapeError
-from ..core.kernels import prepare_inputs, reference, scaled_dot_product_attention
 from ..core.masks import combine_masks
 from ..record.layer_trace import LayerTrace
 from ..record.trace import trace as trace_head
+from .layer_torch import parameters_from_torch, torch_module
+from .multi_head import LayerResult, multi_head_attention
 
 __all__ = ["LayerResult", "MultiHeadSelfAttention", "multi_head_attention"]
-
-
-@dataclass(frozen=True)
-class LayerResult:
-    """What :func:`multi_head_attention` computes, every intermediate by its stable name."""
-
-    query: NDArray[Any]  # (batch, L, d_model) = X W_Q + b_Q
-    key: NDArray[Any]  # (batch, S, d_model)
-    value: NDArray[Any]  # (batch, S, d_model)
-    head_outputs: NDArray[Any]  # (batch, heads, L, d_head)
-    concat: NDArray[Any]  # (batch, L, d_model)
-    output: NDArray[Any]  # (batch, L, d_model)
-    weights: NDArray[Any] | None  # (batch, heads, L, S) when asked for
-    mask: NDArray[Any] | None  # the combined mask, broadcastable to (batch, heads, L, S)
-
-
-def multi_head_attention(
-    x: NDArray[Any],
-    w_q: NDArray[Any],
-    w_k: NDArray[Any],
-    w_v: NDArray[Any],
-    w_o: NDArray[Any],
-    b_q: NDArray[Any] | None,
-    b_k: NDArray[Any] | None,
-    b_v: NDArray[Any] | None,
-    b_o: NDArray[Any] | None,
-    num_heads: int,
-    *,
-    context: NDArray[Any] | None = None,
-    attn_mask: NDArray[Any] | None = None,
-    is_causal: bool = False,
-    need_weights: bool = False,
-    implementation: str = "auto",
-) -> LayerResult:
-    """The layer as a pure function on checked arrays: x (batch, L, d_model), context
-    (batch, S, d_model) or None, weights (d_model, d_model), biases (d_model,) or None,
-    ``attn_mask`` broadcastable to (batch, heads, L, S) in the library's convention.
-
-    >>> eye = np.eye(4)
-    >>> r = multi_head_attention(np.ones((1, 3, 4)), eye, eye, eye, eye, None, None, None, None, 2,
-    ...                          need_weights=True)
-    >>> r.head_outputs.shape, r.weights.shape, r.output.tolist() == np.ones((1, 3, 4)).tolist()
-    ((1, 2, 3, 2), (1, 2, 3, 3), True)
-    """
-    batch, query_len, d_model = x.shape
-    source = x if context is None else context
-    key_len = source.shape[1]
-    d_head = d_model // num_heads
-
-    def project(inputs: NDArray[Any], weight: NDArray[Any], bias: NDArray[Any] | None) -> NDArray[Any]:
-        projected: NDArray[Any] = inputs @ weight  # (batch, n, d_model) x (d_model, d_model) -> (batch, n, d_model)
-        return projected if bias is None else projected + bias
-
-    def split(t: NDArray[Any], length: int) -> NDArray[Any]:
-        heads: NDArray[Any] = t.reshape(batch, length, num_heads, d_head)  # (batch, n, heads, d_head)
-        heads = heads.transpose(0, 2, 1, 3)  # (batch, heads, n, d_head)
-        return heads
-
-    # 1) project
-    query, key, value = project(x, w_q, b_q), project(source, w_k, b_k), project(source, w_v, b_v)
-    # 2) split into heads
-    q, k, v = split(query, query_len), split(key, key_len), split(value, key_len)
-    # 3) attend, every head at once
-    weights = None
-    if need_weights:
-        inputs = prepare_inputs(q, k, v, attn_mask, is_causal)
-        head_outputs, weights = reference.attention(inputs, True)  # (batch, heads, L, d_head), (.., L, S)
-    else:
-        head_outputs = scaled_dot_product_attention(q, k, v, attn_mask, is_causal, implementation=implementation)
-    # 4) concatenate and project out
-    concat = head_outputs.transpose(0, 2, 1, 3).reshape(batch, query_len, d_model)  # (batch, L, d_model)
-    output = project(concat, w_o, b_o)  # (batch, L, d_model)
-    return LayerResult(query, key, value, head_outputs, concat, output, weights, attn_mask)
 
 
 class MultiHeadSelfAttention:
@@ -396,34 +325,11 @@ class MultiHeadSelfAttention:
         >>> bool(np.allclose(layer(x), expected, rtol=1e-10, atol=1e-12))
         True
         """
-        from ..core.kernels.torch import import_torch
-
-        torch = import_torch()
-        if not isinstance(module, torch.nn.MultiheadAttention):
-            raise InputError(f"from_torch got a {type(module).__name__}: expected a torch.nn.MultiheadAttention")
-        if not module._qkv_same_embed_dim:
-            raise ShapeError(
-                f"the module has kdim={module.kdim}, vdim={module.vdim} and embed_dim={module.embed_dim}: only"
-                " kdim = vdim = embed_dim is supported"
-            )
-        if module.bias_k is not None or module.add_zero_attn:
-            raise InputError("the module uses add_bias_kv or add_zero_attn: these are not supported")
-
-        def array(t: Any) -> NDArray[Any] | None:
-            return None if t is None else t.detach().to("cpu", torch.float64).numpy().copy()
-
-        d = module.embed_dim
+        parameters = parameters_from_torch(module)  # checks the module first
         layer = cls.__new__(cls)
-        layer.d_model, layer.num_heads = d, module.num_heads
-        in_proj = array(module.in_proj_weight)  # (3 d_model, d_model), used as x @ W^T
-        assert in_proj is not None
-        layer.w_q, layer.w_k, layer.w_v = (in_proj[i * d : (i + 1) * d].T.copy() for i in range(3))
-        in_bias = array(module.in_proj_bias)  # (3 d_model,) or None
-        layer.b_q, layer.b_k, layer.b_v = (None if in_bias is None else in_bias[i * d : (i + 1) * d] for i in range(3))
-        out_proj = array(module.out_proj.weight)
-        assert out_proj is not None
-        layer.w_o = out_proj.T.copy()
-        layer.b_o = array(module.out_proj.bias)
+        layer.d_model, layer.num_heads = module.embed_dim, module.num_heads
+        for name, value in parameters.items():
+            setattr(layer, name, value)
         return layer
 
     def to_torch(self, *, dtype: Any = None, device: Any = None) -> Any:
@@ -433,27 +339,7 @@ class MultiHeadSelfAttention:
         >>> MultiHeadSelfAttention(8, 2, seed=0).to_torch().in_proj_weight.shape
         torch.Size([24, 8])
         """
-        from ..core.kernels.torch import import_torch
-
-        torch = import_torch()
-        dtype = torch.float64 if dtype is None else dtype
-        module = torch.nn.MultiheadAttention(
-            self.d_model, self.num_heads, bias=self.bias, batch_first=True, dtype=dtype, device=device
-        )
-        zeros = np.zeros(self.d_model)
-
-        def tensor(a: NDArray[Any] | None) -> Any:
-            return torch.as_tensor(zeros if a is None else a, dtype=dtype, device=device)
-
-        with torch.no_grad():
-            module.in_proj_weight.copy_(tensor(np.concatenate([self.w_q.T, self.w_k.T, self.w_v.T])))
-            module.out_proj.weight.copy_(tensor(self.w_o.T))
-            if self.bias:
-                module.in_proj_bias.copy_(
-                    tensor(np.concatenate([b if b is not None else zeros for b in (self.b_q, self.b_k, self.b_v)]))
-                )
-                module.out_proj.bias.copy_(tensor(self.b_o))
-        return module.eval()
+        return torch_module(self.parameters(), self.num_heads, dtype=dtype, device=device)
 
 
 def _positive(value: Any, name: str) -> int:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from ...record.steps import STEPS, Step
 from .limits import MAX_DIM, MAX_TEXT_CHARS, MAX_TOKENS
 from .payload import MAX_PRECISION, MAX_TEMPERATURE, MIN_TEMPERATURE
 
@@ -89,23 +90,22 @@ class ErrorBody(BaseModel):
     error: str
 
 
-class StepDocument(BaseModel):
-    """Every intermediate of one query (see ``selfattention.record.trace``)."""
+def _step_field(step: Step) -> tuple[Any, Any]:
+    """A step's field: a number, a list or a list of rows, by the rank of its shape."""
+    annotation = (Number, list[Number], list[list[Number]])[len(step.shape)]
+    return annotation, Field(description=f"{step.shape_text()}: {step.meaning}")
 
-    index: int
-    token: str
-    query: list[Number]
-    products: list[list[Number]]
-    dot_products: list[Number]
-    scaled_scores: list[Number]
-    mask: list[Number]
-    masked_scores: list[Number]
-    max_score: Number
-    exponentials: list[Number]
-    exp_sum: Number
-    weights: list[Number]
-    weighted_values: list[list[Number]]
-    output: list[Number]
+
+_STEP_FIELDS: dict[str, Any] = {
+    "index": (int, Field(description="the query's 0-based position")),
+    "token": (str, Field(description="the query's token")),
+    **{step.name: _step_field(step) for step in STEPS},
+}
+
+#: every intermediate of one query, field by field from the table of steps
+StepDocument = create_model(
+    "StepDocument", __doc__="Every intermediate of one query (see ``selfattention.record.steps``).", **_STEP_FIELDS
+)
 
 
 class TraceDocument(BaseModel):
@@ -121,7 +121,7 @@ class TraceDocument(BaseModel):
     query: list[list[Number]]
     key: list[list[Number]]
     value: list[list[Number]]
-    steps: list[StepDocument]
+    steps: list[StepDocument]  # type: ignore[valid-type]  # a model built from the table of steps
     meta: dict[str, Any]
 
 

@@ -48,6 +48,7 @@ from ..core.errors import InputError, ShapeError
 from ..core.kernels.inputs import prepare_inputs
 from ..core.limits import check_trace_budget
 from ..core.masks import to_additive
+from .provenance import Provenance, provenance_from_document
 
 __all__ = ["STEP_NAMES", "AttentionTrace", "QueryTrace", "trace"]
 
@@ -126,8 +127,8 @@ class AttentionTrace:
     """A trace of one head on one sequence: the inputs and, per traced query, every step.
 
     ``tokens`` label the query positions (L of them) and ``key_tokens`` the key positions
-    (S); for self-attention they are the same. ``meta`` holds JSON-able context (title,
-    description, source, layer, head, ...).
+    (S); for self-attention they are the same. ``provenance`` says where the numbers come
+    from (:mod:`selfattention.record.provenance`: an example, a layer's head, a model's head).
     """
 
     tokens: tuple[str, ...]
@@ -139,7 +140,7 @@ class AttentionTrace:
     is_causal: bool
     steps: tuple[QueryTrace, ...]
     dtype: str = "float64"
-    meta: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
 
     # -- views ---------------------------------------------------------------------------
     @property
@@ -189,7 +190,7 @@ class AttentionTrace:
             "key": _encode(self.key),
             "value": _encode(self.value),
             "steps": [{f.name: _encode(getattr(s, f.name)) for f in fields(QueryTrace)} for s in self.steps],
-            "meta": self.meta,
+            "provenance": self.provenance.to_dict(),
         }
 
     def to_json(self, indent: int | None = None) -> str:
@@ -218,7 +219,7 @@ class AttentionTrace:
                 is_causal=bool(data["is_causal"]),
                 steps=steps,
                 dtype=str(dtype),
-                meta=dict(data.get("meta") or {}),
+                provenance=provenance_from_document(data),
             )
             _check_shapes(result)
         except (KeyError, TypeError, ValueError, OverflowError) as error:
@@ -268,7 +269,7 @@ def trace(
     queries: Sequence[int | str] | None = None,
     *,
     key_tokens: Sequence[str] | None = None,
-    meta: dict[str, Any] | None = None,
+    provenance: Provenance | None = None,
 ) -> AttentionTrace:
     """Trace scaled dot-product attention for one sequence and one head, step by step.
 
@@ -329,7 +330,7 @@ def trace(
         is_causal=inputs.is_causal,
         steps=tuple(steps),
         dtype=str(dtype),
-        meta=dict(meta or {}),
+        provenance=provenance or Provenance(),
     )
 
 

@@ -45,6 +45,7 @@ from ..core.errors import InputError, MaskError, ShapeError
 from ..core.kernels import prepare_inputs, reference, scaled_dot_product_attention
 from ..core.masks import prepare_mask, to_additive
 from ..record.layer_trace import LayerTrace
+from ..record.provenance import HeadProvenance, Provenance
 from ..record.trace import trace as trace_head
 
 __all__ = ["LayerResult", "MultiHeadSelfAttention", "multi_head_attention"]
@@ -303,7 +304,7 @@ class MultiHeadSelfAttention:
         queries: Sequence[int | str] | None = None,
         embeddings: ArrayLike | None = None,
         positional: ArrayLike | None = None,
-        meta: dict[str, Any] | None = None,
+        provenance: Provenance | None = None,
     ) -> LayerTrace:
         """Trace the layer on one sequence, x (L, d_model): the projections, every head step
         by step (an :class:`~selfattention.record.trace.AttentionTrace` per head, for ``queries``,
@@ -349,7 +350,7 @@ class MultiHeadSelfAttention:
                     is_causal=is_causal,
                     queries=queries,
                     key_tokens=key_labels,
-                    meta={"head": h, "num_heads": self.num_heads},
+                    provenance=HeadProvenance(head=h, num_heads=self.num_heads, layer=provenance),
                 )
             )
         dtype = result.output.dtype
@@ -374,7 +375,7 @@ class MultiHeadSelfAttention:
             output=result.output[0],
             is_causal=bool(is_causal),
             dtype=str(dtype),
-            meta=dict(meta or {}),
+            provenance=provenance or Provenance(),
             **params,
             **extras,
         )

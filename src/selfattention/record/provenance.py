@@ -20,7 +20,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
 __all__ = [
@@ -144,6 +144,10 @@ def _fields(cls: type[Any], data: dict[str, Any], where: str) -> dict[str, Any]:
     unknown = [key for key in data if key not in known and key != "kind"]
     if unknown:
         raise ValueError(f"{where} has unknown key {unknown[0]!r}: expected some of {', '.join(known)}")
+    required = [name for name, f in known.items() if f.default is MISSING]
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise ValueError(f"{where} lacks {missing[0]!r}: expected {', '.join(required)}")
     values: dict[str, Any] = {}
     for name, f in known.items():
         if name in data:

@@ -1,5 +1,8 @@
 """Explanations: a trace turned into words, from its facts, in one of several languages.
 
+Two steps: :func:`.plan.plan_trace` decides what to say (typed statements, the same for
+every language), then :func:`phrase_trace` has one language word each statement.
+
 >>> from selfattention import trace
 >>> from selfattention.sources.examples import seed_example
 >>> e = explain(trace(**seed_example().trace_kwargs()), lang="en")
@@ -32,6 +35,7 @@ __all__ = [
     "default_language",
     "explain",
     "get_language",
+    "phrase_trace",
 ]
 
 
@@ -108,7 +112,13 @@ def explain(trace: AttentionTrace, lang: str = "en", precision: int = 4) -> Expl
 
 
 def phrase_trace(plan: TracePlan, language: Language, precision: int) -> Explanation:
-    """A trace's plan in one language's words."""
+    """A trace's plan in one language's words.
+
+    >>> from selfattention import trace, seed_example
+    >>> plan = plan_trace(trace(**seed_example().trace_kwargs()))
+    >>> phrase_trace(plan, get_language("ko"), 4).queries[1].heading
+    '"Machines" 단어를 쿼리(Query)로 하는 셀프 어텐션 (q2)'
+    """
     queries = tuple(
         QueryExplanation(
             index=query.index,

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 import selfattention as sa
 from selfattention.core import limits
 from selfattention.explain.languages.en import LANGUAGE as EN
-from selfattention.render.document import MAX_KEYS, MAX_MATRIX, MAX_QUERIES
+from selfattention.explain.plan import MAX_KEYS
+from selfattention.render.document import MAX_MATRIX, MAX_QUERIES
 from selfattention.surfaces.cli import main
 
 HUGE = 100_000  # a 100k x 100k float64 score matrix is 74.5 GiB: allocating it would fail

@@ -10,6 +10,7 @@ import pytest
 import selfattention as sa
 from reference_loop import loop_attention
 from selfattention.explain.layer import explain_layer
+from selfattention.record.provenance import HeadProvenance
 from selfattention.sources.layers import MultiHeadSelfAttention
 from selfattention.sources.pipeline import TRACE_ALL_UP_TO, text_layer_trace
 
@@ -30,7 +31,7 @@ def test_heads_are_attention_on_their_columns(rng):
         np.testing.assert_allclose(head.weights, weights, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(head.outputs, out, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(t.concat[:, cols], out, rtol=1e-10, atol=1e-12)
-        assert head.meta["head"] == h
+        assert head.provenance == HeadProvenance(head=h, num_heads=3)
     expected, expected_weights = layer(x, is_causal=True, return_weights=True)
     np.testing.assert_allclose(t.output, expected, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(t.weights, expected_weights, rtol=1e-10, atol=1e-12)

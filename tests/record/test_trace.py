@@ -10,6 +10,7 @@ import pytest
 
 import selfattention as sa
 from reference_loop import loop_attention
+from selfattention.record.provenance import Provenance
 
 
 def random_case(rng, L=4, S=5, E=3, Ev=2):
@@ -84,7 +85,9 @@ def test_json_round_trip_is_exact(rng, dtype):
     mask = np.ones((4, 5), bool)
     mask[1] = False
     mask[3, 2] = False
-    t = sa.trace(q, k, v, tokens=list("wxyz"), key_tokens=list("ABCDE"), attn_mask=mask, meta={"title": "t"})
+    t = sa.trace(
+        q, k, v, tokens=list("wxyz"), key_tokens=list("ABCDE"), attn_mask=mask, provenance=Provenance(title="t")
+    )
     text = t.to_json()
     json.loads(text)  # strict JSON: no NaN / Infinity literals
     assert "Infinity" not in text and '"-inf"' in text

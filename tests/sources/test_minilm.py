@@ -61,8 +61,8 @@ def test_every_rebuilt_row_equals_the_models_own(minilm, layer, head):
     assert t.tokens == run.tokens and t.d_head == 32 and t.scale == pytest.approx(32**-0.5)
     np.testing.assert_allclose(t.weights, run.attentions[layer][head], rtol=0, atol=1e-5)
     np.testing.assert_allclose(t.outputs, captured["out"][:, head * 32 : (head + 1) * 32], rtol=0, atol=1e-5)
-    assert t.meta["check"]["max_abs_difference"] <= 1e-5
-    assert t.meta["check"]["model_dtype"] == "float32"
+    assert t.provenance.check.max_abs_difference <= 1e-5
+    assert t.provenance.check.model_dtype == "float32"
 
 
 def test_heads_find_the_heads_that_link_it_to_animal(minilm):

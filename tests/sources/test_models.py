@@ -20,6 +20,7 @@ pytest.importorskip("transformers")
 
 import selfattention.sources.models as sm  # noqa: E402
 from selfattention import SelfAttentionError  # noqa: E402
+from selfattention.record.provenance import ModelHeadProvenance  # noqa: E402
 from selfattention.sources.models import registry  # noqa: E402
 from selfattention.sources.models.loader import torch_threads  # noqa: E402
 
@@ -79,7 +80,7 @@ def test_every_head_matches_the_float64_model(folders, kind):
             np.testing.assert_allclose(t.weights, run.attentions[layer][head], rtol=0, atol=1e-12)
             cols = slice(head * arch.d_head, (head + 1) * arch.d_head)
             np.testing.assert_allclose(t.outputs, outputs[layer][:, cols], rtol=0, atol=1e-12)
-            assert t.meta["check"]["max_abs_difference"] <= 1e-12
+            assert t.provenance.check.max_abs_difference <= 1e-12
             assert t.is_causal == (kind == "gpt2")
 
 
@@ -93,7 +94,7 @@ def test_float32_models_agree_to_1e_5(folders, kind):
         t = sm.model_trace(SENTENCE, str(folders[kind]), layer=layer, head=head)
         np.testing.assert_allclose(t.weights, run.attentions[layer][head], rtol=0, atol=1e-5)
         np.testing.assert_allclose(t.outputs, outputs[layer][:, head * 4 : (head + 1) * 4], rtol=0, atol=1e-5)
-        assert t.meta["check"]["model_dtype"] == "float32" and t.meta["check"]["rebuilt_dtype"] == "float64"
+        assert t.provenance.check.model_dtype == "float32" and t.provenance.check.rebuilt_dtype == "float64"
 
 
 def test_gpt2_is_causal_and_uses_its_own_scale(folders):
@@ -104,12 +105,13 @@ def test_gpt2_is_causal_and_uses_its_own_scale(folders):
     np.testing.assert_allclose(t.weights, run.attentions[1][0], atol=1e-12)
 
 
-def test_queries_pick_tokens_and_meta_says_what_was_checked(folders):
+def test_queries_pick_tokens_and_the_provenance_says_what_was_checked(folders):
     t = sm.model_trace(SENTENCE, str(folders["bert"]), layer=1, head=2, queries=["it", "Animal", -1])
     assert [s.token for s in t.steps] == ["it", "animal", "[SEP]"]
-    assert t.meta["layer"] == 1 and t.meta["head"] == 2 and t.meta["text"] == SENTENCE
-    assert t.meta["family"] == "BERT" and t.meta["special_tokens"] == [0, 15]
-    assert t.meta["check"]["rows_checked"] == 16
+    assert isinstance(t.provenance, ModelHeadProvenance)
+    assert t.provenance.layer == 1 and t.provenance.head == 2 and t.provenance.text == SENTENCE
+    assert t.provenance.family == "BERT" and t.provenance.special_tokens == (0, 15)
+    assert t.provenance.check.rows_checked == 16
     assert type(t).from_json(t.to_json()) == t
 
 

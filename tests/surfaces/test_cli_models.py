@@ -55,7 +55,7 @@ def test_explain_model_json_is_a_trace_with_its_check(run):
     t = AttentionTrace.from_json(result.output)
     assert t.query_indices == (10, 2)
     np.testing.assert_allclose(t.weights, run.attentions[5][11][[10, 2]], atol=1e-5)
-    assert t.meta["model"] == "minilm" and t.meta["check"]["max_abs_difference"] <= 1e-5
+    assert t.provenance.model == "minilm" and t.provenance.check.max_abs_difference <= 1e-5
 
 
 def test_heads_ranks_it_to_animal(run):

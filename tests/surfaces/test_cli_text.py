@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 import selfattention as sa
 from selfattention.explain.numbers import fmt, fmt_vector
+from selfattention.record.provenance import ToyLayerProvenance
 from selfattention.surfaces.cli import main
 
 torch = pytest.importorskip("torch")
@@ -118,7 +119,7 @@ def _two(w):
 def test_json_and_markdown():
     result = run("explain", SENTENCE, "--format", "json", "--seed", "5")
     t = sa.LayerTrace.from_json(result.output)
-    assert t.tokens == tuple(TOKENS) and t.meta["seed"] == 5
+    assert t.tokens == tuple(TOKENS) and t.provenance == ToyLayerProvenance(text=SENTENCE, seed=5)
     np.testing.assert_allclose(t.x, independent_x(TOKENS, 8, seed=5), rtol=1e-12, atol=1e-12)
     md = run("explain", SENTENCE, "--format", "markdown").output
     assert "## 1. Tokens: the text split into words and punctuation." in md

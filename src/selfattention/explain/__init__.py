@@ -1,5 +1,8 @@
 """Explanations: a trace turned into words, from its facts, in one of several languages.
 
+Two steps: :func:`.plan.plan_trace` decides what to say (typed statements, the same for
+every language), then :func:`phrase_trace` has one language word each statement.
+
 >>> from selfattention import trace
 >>> from selfattention.sources.examples import seed_example
 >>> e = explain(trace(**seed_example().trace_kwargs()), lang="en")
@@ -21,7 +24,9 @@ from ..core.errors import InputError
 from ..record.trace import AttentionTrace
 from . import languages
 from .base import LABELS, Language
-from .facts import QueryFacts, query_facts
+from .facts import QueryFacts
+from .plan import STEP_KEYS, TracePlan, plan_trace
+from .statements import DotProductTerms
 
 __all__ = [
     "Explanation",
@@ -30,16 +35,21 @@ __all__ = [
     "default_language",
     "explain",
     "get_language",
+    "phrase_trace",
 ]
 
 
 @dataclass(frozen=True)
 class QueryExplanation:
+    """The words for one traced query, and what its steps show (``keys``, their ``terms``)."""
+
     index: int
     heading: str
     steps: dict[str, str]
     meaning: tuple[str, ...]
     facts: QueryFacts
+    keys: tuple[int, ...]  # the keys the steps list (all, or the heaviest of a long row)
+    terms: tuple[DotProductTerms, ...]  # per listed key, the dot product's terms to write out
 
 
 @dataclass(frozen=True)
@@ -96,26 +106,37 @@ def default_language(environ: Mapping[str, str] | None = None) -> str:
 
 
 def explain(trace: AttentionTrace, lang: str = "en", precision: int = 4) -> Explanation:
-    """Build the words for a trace: title, steps and meaning per traced query, caveat."""
-    language = get_language(lang)
-    queries = []
-    for step in trace.steps:
-        facts = query_facts(trace, step)
-        queries.append(
-            QueryExplanation(
-                index=step.index,
-                heading=language.query_heading(trace, step),
-                steps=language.step_headings(trace, step, precision),
-                meaning=tuple(language.meaning(trace, facts, precision)),
-                facts=facts,
-            )
+    """Build the words for a trace: title, steps and meaning per traced query, caveat. What
+    is said is planned once (:func:`.plan.plan_trace`); the language only phrases it."""
+    return phrase_trace(plan_trace(trace), get_language(lang), precision)
+
+
+def phrase_trace(plan: TracePlan, language: Language, precision: int) -> Explanation:
+    """A trace's plan in one language's words.
+
+    >>> from selfattention import trace, seed_example
+    >>> plan = plan_trace(trace(**seed_example().trace_kwargs()))
+    >>> phrase_trace(plan, get_language("ko"), 4).queries[1].heading
+    '"Machines" 단어를 쿼리(Query)로 하는 셀프 어텐션 (q2)'
+    """
+    queries = tuple(
+        QueryExplanation(
+            index=query.index,
+            heading=language.say(query.heading, precision),
+            steps={key: language.say(s, precision) for key, s in zip(STEP_KEYS, query.steps, strict=True)},
+            meaning=tuple(language.say(s, precision) for s in query.meaning),
+            facts=query.facts,
+            keys=query.keys,
+            terms=query.terms,
         )
+        for query in plan.queries
+    )
     return Explanation(
         lang=language.code,
-        title=language.title(trace),
-        intro=tuple(language.intro(trace, precision)),
+        title=language.say(plan.title, precision),
+        intro=tuple(language.say(s, precision) for s in plan.intro),
         labels=dict(language.labels),
-        queries=tuple(queries),
-        caveat=language.caveat(),
+        queries=queries,
+        caveat=language.say(plan.caveat, precision),
         precision=precision,
     )

@@ -1,58 +1,47 @@
-"""What a language module provides: every word that a trace's explanation shows.
+"""What a language module provides: the words for every kind of statement, and its labels.
 
 A language is one module in :mod:`selfattention.explain.languages` that defines
-``LANGUAGE``, an instance of a :class:`Language` subclass. It turns facts (never raw maths)
-into sentences; numbers in sentences go through :func:`selfattention.explain.numbers.fmt`.
+``LANGUAGE``, an instance of a :class:`Language` subclass. It never sees a trace: the plan
+(:mod:`selfattention.explain.plan`) decides what to say, once for every language, as typed
+statements (:mod:`selfattention.explain.statements`), and a language phrases each kind, one
+method per kind, named after it (``Weights`` -> ``weights``). Numbers in sentences go through
+:func:`selfattention.explain.numbers.fmt`.
 """
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 
-from ..record.layer_trace import LayerTrace
-from ..record.trace import AttentionTrace, QueryTrace
-from .facts import QueryFacts
+from .statements import (
+    AllBlocked,
+    Caveat,
+    Conclusion,
+    Description,
+    DotProductsStep,
+    GivenTitle,
+    HeadSummary,
+    LayerSections,
+    LayerSizes,
+    LayerTokensTitle,
+    MaskStep,
+    ModelCheck,
+    ModelTitle,
+    Output,
+    QueryHeading,
+    ScaleStep,
+    Shown,
+    Sizes,
+    SoftmaxStep,
+    Spread,
+    Statement,
+    TokensTitle,
+    ToyNote,
+    WeightedSumStep,
+    Weights,
+)
 
-__all__ = ["LABELS", "MAX_TITLE_TOKENS", "Language", "LayerNumbers", "layer_numbers", "title_text"]
-
-#: a title quotes at most this many tokens of the sequence
-MAX_TITLE_TOKENS = 12
-
-
-@dataclass(frozen=True)
-class LayerNumbers:
-    """The numbers every language's layer walk-through quotes, worked out once."""
-
-    input_step: int  # the number of the "layer input X" section (4 after tokens, embeddings, PE)
-    first_column: int  # the head's first column of Q, K, V, counted from 1
-    last_column: int
-    kv_symbol: str  # "X" for self-attention, "C" when keys and values come from a context
-
-
-def layer_numbers(trace: LayerTrace, head: int) -> LayerNumbers:
-    """>>> from selfattention.sources.pipeline import text_layer_trace
-    >>> layer_numbers(text_layer_trace("a b", d_model=4, num_heads=2, seed=0), head=1)
-    LayerNumbers(input_step=4, first_column=3, last_column=4, kv_symbol='X')
-    """
-    return LayerNumbers(
-        input_step=4 if trace.embeddings is not None else 1,
-        first_column=head * trace.d_head + 1,
-        last_column=(head + 1) * trace.d_head,
-        kv_symbol="C" if trace.is_cross else "X",
-    )
-
-
-def title_text(tokens: tuple[str, ...] | list[str]) -> str:
-    """The tokens a title quotes: all of a short sequence, the first few of a long one.
-
-    >>> title_text(["Acting", "Machines"]), title_text([f"w{i}" for i in range(40)])[-14:]
-    ('Acting Machines', 'w10 w11 … (40)')
-    """
-    if len(tokens) <= MAX_TITLE_TOKENS:
-        return " ".join(tokens)
-    return " ".join(tokens[:MAX_TITLE_TOKENS]) + f" … ({len(tokens)})"
-
+__all__ = ["LABELS", "Language"]
 
 #: the short labels every language defines (renderers look them up by these keys)
 LABELS = (
@@ -109,53 +98,93 @@ LABELS = (
 
 
 class Language(ABC):
+    """The words of one language. :meth:`say` phrases any statement by its kind's method."""
+
     code: str
     name: str
     labels: dict[str, str]
 
+    def say(self, statement: Statement, precision: int) -> str:
+        """One statement in this language, e.g. a :class:`~.statements.Weights` by :meth:`weights`."""
+        method = re.sub(r"(?<!^)(?=[A-Z])", "_", type(statement).__name__).lower()
+        return str(getattr(self, method)(statement, precision))
+
+    # -- a trace: title and introduction ----------------------------------------------------
     @abstractmethod
-    def title(self, trace: AttentionTrace) -> str: ...
+    def tokens_title(self, s: TokensTitle, precision: int) -> str: ...
+
+    def given_title(self, s: GivenTitle, precision: int) -> str:
+        return s.text
 
     @abstractmethod
-    def intro(self, trace: AttentionTrace, precision: int) -> list[str]: ...
+    def model_title(self, s: ModelTitle, precision: int) -> str: ...
 
     @abstractmethod
-    def query_heading(self, trace: AttentionTrace, step: QueryTrace) -> str: ...
+    def sizes(self, s: Sizes, precision: int) -> str: ...
+
+    def description(self, s: Description, precision: int) -> str:
+        return s.text
 
     @abstractmethod
-    def step_headings(self, trace: AttentionTrace, step: QueryTrace, precision: int) -> dict[str, str]:
-        """Headings for the steps "dot_products", "scale", "mask", "softmax",
-        "weighted_sum" (numbered as the seed numbers them)."""
+    def model_check(self, s: ModelCheck, precision: int) -> str: ...
 
     @abstractmethod
-    def meaning(self, trace: AttentionTrace, facts: QueryFacts, precision: int) -> list[str]: ...
+    def caveat(self, s: Caveat, precision: int) -> str: ...
+
+    # -- one query: its heading and its steps, numbered by the plan ---------------------------
+    @abstractmethod
+    def query_heading(self, s: QueryHeading, precision: int) -> str: ...
 
     @abstractmethod
-    def caveat(self) -> str: ...
+    def dot_products_step(self, s: DotProductsStep, precision: int) -> str: ...
+
+    @abstractmethod
+    def scale_step(self, s: ScaleStep, precision: int) -> str: ...
+
+    @abstractmethod
+    def mask_step(self, s: MaskStep, precision: int) -> str: ...
+
+    @abstractmethod
+    def softmax_step(self, s: SoftmaxStep, precision: int) -> str: ...
+
+    @abstractmethod
+    def weighted_sum_step(self, s: WeightedSumStep, precision: int) -> str: ...
+
+    # -- what the query's row means ------------------------------------------------------------
+    @abstractmethod
+    def all_blocked(self, s: AllBlocked, precision: int) -> str: ...
+
+    @abstractmethod
+    def weights(self, s: Weights, precision: int) -> str: ...
+
+    @abstractmethod
+    def output(self, s: Output, precision: int) -> str: ...
+
+    @abstractmethod
+    def conclusion(self, s: Conclusion, precision: int) -> str: ...
+
+    @abstractmethod
+    def spread(self, s: Spread, precision: int) -> str: ...
 
     # -- the layer: words -> embeddings -> X -> Q, K, V -> heads -> concat -> W_O ------------
     @abstractmethod
-    def layer_title(self, trace: LayerTrace) -> str: ...
+    def layer_tokens_title(self, s: LayerTokensTitle, precision: int) -> str: ...
 
     @abstractmethod
-    def layer_intro(self, trace: LayerTrace, precision: int) -> list[str]:
-        """Sizes (tokens, d_model, heads, d_head), causal or not, and where X came from."""
+    def layer_sizes(self, s: LayerSizes, precision: int) -> str: ...
 
     @abstractmethod
-    def layer_sections(self, trace: LayerTrace, head: int, precision: int) -> dict[str, str]:
+    def toy_note(self, s: ToyNote, precision: int) -> str: ...
+
+    @abstractmethod
+    def layer_sections(self, s: LayerSections) -> dict[str, str]:
         """Headings and notes of the layer's stages, by key: "tokens", "embeddings",
         "embeddings_note", "positional", "positional_note", "input", "input_note", "context",
         "projections", "projections_note", "attention", "heads", "heads_note", "concat",
-        "concat_note", "output", "output_note" (numbered in the order the data flows)."""
+        "concat_note", "output", "output_note"."""
 
     @abstractmethod
-    def layer_head_summary(self, trace: LayerTrace, head: int, facts: QueryFacts, precision: int) -> str:
-        """One line: where one head looks from one query (its heaviest keys)."""
+    def head_summary(self, s: HeadSummary, precision: int) -> str: ...
 
     @abstractmethod
-    def layer_shown(self, shown: int, total: int, what: str) -> str:
-        """A note that a long input is cut for display; ``what`` is "tokens" or "numbers"."""
-
-    @abstractmethod
-    def layer_caveat(self, trace: LayerTrace) -> str:
-        """What the numbers do not mean (toy embeddings, random weights)."""
+    def shown(self, s: Shown, precision: int) -> str: ...

@@ -1,4 +1,4 @@
-r"""Facts about a trace, computed once, from which every language builds its sentences.
+r"""Facts about a trace, computed once, from which the plan (:mod:`.plan`) decides what to say.
 
 Per query: the keys ranked by weight, the share kept on itself, the entropy of the weight
 row :math:`H = -\sum_j w_j \ln w_j` and the effective number of keys :math:`e^H`, which value

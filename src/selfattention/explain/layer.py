@@ -13,14 +13,17 @@ embeddings, positional encoding, projections, every head in one line, concatenat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Literal
 
 from ..core.errors import InputError
 from ..record.layer_trace import LayerTrace
-from . import Explanation, explain, get_language
-from .facts import query_facts
+from . import Explanation, get_language, phrase_trace
+from .base import Language
+from .plan import LayerPlan, plan_layer
+from .statements import Shown
 
-__all__ = ["LayerExplanation", "explain_layer"]
+__all__ = ["LayerExplanation", "explain_layer", "phrase_layer"]
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,9 @@ class LayerExplanation:
     caveat: str
     precision: int
 
-    def shown(self, shown: int, total: int, what: str) -> str:
-        return get_language(self.lang).layer_shown(shown, total, what)
+    def shown(self, shown: int, total: int, what: Literal["tokens", "numbers"]) -> str:
+        """A note that a long input is cut for display (the first ``shown`` of ``total``)."""
+        return get_language(self.lang).say(Shown(shown, total, what), self.precision)
 
 
 def explain_layer(
@@ -54,27 +58,23 @@ def explain_layer(
     """Words for a layer trace. ``head`` (0-based) and ``queries`` (positions or tokens,
     default: the last traced query) are expanded step by step; the rest is summarised."""
     language = get_language(lang)
-    chosen = trace.head(head)
-    picked = _pick(trace, queries)
-    sub_trace = replace(chosen, steps=tuple(chosen.step(i) for i in picked))
-    summaries = tuple(
-        tuple(
-            language.layer_head_summary(trace, h, query_facts(head_trace, head_trace.step(i)), precision)
-            for h, head_trace in enumerate(trace.heads)
-        )
-        for i in picked
-    )
+    trace.head(head)  # an unknown head is refused before anything else
+    return phrase_layer(plan_layer(trace, int(head), _pick(trace, queries)), language, precision)
+
+
+def phrase_layer(plan: LayerPlan, language: Language, precision: int) -> LayerExplanation:
+    """A layer's plan in one language's words."""
     return LayerExplanation(
         lang=language.code,
-        title=language.layer_title(trace),
-        intro=tuple(language.layer_intro(trace, precision)),
-        sections=language.layer_sections(trace, int(head), precision),
+        title=language.say(plan.title, precision),
+        intro=tuple(language.say(s, precision) for s in plan.intro),
+        sections=language.layer_sections(plan.sections),
         labels=dict(language.labels),
-        head=int(head),
-        queries=tuple(picked),
-        head_explanation=explain(sub_trace, lang, precision),
-        head_summaries=summaries,
-        caveat=language.layer_caveat(trace),
+        head=plan.head,
+        queries=plan.queries,
+        head_explanation=phrase_trace(plan.head_plan, language, precision),
+        head_summaries=tuple(tuple(language.say(s, precision) for s in row) for row in plan.head_summaries),
+        caveat=language.say(plan.caveat, precision),
         precision=precision,
     )
 

@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 
 from ..core.errors import InputError
 from .json_form import decode_array, encode, same
+from .provenance import Provenance, provenance_from_document
 from .trace import AttentionTrace
 
 __all__ = ["LayerTrace"]
@@ -76,7 +77,7 @@ class LayerTrace:
     b_v: NDArray[Any] | None = None
     b_o: NDArray[Any] | None = None
     dtype: str = "float64"
-    meta: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
 
     # -- views ---------------------------------------------------------------------------
     @property
@@ -131,7 +132,7 @@ class LayerTrace:
             value = getattr(self, name)
             data[name] = None if value is None else encode(value)
         data["heads"] = [h.to_dict() for h in self.heads]
-        data["meta"] = self.meta
+        data["provenance"] = self.provenance.to_dict()
         return data
 
     def to_json(self, indent: int | None = None) -> str:
@@ -160,7 +161,7 @@ class LayerTrace:
                 heads=heads,
                 is_causal=bool(data["is_causal"]),
                 dtype=str(dtype),
-                meta=dict(data.get("meta") or {}),
+                provenance=provenance_from_document(data),
                 **arrays,
                 **optional,
             )

@@ -33,6 +33,7 @@ from ..core.limits import check_trace_budget
 from ..core.masks import mask_row
 from .json_form import decode_array, encode, same
 from .labels import labels, pick_queries
+from .provenance import Provenance, provenance_from_document
 from .query_trace import QueryTrace, trace_query
 from .steps import STEP_NAMES
 
@@ -58,8 +59,8 @@ class AttentionTrace:
     """A trace of one head on one sequence: the inputs and, per traced query, every step.
 
     ``tokens`` label the query positions (L of them) and ``key_tokens`` the key positions
-    (S); for self-attention they are the same. ``meta`` holds JSON-able context (title,
-    description, source, layer, head, ...).
+    (S); for self-attention they are the same. ``provenance`` says where the numbers come
+    from (:mod:`selfattention.record.provenance`: an example, a layer's head, a model's head).
     """
 
     tokens: tuple[str, ...]
@@ -71,7 +72,7 @@ class AttentionTrace:
     is_causal: bool
     steps: tuple[QueryTrace, ...]
     dtype: str = "float64"
-    meta: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
 
     # -- views ---------------------------------------------------------------------------
     @property
@@ -121,7 +122,7 @@ class AttentionTrace:
             "key": encode(self.key),
             "value": encode(self.value),
             "steps": [s.to_dict() for s in self.steps],
-            "meta": self.meta,
+            "provenance": self.provenance.to_dict(),
         }
 
     def to_json(self, indent: int | None = None) -> str:
@@ -147,7 +148,7 @@ class AttentionTrace:
                 is_causal=bool(data["is_causal"]),
                 steps=steps,
                 dtype=str(dtype),
-                meta=dict(data.get("meta") or {}),
+                provenance=provenance_from_document(data),
             )
             _check_shapes(result)
         except (KeyError, TypeError, ValueError, OverflowError) as error:
@@ -197,7 +198,7 @@ def trace(
     queries: Sequence[int | str] | None = None,
     *,
     key_tokens: Sequence[str] | None = None,
-    meta: dict[str, Any] | None = None,
+    provenance: Provenance | None = None,
 ) -> AttentionTrace:
     """Trace scaled dot-product attention for one sequence and one head, step by step.
 
@@ -251,7 +252,7 @@ def trace(
         is_causal=inputs.is_causal,
         steps=tuple(steps),
         dtype=str(q.dtype),
-        meta=dict(meta or {}),
+        provenance=provenance or Provenance(),
     )
 
 

@@ -1,8 +1,9 @@
 """The layout every text-like format shares: a trace and its explanation as a list of blocks.
 
-Renderers do no maths: this module only picks what to show, formats numbers for display and
-puts the explanation's words beside them; ``text``, ``markdown`` and ``html`` then write the
-same blocks in their own syntax.
+Renderers do no maths and pick nothing: the explanation says which keys and which terms of a
+long dot product the steps show (:mod:`selfattention.explain.plan`); this module formats the
+numbers for display and puts the explanation's words beside them; ``text``, ``markdown`` and
+``html`` then write the same blocks in their own syntax.
 """
 
 from __future__ import annotations
@@ -12,16 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from ..explain import Explanation
+from ..explain import Explanation, QueryExplanation
 from ..explain.numbers import fmt, fmt_vector
+from ..explain.statements import DotProductTerms
 from ..record.trace import AttentionTrace, QueryTrace
 
 __all__ = ["Block", "Heading", "Lines", "Paragraph", "Picture", "Table", "build_document"]
 
-#: dot products with more terms than this show only their largest terms
-MAX_TERMS = 8
-#: steps list at most this many keys (the heaviest); the rest are summarised
-MAX_KEYS = 16
 #: the whole-matrix view is shown up to this many tokens
 MAX_MATRIX = 12
 #: the command line works out at most this many queries unless --queries picks them
@@ -78,7 +76,7 @@ def build_document(trace: AttentionTrace, explanation: Explanation, precision: i
     for step in trace.steps:
         words = explanation.for_query(step.index)
         blocks.append(Heading(2, words.heading))
-        blocks += _query_steps(trace, step, words.steps, p, labels)
+        blocks += _query_steps(trace, step, words, p, labels)
         blocks.append(Heading(3, labels["meaning"]))
         blocks += [Paragraph(sentence) for sentence in words.meaning]
     if trace.is_complete and 0 < len(trace.tokens) <= MAX_MATRIX and len(trace.key_tokens) <= MAX_MATRIX:
@@ -115,31 +113,19 @@ def _inputs(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[Block
     return [Table(title, (labels["tokens"], "q", "k", "v"), tuple(rows))]
 
 
-def _shown_keys(step: QueryTrace) -> list[int]:
-    count = len(step.weights)
-    if count <= MAX_KEYS:
-        return list(range(count))
-    heaviest = np.argsort(-step.weights, kind="stable")[:MAX_KEYS]
-    return sorted(int(j) for j in heaviest)
-
-
-def _terms(step: QueryTrace, trace: AttentionTrace, j: int, p: int, smaller: str = "smaller terms") -> str:
-    q, k, products = step.query, trace.key[j], step.products[j]
-    dims: list[int] = list(range(len(q)))
-    if len(q) > MAX_TERMS:
-        dims = sorted(np.argsort(-np.abs(products), kind="stable")[:MAX_TERMS].tolist())
-    text = " + ".join(f"{fmt(q[e], p)}×{fmt(k[e], p)}" for e in dims)
-    if len(q) > MAX_TERMS:
-        rest = float(products.sum() - products[list(dims)].sum())
-        text += f" + … ({len(q) - MAX_TERMS} {smaller}: {fmt(rest, p)})"
+def _terms(step: QueryTrace, trace: AttentionTrace, terms: DotProductTerms, p: int, smaller: str) -> str:
+    q, k = step.query, trace.key[terms.key]
+    text = " + ".join(f"{fmt(q[e], p)}×{fmt(k[e], p)}" for e in terms.dims)
+    if terms.rest:
+        text += f" + … ({terms.rest} {smaller}: {fmt(terms.rest_sum, p)})"
     return text
 
 
 def _query_steps(
-    trace: AttentionTrace, step: QueryTrace, headings: dict[str, str], p: int, labels: dict[str, str]
+    trace: AttentionTrace, step: QueryTrace, words: QueryExplanation, p: int, labels: dict[str, str]
 ) -> list[Block]:
     n = step.index + 1
-    keys = _shown_keys(step)
+    headings, keys = words.steps, words.keys
     names = trace.key_tokens
     blocks: list[Block] = []
     note = []
@@ -147,21 +133,21 @@ def _query_steps(
         note = [Paragraph(labels["keys_shown"].format(shown=len(keys), total=len(names)))]
 
     blocks.append(Heading(3, headings["dot_products"]))
-    if trace.d_head > MAX_TERMS:
-        rest = trace.d_head - MAX_TERMS
-        blocks.append(Paragraph(labels["largest_terms"].format(d=trace.d_head, n=MAX_TERMS, rest=rest)))
+    if words.terms and words.terms[0].rest:
+        shown, rest = len(words.terms[0].dims), words.terms[0].rest
+        blocks.append(Paragraph(labels["largest_terms"].format(d=shown + rest, n=shown, rest=rest)))
     blocks += note
     blocks.append(
         Lines(
             tuple(
                 (
-                    f"q{n}·k{j + 1} ({names[j]})",
+                    f"q{n}·k{terms.key + 1} ({names[terms.key]})",
                     "=",
-                    _terms(step, trace, j, p, labels["smaller_terms"]),
+                    _terms(step, trace, terms, p, labels["smaller_terms"]),
                     "=",
-                    fmt(step.dot_products[j], p),
+                    fmt(step.dot_products[terms.key], p),
                 )
-                for j in keys
+                for terms in words.terms
             )
         )
     )

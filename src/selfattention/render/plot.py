@@ -39,6 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..core.errors import InputError, MissingExtraError, ShapeError
 from ..explain import get_language
 from ..explain.numbers import fmt
+from ..explain.plan import title_statement
 from ..record.trace import AttentionTrace
 from .figure_text import (
     drawable_labels,
@@ -274,7 +275,7 @@ def trace_heatmap(
         [step.token for step in trace.steps],
         list(trace.key_tokens),
         highlight_rows=rows,
-        title=language.title(trace) if title is None else title,
+        title=language.say(title_statement(trace), 4) if title is None else title,
         blocked=blocked if blocked.any() else None,
         row_title=language.labels["query"],
         col_title=language.labels["key"],

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..core.errors import InputError
+from ..record.provenance import ExampleProvenance
 
 __all__ = ["EXAMPLES", "Example", "get_example", "seed_example"]
 
@@ -39,7 +40,7 @@ class Example:
             "key": self.key,
             "value": self.value,
             "tokens": list(self.tokens),
-            "meta": {"title": self.title, "description": self.description, "example": self.name},
+            "provenance": ExampleProvenance(title=self.title, description=self.description, example=self.name),
         }
 
 

@@ -45,6 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..core.errors import InputError, ShapeError
 from ..core.masks import combine_masks
 from ..record.layer_trace import LayerTrace
+from ..record.provenance import HeadProvenance, Provenance
 from ..record.trace import trace as trace_head
 from .layer_torch import parameters_from_torch, torch_module
 from .multi_head import LayerResult, multi_head_attention
@@ -232,7 +233,7 @@ class MultiHeadSelfAttention:
         queries: Sequence[int | str] | None = None,
         embeddings: ArrayLike | None = None,
         positional: ArrayLike | None = None,
-        meta: dict[str, Any] | None = None,
+        provenance: Provenance | None = None,
     ) -> LayerTrace:
         """Trace the layer on one sequence, x (L, d_model): the projections, every head step
         by step (an :class:`~selfattention.record.trace.AttentionTrace` per head, for ``queries``,
@@ -278,7 +279,7 @@ class MultiHeadSelfAttention:
                     is_causal=is_causal,
                     queries=queries,
                     key_tokens=key_labels,
-                    meta={"head": h, "num_heads": self.num_heads},
+                    provenance=HeadProvenance(head=h, num_heads=self.num_heads, layer=provenance),
                 )
             )
         dtype = result.output.dtype
@@ -303,7 +304,7 @@ class MultiHeadSelfAttention:
             output=result.output[0],
             is_causal=bool(is_causal),
             dtype=str(dtype),
-            meta=dict(meta or {}),
+            provenance=provenance or Provenance(),
             **params,
             **extras,
         )

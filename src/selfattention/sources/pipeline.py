@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from ..core.errors import LimitError
 from ..record.layer_trace import LayerTrace
+from ..record.provenance import ToyLayerProvenance
 from .embedding import tokenize, toy_embedding
 from .layers import MultiHeadSelfAttention
 from .positional import sinusoidal_positional_encoding
@@ -67,5 +68,5 @@ def text_layer_trace(
         queries=traced,
         embeddings=embeddings,
         positional=positional,
-        meta={"source": "toy", "text": text, "seed": seed},
+        provenance=ToyLayerProvenance(text=text, seed=seed),
     )

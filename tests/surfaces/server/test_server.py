@@ -123,11 +123,11 @@ def test_explain_returns_the_trace_and_the_words(client):
 def test_explain_keeps_the_examples_words_only_while_its_vectors_are_unchanged(client):
     same = client.post("/api/explain", json={"input": SEED, "example": "seed"}).json()
     assert "reconstructed" in " ".join(same["explanation"]["intro"])
-    assert same["trace"]["meta"]["example"] == "seed"
+    assert same["trace"]["provenance"]["kind"] == "example" and same["trace"]["provenance"]["example"] == "seed"
     edited = {**SEED, "query": [[15, 0, 1], [2.078, 0, 1]]}
     other = client.post("/api/explain", json={"input": edited, "example": "seed"}).json()
     assert "reconstructed" not in " ".join(other["explanation"]["intro"])
-    assert other["trace"]["meta"] == {}
+    assert other["trace"]["provenance"] == {"kind": "vectors", "title": "", "description": ""}
 
 
 @pytest.mark.parametrize("temperature", [0.1, 0.5, 1, 2, 10])
@@ -478,7 +478,7 @@ def test_a_model_head_is_an_input_document_whose_trace_is_the_models_attention(c
 
     document = model_head["input"]
     assert document["tokens"][0] == "[CLS]" and "animal" in document["tokens"]
-    assert model_head["meta"]["layer"] == 3 and model_head["meta"]["head"] == 1
+    assert model_head["provenance"]["layer"] == 3 and model_head["provenance"]["head"] == 1
     body = client.post("/api/trace", json=document).json()
     # the independent reference: the attention probabilities the model itself returns
     loaded = load_model("minilm")
@@ -497,7 +497,7 @@ def test_explain_keeps_the_models_words_only_for_its_own_vectors(client, model_h
     assert "minilm" not in hotter["explanation"]["title"]  # other weights than the model's: no claim
     edited = {**model_head["input"], "value": [[0.0] * 32, *model_head["input"]["value"][1:]]}
     other = client.post("/api/explain", json={"input": edited, "model": source}).json()
-    assert other["trace"]["meta"] == {}
+    assert other["trace"]["provenance"] == {"kind": "vectors", "title": "", "description": ""}
 
 
 @pytest.mark.parametrize(
@@ -534,7 +534,7 @@ def test_a_toy_layer_head_matches_torch_multihead_attention(client, d_model, num
     request_body = {"text": "The cat sat on the mat.", "d_model": d_model, "num_heads": num_heads, "head": head}
     source = client.post("/api/text", json={**request_body, "seed": 3}).json()
     assert source["input"]["tokens"] == ["The", "cat", "sat", "on", "the", "mat", "."]
-    assert source["meta"]["source"] == "toy" and source["meta"]["head"] == head
+    assert source["provenance"]["layer"]["kind"] == "toy_layer" and source["provenance"]["head"] == head
     body = client.post("/api/trace", json=source["input"]).json()
     # the reference: PyTorch's own nn.MultiheadAttention with the same weights, on the same X
     x = torch.from_numpy(text_layer_trace("The cat sat on the mat.", d_model=d_model, num_heads=num_heads, seed=3).x)

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
-from ...record.layer_trace import LayerTrace
-from ...record.trace import AttentionTrace, QueryTrace
-from ..base import Language, layer_numbers, title_text
-from ..facts import QueryFacts
+from ..base import Language
 from ..numbers import fmt, fmt_percent, fmt_vector
+from ..statements import (
+    AllBlocked,
+    Caveat,
+    Conclusion,
+    DotProductsStep,
+    HeadSummary,
+    Key,
+    LayerSections,
+    LayerSizes,
+    LayerTokensTitle,
+    MaskStep,
+    ModelCheck,
+    ModelTitle,
+    Output,
+    QueryHeading,
+    ScaleStep,
+    Shown,
+    Sizes,
+    SoftmaxStep,
+    Spread,
+    TokensTitle,
+    ToyNote,
+    WeightedSumStep,
+    Weights,
+)
 
 
 def _q(token: str) -> str:
@@ -117,138 +139,130 @@ class English(Language):
         "page_run_text": "Walk it through the layer",
     }
 
-    def title(self, trace: AttentionTrace) -> str:
-        if trace.meta.get("source") == "model":
-            return self.labels["model_title"].format(**trace.meta)
-        return str(trace.meta.get("title") or f"Self-attention on {_q(title_text(trace.tokens))}")
+    # -- a trace ---------------------------------------------------------------------------
+    def tokens_title(self, s: TokensTitle, precision: int) -> str:
+        return f"Self-attention on {_q(s.tokens)}"
 
-    def intro(self, trace: AttentionTrace, precision: int) -> list[str]:
-        lines = [
-            f"{len(trace.tokens)} query tokens, {len(trace.key_tokens)} keys, d = {trace.d_head},"
-            f" scale = {fmt(trace.scale, precision)}"
-            + (f" (1/sqrt({trace.d_head}))" if _is_default_scale(trace) else "")
-            + (", causal: each token sees only itself and the tokens before it" if trace.is_causal else "")
+    def model_title(self, s: ModelTitle, precision: int) -> str:
+        return self.labels["model_title"].format(model=s.model, layer=s.layer, head=s.head, text=s.text)
+
+    def sizes(self, s: Sizes, precision: int) -> str:
+        return (
+            f"{s.queries} query tokens, {s.keys} keys, d = {s.d_head}, scale = {fmt(s.scale, precision)}"
+            + (f" (1/sqrt({s.root_of}))" if s.root_of is not None else "")
+            + (", causal: each token sees only itself and the tokens before it" if s.causal else "")
             + "."
-        ]
-        if trace.meta.get("description"):
-            lines.append(str(trace.meta["description"]))
-        check = trace.meta.get("check")
-        if trace.meta.get("source") == "model" and isinstance(check, dict):
-            lines.append(
-                self.labels["model_check"].format(
-                    rebuilt=check["rebuilt_dtype"],
-                    layer=trace.meta["layer"],
-                    rows=check["rows_checked"],
-                    model_dtype=check["model_dtype"],
-                    difference=fmt(check["max_abs_difference"], 2),
-                )
-            )
-        return lines
-
-    def query_heading(self, trace: AttentionTrace, step: QueryTrace) -> str:
-        return f"Self-attention with {_q(step.token)} as the query (q{step.index + 1})"
-
-    def step_headings(self, trace: AttentionTrace, step: QueryTrace, precision: int) -> dict[str, str]:
-        n = step.index + 1
-        return {
-            "dot_products": f"1. Dot products q{n}·k for every key: multiply elementwise, then add up.",
-            "scale": f"2. Multiply by the scale {fmt(trace.scale, precision)}"
-            + (f" = 1/sqrt({trace.d_head})" if _is_default_scale(trace) else "")
-            + " to keep the scores in a stable range.",
-            "mask": "   The mask is added to the scores: -inf blocks a key (weight 0), any other value"
-            " raises or lowers its score."
-            if step.shifts_scores
-            else "   The mask: blocked keys get -inf, so they receive weight 0.",
-            "softmax": "3. Softmax: subtract the largest score, take exp, divide by the sum.",
-            "weighted_sum": "4. Multiply each value vector by its weight and add them up.",
-        }
-
-    def meaning(self, trace: AttentionTrace, facts: QueryFacts, precision: int) -> list[str]:
-        p = precision
-        token = _q(facts.token)
-        if facts.fully_masked:
-            return [
-                f"Every key is blocked for {token}, so all its weights are 0 and its output is"
-                " the zero vector (not NaN)."
-            ]
-        parts = []
-        for kw in facts.ranked[:4]:
-            who = "itself" if facts.self_weight is not None and kw.index == facts.index else _q(kw.token)
-            parts.append(f"{fmt(kw.weight, p)} to {who}")
-        rest = len(facts.ranked) - 4
-        more = f", and {rest} more keys share the rest" if rest > 0 else ""
-        sentences = [f"Weights: {token} gives " + _join(parts) + more + "."]
-        step = trace.step(facts.index)
-        closest = facts.closest_value
-        assert closest is not None and facts.dominant_value is not None
-        sentences.append(
-            f"Output: {fmt_vector(step.output, p)} is the new representation of {token},"
-            " updated by its relations to the other tokens. It is closest to the value vector"
-            f" of {_q(closest.token)} ({fmt_vector(trace.value[closest.index], p)}); the"
-            f" weighted value of {_q(facts.dominant_value.token)} is the largest term of the sum,"
-            f" {fmt_percent(facts.dominant_share)} of the terms' total size."
         )
-        top = facts.ranked[0]
-        top_name = "itself" if facts.self_weight is not None and top.index == facts.index else _q(top.token)
-        if top.weight >= 0.9:
-            conclusion = f"In short, {token} attends almost only to {top_name}."
-        elif facts.self_weight is not None and top.index != facts.index:
-            conclusion = (
-                f"In short, {token} keeps relatively little on itself ({fmt(facts.self_weight, p)})"
-                f" and looks most at {top_name} ({fmt(top.weight, p)})."
-            )
-        else:
-            conclusion = f"In short, {token} looks most at {top_name} ({fmt(top.weight, p)})."
-        sentences.append(conclusion)
-        if facts.allowed_count > 1:
-            spread = (
-                "sharp"
-                if facts.effective_keys < 1.5
-                else "spread out"
-                if facts.effective_keys > 0.6 * facts.allowed_count
-                else "focused on a few keys"
-            )
-            sentences.append(
-                f"The row is {spread}: its entropy is {fmt(facts.entropy, p)} nats of at most"
-                f" {fmt(facts.max_entropy, p)}, as if it looked at {fmt(facts.effective_keys, 2)}"
-                f" of {facts.allowed_count} keys."
-            )
-        return sentences
 
-    def caveat(self) -> str:
+    def model_check(self, s: ModelCheck, precision: int) -> str:
+        return self.labels["model_check"].format(
+            rebuilt=s.rebuilt_dtype,
+            layer=s.layer,
+            rows=s.rows,
+            model_dtype=s.model_dtype,
+            difference=fmt(s.difference, 2),
+        )
+
+    def caveat(self, s: Caveat, precision: int) -> str:
         return (
             "Attention weights show where one head looks, not why a model decides: they leave"
             " out the sizes of the value vectors, the other heads and layers, and the residual"
             " connections."
         )
 
-    # -- the layer -------------------------------------------------------------------------
-    def layer_title(self, trace: LayerTrace) -> str:
-        text = " ".join(trace.tokens)
-        return str(trace.meta.get("title") or f"From words to contextual vectors: {_q(text)}")
+    # -- one query ----------------------------------------------------------------------------
+    def query_heading(self, s: QueryHeading, precision: int) -> str:
+        return f"Self-attention with {_q(s.token)} as the query (q{s.number})"
 
-    def layer_intro(self, trace: LayerTrace, precision: int) -> list[str]:
-        cross = f" and {len(trace.key_tokens)} context tokens (cross-attention)" if trace.is_cross else ""
-        lines = [
-            f"{len(trace.tokens)} tokens{cross}, d_model = {trace.d_model}, {trace.num_heads}"
-            f" head{'s' if trace.num_heads != 1 else ''} of d_head = {trace.d_head}"
-            + (", causal: each token sees only itself and the tokens before it" if trace.is_causal else "")
-            + "."
-        ]
-        if trace.meta.get("source") == "toy":
-            lines.append(
-                f"Illustrative numbers, not a trained model: the embeddings are drawn from a hash of each"
-                f" token's text and the weights W_Q, W_K, W_V, W_O are random (seed {trace.meta.get('seed')})."
-                " Every step is exact, but what the weights say about the sentence means nothing; use a real"
-                " model for that."
+    def dot_products_step(self, s: DotProductsStep, precision: int) -> str:
+        return f"{s.number}. Dot products q{s.query_number}·k for every key: multiply elementwise, then add up."
+
+    def scale_step(self, s: ScaleStep, precision: int) -> str:
+        return (
+            f"{s.number}. Multiply by the scale {fmt(s.scale, precision)}"
+            + (f" = 1/sqrt({s.root_of})" if s.root_of is not None else "")
+            + " to keep the scores in a stable range."
+        )
+
+    def mask_step(self, s: MaskStep, precision: int) -> str:
+        if s.shifts:
+            return (
+                "   The mask is added to the scores: -inf blocks a key (weight 0), any other value"
+                " raises or lowers its score."
             )
-        return lines
+        return "   The mask: blocked keys get -inf, so they receive weight 0."
 
-    def layer_sections(self, trace: LayerTrace, head: int, precision: int) -> dict[str, str]:
-        d, h, dh = trace.d_model, trace.num_heads, trace.d_head
-        numbers = layer_numbers(trace, head)
-        n, kv = numbers.input_step, numbers.kv_symbol
-        start, stop = numbers.first_column, numbers.last_column
+    def softmax_step(self, s: SoftmaxStep, precision: int) -> str:
+        return f"{s.number}. Softmax: subtract the largest score, take exp, divide by the sum."
+
+    def weighted_sum_step(self, s: WeightedSumStep, precision: int) -> str:
+        return f"{s.number}. Multiply each value vector by its weight and add them up."
+
+    # -- what it means --------------------------------------------------------------------------
+    def all_blocked(self, s: AllBlocked, precision: int) -> str:
+        return (
+            f"Every key is blocked for {_q(s.token)}, so all its weights are 0 and its output is"
+            " the zero vector (not NaN)."
+        )
+
+    def weights(self, s: Weights, precision: int) -> str:
+        parts = [f"{fmt(k.weight, precision)} to {_name(k)}" for k in s.keys]
+        more = f", and {s.rest} more keys share the rest" if s.rest > 0 else ""
+        own = f"; it keeps {fmt(s.own.weight, precision)} on itself" if s.own is not None else ""
+        return f"Weights: {_q(s.token)} gives " + _join(parts) + more + own + "."
+
+    def output(self, s: Output, precision: int) -> str:
+        p = precision
+        return (
+            f"Output: {fmt_vector(s.output, p)} is the new representation of {_q(s.token)},"
+            " updated by its relations to the other tokens. It is closest to the value vector"
+            f" of {_q(s.closest.token)} ({fmt_vector(s.closest_value, p)}); the"
+            f" weighted value of {_q(s.dominant.token)} is the largest term of the sum,"
+            f" {fmt_percent(s.dominant_share)} of the terms' total size."
+        )
+
+    def conclusion(self, s: Conclusion, precision: int) -> str:
+        token, top = _q(s.token), _name(s.top)
+        if s.kind == "almost_only":
+            return f"In short, {token} attends almost only to {top}."
+        if s.kind == "little_on_itself" and s.own_weight is not None:
+            return (
+                f"In short, {token} keeps relatively little on itself ({fmt(s.own_weight, precision)})"
+                f" and looks most at {top} ({fmt(s.top.weight, precision)})."
+            )
+        return f"In short, {token} looks most at {top} ({fmt(s.top.weight, precision)})."
+
+    def spread(self, s: Spread, precision: int) -> str:
+        spread = {"sharp": "sharp", "spread_out": "spread out", "focused": "focused on a few keys"}[s.kind]
+        return (
+            f"The row is {spread}: its entropy is {fmt(s.entropy, precision)} nats of at most"
+            f" {fmt(s.max_entropy, precision)}, as if it looked at {fmt(s.effective_keys, 2)}"
+            f" of {s.allowed} keys."
+        )
+
+    # -- the layer -------------------------------------------------------------------------
+    def layer_tokens_title(self, s: LayerTokensTitle, precision: int) -> str:
+        return f"From words to contextual vectors: {_q(s.tokens)}"
+
+    def layer_sizes(self, s: LayerSizes, precision: int) -> str:
+        cross = f" and {s.context_tokens} context tokens (cross-attention)" if s.context_tokens is not None else ""
+        return (
+            f"{s.tokens} tokens{cross}, d_model = {s.d_model}, {s.num_heads}"
+            f" head{'s' if s.num_heads != 1 else ''} of d_head = {s.d_head}"
+            + (", causal: each token sees only itself and the tokens before it" if s.causal else "")
+            + "."
+        )
+
+    def toy_note(self, s: ToyNote, precision: int) -> str:
+        return (
+            "Illustrative numbers, not a trained model: the embeddings are drawn from a hash of each"
+            f" token's text and the weights W_Q, W_K, W_V, W_O are random (seed {s.seed})."
+            " Every step is exact, but what the weights say about the sentence means nothing; use a real"
+            " model for that."
+        )
+
+    def layer_sections(self, s: LayerSections) -> dict[str, str]:
+        d, h, dh, kv, n = s.d_model, s.num_heads, s.d_head, s.kv_symbol, s.input_number
         return {
             "tokens": "1. Tokens: the text split into words and punctuation.",
             "embeddings": "2. Token embeddings: one vector of d_model numbers per token.",
@@ -259,49 +273,43 @@ class English(Language):
                 " attention alone ignores word order, so a vector that depends only on the position is added."
             ),
             "input": f"{n}. The layer's input X = embedding + positional encoding."
-            if trace.embeddings is not None
+            if s.with_embeddings
             else f"{n}. The layer's input X, one row per token.",
             "input_note": f"X has one row of d_model = {d} numbers per token."
-            + (" The keys and values come from another sequence, the context C." if trace.is_cross else ""),
+            + (" The keys and values come from another sequence, the context C." if s.cross else ""),
             "context": "C, the context",
-            "projections": f"{n + 1}. Queries, keys and values: Q = X W_Q + b_Q, K = {kv} W_K + b_K,"
-            f" V = {kv} W_V + b_V.",
+            "projections": f"{s.projections_number}. Queries, keys and values: Q = X W_Q + b_Q,"
+            f" K = {kv} W_K + b_K, V = {kv} W_V + b_V.",
             "projections_note": (
                 f"Each W is a {d} × {d} matrix. The {d} columns of Q, K and V are cut into {h} heads of"
-                f" d_head = {dh} columns (shown split by |): head {head} uses columns {start} to {stop}."
-                + (" K and V come from the context C, the other sequence." if trace.is_cross else "")
+                f" d_head = {dh} columns (shown split by |): head {s.head} uses columns {s.first_column}"
+                f" to {s.last_column}." + (" K and V come from the context C, the other sequence." if s.cross else "")
             ),
-            "attention": f"{n + 2}. Attention in head {head}, step by step (d_head = {dh}).",
-            "heads": f"{n + 3}. " + ("The only head, in brief." if h == 1 else f"The {h} heads side by side."),
+            "attention": f"{s.attention_number}. Attention in head {s.head}, step by step (d_head = {dh}).",
+            "heads": f"{s.heads_number}. "
+            + ("The only head, in brief." if s.single_head else f"The {h} heads side by side."),
             "heads_note": "Each head has its own columns of Q, K and V, so each looks at the tokens differently.",
-            "concat": f"{n + 4}. Concatenation: every head's output side by side.",
+            "concat": f"{s.concat_number}. Concatenation: every head's output side by side.",
             "concat_note": f"The {h} outputs of {dh} numbers each make one row of d_model = {d} again.",
-            "output": f"{n + 5}. Output projection: output = concatenation W_O + b_O.",
+            "output": f"{s.output_number}. Output projection: output = concatenation W_O + b_O.",
             "output_note": (
                 "W_O mixes what the heads found into one new, contextual vector per token: the layer's output."
             ),
         }
 
-    def layer_head_summary(self, trace: LayerTrace, head: int, facts: QueryFacts, precision: int) -> str:
-        token = _q(facts.token)
-        if facts.fully_masked:
-            return f"head {head}: every key is blocked for {token} (weights 0, output 0)."
-        parts = []
-        for kw in facts.ranked[:3]:
-            who = "itself" if facts.self_weight is not None and kw.index == facts.index else _q(kw.token)
-            parts.append(f"{who} ({fmt(kw.weight, precision)})")
-        return f"head {head}: {token} looks most at " + _join(parts) + "."
+    def head_summary(self, s: HeadSummary, precision: int) -> str:
+        if s.blocked:
+            return f"head {s.head}: every key is blocked for {_q(s.token)} (weights 0, output 0)."
+        parts = [f"{_name(k)} ({fmt(k.weight, precision)})" for k in s.keys]
+        return f"head {s.head}: {_q(s.token)} looks most at " + _join(parts) + "."
 
-    def layer_shown(self, shown: int, total: int, what: str) -> str:
-        noun = {"tokens": "tokens", "numbers": "numbers of each vector"}.get(what, what)
-        return f"(showing the first {shown} of {total} {noun})"
-
-    def layer_caveat(self, trace: LayerTrace) -> str:
-        return self.caveat()
+    def shown(self, s: Shown, precision: int) -> str:
+        noun = {"tokens": "tokens", "numbers": "numbers of each vector"}[s.what]
+        return f"(showing the first {s.shown} of {s.total} {noun})"
 
 
-def _is_default_scale(trace: AttentionTrace) -> bool:
-    return bool(abs(trace.scale * trace.d_head**0.5 - 1.0) < 1e-12)
+def _name(key: Key) -> str:
+    return "itself" if key.is_self else _q(key.token)
 
 
 def _join(parts: list[str]) -> str:

@@ -5,19 +5,42 @@ the terms Korean learners know: 쿼리, 키, 밸류, 내적, 스케일링, 소�
 A token is named as ``"Acting" 단어`` the way the seed names it, which also lets every
 particle attach to 단어 (를, 는, 와) whatever the token's last sound is.
 
->>> from selfattention import trace, seed_example
->>> t = trace(**seed_example().trace_kwargs())
->>> LANGUAGE.query_heading(t, t.steps[0])
+>>> from selfattention.explain.statements import QueryHeading
+>>> LANGUAGE.say(QueryHeading(number=1, token="Acting"), precision=4)
 '"Acting" 단어를 쿼리(Query)로 하는 셀프 어텐션 (q1)'
 """
 
 from __future__ import annotations
 
-from ...record.layer_trace import LayerTrace
-from ...record.trace import AttentionTrace, QueryTrace
-from ..base import Language, layer_numbers, title_text
-from ..facts import KeyWeight, QueryFacts
+from ..base import Language
 from ..numbers import fmt, fmt_percent, fmt_vector
+from ..statements import (
+    AllBlocked,
+    Caveat,
+    Conclusion,
+    Description,
+    DotProductsStep,
+    GivenTitle,
+    HeadSummary,
+    Key,
+    LayerSections,
+    LayerSizes,
+    LayerTokensTitle,
+    MaskStep,
+    ModelCheck,
+    ModelTitle,
+    Output,
+    QueryHeading,
+    ScaleStep,
+    Shown,
+    Sizes,
+    SoftmaxStep,
+    Spread,
+    TokensTitle,
+    ToyNote,
+    WeightedSumStep,
+    Weights,
+)
 
 
 def _w(token: str) -> str:
@@ -146,151 +169,143 @@ class Korean(Language):
         "page_run_text": "레이어에 통과시키기",
     }
 
-    def title(self, trace: AttentionTrace) -> str:
-        if trace.meta.get("source") == "model":
-            return self.labels["model_title"].format(**trace.meta)
-        known = EXAMPLES.get(str(trace.meta.get("example", "")))
-        if known:
-            return known[0]
-        return f'"{title_text(trace.tokens)}"의 셀프 어텐션'
+    # -- a trace ---------------------------------------------------------------------------
+    def tokens_title(self, s: TokensTitle, precision: int) -> str:
+        return f'"{s.tokens}"의 셀프 어텐션'
 
-    def intro(self, trace: AttentionTrace, precision: int) -> list[str]:
-        lines = [
-            f"쿼리 단어 {len(trace.tokens)}개, 키 {len(trace.key_tokens)}개, d = {trace.d_head},"
-            f" 스케일 = {fmt(trace.scale, precision)}"
-            + (f" (1/sqrt({trace.d_head}))" if _is_default_scale(trace) else "")
-            + (", 인과(causal) 마스크: 각 단어는 자기 자신과 앞의 단어들만 봅니다" if trace.is_causal else "")
+    def given_title(self, s: GivenTitle, precision: int) -> str:
+        known = EXAMPLES.get(s.example or "")
+        return known[0] if known else s.text
+
+    def model_title(self, s: ModelTitle, precision: int) -> str:
+        return self.labels["model_title"].format(model=s.model, layer=s.layer, head=s.head, text=s.text)
+
+    def sizes(self, s: Sizes, precision: int) -> str:
+        return (
+            f"쿼리 단어 {s.queries}개, 키 {s.keys}개, d = {s.d_head}, 스케일 = {fmt(s.scale, precision)}"
+            + (f" (1/sqrt({s.root_of}))" if s.root_of is not None else "")
+            + (", 인과(causal) 마스크: 각 단어는 자기 자신과 앞의 단어들만 봅니다" if s.causal else "")
             + "."
-        ]
-        known = EXAMPLES.get(str(trace.meta.get("example", "")))
-        if known:
-            lines.append(known[1])
-        elif trace.meta.get("description"):
-            lines.append(str(trace.meta["description"]))
-        check = trace.meta.get("check")
-        if trace.meta.get("source") == "model" and isinstance(check, dict):
-            lines.append(
-                self.labels["model_check"].format(
-                    rebuilt=check["rebuilt_dtype"],
-                    layer=trace.meta["layer"],
-                    rows=check["rows_checked"],
-                    model_dtype=check["model_dtype"],
-                    difference=fmt(check["max_abs_difference"], 2),
-                )
-            )
-        return lines
-
-    def query_heading(self, trace: AttentionTrace, step: QueryTrace) -> str:
-        return f"{_w(step.token)}를 쿼리(Query)로 하는 셀프 어텐션 (q{step.index + 1})"
-
-    def step_headings(self, trace: AttentionTrace, step: QueryTrace, precision: int) -> dict[str, str]:
-        n = step.index + 1
-        scale = fmt(trace.scale, precision) + (f" = 1/sqrt({trace.d_head})" if _is_default_scale(trace) else "")
-        return {
-            "dot_products": f"1. 쿼리와 모든 키의 내적 q{n}·k 값을 계산합니다: 원소끼리 곱한 뒤 모두 더합니다.",
-            "scale": f"2. 계산값의 안정화를 위해 스케일링합니다: 스케일 값({scale})을 곱해줍니다.",
-            "mask": "   마스크를 점수에 더합니다: -inf가 더해진 키는 가려져 가중치가 0이 되고, 다른 값은 점수를"
-            " 그만큼 올리거나 내립니다."
-            if step.shifts_scores
-            else "   마스크: 가려진 키에는 -inf가 더해져 가중치가 0이 됩니다.",
-            "softmax": "3. 소프트맥스 함수를 취합니다: 가장 큰 점수를 빼고 exp를 취한 뒤, 그 합으로 나눕니다.",
-            "weighted_sum": "4. 결과값(가중치)을 각 밸류 벡터와 곱해 모두 더합니다 (가중합).",
-        }
-
-    def meaning(self, trace: AttentionTrace, facts: QueryFacts, precision: int) -> list[str]:
-        p = precision
-        word = _w(facts.token)
-        if facts.fully_masked:
-            return [f"{word}에게는 모든 키가 가려져 있어 가중치가 모두 0이고, 출력은 영벡터입니다 (NaN이 아닙니다)."]
-        is_self = facts.self_weight is not None
-        shown = list(facts.ranked[:4])
-        # the seed names the token's relation to itself first, then the others
-        shown.sort(key=lambda kw: 0 if is_self and kw.index == facts.index else 1)
-        parts = [f"{_relation(kw, facts)}에서 {fmt(kw.weight, p)}" for kw in shown]
-        sentence = f"가중치(Weights): {word}는 " + ", ".join(parts) + "의 가중치를 가집니다."
-        rest = len(facts.ranked) - len(shown)
-        if is_self and all(kw.index != facts.index for kw in shown):
-            assert facts.self_weight is not None
-            sentence += f" 자기 자신과의 관계에서는 {fmt(facts.self_weight, p)}입니다."
-        if rest > 0:
-            sentence += f" 나머지 키 {rest}개가 남은 가중치를 나눠 가집니다."
-        sentences = [sentence]
-        step = trace.step(facts.index)
-        closest, dominant = facts.closest_value, facts.dominant_value
-        assert closest is not None and dominant is not None
-        sentences.append(
-            f"출력(Outputs): {fmt_vector(step.output, p)}는 {word}가 문맥에서 다른 단어들과의 관계를 통해"
-            " 업데이트된 새로운 표현입니다."
-            f" 이 벡터는 {_w(closest.token)}의 밸류 벡터 {fmt_vector(trace.value[closest.index], p)}에 가장 가깝고,"
-            f" 가중합에서 가장 큰 항은 {_w(dominant.token)}의 가중 밸류입니다 (모든 항의 크기 합 중"
-            f" {fmt_percent(facts.dominant_share)})."
         )
-        top = facts.ranked[0]
-        others = [kw for kw in facts.ranked if kw.index != facts.index] if is_self else []
-        if top.weight >= 0.9 and is_self and top.index == facts.index:
-            rest_of = f"{_w(others[0].token)}와의" if len(others) == 1 else "다른 단어들과의"
-            conclusion = (
-                f"결론적으로 {word}는 자기 자신과의 관계가 매우 높고 {rest_of} 관계는 거의 없다는 것을 의미합니다."
-            )
-        elif top.weight >= 0.9:
-            conclusion = f"결론적으로 {word}는 거의 {_w(top.token)}만 바라본다는 것을 의미합니다."
-        elif is_self and top.index != facts.index:
-            assert facts.self_weight is not None
-            conclusion = (
-                f"결론적으로 {word}는 자기 자신과의 관계({fmt(facts.self_weight, p)})가 상대적으로 낮고"
-                f" {_w(top.token)}와의 관계({fmt(top.weight, p)})는 상대적으로 높음을 의미합니다."
-            )
-        else:
-            who = "자기 자신" if is_self and top.index == facts.index else _w(top.token)
-            conclusion = f"결론적으로 {word}는 {who}에게 가장 큰 가중치({fmt(top.weight, p)})를 둡니다."
-        sentences.append(conclusion)
-        if facts.allowed_count > 1:
-            spread = (
-                "한 키에 뾰족하게 몰려 있습니다"
-                if facts.effective_keys < 1.5
-                else "넓게 퍼져 있습니다"
-                if facts.effective_keys > 0.6 * facts.allowed_count
-                else "몇몇 키에 모여 있습니다"
-            )
-            sentences.append(
-                f"이 가중치 행은 {spread}: 엔트로피는 {fmt(facts.entropy, p)} nats"
-                f" (최대 {fmt(facts.max_entropy, p)})로,"
-                f" 키 {facts.allowed_count}개 중 {fmt(facts.effective_keys, 2)}개를 보는 셈입니다 (유효 키 개수)."
-            )
-        return sentences
 
-    def caveat(self) -> str:
+    def description(self, s: Description, precision: int) -> str:
+        known = EXAMPLES.get(s.example or "")
+        return known[1] if known else s.text
+
+    def model_check(self, s: ModelCheck, precision: int) -> str:
+        return self.labels["model_check"].format(
+            rebuilt=s.rebuilt_dtype,
+            layer=s.layer,
+            rows=s.rows,
+            model_dtype=s.model_dtype,
+            difference=fmt(s.difference, 2),
+        )
+
+    def caveat(self, s: Caveat, precision: int) -> str:
         return (
             "어텐션 가중치는 한 헤드가 어디를 보는지 보여줄 뿐, 모델이 왜 그런 결정을 내렸는지는 설명하지 못합니다:"
             " 밸류 벡터의 크기, 다른 헤드와 층, 잔차 연결(residual connection)은 가중치에 드러나지 않습니다."
         )
 
-    # -- the layer (selfattention explain --text) ---------------------------------------------
-    def layer_title(self, trace: LayerTrace) -> str:
-        return str(trace.meta.get("title") or f'단어에서 문맥 벡터까지: "{" ".join(trace.tokens)}"')
+    # -- one query ----------------------------------------------------------------------------
+    def query_heading(self, s: QueryHeading, precision: int) -> str:
+        return f"{_w(s.token)}를 쿼리(Query)로 하는 셀프 어텐션 (q{s.number})"
 
-    def layer_intro(self, trace: LayerTrace, precision: int) -> list[str]:
-        cross = f", 문맥(context) 단어 {len(trace.key_tokens)}개 (크로스 어텐션)" if trace.is_cross else ""
-        lines = [
-            f"단어 {len(trace.tokens)}개{cross}, d_model = {trace.d_model}, 헤드 {trace.num_heads}개"
-            f" (d_head = {trace.d_head})"
-            + (", 인과(causal) 마스크: 각 단어는 자기 자신과 앞의 단어들만 봅니다" if trace.is_causal else "")
-            + "."
-        ]
-        if trace.meta.get("source") == "toy":
-            lines.append(
-                "학습된 모델이 아닌 설명용 숫자입니다: 임베딩은 각 단어 글자의 해시로 정한 난수이고,"
-                f" 가중치 W_Q, W_K, W_V, W_O도 난수입니다 (seed {trace.meta.get('seed')})."
-                " 모든 계산은 정확하지만, 이 가중치가 문장에 대해 말하는 내용에는 의미가 없습니다."
-                " 의미 있는 가중치는 실제 모델로 보세요."
+    def dot_products_step(self, s: DotProductsStep, precision: int) -> str:
+        return f"{s.number}. 쿼리와 모든 키의 내적 q{s.query_number}·k 값을 계산합니다: 원소끼리 곱한 뒤 모두 더합니다."
+
+    def scale_step(self, s: ScaleStep, precision: int) -> str:
+        scale = fmt(s.scale, precision) + (f" = 1/sqrt({s.root_of})" if s.root_of is not None else "")
+        return f"{s.number}. 계산값의 안정화를 위해 스케일링합니다: 스케일 값({scale})을 곱해줍니다."
+
+    def mask_step(self, s: MaskStep, precision: int) -> str:
+        if s.shifts:
+            return (
+                "   마스크를 점수에 더합니다: -inf가 더해진 키는 가려져 가중치가 0이 되고, 다른 값은 점수를"
+                " 그만큼 올리거나 내립니다."
             )
-        return lines
+        return "   마스크: 가려진 키에는 -inf가 더해져 가중치가 0이 됩니다."
 
-    def layer_sections(self, trace: LayerTrace, head: int, precision: int) -> dict[str, str]:
-        d, h, dh = trace.d_model, trace.num_heads, trace.d_head
-        numbers = layer_numbers(trace, head)
-        n, kv = numbers.input_step, numbers.kv_symbol
-        start, stop = numbers.first_column, numbers.last_column
+    def softmax_step(self, s: SoftmaxStep, precision: int) -> str:
+        return f"{s.number}. 소프트맥스 함수를 취합니다: 가장 큰 점수를 빼고 exp를 취한 뒤, 그 합으로 나눕니다."
+
+    def weighted_sum_step(self, s: WeightedSumStep, precision: int) -> str:
+        return f"{s.number}. 결과값(가중치)을 각 밸류 벡터와 곱해 모두 더합니다 (가중합)."
+
+    # -- what it means --------------------------------------------------------------------------
+    def all_blocked(self, s: AllBlocked, precision: int) -> str:
+        return f"{_w(s.token)}에게는 모든 키가 가려져 있어 가중치가 모두 0이고, 출력은 영벡터입니다 (NaN이 아닙니다)."
+
+    def weights(self, s: Weights, precision: int) -> str:
+        # the seed names the token's relation to itself first, then the others
+        keys = sorted(s.keys, key=lambda k: 0 if k.is_self else 1)
+        parts = [f"{_relation(k)}에서 {fmt(k.weight, precision)}" for k in keys]
+        sentence = f"가중치(Weights): {_w(s.token)}는 " + ", ".join(parts) + "의 가중치를 가집니다."
+        if s.own is not None:
+            sentence += f" 자기 자신과의 관계에서는 {fmt(s.own.weight, precision)}입니다."
+        if s.rest > 0:
+            sentence += f" 나머지 키 {s.rest}개가 남은 가중치를 나눠 가집니다."
+        return sentence
+
+    def output(self, s: Output, precision: int) -> str:
+        p = precision
+        return (
+            f"출력(Outputs): {fmt_vector(s.output, p)}는 {_w(s.token)}가 문맥에서 다른 단어들과의 관계를 통해"
+            " 업데이트된 새로운 표현입니다."
+            f" 이 벡터는 {_w(s.closest.token)}의 밸류 벡터 {fmt_vector(s.closest_value, p)}에 가장 가깝고,"
+            f" 가중합에서 가장 큰 항은 {_w(s.dominant.token)}의 가중 밸류입니다 (모든 항의 크기 합 중"
+            f" {fmt_percent(s.dominant_share)})."
+        )
+
+    def conclusion(self, s: Conclusion, precision: int) -> str:
+        word = _w(s.token)
+        if s.kind == "almost_only" and s.top.is_self:
+            rest_of = f"{_w(s.only_other.token)}와의" if s.only_other is not None else "다른 단어들과의"
+            return f"결론적으로 {word}는 자기 자신과의 관계가 매우 높고 {rest_of} 관계는 거의 없다는 것을 의미합니다."
+        if s.kind == "almost_only":
+            return f"결론적으로 {word}는 거의 {_w(s.top.token)}만 바라본다는 것을 의미합니다."
+        if s.kind == "little_on_itself" and s.own_weight is not None:
+            return (
+                f"결론적으로 {word}는 자기 자신과의 관계({fmt(s.own_weight, precision)})가 상대적으로 낮고"
+                f" {_w(s.top.token)}와의 관계({fmt(s.top.weight, precision)})는 상대적으로 높음을 의미합니다."
+            )
+        who = "자기 자신" if s.top.is_self else _w(s.top.token)
+        return f"결론적으로 {word}는 {who}에게 가장 큰 가중치({fmt(s.top.weight, precision)})를 둡니다."
+
+    def spread(self, s: Spread, precision: int) -> str:
+        spread = {
+            "sharp": "한 키에 뾰족하게 몰려 있습니다",
+            "spread_out": "넓게 퍼져 있습니다",
+            "focused": "몇몇 키에 모여 있습니다",
+        }[s.kind]
+        return (
+            f"이 가중치 행은 {spread}: 엔트로피는 {fmt(s.entropy, precision)} nats"
+            f" (최대 {fmt(s.max_entropy, precision)})로,"
+            f" 키 {s.allowed}개 중 {fmt(s.effective_keys, 2)}개를 보는 셈입니다 (유효 키 개수)."
+        )
+
+    # -- the layer (selfattention explain --text) ---------------------------------------------
+    def layer_tokens_title(self, s: LayerTokensTitle, precision: int) -> str:
+        return f'단어에서 문맥 벡터까지: "{s.tokens}"'
+
+    def layer_sizes(self, s: LayerSizes, precision: int) -> str:
+        cross = f", 문맥(context) 단어 {s.context_tokens}개 (크로스 어텐션)" if s.context_tokens is not None else ""
+        return (
+            f"단어 {s.tokens}개{cross}, d_model = {s.d_model}, 헤드 {s.num_heads}개 (d_head = {s.d_head})"
+            + (", 인과(causal) 마스크: 각 단어는 자기 자신과 앞의 단어들만 봅니다" if s.causal else "")
+            + "."
+        )
+
+    def toy_note(self, s: ToyNote, precision: int) -> str:
+        return (
+            "학습된 모델이 아닌 설명용 숫자입니다: 임베딩은 각 단어 글자의 해시로 정한 난수이고,"
+            f" 가중치 W_Q, W_K, W_V, W_O도 난수입니다 (seed {s.seed})."
+            " 모든 계산은 정확하지만, 이 가중치가 문장에 대해 말하는 내용에는 의미가 없습니다."
+            " 의미 있는 가중치는 실제 모델로 보세요."
+        )
+
+    def layer_sections(self, s: LayerSections) -> dict[str, str]:
+        d, h, dh, kv, n = s.d_model, s.num_heads, s.d_head, s.kv_symbol, s.input_number
         return {
             "tokens": "1. 토큰: 문장을 단어와 문장부호로 나눕니다.",
             "embeddings": "2. 토큰 임베딩: 단어마다 d_model개의 숫자로 된 벡터 하나.",
@@ -301,55 +316,43 @@ class Korean(Language):
                 " 어텐션만으로는 단어의 순서를 알 수 없으므로, 위치에만 의존하는 벡터를 더해줍니다."
             ),
             "input": f"{n}. 층의 입력 X = 임베딩 + 위치 인코딩."
-            if trace.embeddings is not None
+            if s.with_embeddings
             else f"{n}. 층의 입력 X, 단어마다 한 행.",
             "input_note": f"X는 단어마다 d_model = {d}개의 숫자로 된 행 하나입니다."
-            + (" 키와 밸류는 다른 문장인 문맥 C에서 옵니다." if trace.is_cross else ""),
+            + (" 키와 밸류는 다른 문장인 문맥 C에서 옵니다." if s.cross else ""),
             "context": "C, 문맥",
-            "projections": f"{n + 1}. 쿼리, 키, 밸류: Q = X W_Q + b_Q, K = {kv} W_K + b_K, V = {kv} W_V + b_V.",
+            "projections": f"{s.projections_number}. 쿼리, 키, 밸류: Q = X W_Q + b_Q, K = {kv} W_K + b_K,"
+            f" V = {kv} W_V + b_V.",
             "projections_note": (
                 f"각 W는 {d} × {d} 행렬입니다. Q, K, V의 열 {d}개는 d_head = {dh}개씩 헤드 {h}개로 나뉩니다"
-                f" (| 로 구분): 헤드 {head}번은 {start}~{stop}번 열을 씁니다."
+                f" (| 로 구분): 헤드 {s.head}번은 {s.first_column}~{s.last_column}번 열을 씁니다."
+                + (" K와 V는 다른 문장인 문맥 C에서 옵니다." if s.cross else "")
             ),
-            "attention": f"{n + 2}. 헤드 {head}의 어텐션, 단계별로 (d_head = {dh}).",
-            "heads": f"{n + 3}. 헤드 {h}개를 나란히.",
+            "attention": f"{s.attention_number}. 헤드 {s.head}의 어텐션, 단계별로 (d_head = {dh}).",
+            "heads": f"{s.heads_number}. " + ("하나뿐인 헤드, 간추려서." if s.single_head else f"헤드 {h}개를 나란히."),
             "heads_note": "헤드마다 Q, K, V의 열이 달라서, 단어들을 서로 다르게 봅니다.",
-            "concat": f"{n + 4}. 이어 붙이기: 모든 헤드의 출력을 나란히 붙입니다.",
+            "concat": f"{s.concat_number}. 이어 붙이기: 모든 헤드의 출력을 나란히 붙입니다.",
             "concat_note": f"숫자 {dh}개짜리 출력 {h}개가 다시 d_model = {d}개의 한 행이 됩니다.",
-            "output": f"{n + 5}. 출력 투영: 출력 = 이어 붙인 출력 W_O + b_O.",
+            "output": f"{s.output_number}. 출력 투영: 출력 = 이어 붙인 출력 W_O + b_O.",
             "output_note": (
                 "W_O는 헤드들이 찾은 것을 섞어, 단어마다 문맥을 담은 새 벡터 하나를 만듭니다: 층의 출력입니다."
             ),
         }
 
-    def layer_head_summary(self, trace: LayerTrace, head: int, facts: QueryFacts, precision: int) -> str:
-        word = _w(facts.token)
-        if facts.fully_masked:
-            return f"헤드 {head}: {word}에게는 모든 키가 가려져 있습니다 (가중치 0, 출력 0)."
-        parts = [
-            f"{'자기 자신' if facts.self_weight is not None and kw.index == facts.index else _w(kw.token)}"
-            f"({fmt(kw.weight, precision)})"
-            for kw in facts.ranked[:3]
-        ]
-        return f"헤드 {head}: {word}는 " + ", ".join(parts) + " 순으로 큰 가중치를 둡니다."
+    def head_summary(self, s: HeadSummary, precision: int) -> str:
+        if s.blocked:
+            return f"헤드 {s.head}: {_w(s.token)}에게는 모든 키가 가려져 있습니다 (가중치 0, 출력 0)."
+        parts = [f"{'자기 자신' if k.is_self else _w(k.token)}({fmt(k.weight, precision)})" for k in s.keys]
+        return f"헤드 {s.head}: {_w(s.token)}는 " + ", ".join(parts) + " 순으로 큰 가중치를 둡니다."
 
-    def layer_shown(self, shown: int, total: int, what: str) -> str:
-        if what == "numbers":
-            return f"(벡터마다 숫자 {total}개 중 앞의 {shown}개만 보여줍니다)"
-        return f"(단어 {total}개 중 앞의 {shown}개만 보여줍니다)"
-
-    def layer_caveat(self, trace: LayerTrace) -> str:
-        return self.caveat()
+    def shown(self, s: Shown, precision: int) -> str:
+        if s.what == "numbers":
+            return f"(벡터마다 숫자 {s.total}개 중 앞의 {s.shown}개만 보여줍니다)"
+        return f"(단어 {s.total}개 중 앞의 {s.shown}개만 보여줍니다)"
 
 
-def _relation(kw: KeyWeight, facts: QueryFacts) -> str:
-    if facts.self_weight is not None and kw.index == facts.index:
-        return "자기 자신과의 관계"
-    return f"{_w(kw.token)}와의 관계"
-
-
-def _is_default_scale(trace: AttentionTrace) -> bool:
-    return bool(abs(trace.scale * trace.d_head**0.5 - 1.0) < 1e-12)
+def _relation(key: Key) -> str:
+    return "자기 자신과의 관계" if key.is_self else f"{_w(key.token)}와의 관계"
 
 
 LANGUAGE = Korean()

@@ -14,7 +14,7 @@ With the extra installed::
 
     t = model_trace("The animal didn't cross the street because it was too tired.",
                     model="minilm", layer=3, head=1, queries="it")
-    t.meta["check"]["max_abs_difference"]     # about 1e-7: the rebuild equals the model
+    t.provenance.check.max_abs_difference     # about 1e-7: the rebuild equals the model
     r = rank_heads("The animal didn't ...", query="it", key="animal")
     r.rows[0].layer, r.rows[0].head           # (3, 1)
 """

@@ -10,7 +10,7 @@ For layer ``l`` and head ``h`` (both 0-based, as in Hugging Face):
    scale and mask (causal for GPT-2) using :func:`selfattention.record.trace.trace`,
 4) check: every row of the rebuilt weights (all queries, not only the traced ones) against
    the attention probabilities the model itself returned; the largest difference goes in the
-   trace's ``meta["check"]`` and anything above :data:`TOLERANCE` raises.
+   trace's ``provenance.check`` and anything above :data:`TOLERANCE` raises.
 
 The rebuild runs in float64 from the model's float32 hidden states and weights (both exact in
 float64); the model's attention is compared as it returns it (float32 for MiniLM), so the
@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ...core.kernels import attention_weights
+from ...record.provenance import ModelHeadProvenance, RebuildCheck
 from ...record.trace import AttentionTrace, trace
 from .errors import ModelInputError, RebuildMismatchError
 from .loader import LoadedModel, ModelRun, load_model, run_model
@@ -140,7 +141,7 @@ def model_trace(
     queries: int | str | Sequence[int | str] | None = None,
 ) -> AttentionTrace:
     """Trace head ``head`` of layer ``layer`` of a real model on ``text``, checked against
-    the model's own attention weights (``meta["check"]``).
+    the model's own attention weights (``provenance.check``).
 
     ``queries`` picks the query tokens to trace, as words or 0-based positions (all by
     default). The trace's tokens are the tokenizer's, special tokens included.
@@ -168,37 +169,34 @@ def model_trace(
         is_causal=rebuilt.is_causal,
         scale=rebuilt.scale,
         queries=picked,
-        meta=_meta(loaded, run, rebuilt),
     )
     # the traced rows themselves, against the model's rows (the same numbers by another road)
     traced = np.abs(result.weights - rebuilt.model_weights[list(result.query_indices)].astype(np.float64))
-    result.meta["check"]["max_abs_difference"] = max(rebuilt.max_difference, float(traced.max(initial=0.0)))
-    if not result.meta["check"]["max_abs_difference"] <= TOLERANCE:  # pragma: no cover - caught above
+    difference = max(rebuilt.max_difference, float(traced.max(initial=0.0)))
+    if not difference <= TOLERANCE:  # pragma: no cover - caught above
         raise RebuildMismatchError(f"traced rows differ from the model's by {traced.max():.3g}")
-    return result
+    return replace(result, provenance=_provenance(loaded, run, rebuilt, difference))
 
 
-def _meta(loaded: LoadedModel, run: ModelRun, rebuilt: HeadRebuild) -> dict[str, Any]:
+def _provenance(loaded: LoadedModel, run: ModelRun, rebuilt: HeadRebuild, difference: float) -> ModelHeadProvenance:
     arch = loaded.architecture
-    return {
-        "source": "model",
-        "model": loaded.name,
-        "model_path": str(loaded.resolved.path),
-        "weights_sha256": loaded.resolved.checked_sha256,
-        "family": arch.family,
-        "model_type": arch.model_type,
-        "layer": rebuilt.layer,
-        "head": rebuilt.head,
-        "num_layers": arch.num_layers,
-        "num_heads": arch.num_heads,
-        "text": run.text,
-        "special_tokens": [i for i, s in enumerate(run.special) if s],
-        "check": {
-            "max_abs_difference": rebuilt.max_difference,
-            "tolerance": TOLERANCE,
-            "rebuilt_dtype": "float64",
-            "model_dtype": str(rebuilt.model_weights.dtype),
-            "rows_checked": int(rebuilt.weights.shape[0]),
-            "against": "the attention probabilities the model returns (output_attentions, eager)",
-        },
-    }
+    return ModelHeadProvenance(
+        model=loaded.name,
+        model_path=str(loaded.resolved.path),
+        weights_sha256=loaded.resolved.checked_sha256,
+        family=arch.family,
+        model_type=arch.model_type,
+        layer=rebuilt.layer,
+        head=rebuilt.head,
+        num_layers=arch.num_layers,
+        num_heads=arch.num_heads,
+        text=run.text,
+        special_tokens=tuple(i for i, s in enumerate(run.special) if s),
+        check=RebuildCheck(
+            max_abs_difference=difference,
+            tolerance=TOLERANCE,
+            rebuilt_dtype="float64",
+            model_dtype=str(rebuilt.model_weights.dtype),
+            rows_checked=int(rebuilt.weights.shape[0]),
+        ),
+    )

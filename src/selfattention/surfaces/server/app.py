@@ -192,9 +192,9 @@ def _add_api(app: FastAPI) -> None:
             """A sentence through the toy layer: tokens, hash embeddings + positional encoding,
             seeded random W_Q, W_K, W_V; one head's Q, K, V as an input document."""
             source, lang = parse_text_source(parse_body(await _read_body(request)))
-            document, meta, words = await run_in_threadpool(text_source, source, lang)
+            document, provenance, words = await run_in_threadpool(text_source, source, lang)
             read_input(document, "the layer's vectors")
-            return {"input": document, "meta": meta, "words": words}
+            return {"input": document, "provenance": provenance.to_dict(), "words": words}
 
     if features.has_models():
 
@@ -215,9 +215,9 @@ def _add_api(app: FastAPI) -> None:
             """One head of a real model on a sentence, as an input document (Q, K, V rebuilt
             from the model and checked against its own attention) with its context."""
             source = parse_model_source(parse_body(await _read_body(request)))
-            document, meta = await run_in_threadpool(model_source, source)
+            document, provenance = await run_in_threadpool(model_source, source)
             read_input(document, "the model's vectors")  # the web limits (e.g. at most 64 tokens)
-            return {"input": document, "meta": meta}
+            return {"input": document, "provenance": provenance.to_dict()}
 
     @app.post(
         "/api/trace",

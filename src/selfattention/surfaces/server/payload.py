@@ -125,22 +125,22 @@ def explain_options(data: Any) -> ExplainOptions:
 def build_trace(options: ExplainOptions) -> AttentionTrace:
     """Trace the request's vectors. A temperature T divides the scale (1/sqrt(d) unless the
     input gives one): scores / T flatten the softmax for T > 1 and sharpen it for T < 1.
-    The source's context (an example's title, a model's layer, head and check) is kept only
+    The source's provenance (an example, a model's layer, head and check) is kept only
     while the input is still exactly the source's own (:func:`.sources.same_vectors`).
     """
     data = options.data
     if options.temperature != 1.0:
         base = default_scale(data.query.shape[1]) if data.scale is None else data.scale
         data = replace(data, scale=base / options.temperature)
-    meta: dict[str, Any] = {}
+    provenance = None
     source = None
     if options.example is not None:
         source = example_source(options.example)
     elif options.model is not None:
         source = model_source(options.model)
     if source is not None and same_vectors(data, source[0]):
-        meta = source[1]
-    return trace(**data.trace_kwargs(), meta=meta)
+        provenance = source[1]
+    return trace(**data.trace_kwargs(), provenance=provenance)
 
 
 def _refuse_constant(name: str) -> Any:

@@ -122,7 +122,7 @@ class TraceDocument(BaseModel):
     key: list[list[Number]]
     value: list[list[Number]]
     steps: list[StepDocument]  # type: ignore[valid-type]  # a model built from the table of steps
-    meta: dict[str, Any]
+    provenance: dict[str, Any] = Field(description="where the numbers come from, tagged by kind")
 
 
 class QueryExplanationDocument(BaseModel):
@@ -192,10 +192,10 @@ class TextRequest(BaseModel):
 
 
 class TextDocument(BaseModel):
-    """One head of the toy layer as an input document, its context and the layer's words."""
+    """One head of the toy layer as an input document, its provenance and the layer's words."""
 
     input: TraceInput
-    meta: dict[str, Any]
+    provenance: dict[str, Any] = Field(description="where the vectors come from, tagged by kind")
     words: dict[str, Any] = Field(description="title and intro: what the toy numbers are and are not")
 
 
@@ -206,10 +206,10 @@ class TextOptions(BaseModel):
 
 
 class SourceDocument(BaseModel):
-    """Vectors from a source, as an ``explain --input`` document, with their context."""
+    """Vectors from a source, as an ``explain --input`` document, with their provenance."""
 
     input: TraceInput
-    meta: dict[str, Any]
+    provenance: dict[str, Any] = Field(description="where the vectors come from, tagged by kind")
 
 
 class ModelsDocument(BaseModel):

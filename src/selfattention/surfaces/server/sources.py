@@ -3,13 +3,14 @@ the toy layer on a sentence (``selfattention.sources.pipeline``), or one head of
 (``selfattention.sources.models``, when the ``models`` extra is installed).
 
 Each source gives an ``explain --input`` document (tokens, Q, K, V, scale, causal) that the
-page loads into its grid, and the trace's context (``meta``: the example's title, or the
-model, layer, head and the check against the model's own attention). An explain request
+page loads into its grid, and the trace's provenance (:mod:`selfattention.record.provenance`:
+the example, the toy layer's head, or the model's head with its check against the model's own
+attention). An explain request
 names its source; the context is kept only while the vectors are still the source's own,
 so the words never describe numbers the person has since changed.
 
->>> document, meta = example_source("seed")
->>> document["tokens"], meta["example"]
+>>> document, provenance = example_source("seed")
+>>> document["tokens"], provenance.example
 (['Acting', 'Machines'], 'seed')
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ...core.errors import InputError, LimitError
+from ...record.provenance import Provenance
 from ...record.trace import AttentionTrace
 from ...sources.examples import get_example
 from ...sources.vectors import VectorInput
@@ -55,17 +57,16 @@ TEXT_EXAMPLE = {"text": MODEL_EXAMPLE["text"], "d_model": 8, "num_heads": 2, "se
 _MODEL_LOCK = threading.Lock()
 
 
-def example_source(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A built-in example as an input document and its context."""
+def example_source(name: str) -> tuple[dict[str, Any], Provenance]:
+    """A built-in example as an input document and its provenance."""
     example = get_example(name)
-    kwargs = example.trace_kwargs()
     document = {
         "tokens": list(example.tokens),
         "query": example.query.tolist(),
         "key": example.key.tolist(),
         "value": example.value.tolist(),
     }
-    return document, dict(kwargs["meta"])
+    return document, example.trace_kwargs()["provenance"]
 
 
 # -- checking request objects ------------------------------------------------------------------
@@ -123,8 +124,8 @@ def parse_text_source(raw: Any) -> tuple[TextSource, str]:
     return (text, d_model, num_heads, seed, head), lang
 
 
-def text_source(source: TextSource, lang: str = "en") -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """One head of the toy layer on a sentence: its input document, its context, and the
+def text_source(source: TextSource, lang: str = "en") -> tuple[dict[str, Any], Provenance, dict[str, Any]]:
+    """One head of the toy layer on a sentence: its input document, its provenance, and the
     layer's own words (title and intro: what the toy numbers are and are not)."""
     from ...explain.layer import explain_layer
     from ...sources.embedding import tokenize
@@ -144,8 +145,7 @@ def text_source(source: TextSource, lang: str = "en") -> tuple[dict[str, Any], d
         "value": chosen.value.tolist(),
     }
     words = explain_layer(layer, lang, head=head)
-    meta = {**layer.meta, **chosen.meta, "d_model": d_model}
-    return document, meta, {"title": words.title, "intro": list(words.intro)}
+    return document, chosen.provenance, {"title": words.title, "intro": list(words.intro)}
 
 
 # -- real models -----------------------------------------------------------------------------
@@ -182,8 +182,8 @@ def parse_model_source(raw: Any) -> ModelSource:
     return text, name, numbers[0], numbers[1]
 
 
-def model_source(source: ModelSource) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One head of a real model as an input document and its context (cached)."""
+def model_source(source: ModelSource) -> tuple[dict[str, Any], Provenance]:
+    """One head of a real model as an input document and its provenance (cached)."""
     traced = _model_trace(*source)
     document: dict[str, Any] = {
         "tokens": list(traced.tokens),
@@ -193,7 +193,7 @@ def model_source(source: ModelSource) -> tuple[dict[str, Any], dict[str, Any]]:
         "scale": traced.scale,
         "causal": traced.is_causal,
     }
-    return document, dict(traced.meta)
+    return document, traced.provenance
 
 
 @lru_cache(maxsize=16)
@@ -204,7 +204,7 @@ def _model_trace(text: str, model: str, layer: int, head: int) -> AttentionTrace
         return model_trace(text, model, layer=layer, head=head)
 
 
-# -- the context is kept only for the source's own vectors --------------------------------------
+# -- the provenance is kept only for the source's own vectors --------------------------------------
 
 
 def same_vectors(data: VectorInput, document: dict[str, Any]) -> bool:

@@ -336,8 +336,8 @@ import { drawSteps } from "./steps.js";
       state.example = null;
       state.text = null;
       state.model = request;
-      $("model-layer").max = String(source.meta.num_layers - 1);
-      $("model-head").max = String(source.meta.num_heads - 1);
+      $("model-layer").max = String(source.provenance.num_layers - 1);
+      $("model-head").max = String(source.provenance.num_heads - 1);
       loadInput(source.input, "model");
       await compute();
     } catch (error) {

@@ -1,0 +1,314 @@
+"""What an explanation says, without the words: one frozen record per kind of statement.
+
+The plan (:mod:`selfattention.explain.plan`) decides, once for every language, which
+statements apply, in which order, with which numbers, keys and step numbers; a language
+(:mod:`selfattention.explain.languages`) only phrases each kind. Numbers stay full precision
+here; languages round them for display with :mod:`selfattention.explain.numbers`.
+
+>>> Weights(token="it", keys=(Key(index=0, token="it", weight=1.0, is_self=True),), own=None, rest=0).keys[0].is_self
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "AllBlocked",
+    "Caveat",
+    "Conclusion",
+    "Description",
+    "DotProductTerms",
+    "DotProductsStep",
+    "GivenTitle",
+    "HeadSummary",
+    "Key",
+    "LayerSections",
+    "LayerSizes",
+    "LayerTokensTitle",
+    "MaskStep",
+    "ModelCheck",
+    "ModelTitle",
+    "Output",
+    "QueryHeading",
+    "ScaleStep",
+    "Shown",
+    "Sizes",
+    "SoftmaxStep",
+    "Spread",
+    "Statement",
+    "TokensTitle",
+    "ToyNote",
+    "WeightedSumStep",
+    "Weights",
+]
+
+
+@dataclass(frozen=True)
+class Key:
+    """A key named in a sentence; ``is_self`` when it is the query's own position ("itself")."""
+
+    index: int
+    token: str
+    weight: float
+    is_self: bool = False
+
+
+# -- titles and introductions ------------------------------------------------------------------
+@dataclass(frozen=True)
+class TokensTitle:
+    """Self-attention on ``tokens`` (the first few tokens of a long sequence)."""
+
+    tokens: str
+
+
+@dataclass(frozen=True)
+class GivenTitle:
+    """A title given with the trace; ``example`` names a built-in example, whose title a
+    language may word itself."""
+
+    text: str
+    example: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelTitle:
+    model: str
+    layer: int
+    head: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How many queries and keys, d, the scale (``root_of`` = d when it is 1/sqrt(d)), causal."""
+
+    queries: int
+    keys: int
+    d_head: int
+    scale: float
+    root_of: int | None
+    causal: bool
+
+
+@dataclass(frozen=True)
+class Description:
+    """A description given with the trace (``example`` as in :class:`GivenTitle`)."""
+
+    text: str
+    example: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """A real model's head, rebuilt in ``rebuilt_dtype``, matches the model on every row."""
+
+    layer: int
+    rows: int
+    rebuilt_dtype: str
+    model_dtype: str
+    difference: float
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """What attention weights do not show."""
+
+
+# -- one query, step by step -------------------------------------------------------------------
+@dataclass(frozen=True)
+class QueryHeading:
+    number: int  # the query's position, counted from 1 (q1, q2, ...)
+    token: str
+
+
+@dataclass(frozen=True)
+class DotProductsStep:
+    number: int
+    query_number: int
+
+
+@dataclass(frozen=True)
+class ScaleStep:
+    number: int
+    scale: float
+    root_of: int | None  # d when the scale is 1/sqrt(d)
+
+
+@dataclass(frozen=True)
+class MaskStep:
+    """The mask, unnumbered; ``shifts`` when it adds finite offsets, not only -inf."""
+
+    shifts: bool
+
+
+@dataclass(frozen=True)
+class SoftmaxStep:
+    number: int
+
+
+@dataclass(frozen=True)
+class WeightedSumStep:
+    number: int
+
+
+@dataclass(frozen=True)
+class DotProductTerms:
+    """The terms of q . k_key written out: dimensions ``dims`` (all, or the largest by size),
+    and the ``rest`` smaller ones added up to ``rest_sum``."""
+
+    key: int
+    dims: tuple[int, ...]
+    rest: int
+    rest_sum: float
+
+
+# -- what one query's row means ----------------------------------------------------------------
+@dataclass(frozen=True)
+class AllBlocked:
+    """Every key is blocked for the query: weights 0, output the zero vector."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The heaviest ``keys`` (heaviest first), the query's ``own`` key when it is not among
+    them, and how many more keys (``rest``) share the remaining weight."""
+
+    token: str
+    keys: tuple[Key, ...]
+    own: Key | None
+    rest: int
+
+
+@dataclass(frozen=True)
+class Output:
+    """The output vector, the value vector nearest it, and the largest weighted value with
+    its share of the terms' total size."""
+
+    token: str
+    output: tuple[float, ...]
+    closest: Key
+    closest_value: tuple[float, ...]
+    dominant: Key
+    dominant_share: float
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """In short: the query attends almost only to ``top`` (weight >= 0.9; ``only_other`` is
+    the one other key when there is exactly one), or keeps little on itself and looks most at
+    ``top``, or simply looks most at ``top``."""
+
+    token: str
+    kind: Literal["almost_only", "little_on_itself", "most"]
+    top: Key
+    own_weight: float | None
+    only_other: Key | None
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How the row spreads: entropy in nats, its maximum, the effective number of keys."""
+
+    kind: Literal["sharp", "spread_out", "focused"]
+    entropy: float
+    max_entropy: float
+    effective_keys: float
+    allowed: int
+
+
+# -- the layer ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LayerTokensTitle:
+    """From words to contextual vectors: ``tokens``."""
+
+    tokens: str
+
+
+@dataclass(frozen=True)
+class LayerSizes:
+    tokens: int
+    context_tokens: int | None  # cross-attention: how many context tokens give keys and values
+    d_model: int
+    num_heads: int
+    d_head: int
+    causal: bool
+
+
+@dataclass(frozen=True)
+class ToyNote:
+    """Illustrative numbers: hash embeddings and random weights drawn from ``seed``."""
+
+    seed: int
+
+
+@dataclass(frozen=True)
+class LayerSections:
+    """The layer's stages with their numbers, in the order the data flows; ``head`` is the
+    head expanded step by step, using Q, K, V columns ``first_column`` to ``last_column``."""
+
+    head: int
+    d_model: int
+    num_heads: int
+    d_head: int
+    first_column: int
+    last_column: int
+    kv_symbol: str  # "X", or "C" when keys and values come from a context (cross-attention)
+    with_embeddings: bool  # X = embeddings + positional encoding (else X was given)
+    cross: bool
+    single_head: bool
+    input_number: int
+    projections_number: int
+    attention_number: int
+    heads_number: int
+    concat_number: int
+    output_number: int
+
+
+@dataclass(frozen=True)
+class HeadSummary:
+    """Where one head looks from one query: its heaviest keys, or every key blocked."""
+
+    head: int
+    token: str
+    keys: tuple[Key, ...]
+    blocked: bool
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A long input is cut for display: the first ``shown`` of ``total`` tokens or numbers."""
+
+    shown: int
+    total: int
+    what: Literal["tokens", "numbers"]
+
+
+Statement = (
+    TokensTitle
+    | GivenTitle
+    | ModelTitle
+    | Sizes
+    | Description
+    | ModelCheck
+    | Caveat
+    | QueryHeading
+    | DotProductsStep
+    | ScaleStep
+    | MaskStep
+    | SoftmaxStep
+    | WeightedSumStep
+    | AllBlocked
+    | Weights
+    | Output
+    | Conclusion
+    | Spread
+    | LayerTokensTitle
+    | LayerSizes
+    | ToyNote
+    | HeadSummary
+    | Shown
+)

@@ -257,6 +257,18 @@ def test_non_ascii_digits_as_a_model_query(tiny_bert, command):
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("command", ["heads", "model"])
+def test_a_query_position_names_the_same_token_as_its_word(tiny_bert, command):
+    """--query 10 is position 10 ("it" after [CLS]), as the help says, not a word "10"."""
+    from tiny_models import SENTENCE
+
+    by_word, by_position = (
+        CliRunner().invoke(main, [command, SENTENCE, "--model", tiny_bert, "--query", query]) for query in ("it", "10")
+    )
+    assert by_word.exit_code == 0, by_word.output
+    assert by_position.stdout == by_word.stdout and '"it"' in by_word.stdout
+
+
 def test_negative_seed_for_the_toy_layer():
     """Regression (fuzzer): numpy's bare ValueError escaped as a traceback."""
     refused(["The cat sat", "--seed", "-1"], "seed is -1: expected a non-negative integer (or None)", "layer")

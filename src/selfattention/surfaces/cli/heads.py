@@ -51,7 +51,7 @@ def heads_command(out: Output, text: str, query: str, key: str | None, model: st
     With --key, heads are ranked by the weight from the query to the key; without, each
     head lists its heaviest keys. Heads that mostly look at [CLS], [SEP] or the first token are flagged.
     """
-    report = rank_heads(text, query, word(key), model)
+    report = rank_heads(text, word(query), word(key), model)
     if top:
         report = dataclasses.replace(report, rows=report.rows[:top])
     out.write(report, explain_heads(report, out.lang, out.precision))

@@ -15,7 +15,7 @@ from ...record.trace import AttentionTrace
 from ...render.document import MAX_QUERIES
 from ...sources.models import DEFAULT_MODEL, MODELS, model_trace
 from .output import Output, fail, output_options
-from .queries import queries_option
+from .queries import queries_option, word
 
 __all__ = ["EXAMPLES", "model_command"]
 
@@ -46,7 +46,7 @@ Examples:
     "-q",
     "query",
     metavar="WORD",
-    help="The query token to expand: a word (its first occurrence) or a position.",
+    help="The query token: a word (its first occurrence) or a 0-based position.",
 )
 @click.option(
     "--queries", metavar="LIST", help='Queries to expand: tokens or 0-based positions, e.g. "it,animal" or "0,2".'
@@ -68,7 +68,7 @@ def model_command(
         fail("give --query WORD or --queries LIST, not both")
     picked: list[int | str] | None = None
     if query is not None:
-        picked = [query]
+        picked = [word(query)]
     elif queries is not None:
         picked = queries_option(queries)
     result = model_trace(text, model, layer=layer, head=head, queries=picked)

@@ -8,6 +8,7 @@ is a number (ASCII digits only: ``"²".isdigit()`` is True but ``int("²")`` fai
 from __future__ import annotations
 
 import re
+from typing import overload
 
 from .output import fail
 
@@ -16,6 +17,10 @@ __all__ = ["parse_queries", "queries_option", "word"]
 _POSITION = re.compile(r"-?[0-9]+")
 
 
+@overload
+def word(text: str) -> int | str: ...
+@overload
+def word(text: None) -> None: ...
 def word(text: str | None) -> int | str | None:
     """A token as typed: a word, or a 0-based position when it is a number."""
     if text is not None and _POSITION.fullmatch(text.strip()):

@@ -11,11 +11,11 @@ from .core.errors import InputError, LimitError, MaskError, SelfAttentionError, 
 from .core.kernels import attention_weights, scaled_dot_product_attention
 from .core.masks import causal_mask, from_key_padding_mask, from_multihead_attention_mask
 from .explain import Explanation, explain
+from .explain.heads import HeadsExplanation, explain_heads
 from .explain.layer import LayerExplanation, explain_layer
 from .record.layer_trace import LayerTrace
 from .record.trace import STEP_NAMES, AttentionTrace, QueryTrace, trace
-from .render import render
-from .render.layer import render_layer
+from .render import draw, formats, render, render_layer
 from .sources.embedding import tokenize, toy_embedding
 from .sources.examples import get_example, seed_example
 from .sources.layers import MultiHeadSelfAttention
@@ -31,6 +31,7 @@ __all__ = [
     "STEP_NAMES",
     "AttentionTrace",
     "Explanation",
+    "HeadsExplanation",
     "InputError",
     "LayerExplanation",
     "LayerTrace",
@@ -42,8 +43,11 @@ __all__ = [
     "ShapeError",
     "attention_weights",
     "causal_mask",
+    "draw",
     "explain",
+    "explain_heads",
     "explain_layer",
+    "formats",
     "from_key_padding_mask",
     "from_multihead_attention_mask",
     "get_example",

@@ -261,7 +261,7 @@ def test_a_third_language_only_writes_sentences(plain):
     assert layer.title == "LAYER ON the cat sat" and layer.intro == ("3 TOKENS 1 HEADS", "TOY SEED 1")
     assert layer.sections["heads"] == "7 ONE HEAD" and layer.head_summaries[0][0].startswith("H0 sat -> ")
     assert layer.shown(2, 3, "tokens") == "FIRST 2/3 TOKENS"
-    assert "7 ONE HEAD" in sa.render_layer(layers()["one head"], layer, "text")
+    assert "7 ONE HEAD" in sa.render(layers()["one head"], layer, "text")
 
 
 def test_korean_says_what_english_says_for_one_head_cross_attention_and_a_given_title():

@@ -152,7 +152,7 @@ def test_rendering_a_given_x_with_a_context():
     layer = MultiHeadSelfAttention(4, 2, seed=0)
     context = np.array([[1.0, 1, 1, 1], [2, 2, 2, 2]])
     t = layer.trace(np.eye(3, 4), tokens=["a", "b", "c"], context=context, context_tokens=["X", "Y"])
-    md = sa.render_layer(t, explain_layer(t), "markdown")
+    md = sa.render(t, explain_layer(t), "markdown")
     headings = [line for line in md.splitlines() if line.startswith("## ")]
     assert headings == [
         "## 1. The layer's input X, one row per token.",
@@ -165,4 +165,4 @@ def test_rendering_a_given_x_with_a_context():
     ]
     assert "| 1 | Y | [2, 2, 2, 2] |" in md  # the context's rows
     with pytest.raises(sa.InputError, match="unknown format 'csv': choose one of text, markdown, json, html"):
-        sa.render_layer(t, explain_layer(t), "csv")
+        sa.render(t, explain_layer(t), "csv")

@@ -20,8 +20,8 @@ GOOD = {"query": [[1, 0], [0, 1]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]}
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
-def refused(args: list[str], message: str) -> None:
-    result = CliRunner().invoke(main, ["explain", *args])
+def refused(args: list[str], message: str, command: str = "explain") -> None:
+    result = CliRunner().invoke(main, [command, *args])
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert result.stderr == f"Error: {message}\n"
@@ -239,13 +239,13 @@ def test_a_real_process_prints_one_line_and_exits_2(tmp_path):
 
 def test_model_name_too_long_for_a_path():
     """Path.is_dir raised OSError (File name too long) for a 300-character --model."""
-    result = CliRunner().invoke(main, ["explain", "The animal.", "--model", "a" * 300])
+    result = CliRunner().invoke(main, ["model", "The animal.", "--model", "a" * 300])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.stderr.startswith(f"Error: unknown model {'a' * 300!r}: expected one of the names ")
     assert result.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize("command", ["heads", "explain"])
+@pytest.mark.parametrize("command", ["heads", "model"])
 def test_non_ascii_digits_as_a_model_query(tiny_bert, command):
     """int("²") crashed: "²".isdigit() is True. It is a word, and not among the tokens."""
     from tiny_models import SENTENCE
@@ -257,9 +257,21 @@ def test_non_ascii_digits_as_a_model_query(tiny_bert, command):
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("command", ["heads", "model"])
+def test_a_query_position_names_the_same_token_as_its_word(tiny_bert, command):
+    """--query 10 is position 10 ("it" after [CLS]), as the help says, not a word "10"."""
+    from tiny_models import SENTENCE
+
+    by_word, by_position = (
+        CliRunner().invoke(main, [command, SENTENCE, "--model", tiny_bert, "--query", query]) for query in ("it", "10")
+    )
+    assert by_word.exit_code == 0, by_word.output
+    assert by_position.stdout == by_word.stdout and '"it"' in by_word.stdout
+
+
 def test_negative_seed_for_the_toy_layer():
     """Regression (fuzzer): numpy's bare ValueError escaped as a traceback."""
-    refused(["The cat sat", "--seed", "-1"], "seed is -1: expected a non-negative integer (or None)")
+    refused(["The cat sat", "--seed", "-1"], "seed is -1: expected a non-negative integer (or None)", "layer")
     from selfattention.sources.layers import MultiHeadSelfAttention
 
     with pytest.raises(sa.InputError, match=r"^seed is -1: expected a non-negative integer \(or None\)$"):

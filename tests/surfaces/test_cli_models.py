@@ -1,4 +1,4 @@
-"""The command line on real models: explain --model and heads, and their refusals."""
+"""The command line on real models: model and heads, and their refusals."""
 
 from __future__ import annotations
 
@@ -29,11 +29,11 @@ def run():
 
 
 def cli(*args):
-    return CliRunner().invoke(main, [*args, "--lang", "en"] if args[0] in ("explain", "heads") else list(args))
+    return CliRunner().invoke(main, [*args, "--lang", "en"] if args[0] in ("model", "heads") else list(args))
 
 
-def test_explain_model_shows_the_real_numbers_step_by_step(run):
-    result = cli("explain", SENTENCE, "--model", "minilm", "--layer", "3", "--head", "1", "--query", "it")
+def test_model_shows_the_real_numbers_step_by_step(run):
+    result = cli("model", SENTENCE, "--model", "minilm", "--layer", "3", "--head", "1", "--query", "it")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f'minilm, layer 3, head 1: "{SENTENCE}"'
@@ -48,9 +48,9 @@ def test_explain_model_shows_the_real_numbers_step_by_step(run):
     assert "Every one of the 16 weight rows matches the" in result.output
 
 
-def test_explain_model_json_is_a_trace_with_its_check(run):
-    args = ["--model", "minilm", "--layer", "5", "--head", "11", "--queries", "it,2", "-f", "json"]
-    result = cli("explain", SENTENCE, *args)
+def test_model_json_is_a_trace_with_its_check(run):
+    args = ["--layer", "5", "--head", "11", "--queries", "it,2", "-f", "json"]  # --model minilm by default
+    result = cli("model", SENTENCE, *args)
     assert result.exit_code == 0, result.output
     t = AttentionTrace.from_json(result.output)
     assert t.query_indices == (10, 2)
@@ -95,9 +95,9 @@ def test_heads_plot_draws_the_grid_of_the_models_own_weights(run, tmp_path):
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     i, j = run.tokens.index("it"), run.tokens.index("animal")
     theirs = np.array([a[:, i, j] for a in run.attentions])  # (layers, heads)
-    from selfattention.explain import get_language
+    from selfattention.explain.heads import explain_heads
 
-    figure = heads_figure(sm.rank_heads(SENTENCE, "it", "animal"), get_language("en").labels)
+    figure = heads_figure(report := sm.rank_heads(SENTENCE, "it", "animal"), explain_heads(report, "en"))
     ax = figure.axes[0]
     np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), theirs, atol=1e-5)
     assert [t.get_text() for t in ax.get_yticklabels()] == [str(layer) for layer in range(6)]
@@ -109,11 +109,11 @@ def test_heads_plot_draws_the_grid_of_the_models_own_weights(run, tmp_path):
     assert "Where &quot;it&quot; looks" in svg.read_text() or 'Where "it" looks' in svg.read_text()
 
 
-def test_explain_model_plot_outlines_the_query_row(tmp_path):
+def test_model_plot_outlines_the_query_row(tmp_path):
     pytest.importorskip("matplotlib")
     picture = tmp_path / "it.svg"
     result = cli(
-        "explain", SENTENCE, "--model", "minilm", "--layer", "3", "--head", "1", "--query", "it", "--plot", str(picture)
+        "model", SENTENCE, "--model", "minilm", "--layer", "3", "--head", "1", "--query", "it", "--plot", str(picture)
     )
     assert result.exit_code == 0, result.output
     assert "minilm, layer 3, head 1" in picture.read_text()
@@ -122,24 +122,28 @@ def test_explain_model_plot_outlines_the_query_row(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["explain", SENTENCE, "--model", "gpt-5"], "Error: unknown model 'gpt-5': expected one of the names minilm"),
+        (["model", SENTENCE, "--model", "gpt-5"], "Error: unknown model 'gpt-5': expected one of the names minilm"),
         (
-            ["explain", SENTENCE, "--model", "minilm", "--layer", "6"],
+            ["model", SENTENCE, "--model", "minilm", "--layer", "6"],
             "layer 6 is out of range: model 'minilm' has 6 layers, numbered 0 to 5",
         ),
         (
-            ["explain", SENTENCE, "--model", "minilm", "--head", "12"],
+            ["model", SENTENCE, "--model", "minilm", "--head", "12"],
             "head 12 is out of range: model 'minilm' has 12 heads, numbered 0 to 11",
         ),
         (
-            ["explain", SENTENCE, "--model", "minilm", "--query", "didn't"],
+            ["model", SENTENCE, "--model", "minilm", "--query", "didn't"],
             'Error: query "didn\'t" is not among the tokens: 0:[CLS] 1:the',
         ),
-        (["explain", "", "--model", "minilm"], "--model needs the TEXT"),
-        (["explain", "  ", "--model", "minilm"], "Error: text is empty"),
-        (["explain", "it " * 600, "--model", "minilm"], "text has 602 tokens but model 'minilm' has 512 positions"),
-        (["explain", SENTENCE, "--model", "minilm", "--key", "1,0"], "--model builds Q, K and V from TEXT: drop --key"),
-        (["explain", SENTENCE, "--layer", "3"], "Error: TEXT and --layer go with --model"),
+        (["model", "", "--model", "minilm"], "Error: text is empty"),
+        (["model", "  ", "--model", "minilm"], "Error: text is empty"),
+        (["model", "it " * 600, "--model", "minilm"], "text has 602 tokens but model 'minilm' has 512 positions"),
+        (
+            ["model", SENTENCE, "--query", "it", "--queries", "0"],
+            "Error: give --query WORD or --queries LIST, not both",
+        ),
+        (["model", SENTENCE, "--key", "1,0"], "Error: No such option"),
+        (["model"], "Error: Missing argument 'TEXT'."),
         (["heads", SENTENCE, "--query", "it", "--key", "zebra"], "Error: key 'zebra' is not among the tokens"),
         (["heads", SENTENCE, "--query", "it", "--model", "/no/such/folder"], "unknown model '/no/such/folder'"),
     ],

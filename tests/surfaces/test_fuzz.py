@@ -422,7 +422,7 @@ MODEL_TEXT = st.sampled_from([SENTENCE_TEXT, "", "  ", "it"]) | st.text(max_size
     format_=st.sampled_from(["text", "json", "markdown", "csv"]),
 )
 def test_cli_model_arguments(tiny_bert, text, layer, head, query, queries, format_):
-    args = ["explain", text, "--model", tiny_bert, "--format", format_]
+    args = ["model", text, "--model", tiny_bert, "--format", format_]
     for name, value in (("--layer", layer), ("--head", head), ("--query", query), ("--queries", queries)):
         if value is not None:
             args += [name, str(value)]
@@ -439,10 +439,10 @@ def test_cli_heads_arguments(tiny_bert, text, query, key, top):
 @examples(10)
 @given(name=st.sampled_from(["", ".", "/", "minilm-x", "../../etc", "\x00", "a" * 300]) | st.text(max_size=12))
 def test_cli_model_names(name):
-    check_cli(["explain", "The animal.", "--model", name])
+    check_cli(["model", "The animal.", "--model", name])
 
 
-# -- text through the toy layer (explain TEXT without --model) ---------------------------
+# -- text through the toy layer (layer TEXT) ---------------------------------------------
 
 
 @examples(40)
@@ -458,11 +458,48 @@ def test_cli_model_names(name):
     format_=st.sampled_from(["text", "markdown", "json", "html", "csv"]),
 )
 def test_cli_text_mode(text, numbers, queries, causal, format_):
-    args = ["explain", text, "--format", format_]
+    args = ["layer", text, "--format", format_]
     for name, value in numbers.items():
         args += [name, value]
     args += (["--queries", queries] if queries is not None else []) + (["--causal"] if causal else [])
     check_cli(args)
+
+
+# -- the old spellings (explain TEXT, explain --text TEXT, explain TEXT --model NAME) -------
+
+OLD_PIECES = st.one_of(
+    st.text(max_size=8).map(lambda t: [t]),
+    st.text(max_size=8).map(lambda t: ["--text", t]),
+    st.text(max_size=8).map(lambda t: [f"--text={t}"]),
+    st.sampled_from(
+        [
+            ["--"],
+            ["--heads", "2"],
+            ["--heads", "x"],
+            ["-q", "a"],
+            ["-qa"],
+            ["--queries", "0"],
+            ["--causal"],
+            ["-fjson"],
+            ["--format", "csv"],
+            ["--model", "no-such-model"],
+            ["--layer", "1"],
+            ["--input", "x.json"],
+            ["--seed", "1"],
+            ["--text"],
+            ["-h"],
+        ]
+    ),
+)
+
+
+@examples(40)
+@given(pieces=st.lists(OLD_PIECES, max_size=5))
+def test_cli_old_spellings(pieces):
+    """Any mix of old and new arguments: a result with at most one note, or one Error line."""
+    result = check_cli(["explain", *(arg for piece in pieces for arg in piece)])
+    if result.exit_code == 0:
+        assert sum(line.startswith("note: ") for line in result.stderr.splitlines()) <= 1
 
 
 # -- the web explorer's API (FastAPI's test client) ----------------------------------------

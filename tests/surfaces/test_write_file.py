@@ -34,6 +34,11 @@ WRITERS: list[tuple[list[str], str]] = [
     (["explain", "--format", "csv", "--output", "{path}"], ".csv"),
     (["explain", "--plot", "{path}"], ".png"),
     (["explain", "--plot", "{path}"], ".svg"),
+    (["layer", "The cat sat", "--output", "{path}"], ".txt"),
+    (["layer", "The cat sat", "--format", "html", "--output", "{path}"], ".html"),
+    (["layer", "The cat sat", "--plot", "{path}"], ".png"),
+    (["model", SENTENCE, "--model", "{model}", "--query", "it", "--format", "csv", "--output", "{path}"], ".csv"),
+    (["model", SENTENCE, "--model", "{model}", "--query", "it", "--plot", "{path}"], ".svg"),
     (["heads", SENTENCE, "--query", "animal", "--model", "{model}", "--output", "{path}"], ".txt"),
     (["heads", SENTENCE, "--query", "animal", "--model", "{model}", "--plot", "{path}"], ".png"),
 ]

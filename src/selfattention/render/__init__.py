@@ -1,4 +1,8 @@
-"""Renderers: a trace plus its explanation, written in one format. No maths here.
+"""Renderers: a record plus its explanation, written in one format. No maths here.
+
+One entry for every kind of record (an AttentionTrace, a LayerTrace, a heads report):
+:func:`render` writes text, :func:`draw` a figure, :func:`formats` says which formats a
+record supports (the registry is :mod:`selfattention.render.formats`).
 
 >>> from selfattention import explain, trace
 >>> from selfattention.sources.examples import seed_example
@@ -9,49 +13,22 @@
 
 from __future__ import annotations
 
-from ..core.errors import InputError
-from ..explain import Explanation
-from ..record.trace import AttentionTrace
-from .csv_export import to_csv
-from .document import build_document
-from .markdown import to_markdown
-from .pictures import insert_picture, linked_picture
-from .text import to_text
+import warnings
 
-__all__ = ["FORMATS", "render"]
+from ..explain.layer import LayerExplanation
+from ..record.layer_trace import LayerTrace
+from .formats import draw, formats, render
 
-FORMATS = ("text", "markdown", "json", "html", "csv")
+__all__ = ["draw", "formats", "render", "render_layer"]
 
 
-def render(
-    trace: AttentionTrace,
-    explanation: Explanation,
-    format: str = "text",
-    *,
-    picture: str | None = None,
-    overview: AttentionTrace | None = None,
+def render_layer(
+    trace: LayerTrace, explanation: LayerExplanation, format: str = "text", *, picture: str | None = None
 ) -> str:
-    """Write ``trace`` in ``format`` (one of :data:`FORMATS`); json is the trace itself,
-    csv its weights, html one offline page with the heatmap inside. ``picture`` is a
-    relative link to a heatmap file that Markdown shows; ``overview`` is a complete trace of
-    the same input whose heatmap html draws, outlining ``trace``'s queries."""
-    if format == "html":
-        from .html import html_report  # matplotlib, if installed, is loaded only here
-
-        return html_report(trace, explanation, overview)
-    if format == "csv":
-        return to_csv(trace, explanation)
-    if format == "markdown" and picture is not None:
-        blocks = insert_picture(
-            build_document(trace, explanation),
-            linked_picture(trace, explanation, picture),
-            explanation.labels["heatmap"],
-        )
-        return to_markdown(blocks)
-    if format == "json":
-        return trace.to_json(indent=1) + "\n"
-    if format == "text":
-        return to_text(build_document(trace, explanation))
-    if format == "markdown":
-        return to_markdown(build_document(trace, explanation))
-    raise InputError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
+    """Deprecated: use :func:`render`, which takes a LayerTrace too (removed in a later release)."""
+    warnings.warn(
+        "render_layer is deprecated: render(layer_trace, explanation, format) does the same",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return render(trace, explanation, format, picture=picture)

@@ -11,9 +11,9 @@ a note says so; the trace keeps everything.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..core.errors import InputError, MissingExtraError
+from ..core.errors import MissingExtraError
 from ..explain.layer import LayerExplanation
 from ..explain.numbers import fmt
 from ..record.layer_trace import LayerTrace
@@ -21,17 +21,20 @@ from .document import MAX_MATRIX, Block, Heading, Lines, Paragraph, Picture, Tab
 from .markdown import to_markdown
 from .text import to_text
 
+if TYPE_CHECKING:  # matplotlib is imported lazily, by render.plot
+    from matplotlib.figure import Figure
+
 __all__ = [
-    "LAYER_FORMATS",
     "MAX_NUMBERS",
     "MAX_ROWS",
     "MAX_WEIGHT_MATRIX",
     "build_layer_document",
     "layer_heads_figure",
-    "render_layer",
+    "layer_html",
+    "layer_markdown",
+    "layer_text",
 ]
 
-LAYER_FORMATS = ("text", "markdown", "json", "html")
 #: tables list at most this many tokens
 MAX_ROWS = 16
 #: vectors show at most this many numbers
@@ -40,32 +43,34 @@ MAX_NUMBERS = 16
 MAX_WEIGHT_MATRIX = 8
 
 
-def render_layer(
-    trace: LayerTrace, explanation: LayerExplanation, format: str = "text", *, picture: str | None = None
-) -> str:
-    """Write a layer trace in ``format`` (one of :data:`LAYER_FORMATS`); json is the trace,
-    html one offline page with every head's weights drawn. ``picture`` is a relative link to
-    a heads picture drawn with :func:`layer_heads_figure`, which text and Markdown show.
+def layer_text(trace: LayerTrace, explanation: LayerExplanation, *, picture: str | None = None, **_: Any) -> str:
+    """The layer's road as text; ``picture`` is a relative link to a heads picture drawn
+    with :func:`layer_heads_figure`, named where the heads are.
 
     >>> from selfattention.explain.layer import explain_layer
     >>> from selfattention.sources.pipeline import text_layer_trace
     >>> t = text_layer_trace("the cat sat", d_model=4)
-    >>> render_layer(t, explain_layer(t), "markdown").splitlines()[0]
-    '# From words to contextual vectors: "the cat sat"'
+    >>> layer_text(t, explain_layer(t)).splitlines()[0]
+    'From words to contextual vectors: "the cat sat"'
     """
-    if format == "json":
-        return trace.to_json(indent=1) + "\n"
-    if format == "html":
-        from .html import to_html
+    return to_text(build_layer_document(trace, explanation, _linked(explanation, picture)))
 
-        document = build_layer_document(trace, explanation, heads_picture(trace, explanation))
-        return to_html(document, lang=explanation.lang, caveat=explanation.caveat)
-    linked = None if picture is None else Picture(alt=_alt(explanation), link=picture)
-    if format == "text":
-        return to_text(build_layer_document(trace, explanation, linked))
-    if format == "markdown":
-        return to_markdown(build_layer_document(trace, explanation, linked))
-    raise InputError(f"unknown format {format!r}: choose one of {', '.join(LAYER_FORMATS)}")
+
+def layer_markdown(trace: LayerTrace, explanation: LayerExplanation, *, picture: str | None = None, **_: Any) -> str:
+    """The layer's road as Markdown; ``picture`` as for :func:`layer_text`, shown as an image."""
+    return to_markdown(build_layer_document(trace, explanation, _linked(explanation, picture)))
+
+
+def layer_html(trace: LayerTrace, explanation: LayerExplanation, **_: Any) -> str:
+    """One offline page with every head's weights drawn inside."""
+    from .html import to_html
+
+    document = build_layer_document(trace, explanation, heads_picture(trace, explanation))
+    return to_html(document, lang=explanation.lang, caveat=explanation.caveat)
+
+
+def _linked(explanation: LayerExplanation, picture: str | None) -> Picture | None:
+    return None if picture is None else Picture(alt=_alt(explanation), link=picture)
 
 
 def heads_picture(trace: LayerTrace, explanation: LayerExplanation) -> Picture:
@@ -78,7 +83,7 @@ def heads_picture(trace: LayerTrace, explanation: LayerExplanation) -> Picture:
         return Picture(alt=_alt(explanation), note=explanation.labels["plot_unavailable"])
 
 
-def layer_heads_figure(trace: LayerTrace, explanation: LayerExplanation) -> Any:
+def layer_heads_figure(trace: LayerTrace, explanation: LayerExplanation) -> Figure:
     """Every head's weights side by side (a grid of heatmaps sharing one scale); the
     expanded queries are outlined. Needs the ``plot`` extra."""
     from .plot import heads_grid

@@ -38,23 +38,31 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InputError, MissingExtraError, ShapeError
 from ..explain import get_language
-from ..explain.numbers import fmt
 from ..explain.plan import title_statement
 from ..record.trace import AttentionTrace
 from .figure_text import (
     drawable_labels,
     figure_language,
     keep_tick_originals,
-    plain,
     put_notes,
     put_text,
     real_text,
     shorten,
     style,
 )
+from .panel import (
+    CMAP,
+    MAX_LABELS,
+    cell_inches,
+    colour_scale,
+    draw_panel,
+    label_notes,
+    label_points,
+    label_rotation,
+    text_inches,
+)
 
 if TYPE_CHECKING:  # matplotlib is imported lazily, inside the functions
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = [
@@ -69,17 +77,12 @@ __all__ = [
     "traces_grid",
 ]
 
-#: past this many rows or columns only every n-th label is written
-MAX_LABELS = 40
 #: the picture formats :func:`figure_bytes` writes, by extension
 PLOT_FORMATS = ("png", "svg")
 #: resolution of PNG files
 DPI = 150
 
 HINT = "pip install 'selfattention[plot]'"
-CMAP = "Blues"
-HIGHLIGHT = "#e8590c"  # orange: stands out against every shade of blue
-BLOCKED = "#d9d9d9"
 
 
 def require_matplotlib() -> None:
@@ -137,21 +140,21 @@ def heatmap(
         from matplotlib.figure import Figure
 
         words = figure_language(lang).labels
-        cell = _cell_inches(max(matrix.shape), big=1.1, budget=min(10.0, max(7.5, 0.25 * max(matrix.shape))))
+        cell = cell_inches(max(matrix.shape), big=1.1, budget=min(10.0, max(7.5, 0.25 * max(matrix.shape))))
         rows_shown, rows_note = drawable_labels(rows)
         cols_shown, cols_note = drawable_labels(cols)
-        label_pt = _label_points(cell)
-        left = _text_inches(rows_shown, label_pt) + (0.35 if row_title else 0.1)
-        bottom = _text_inches(cols_shown, label_pt) * (0.75 if _rotation(cols_shown, cell, label_pt) else 0.0)
+        label_pt = label_points(cell)
+        left = text_inches(rows_shown, label_pt) + (0.35 if row_title else 0.1)
+        bottom = text_inches(cols_shown, label_pt) * (0.75 if label_rotation(cols_shown, cell, label_pt) else 0.0)
         bottom += 0.3 + (0.3 if col_title else 0.0)
         # room for the labels, the cells, the colour bar and a bold 12 pt title
-        title_inches = _text_inches([shorten(title)], 12) * 1.15 if title else 0.0
+        title_inches = text_inches([shorten(title)], 12) * 1.15 if title else 0.0
         width = max(6.0, left + cell * matrix.shape[1] + 1.8, title_inches + 0.6)
         height = max(4.5, bottom + cell * matrix.shape[0] + (1.0 if title else 0.5))
         fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
         ax = fig.add_subplot()
-        norm = _norm(matrix, vmin, vmax)
-        image = _draw(ax, matrix, rows_shown, cols_shown, grey, highlight, cell, norm, precision, cmap)
+        norm = colour_scale(matrix, vmin, vmax)
+        image = draw_panel(ax, matrix, rows_shown, cols_shown, grey, highlight, cell, norm, precision, cmap)
         keep_tick_originals(fig, ax, rows, cols)
         bar = fig.colorbar(image, ax=ax, shrink=min(1.0, max(0.4, 3.0 / max(1.0, cell * matrix.shape[0]))))
         missing = rows_note or cols_note
@@ -162,7 +165,7 @@ def heatmap(
             missing |= put_text(fig, ax.set_xlabel, col_title)
         if title:
             missing |= put_text(fig, ax.set_title, shorten(title), fontsize=12)
-        put_notes(fig, [n for n in (subtitle, *_notes(rows, cols, words)) if n], missing, words)
+        put_notes(fig, [n for n in (subtitle, *label_notes(rows, cols, words)) if n], missing, words)
     return fig
 
 
@@ -206,20 +209,20 @@ def heads_grid(
             names = [f"{words['head']} {h}" for h in range(heads)]
         columns = min(4, math.ceil(math.sqrt(heads)))
         lines = math.ceil(heads / columns)
-        cell = _cell_inches(max(stack.shape[1:]), big=0.7, budget=min(4.0, max(3.2, 0.1 * max(stack.shape[1:]))))
+        cell = cell_inches(max(stack.shape[1:]), big=0.7, budget=min(4.0, max(3.2, 0.1 * max(stack.shape[1:]))))
         rows_shown, rows_note = drawable_labels(rows)
         cols_shown, cols_note = drawable_labels(cols)
-        label_pt = _label_points(cell)
-        margin = _text_inches(rows_shown, label_pt) + 0.3
+        label_pt = label_points(cell)
+        margin = text_inches(rows_shown, label_pt) + 0.3
         panel_w, panel_h = cell * stack.shape[2] + 0.3, cell * stack.shape[1] + 0.5
-        bottom = _text_inches(cols_shown, label_pt) * 0.75 + 0.4
+        bottom = text_inches(cols_shown, label_pt) * 0.75 + 0.4
         fig = Figure(
             figsize=(max(5.0, margin + columns * panel_w + 1.4), max(3.0, bottom + lines * panel_h + 0.8)),
             dpi=DPI,
             layout="constrained",
         )
         axes = fig.subplots(lines, columns, squeeze=False)
-        norm = _norm(stack, vmin, vmax)
+        norm = colour_scale(stack, vmin, vmax)
         image = None
         missing = rows_note or cols_note
         for h in range(lines * columns):
@@ -227,7 +230,7 @@ def heads_grid(
             if h >= heads:
                 ax.set_axis_off()
                 continue
-            image = _draw(ax, stack[h], rows_shown, cols_shown, None, highlight, cell, norm, precision, cmap)
+            image = draw_panel(ax, stack[h], rows_shown, cols_shown, None, highlight, cell, norm, precision, cmap)
             keep_tick_originals(fig, ax, rows, cols)
             missing |= put_text(fig, ax.set_title, names[h], fontsize=10)
             if h % columns:
@@ -239,7 +242,7 @@ def heads_grid(
         missing |= put_text(fig, bar.ax.set_ylabel, value_label if value_label is not None else words["weights"])
         if title:
             missing |= put_text(fig, fig.suptitle, shorten(title), fontsize=12, fontweight="bold")
-        put_notes(fig, _notes(rows, cols, words), missing, words)
+        put_notes(fig, label_notes(rows, cols, words), missing, words)
     return fig
 
 
@@ -351,142 +354,7 @@ def plot_format(path: str | Path) -> str:
     return suffix
 
 
-# -- drawing -----------------------------------------------------------------------------------
-
-
-def _draw(
-    ax: Axes,
-    matrix: NDArray[np.float64],  # (rows, cols)
-    rows: list[str],
-    cols: list[str],
-    blocked: NDArray[np.bool_] | None,
-    highlight: list[int],
-    cell: float,
-    norm: Any,
-    precision: int | None,
-    cmap_name: str,
-) -> Any:
-    from matplotlib import colormaps
-    from matplotlib.patches import Rectangle
-
-    n_rows, n_cols = matrix.shape
-    hidden = ~np.isfinite(matrix) if blocked is None else (blocked | ~np.isfinite(matrix))
-    if cmap_name not in colormaps:
-        raise InputError(f"cmap {cmap_name!r} is not a matplotlib colour map: try {CMAP!r}, 'viridis' or 'RdBu_r'")
-    cmap = colormaps[cmap_name].with_extremes(bad=BLOCKED)
-    image = ax.imshow(np.ma.masked_array(matrix, hidden), cmap=cmap, norm=norm, aspect="equal", interpolation="nearest")
-    label_pt = _label_points(cell)
-    row_step, col_step = _stride(n_rows), _stride(n_cols)
-    # every row_step-th row is labelled, and every highlighted row (its neighbours make room)
-    near = {r + d for r in highlight for d in range(-row_step + 1, row_step)}
-    row_ticks = sorted({*(r for r in range(0, n_rows, row_step) if r not in near), *highlight})
-    ax.set_yticks(row_ticks, [plain(rows[r]) for r in row_ticks], fontsize=label_pt)
-    ax.set_xticks(range(0, n_cols, col_step), [plain(cols[c]) for c in range(0, n_cols, col_step)], fontsize=label_pt)
-    rotation = _rotation([cols[c] for c in range(0, n_cols, col_step)], cell * col_step, label_pt)
-    if rotation:
-        for text in ax.get_xticklabels():
-            text.set(rotation=rotation, ha="right", rotation_mode="anchor")
-    ax.tick_params(length=0)
-    for side in ax.spines.values():
-        side.set_visible(False)
-    # thin white lines between cells, when cells are large enough to see them
-    if cell >= 0.2:
-        ax.set_xticks(np.arange(-0.5, n_cols, 1.0), minor=True)
-        ax.set_yticks(np.arange(-0.5, n_rows, 1.0), minor=True)
-        ax.grid(which="minor", color="white", linewidth=1.0)
-        ax.tick_params(which="minor", length=0)
-    _write_values(ax, matrix, hidden, cell, norm, cmap, precision)
-    for r in highlight:
-        ax.add_patch(
-            Rectangle(
-                (-0.5, r - 0.5),
-                n_cols,
-                1.0,
-                fill=False,
-                edgecolor=HIGHLIGHT,
-                linewidth=2.5 if cell >= 0.2 else 1.5,
-                clip_on=False,
-                zorder=5,
-            )
-        )
-        ax.get_yticklabels()[row_ticks.index(r)].set(color=HIGHLIGHT, fontweight="bold")
-    return image
-
-
-def _write_values(
-    ax: Axes,
-    matrix: NDArray[np.float64],
-    hidden: NDArray[np.bool_],
-    cell: float,
-    norm: Any,
-    cmap: Any,
-    precision: int | None,
-) -> None:
-    """Each cell's number, if it fits: dark on light cells, white on dark ones."""
-    n = max(matrix.shape)
-    p = precision if precision is not None else (4 if n <= 3 else 3 if n <= 6 else 2)
-    texts = np.array([[fmt(x, p) for x in row] for row in matrix.tolist()], dtype=object)
-    longest = max((len(t) for t, h in zip(texts.ravel(), hidden.ravel(), strict=True) if not h), default=1)
-    # a digit is about 0.6 em wide; keep the text within 85% of the cell and under half its height
-    points = min(12.0, 0.85 * cell * 72 / (0.62 * longest), 0.45 * cell * 72)
-    if points < 5.5:
-        return
-    for (r, c), text in np.ndenumerate(texts):
-        if hidden[r, c]:
-            continue
-        red, green, blue, _ = cmap(norm(matrix[r, c]))
-        luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
-        ax.text(c, r, text, ha="center", va="center", fontsize=points, color="white" if luminance < 0.5 else "#1a1a1a")
-
-
-def _notes(rows: Sequence[str], cols: Sequence[str], words: dict[str, str]) -> list[str]:
-    total = max(len(rows), len(cols))
-    if total > MAX_LABELS:
-        return [words["plot_every_nth"].format(total=total, step=_stride(total))]
-    return []
-
-
-def _norm(values: NDArray[np.float64], vmin: float | None, vmax: float | None) -> Any:
-    from matplotlib.colors import Normalize
-
-    finite = values[np.isfinite(values)]
-    if finite.size and finite.min() >= 0.0 and finite.max() <= 1.0:
-        low, high = 0.0, 1.0  # weights: one scale for every figure
-    else:
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    low = low if vmin is None else vmin
-    high = high if vmax is None else vmax
-    if high <= low:
-        high = low + 1.0
-    return Normalize(low, high)
-
-
-def _stride(count: int) -> int:
-    return max(1, math.ceil(count / MAX_LABELS))
-
-
-def _cell_inches(count: int, *, big: float, budget: float) -> float:
-    """The side of one cell: ``big`` for a few tokens, else the ``budget`` shared by all."""
-    return float(min(big, budget / max(count, 1)))
-
-
-def _label_points(cell: float) -> float:
-    return float(min(12.0, max(6.0, cell * 72 * 0.45)))
-
-
-def _text_inches(labels: Sequence[str], points: float) -> float:
-    longest = max((_text_width(label) for label in labels), default=1)
-    return float(min(3.0, longest * 0.6 * points / 72))
-
-
-def _text_width(text: str) -> int:
-    return sum(2 if ord(ch) >= 0x1100 else 1 for ch in text)  # wide characters take two
-
-
-def _rotation(labels: Sequence[str], cell: float, points: float) -> int:
-    if _text_inches(labels, points) <= cell * 0.95:
-        return 0
-    return 90 if len(labels) > 20 else 45
+# -- checks of the arguments ------------------------------------------------------------------
 
 
 def _matrix(weights: ArrayLike, name: str) -> NDArray[np.float64]:

@@ -103,10 +103,11 @@ def has_png() -> bool:
 
 
 def has_report() -> bool:
-    """The HTML report: the ``html`` format of :func:`selfattention.render.render`."""
-    from ...render import FORMATS
+    """The HTML report: a trace's ``html`` format in :mod:`selfattention.render.formats`."""
+    from ...record.trace import AttentionTrace
+    from ...render import formats
 
-    return "html" in FORMATS
+    return "html" in formats(AttentionTrace)
 
 
 def _has(module: str) -> bool:

@@ -1,4 +1,4 @@
-"""``selfattention explain TEXT``: a sentence walked from words to outputs, checked line by line
+"""``selfattention layer TEXT``: a sentence walked from words to outputs, checked line by line
 against independent computations (the paper's formula, the hash recipe, PyTorch's module)."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def row(lines, position, token):
 
 
 def test_walks_the_sentence_from_words_to_outputs():
-    result = run("explain", "--text", SENTENCE, "--heads", "2", "--d-model", "8", "--seed", "0", "--query", "it")
+    result = run("layer", SENTENCE, "--heads", "2", "--d-model", "8", "--seed", "0", "--query", "it")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     for heading in [
@@ -92,16 +92,16 @@ def test_walks_the_sentence_from_words_to_outputs():
     assert "head 1: weights" in lines
 
 
-def test_positional_text_equals_option_and_head_choice():
-    a = run("explain", SENTENCE, "--query", "it", "--head", "1")
-    b = run("explain", "--text", SENTENCE, "--queries", "7", "--head", "1")
+def test_query_word_equals_its_position_and_head_choice():
+    a = run("layer", SENTENCE, "--query", "it", "--head", "1")
+    b = run("layer", SENTENCE, "--queries", "7", "--head", "1")
     assert a.exit_code == 0 and a.output == b.output
     assert "6. Attention in head 1, step by step (d_head = 4)." in a.output.splitlines()
     assert "head 1 uses columns 5 to 8." in a.output
 
 
 def test_causal_text():
-    result = run("explain", SENTENCE, "--causal", "--query", "animal", "--d-model", "4", "--heads", "1")
+    result = run("layer", SENTENCE, "--causal", "--query", "animal", "--d-model", "4", "--heads", "1")
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert "11 tokens, d_model = 4, 1 head of d_head = 4, causal: each token sees only itself and the tokens" in lines
@@ -117,18 +117,18 @@ def _two(w):
 
 
 def test_json_and_markdown():
-    result = run("explain", SENTENCE, "--format", "json", "--seed", "5")
+    result = run("layer", SENTENCE, "--format", "json", "--seed", "5")
     t = sa.LayerTrace.from_json(result.output)
     assert t.tokens == tuple(TOKENS) and t.provenance == ToyLayerProvenance(text=SENTENCE, seed=5)
     np.testing.assert_allclose(t.x, independent_x(TOKENS, 8, seed=5), rtol=1e-12, atol=1e-12)
-    md = run("explain", SENTENCE, "--format", "markdown").output
+    md = run("layer", SENTENCE, "--format", "markdown").output
     assert "## 1. Tokens: the text split into words and punctuation." in md
     assert "| position | tokens | embedding |" in md
 
 
 def test_long_inputs_are_cut_for_display_and_say_so():
     text = " ".join(f"w{i}" for i in range(20))
-    result = run("explain", text, "--d-model", "32", "--heads", "4")
+    result = run("layer", text, "--d-model", "32", "--heads", "4")
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert "(showing the first 16 of 20 tokens)" in lines
@@ -140,64 +140,75 @@ def test_long_inputs_are_cut_for_display_and_say_so():
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--text", ""], "Error: text '' is empty: expected at least one word"),
+        ([""], "Error: text '' is empty: expected at least one word"),
         (["   "], "Error: text '   ' is empty: expected at least one word"),
         (
             ["a b", "--heads", "3"],
             "Error: d_model is 8 but num_heads is 3: d_model must be divisible by num_heads (each head gets d_model"
             " / num_heads features)",
         ),
-        (["--heads", "2"], "Error: --heads applies to a text: give it as TEXT or --text"),
-        (["--head", "1"], "Error: --head applies to a text: give it as TEXT or --text"),
-        (["a b", "--text", "c"], "Error: give the text once: as TEXT or as --text, not both"),
-        (
-            ["a b", "--key", "1,2"],
-            "Error: --key does not apply to a text: the toy layer makes Q, K and V from the words itself",
-        ),
         (["a b", "--query", "c"], "Error: query 'c' is not among the traced tokens: 0:a 1:b"),
         (["a b", "--head", "2"], "Error: head 2 does not exist: this layer has 2 heads, numbered 0 to 1"),
         (["x " * 2049], "Error: the text has 2049 tokens: the toy pipeline takes at most 2048; shorten it"),
-        (
-            ["a b", "--model", "minilm", "--heads", "4", "--seed", "1"],
-            "Error: the toy layer's options (--heads, --seed) do not apply to --model",
-        ),
     ],
 )
 def test_bad_input(args, message):
-    result = CliRunner().invoke(main, ["explain", *args])
+    result = CliRunner().invoke(main, ["layer", *args])
     assert result.exit_code == 2
-    assert result.output.strip().splitlines()[-1] == message
+    assert result.stdout == ""
+    assert result.stderr == message + "\n"
     assert "Traceback" not in result.output
 
 
-def test_help_lists_the_text_options():
-    out = run("explain", "--help").output
-    for flag in ("--text", "--heads", "--d-model", "--seed", "--head"):
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--heads", "2"], "Error: Missing argument 'TEXT'."),
+        (["a b", "--key", "1,2"], "Error: No such option"),
+        (["a b", "--model", "minilm"], "Error: No such option"),
+        (["a b", "c"], "Error: Got unexpected extra argument (c)"),
+        (["a b", "--heads", "0"], "Error: Invalid value for '--heads': 0 is not in the range 1<=x<=64."),
+    ],
+)
+def test_options_of_other_commands_are_refused_by_click(args, message):
+    result = CliRunner().invoke(main, ["layer", *args])
+    assert result.exit_code == 2
+    last = result.stderr.splitlines()[-1]  # click's own words: "No such option" varies between versions
+    assert last == message or (last.startswith(message) and args[1] in last)
+    assert "Traceback" not in result.output
+
+
+def test_help_lists_the_layer_options_with_their_defaults():
+    out = run("layer", "--help").output
+    for flag in ("--heads", "--d-model", "--seed", "--head", "--query", "--queries", "--causal"):
         assert flag in out
+    assert "--text" not in out and "--model" not in out and "--input" not in out
+    assert " ".join(out.split()).count("[default: 2; 1<=x<=64]") == 1  # --heads
+    assert 'selfattention layer "The cat sat" --heads 2 --d-model 8 --seed 0 --causal --head 1' in out
 
 
 def test_plot_writes_every_head_side_by_side(tmp_path):
     pytest.importorskip("matplotlib")
     path = tmp_path / "heads.svg"
-    result = CliRunner().invoke(main, ["explain", SENTENCE, "--heads", "4", "--query", "it", "--plot", str(path)])
+    result = CliRunner().invoke(main, ["layer", SENTENCE, "--heads", "4", "--query", "it", "--plot", str(path)])
     assert result.exit_code == 0, result.output
     svg = path.read_text()
     for h in range(4):
         assert f"head {h}" in svg
     assert "tired" in svg and "animal" in svg
-    again = CliRunner().invoke(main, ["explain", SENTENCE, "--plot", str(path)])
+    again = CliRunner().invoke(main, ["layer", SENTENCE, "--plot", str(path)])
     assert again.exit_code == 2 and "exists: pass --force to overwrite it" in again.output
 
 
-def test_formats_a_text_cannot_take_yet():
-    result = CliRunner().invoke(main, ["explain", SENTENCE, "--format", "csv"])
+def test_formats_a_layer_cannot_take():
+    result = CliRunner().invoke(main, ["layer", SENTENCE, "--format", "csv"])
     assert result.exit_code == 2
-    expected = "Error: --format csv is not available for a text: choose one of text, markdown, json, html"
-    assert result.output.strip() == expected
+    expected = "Error: Invalid value for '--format' / '-f': 'csv' is not one of 'text', 'markdown', 'json', 'html'."
+    assert result.stderr.splitlines()[-1] == expected
 
 
 def test_korean_words_for_the_layer():
-    result = run("explain", SENTENCE, "--lang", "ko", "--query", "it")
+    result = run("layer", SENTENCE, "--lang", "ko", "--query", "it")
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert "1. 토큰: 문장을 단어와 문장부호로 나눕니다." in lines
@@ -209,7 +220,7 @@ def test_html_page_with_every_head_drawn():
     pytest.importorskip("matplotlib")
     from html.parser import HTMLParser
 
-    page = run("explain", SENTENCE, "--format", "html", "--query", "it").output
+    page = run("layer", SENTENCE, "--format", "html", "--query", "it").output
 
     class Collect(HTMLParser):
         def __init__(self):
@@ -240,7 +251,7 @@ def test_html_page_with_every_head_drawn():
 def test_markdown_links_the_plot(tmp_path):
     pytest.importorskip("matplotlib")
     out, pic = tmp_path / "walk.md", tmp_path / "heads.png"
-    result = CliRunner().invoke(main, ["explain", SENTENCE, "-f", "markdown", "-o", str(out), "--plot", str(pic)])
+    result = CliRunner().invoke(main, ["layer", SENTENCE, "-f", "markdown", "-o", str(out), "--plot", str(pic)])
     assert result.exit_code == 0, result.output
     assert pic.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "(heads.png)" in out.read_text()

@@ -1,0 +1,150 @@
+"""The output options every command shares, and what they do, in one place.
+
+``--format`` (the choices are the formats the command's record supports, from
+:func:`selfattention.render.formats`), ``--precision``, ``--lang``, ``--plot``,
+``-o/--output`` and ``--force``. :func:`output_options` adds them to a command and hands it
+one :class:`Output`; bad outputs (a picture that is not .png/.svg, the same file twice, a
+file that exists) are refused before any work, and a library refusal becomes one
+``Error: ...`` line with exit code 2. :meth:`Output.write` draws the picture and writes the
+text, both through :mod:`selfattention.surfaces.files`, and says ``wrote PATH`` on stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import click
+
+from ...core.errors import SelfAttentionError
+from ...explain import available_languages, default_language
+from ...record.trace import AttentionTrace
+from ...render import draw, formats, render
+from ...render.formats import DATA_FORMATS
+from ...render.plot import plot_format
+from ..files import save_figure, write_file
+
+__all__ = ["MAX_OVERVIEW", "CliError", "Output", "fail", "output_options"]
+
+#: with some queries picked, the picture shows the whole matrix (those queries outlined) up to this many tokens
+MAX_OVERVIEW = 256
+
+
+class CliError(click.ClickException):
+    """A refusal shown as ``Error: ...`` with exit code 2, never a traceback."""
+
+    exit_code = 2
+
+
+def fail(message: str) -> NoReturn:
+    raise CliError(message)
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where a command's result goes and how it looks."""
+
+    format: str
+    precision: int
+    lang: str
+    plot: str | None
+    output: str | None
+    force: bool
+
+    @property
+    def for_people(self) -> bool:
+        """A document (text, Markdown, HTML) rather than data (json, csv, which hold every query)."""
+        return self.format not in DATA_FORMATS
+
+    def wants_overview(self, trace: AttentionTrace) -> bool:
+        """A picture (--plot, html) of some of a trace's queries shows the whole matrix, up
+        to :data:`MAX_OVERVIEW` tokens: a learner who asked about one token still sees every row."""
+        picture = bool(self.plot) or self.format == "html"
+        return picture and not trace.is_complete and len(trace.tokens) <= MAX_OVERVIEW
+
+    def check(self) -> None:
+        """Refuse before any work: a picture that is not .png/.svg, the same file twice, a
+        missing folder and (without --force) files that exist."""
+        if self.plot:
+            plot_format(self.plot)
+            if self.output and os.path.abspath(self.plot) == os.path.abspath(self.output):
+                fail(f"--plot and --output are the same file {self.plot!r}: give two names")
+        for path in (self.plot, self.output):
+            if not path:
+                continue
+            folder = os.path.dirname(path)
+            if folder and not os.path.isdir(folder):
+                fail(f"output folder {folder!r} does not exist")
+            if os.path.exists(path) and not self.force and not os.path.isdir(path):
+                fail(f"output file {path!r} exists: pass --force to overwrite it")
+
+    def write(self, record: Any, explanation: Any, *, overview: AttentionTrace | None = None) -> None:
+        """Draw ``record``'s picture to --plot (linked from the document), then write the
+        record in --format to --output or the terminal."""
+        link = None
+        if self.plot:
+            written = save_figure(draw(record, explanation, overview=overview), self.plot, force=self.force)
+            click.echo(f"wrote {written}", err=True)
+            base = os.path.dirname(os.path.abspath(self.output)) if self.output else os.getcwd()
+            link = os.path.relpath(os.path.abspath(self.plot), base)
+        text = render(record, explanation, self.format, picture=link, overview=overview)
+        if self.output:
+            click.echo(f"wrote {write_file(self.output, text, force=self.force)}", err=True)
+        else:
+            click.echo(text, nl=False)
+
+
+LANG_DEFAULT = "ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en"
+
+
+def output_options(record: type, *, format_help: str, plot_help: str) -> Callable[[Callable[..., None]], Any]:
+    """Add the output options to a command (put it right above the function, below the
+    command's own options) and call the command with ``out=Output(...)`` instead of them."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def run(**options: Any) -> None:
+            names = ("format", "precision", "lang", "plot", "output", "force")
+            out = Output(**{name: options.pop(name) for name in names})
+            try:
+                out.check()
+                command(out=out, **options)
+            except SelfAttentionError as error:
+                fail(str(error))
+
+        shown = [
+            click.option(
+                "--format",
+                "-f",
+                "format",
+                type=click.Choice(formats(record)),
+                default="text",
+                show_default=True,
+                help=format_help,
+            ),
+            click.option(
+                "--precision",
+                type=click.IntRange(0, 15),
+                default=4,
+                show_default=True,
+                help="Decimal places shown (display only).",
+            ),
+            click.option(
+                "--lang",
+                type=click.Choice(sorted(available_languages())),
+                default=default_language,
+                show_default=LANG_DEFAULT,
+                help="Language of the explanation.",
+            ),
+            click.option("--plot", metavar="FILE", help=plot_help),
+            click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal."),
+            click.option("--force", is_flag=True, help="Overwrite --output and --plot if they exist."),
+        ]
+        for option in reversed(shown):
+            run = option(run)
+        return run
+
+    return decorate

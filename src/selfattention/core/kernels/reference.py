@@ -41,8 +41,8 @@ def allowed_keys(inputs: AttentionInputs) -> NDArray[np.bool_] | None:
     allowed = None
     if inputs.mask is not None:
         allowed = inputs.mask if inputs.mask.dtype == np.bool_ else ~np.isneginf(inputs.mask)
-        if allowed.ndim < 2:  # (S,): one row for every query
-            allowed = allowed[None, :]
+        # (S,), (L, 1), ...: the last two dimensions in full, the leading ones broadcast
+        allowed = np.broadcast_to(allowed, (*allowed.shape[:-2], inputs.query_len, inputs.key_len))
     if inputs.is_causal:
         causal = causal_mask(inputs.query_len, inputs.key_len)
         allowed = causal if allowed is None else allowed & causal

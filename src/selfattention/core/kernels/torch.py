@@ -246,7 +246,7 @@ def _explicit(
         output = torch.matmul(weights, v)  # (..., L, S) x (..., S, Ev) -> (..., L, Ev)
     else:  # a masked key's value contributes nothing, even NaN; an allowed one shows, whatever its weight
         output = torch.matmul(weights, torch.where(finite_v, v, 0.0))
-        seen = torch.ones_like(weights) if allowed is None else allowed.to(v.dtype)
+        seen = torch.ones_like(weights) if allowed is None else allowed.to(v.dtype).expand_as(weights)
         poisoned = torch.matmul(seen, (~finite_v).to(v.dtype)) > 0  # (..., L, S) x (..., S, Ev) -> (..., L, Ev)
         output = torch.where(poisoned, float("nan"), output)
     weights_shape = (*out_shape[:-1], k.shape[-2])

@@ -327,3 +327,111 @@ def test_poisoned_blocked_keys_change_nothing(implementation, problem, poison, d
 @given(problem=problems(dtypes=(np.float64, np.float32, np.float16)))
 def test_the_same_call_twice_is_bitwise_equal(implementation, problem):
     np.testing.assert_array_equal(run(implementation, problem), run(implementation, problem))
+
+
+# -- issue #12: overflow, hidden NaN, grouped heads -------------------------------------------
+
+
+@pytest.mark.parametrize("implementation", KERNELS)
+@given(problem=problems(), power=st.integers(505, 511))
+def test_scaling_q_and_k_against_the_scale_changes_nothing(implementation, problem, power):
+    """q and k times c = 2^power and the scale over c^2: the scores are the same numbers, but
+    the textbook q.k (up to 600 c^2 > 1e308) overflows before the scale; PyTorch scales first."""
+    E = problem["query"].shape[-1]
+    scale = problem["scale"] if problem["scale"] is not None else 1 / math.sqrt(E)
+    c = 2.0**power
+    big = {**problem, "query": problem["query"] * c, "key": problem["key"] * c, "scale": scale / c**2}
+    got = run(implementation, big)
+    expected, _ = batched_loop(
+        **{("mask" if n == "attn_mask" else n): x for n, x in {**problem, "scale": scale}.items()}
+    )
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL * v_size(problem["value"]))
+
+
+@pytest.mark.parametrize("implementation", KERNELS)
+@given(problem=problems(), below=st.integers(0, 3))
+def test_values_near_the_largest_float_give_the_scaled_answer(implementation, problem, below):
+    """Values m 2^(1023 - below) with m in [0.5, 1), all within a factor 2^(below + 1) of the
+    largest float: the output is 2^(1023 - below) times the output for m, although the sum of
+    any two such values (the blocked kernel's running sums) exceeds the largest float."""
+    v = problem["value"]
+    m = 0.5 + np.abs(v) / (2 * float(np.abs(v).max()) + 1.0)  # in [0.5, 1)
+    power = 1023 - below
+    got = run(implementation, {**problem, "value": np.ldexp(m, power)})
+    expected, _ = batched_loop(**{("mask" if n == "attn_mask" else n): x for n, x in {**problem, "value": m}.items()})
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(np.ldexp(got, -power), expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("implementation", KERNELS)
+@given(problem=problems(), logit=st.sampled_from([1.0, 1e3, 1e5]), data=st.data())
+def test_nan_in_a_value_shows_wherever_its_key_may_be_attended(implementation, problem, logit, data):
+    """NaN in value (j, c): output (i, c) is NaN exactly where query i may attend to key j,
+    even when key j's weight underflows to 0 (large logits), as in PyTorch; elsewhere the
+    output is the output with that value set to 0."""
+    v = problem["value"].copy()
+    S, Ev = v.shape[-2:]
+    j, c = data.draw(st.integers(0, S - 1)), data.draw(st.integers(0, Ev - 1))
+    E = problem["query"].shape[-1]
+    scaled = {**problem, "scale": logit * (problem["scale"] or 1 / math.sqrt(E))}
+    v[..., j, c] = 0.0
+    clean = run(implementation, {**scaled, "value": v})
+    v[..., j, c] = np.nan
+    got = run(implementation, {**scaled, "value": v})
+    L = got.shape[-2]
+    allowed = np.ones((L, S), dtype=bool)
+    mask = problem["attn_mask"]
+    if mask is not None:
+        allowed = allowed & (mask if mask.dtype == bool else ~np.isneginf(mask))
+    if problem["is_causal"]:
+        allowed = allowed & sa.causal_mask(L, S)
+    sees = np.broadcast_to(allowed[..., j], got.shape[:-1])  # (..., L): query i may attend to key j
+    assert np.isnan(got[..., c][sees]).all()
+    finite_rows = np.isfinite(clean)
+    np.testing.assert_allclose(got[..., c][~sees], clean[..., c][~sees], rtol=RTOL, atol=ATOL * v_size(v))
+    others = np.ones(Ev, dtype=bool)
+    others[c] = False
+    np.testing.assert_allclose(got[..., others], clean[..., others], rtol=RTOL, atol=ATOL * v_size(v))
+    assert finite_rows.all()
+
+
+@st.composite
+def grouped_problems(draw: Any) -> dict[str, Any]:
+    """Query (B?, Hq, L, E), key and value (B?, Hk, S, *) with Hq a multiple of Hk, a mask
+    with 1 or Hq heads (or none), a causal flag and a scale."""
+    heads_k, group = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    heads_q = heads_k * group
+    batch = draw(st.sampled_from([(), (2,)]))
+    L, S, E, Ev = (draw(st.integers(1, n)) for n in (6, 6, 5, 3))
+    q = draw(hnp.arrays(np.float64, (*batch, heads_q, L, E), elements=finite))
+    k = draw(hnp.arrays(np.float64, (*batch, heads_k, S, E), elements=finite))
+    v = draw(hnp.arrays(np.float64, (*batch, heads_k, S, Ev), elements=finite))
+    mask = None
+    if draw(st.booleans()):
+        shape = draw(st.sampled_from([(L, S), (1, L, S), (heads_q, L, S), (*batch, heads_q, 1, S)]))
+        mask = draw(hnp.arrays(np.bool_, shape))
+    return {
+        "query": q,
+        "key": k,
+        "value": v,
+        "attn_mask": mask,
+        "is_causal": draw(st.booleans()),
+        "scale": draw(st.one_of(st.none(), st.floats(0.01, 3.0))),
+        "group": group,
+    }
+
+
+@pytest.mark.parametrize("implementation", KERNELS)
+@given(problem=grouped_problems())
+def test_grouped_heads_equal_repeated_heads(implementation, problem):
+    """enable_gqa=True is the same as repeating each key/value head for its group of query heads."""
+    group = problem.pop("group")
+    got = run(implementation, {**problem, "enable_gqa": True})
+    k, v = (np.repeat(problem[n], group, axis=-3) for n in ("key", "value"))
+    expected, weights = batched_loop(
+        problem["query"], k, v, problem["attn_mask"], problem["is_causal"], problem["scale"]
+    )
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL * v_size(problem["value"]))
+    if implementation == "auto":
+        args = {n: problem[n] for n in ("query", "key", "attn_mask", "is_causal", "scale")}
+        np.testing.assert_allclose(sa.attention_weights(**args, enable_gqa=True), weights, rtol=RTOL, atol=ATOL)

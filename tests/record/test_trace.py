@@ -147,3 +147,12 @@ def test_overflowing_dot_products_are_refused_not_nan():
     q = np.array([[1e200, 0.0]])
     with pytest.raises(sa.InputError, match=r"q1·k1 overflows float64: the numbers are too large to multiply"):
         sa.trace(q, q, np.ones((1, 2)))
+
+
+def test_products_that_overflow_before_a_small_scale_are_refused_not_nan():
+    """The kernels give PyTorch's finite answer here (test_reliability.py); a trace shows the
+    raw products q_e k_e, which are inf, so it refuses with the same message."""
+    q = np.full((2, 3), 1e200)
+    assert np.isfinite(sa.scaled_dot_product_attention(q, q, np.ones((2, 1)), scale=1e-300)).all()
+    with pytest.raises(sa.InputError, match=r"q1·k1 overflows float64: .* scale the inputs down"):
+        sa.trace(q, q, np.ones((2, 1)), scale=1e-300)

@@ -283,6 +283,78 @@ def test_read_input_file_deep_nesting(depth, opener):
     assert read_bytes((opener * depth).encode()) is None
 
 
+# -- the kernels' own arguments (the Python API) --------------------------------------------
+
+odd_scales = st.one_of(
+    st.none(),
+    st.floats(),  # NaN, +-inf, subnormals, huge
+    st.integers(-(10**400), 10**400),
+    st.booleans(),
+    st.text(max_size=4),
+    st.sampled_from([np.bool_(True), np.float32(0.5), np.int64(2), [0.5], (), b"1"]),
+)
+ODD_DTYPES = ["float16", "float32", "float64", "longdouble", "complex128", "int8", "bool", "timedelta64[s]",
+              "datetime64[D]", "U2", "object", "masked"]  # fmt: skip
+
+
+def odd_array(kind: str, shape: tuple[int, ...], values: np.ndarray) -> Any:
+    if kind == "masked":
+        return np.ma.masked_array(values, mask=values > 0)
+    if kind == "object":
+        return values.astype(object)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e20 as float16 is inf, as int8 anything
+        if kind.startswith(("timedelta", "datetime")):
+            return values.astype(np.int64).astype(kind)
+        return values.astype(kind)
+
+
+@FUZZ
+@given(
+    kinds=st.tuples(*(st.sampled_from(ODD_DTYPES) for _ in range(3))),
+    scale=odd_scales,
+    gqa=st.booleans(),
+    heads=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    entry=st.sampled_from(["sdpa", "weights", "trace"]),
+    implementation=st.sampled_from(["auto", "reference", "blocked", "torch"]),
+    magnitude=st.sampled_from([1.0, 1e20, 1e200, 1e307]),
+)
+def test_kernel_arguments(kinds, scale, gqa, heads, entry, implementation, magnitude):
+    """Any dtype, scale and head layout: a result that is finite wherever PyTorch's is (the
+    same inputs in float64 with PyTorch's own kernel), or a SelfAttentionError, never a raw
+    TypeError, OverflowError or NaN from finite inputs."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    heads_q, heads_k = heads
+    shapes = ((heads_q, 3, 2), (heads_k, 4, 2), (heads_k, 4, 2))
+    if entry == "trace":
+        shapes = ((3, 2), (4, 2), (4, 2))
+    values = [rng.uniform(-1, 1, s) * (magnitude if i < 2 else 1.0) for i, s in enumerate(shapes)]
+    q, k, v = (odd_array(kind, s, x) for kind, s, x in zip(kinds, shapes, values, strict=True))
+    kwargs: dict[str, Any] = {"scale": scale}
+    if entry != "trace":
+        kwargs["enable_gqa"] = gqa
+
+    def call() -> Any:
+        if entry == "sdpa":
+            return sa.scaled_dot_product_attention(q, k, v, **kwargs, implementation=implementation)
+        if entry == "weights":
+            return sa.attention_weights(q, k, **kwargs)
+        return sa.trace(q, k, v, **kwargs)
+
+    result = outcome(call)
+    if result is None or entry == "trace":
+        return
+    # PyTorch's own kernel on the same numbers at the precision we compute in (float16 in float32)
+    dtype = np.promote_types(np.asarray(result).dtype, np.float32)
+    tq, tk, tv = (torch.from_numpy(np.asarray(a, dtype=dtype)) for a in (q, k, v))
+    expected = torch.nn.functional.scaled_dot_product_attention(
+        tq, tk, tv, scale=None if scale is None else float(scale), enable_gqa=bool(gqa)
+    )
+    if entry == "weights" or not torch.isfinite(expected).all():
+        return
+    assert np.isfinite(np.asarray(result, dtype=np.float64)).all()
+
+
 # -- trace documents -------------------------------------------------------------------------
 
 SEED_TRACE_TEXT = sa.trace(**sa.seed_example().trace_kwargs()).to_json()

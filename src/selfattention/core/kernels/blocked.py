@@ -37,9 +37,19 @@ Two ways through a query block, one result (to rounding):
   ``exp`` and one matrix-vector product. A row whose sum comes out below :math:`e^{-T}` (a
   loose bound and very negative scores, a fully masked row, or NaN) is redone by the online
   path. Each row's path and shift depend only on its own query and on the keys and values it
-  may see, so under ``is_causal`` later tokens never change earlier outputs, not even in the
-  last bit; ``is_causal`` and the equivalent bool mask agree bitwise when both rows take the
-  same shift (always, unless a score bound exceeds e^40 in float32 or e^300 in float64).
+  may see, so under ``is_causal`` changing later tokens (at the same length) never changes
+  earlier outputs, not even in the last bit; appending tokens changes them by rounding only,
+  because BLAS sums a row in an order that depends on the tile's sizes. ``is_causal`` and the
+  equivalent bool mask agree bitwise when both rows take the same shift (always, unless a
+  score bound exceeds e^40 in float32 or e^300 in float64).
+
+The scores are ``(q sqrt(scale)) . (k sqrt(scale))``, as PyTorch computes them, so ``q . k``
+cannot overflow where the scaled score does not. Values near the largest float (1e308 in
+float64, S x 1e37 in float32) would overflow the running sums ``o``: such rows go online and
+shift their exponents down by a per-row headroom ``h`` (from the values of the keys they may
+see), so every ``e^(s - m - h) |v|`` summed over the keys stays finite; ordinary inputs have
+``h = 0`` and pay nothing. A value that is NaN or inf, of a key the row may attend to, makes
+that output entry NaN whatever its weight (as in PyTorch), a masked key's value nothing.
 
 Masks follow :func:`selfattention.core.masks.apply_mask` and the causal triangle
 :func:`selfattention.core.masks.causal_mask`, tile by tile. This module chooses the tiles and
@@ -153,7 +163,9 @@ def attention(
             for index, i0 in share:
                 if index != current:
                     mask_head = None if mask_all is None else mask_all[index]
-                    head.prepare(k_all[index], v_all[index], mask_head, inputs.is_causal, method, need_weights)
+                    head.prepare(
+                        k_all[index], v_all[index], mask_head, inputs.is_causal, method, need_weights, inputs.scale
+                    )
                     current = index
                 head.block(q_all[index], inputs.scale, output[index], None if weights is None else weights[index], i0)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 
+from .ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTitle
 from .statements import (
     AllBlocked,
     Caveat,
@@ -188,3 +189,25 @@ class Language(ABC):
 
     @abstractmethod
     def shown(self, s: Shown, precision: int) -> str: ...
+
+    # -- ring attention over several ranks (selfattention ring) --------------------------------
+    @abstractmethod
+    def ring_title(self, s: RingTitle, precision: int) -> str: ...
+
+    @abstractmethod
+    def ring_layout(self, s: RingLayout, precision: int) -> str: ...
+
+    @abstractmethod
+    def ring_step(self, s: RingStep, precision: int) -> str: ...
+
+    @abstractmethod
+    def ring_merge(self, s: RingMerge, precision: int) -> str: ...
+
+    @abstractmethod
+    def ring_check(self, s: RingCheck, precision: int) -> str: ...
+
+    @abstractmethod
+    def ring_labels(self) -> dict[str, str]:
+        """The ring report's labels: "rank", "positions", "compute_seconds", "wait_seconds",
+        "bytes_sent", "bytes_received", "block_bytes", "steps", "per_rank", "merge",
+        "figure_title", "step", "work", "more_steps" (a template with {count})."""

@@ -109,7 +109,7 @@ class Layout:
         shape[axis] = self.length
         whole = np.empty(shape, first.dtype)
         for rank, piece in enumerate(pieces):
-            index = [slice(None)] * whole.ndim
+            index: list[Any] = [slice(None)] * whole.ndim
             index[axis] = self.positions(rank)  # rows land at their global positions
             whole[tuple(index)] = piece
         return whole

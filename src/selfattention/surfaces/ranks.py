@@ -14,20 +14,22 @@ whole run is cut off past ``timeout`` plus a margin for starting: it never hangs
 
 from __future__ import annotations
 
-import logging
+import multiprocessing
 import os
 import pickle
 import signal
 import socket
+import sys
 import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from multiprocessing.connection import wait
 from typing import Any
 
 from ..core.errors import SelfAttentionError
-from ..core.kernels.torch import import_torch
+from ..core.kernels.torch import available, import_torch
 
 __all__ = ["START_SECONDS", "RankFailed", "run_local"]
 
@@ -58,45 +60,61 @@ def run_local(
         raise SelfAttentionError(f"world_size is {world_size}: expected at least 1 rank")
     if timeout <= 0:
         raise SelfAttentionError(f"timeout is {timeout}: expected a positive number of seconds")
-    torch = import_torch()
-    multiprocessing = torch.multiprocessing
+    if not available():
+        import_torch()  # raises with the hint: pip install 'selfattention[torch]'
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context: Any = multiprocessing.get_context(method)
     if method == "forkserver":  # the server imports torch once; every rank forks from it
-        multiprocessing.get_context(method).set_forkserver_preload(["torch", "torch.distributed", __name__])
+        context.set_forkserver_preload(["torch", "torch.distributed", __name__])
     threads = threads or max(1, (os.cpu_count() or 1) // world_size)
     with tempfile.TemporaryDirectory(prefix="selfattention-ranks-") as folder:
-        context = multiprocessing.start_processes(
-            _rank_main,
-            args=(fn, world_size, tuple(args), folder, timeout, backend, threads),
-            nprocs=world_size,
-            join=False,
-            start_method=method,
-        )
-        deadline = time.monotonic() + timeout + START_SECONDS
-        quiet = logging.getLogger("torch.multiprocessing.spawn")  # it logs each rank it stops; we say it once
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)
+        processes = [
+            context.Process(
+                target=_rank_main,
+                args=(rank, fn, world_size, tuple(args), folder, timeout, backend, threads),
+                name=f"selfattention-rank-{rank}",
+                daemon=True,
+            )
+            for rank in range(world_size)
+        ]
         try:
-            while not context.join(timeout=0.1):
-                if time.monotonic() > deadline:
-                    raise RankFailed(
-                        f"the {world_size} ranks did not finish within {timeout + START_SECONDS:g} s; they were stopped"
-                    )
-        except (multiprocessing.ProcessRaisedException, multiprocessing.ProcessExitedException):
-            for process in context.processes:
-                process.join(5)  # join has stopped the others; let them go before reading exit codes
-            raise RankFailed(_failure(folder, world_size, [p.exitcode for p in context.processes])) from None
+            for process in processes:
+                process.start()
+            _join(processes, folder, world_size, timeout + START_SECONDS)
         finally:
-            quiet.setLevel(level)
-            for process in context.processes:
+            for process in processes:  # after a failure or a timeout: stop the others
                 if process.is_alive():
                     process.terminate()
+            for process in processes:
                 process.join(5)
+                if process.is_alive():
+                    process.kill()
         results = []
         for rank in range(world_size):
             with open(os.path.join(folder, f"result-{rank}.pkl"), "rb") as file:
                 results.append(pickle.load(file))
         return results
+
+
+def _join(processes: list[Any], folder: str, world_size: int, seconds: float) -> None:
+    """Wait for every rank; at the first that fails, stop the others and say why."""
+    deadline = time.monotonic() + seconds
+    pending = {process.sentinel: process for process in processes}
+    while pending:
+        ready = wait(list(pending), timeout=max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise RankFailed(f"the {world_size} ranks did not finish within {seconds:g} s; they were stopped")
+        for sentinel in ready:
+            process = pending.pop(sentinel)
+            process.join()
+            done = os.path.exists(os.path.join(folder, f"result-{processes.index(process)}.pkl"))
+            if process.exitcode != 0 or not done:
+                for other in processes:
+                    if other.is_alive():
+                        other.terminate()
+                for other in processes:
+                    other.join(5)
+                raise RankFailed(_failure(folder, world_size, [p.exitcode for p in processes]))
 
 
 def _rank_main(
@@ -129,7 +147,7 @@ def _rank_main(
         line = f"{type(error).__name__}: {error}".strip().splitlines()[0] if str(error) else type(error).__name__
         with open(os.path.join(folder, f"error-{rank}.txt"), "w", encoding="utf-8") as file:
             file.write(f"{time.time():.6f}\n{line}\n{traceback.format_exc()}")
-        raise
+        sys.exit(1)  # the parent says what happened, once
 
 
 def _failure(folder: str, world_size: int, exit_codes: Sequence[int | None]) -> str:
@@ -143,8 +161,9 @@ def _failure(folder: str, world_size: int, exit_codes: Sequence[int | None]) -> 
                 when, line = file.read().splitlines()[:2]
             reports[int(name[6:-4])] = (float(when), line)
     for rank, code in enumerate(exit_codes):
-        if rank not in reports and code not in (None, 0, 1, -signal.SIGTERM, -signal.SIGKILL):
-            how = f"exited with code {code}" if code > 0 else f"was killed by signal {-code}"
+        done = os.path.exists(os.path.join(folder, f"result-{rank}.pkl"))
+        if rank not in reports and not done and code not in (None, 1, -signal.SIGTERM, -signal.SIGKILL):
+            how = f"exited with code {code}" if code >= 0 else f"was killed by signal {-code}"
             return f"rank {rank} of {world_size} {how} before it finished; the other ranks were stopped"
     if reports:
         rank = min(reports, key=lambda r: reports[r])

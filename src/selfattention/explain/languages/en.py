@@ -330,7 +330,7 @@ class English(Language):
         )
 
     def ring_step(self, s: RingStep, precision: int) -> str:
-        work = {"full": "", "partial": " (cut by the causal diagonal)", "skipped": ": skipped, all masked"}
+        work = {"full": "", "partial": ", partly masked (causal)", "skipped": ", skipped: all masked"}
         parts = [f"rank {h.rank} has the block of rank {h.source} ({_runs(h.runs)}){work[h.work]}" for h in s.holdings]
         then = (
             " Then each sends its block to the next rank." if s.number < s.steps else " Every rank has seen every key."

@@ -358,7 +358,7 @@ class Korean(Language):
         return f"링 어텐션: 위치 {s.length}개를 랭크 {s.world_size}개에 나눠서 ({sizes})"
 
     def ring_layout(self, s: RingLayout, precision: int) -> str:
-        held = "; ".join(f"랭크 {r}는 {_runs_ko(runs)}" for r, runs in enumerate(s.runs))
+        held = "; ".join(f"랭크 {r}: {_runs_ko(runs)}" for r, runs in enumerate(s.runs))
         how = (
             "시퀀스를 랭크 수의 두 배만큼 조각으로 자르고, 랭크마다 앞쪽 조각 하나와 뒤쪽 조각 하나를 맡습니다"
             " (지그재그). 그래서 causal 마스크에서도 모든 랭크의 일이 같습니다."
@@ -372,8 +372,8 @@ class Korean(Language):
         )
 
     def ring_step(self, s: RingStep, precision: int) -> str:
-        work = {"full": "", "partial": " (causal 대각선이 자름)", "skipped": ": 모두 가려져 건너뜀"}
-        parts = [f"랭크 {h.rank}는 랭크 {h.source}의 블록 ({_runs_ko(h.runs)}){work[h.work]}" for h in s.holdings]
+        work = {"full": "", "partial": ", causal 마스크로 일부만 계산", "skipped": ", 모두 가려져 건너뜀"}
+        parts = [f"랭크 {h.rank}: 랭크 {h.source}의 블록 ({_runs_ko(h.runs)}){work[h.work]}" for h in s.holdings]
         then = (
             " 그다음 각자 블록을 다음 랭크로 보냅니다."
             if s.number < s.steps

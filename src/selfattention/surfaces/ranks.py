@@ -145,8 +145,10 @@ def _rank_main(
         dist.destroy_process_group()
     except BaseException as error:
         line = f"{type(error).__name__}: {error}".strip().splitlines()[0] if str(error) else type(error).__name__
-        with open(os.path.join(folder, f"error-{rank}.txt"), "w", encoding="utf-8") as file:
+        path = os.path.join(folder, f"error-{rank}.txt")
+        with open(path + ".part", "w", encoding="utf-8") as file:
             file.write(f"{time.time():.6f}\n{line}\n{traceback.format_exc()}")
+        os.replace(path + ".part", path)  # whole or absent: this rank may be stopped at any moment
         sys.exit(1)  # the parent says what happened, once
 
 
@@ -156,7 +158,7 @@ def _failure(folder: str, world_size: int, exit_codes: Sequence[int | None]) -> 
     it went away."""
     reports = {}
     for name in os.listdir(folder):
-        if name.startswith("error-"):
+        if name.startswith("error-") and name.endswith(".txt"):
             with open(os.path.join(folder, name), encoding="utf-8") as file:
                 when, line = file.read().splitlines()[:2]
             reports[int(name[6:-4])] = (float(when), line)

@@ -88,3 +88,20 @@ def test_korean_zigzag_float32_with_a_plot(tmp_path: Path):
 def test_bad_options_are_refused_before_any_process_starts(args: list[str], message: str):
     result = run(*args)
     assert result.exit_code == 2 and message in result.output
+
+
+@pytest.mark.slow
+def test_the_torchrun_example_runs_as_several_local_processes():
+    """README's torchrun script, env:// initialisation, as 2 processes on this machine."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2"]
+    command += [str(root / "examples" / "ring_torchrun.py"), "--length", "101", "--causal", "--layout", "zigzag"]
+    result = subprocess.run([*command, "--check"], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    difference = float(result.stdout.split("max abs difference from one process: ")[1].split()[0])
+    assert difference <= 1e-12

@@ -12,7 +12,7 @@
 >>> shard(np.arange(10), rank=1, world_size=3, axis=0).tolist()
 [4, 5, 6]
 >>> shard(np.arange(10), rank=1, world_size=3, layout="zigzag", axis=0).tolist()
-[2, 7]
+[2, 3, 8]
 """
 
 from __future__ import annotations

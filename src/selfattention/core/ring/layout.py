@@ -16,11 +16,11 @@ sees key j when j <= i), a pair of query and key runs is ``"full"`` (every key v
 
 >>> layout = make_layout(7, 2, "zigzag")
 >>> layout.segments
-(((0, 2), (5, 7)), ((2, 4), (4, 5)))
+(((0, 2), (6, 7)), ((2, 4), (4, 6)))
 >>> layout.positions(1).tolist()
-[2, 3, 4]
->>> [(p.kind, p.scores) for p in block_pairs(layout, 0, 1, is_causal=True)]
-[('full', 4)]
+[2, 3, 4, 5]
+>>> [(p.kind, p.scores) for p in block_pairs(layout, 0, 1, is_causal=True)]  # query 6 sees keys 2-5
+[('full', 2), ('full', 2)]
 """
 
 from __future__ import annotations

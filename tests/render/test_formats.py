@@ -10,6 +10,7 @@ import pytest
 
 import selfattention as sa
 from selfattention.explain.heads import HeadsExplanation, explain_heads
+from selfattention.record.ring import RingReport
 from selfattention.render import draw, formats, render
 from selfattention.render.formats import KINDS
 from selfattention.sources.models.heads import HeadRow, HeadsReport
@@ -40,7 +41,8 @@ def test_each_kind_lists_its_formats_text_first():
     assert formats(sa.LayerTrace) == ("text", "markdown", "json", "html")
     assert formats(HeadsReport) == ("text", "markdown", "json")
     assert formats(seed_trace()) == formats(sa.AttentionTrace)  # a record or its type
-    assert [kind.record for kind in KINDS] == [sa.AttentionTrace, sa.LayerTrace, HeadsReport]
+    assert formats(RingReport) == ("text", "markdown", "json")
+    assert [kind.record for kind in KINDS] == [sa.AttentionTrace, sa.LayerTrace, HeadsReport, RingReport]
 
 
 def test_one_render_for_a_layer_trace():

@@ -41,6 +41,8 @@ WRITERS: list[tuple[list[str], str]] = [
     (["model", SENTENCE, "--model", "{model}", "--query", "it", "--plot", "{path}"], ".svg"),
     (["heads", SENTENCE, "--query", "animal", "--model", "{model}", "--output", "{path}"], ".txt"),
     (["heads", SENTENCE, "--query", "animal", "--model", "{model}", "--plot", "{path}"], ".png"),
+    (["ring", "-w", "1", "-n", "3", "--output", "{path}"], ".txt"),
+    (["ring", "-w", "1", "-n", "3", "--plot", "{path}"], ".png"),
 ]
 IDS = [" ".join(args).replace("{path}", suffix) for args, suffix in WRITERS]
 WRITING_WORDS = ("output", "save", "export", "plot", "write", "html", "png", "svg", "pdf")

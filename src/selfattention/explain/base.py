@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 
+from .ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTitle
 from .statements import (
     AllBlocked,
     Caveat,
@@ -188,3 +189,32 @@ class Language(ABC):
 
     @abstractmethod
     def shown(self, s: Shown, precision: int) -> str: ...
+
+    # -- ring attention over several ranks (selfattention ring) --------------------------------
+    # Not abstract: a language that does not phrase the ring yet shows it in English.
+    def ring_title(self, s: RingTitle, precision: int) -> str:
+        return _english().ring_title(s, precision)
+
+    def ring_layout(self, s: RingLayout, precision: int) -> str:
+        return _english().ring_layout(s, precision)
+
+    def ring_step(self, s: RingStep, precision: int) -> str:
+        return _english().ring_step(s, precision)
+
+    def ring_merge(self, s: RingMerge, precision: int) -> str:
+        return _english().ring_merge(s, precision)
+
+    def ring_check(self, s: RingCheck, precision: int) -> str:
+        return _english().ring_check(s, precision)
+
+    def ring_labels(self) -> dict[str, str]:
+        """The ring report's labels: "rank", "positions", "compute_seconds", "wait_seconds",
+        "bytes_sent", "bytes_received", "block_bytes", "steps", "per_rank", "merge",
+        "figure_title", "step", "work", "more_steps" (a template with {count})."""
+        return _english().ring_labels()
+
+
+def _english() -> Language:
+    from .languages.en import LANGUAGE
+
+    return LANGUAGE

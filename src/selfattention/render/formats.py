@@ -1,7 +1,7 @@
 """One registry of output formats: which formats each kind of record supports, the function
 that writes each, and the figure that pictures it.
 
-Three kinds of record are rendered, each beside its own explanation:
+Four kinds of record are rendered, each beside its own explanation:
 
 ================  =====================  ==================================  ==================
 record            explanation            formats                             figure
@@ -9,6 +9,7 @@ record            explanation            formats                             fig
 AttentionTrace    Explanation            text, markdown, json, html, csv     the weights
 LayerTrace        LayerExplanation       text, markdown, json, html          every head
 HeadsReport       HeadsExplanation       text, markdown, json                layers x heads
+RingReport        RingExplanation        text, markdown, json                ranks x steps
 ================  =====================  ==================================  ==================
 
 Surfaces ask :func:`formats` what to offer, call :func:`render` for text and :func:`draw`
@@ -33,12 +34,15 @@ from ..core.errors import InputError
 from ..explain import Explanation
 from ..explain.heads import HeadsExplanation
 from ..explain.layer import LayerExplanation
+from ..explain.ring import RingExplanation
 from ..record.layer_trace import LayerTrace
+from ..record.ring import RingReport
 from ..record.trace import AttentionTrace
 from ..sources.models.heads import HeadsReport
 from .heads import heads_figure, heads_json, heads_markdown, heads_text
 from .layer import layer_heads_figure, layer_html, layer_markdown, layer_text
 from .pictures import heatmap_figure
+from .ring import ring_figure, ring_json, ring_markdown, ring_text
 from .trace import record_json, trace_csv, trace_html, trace_markdown, trace_text
 
 if TYPE_CHECKING:
@@ -74,6 +78,10 @@ def _heads_figure(report: HeadsReport, explanation: HeadsExplanation, overview: 
     return heads_figure(report, explanation)  # every head of every layer already
 
 
+def _ring_figure(report: RingReport, explanation: RingExplanation, overview: object) -> Figure:
+    return ring_figure(report, explanation)
+
+
 KINDS = (
     Kind(
         AttentionTrace,
@@ -93,6 +101,7 @@ KINDS = (
         {"text": heads_text, "markdown": heads_markdown, "json": heads_json},
         _heads_figure,
     ),
+    Kind(RingReport, RingExplanation, {"text": ring_text, "markdown": ring_markdown, "json": ring_json}, _ring_figure),
 )
 
 
@@ -116,8 +125,8 @@ def formats(record: object) -> tuple[str, ...]:
 
 
 def render(
-    record: AttentionTrace | LayerTrace | HeadsReport,
-    explanation: Explanation | LayerExplanation | HeadsExplanation,
+    record: AttentionTrace | LayerTrace | HeadsReport | RingReport,
+    explanation: Explanation | LayerExplanation | HeadsExplanation | RingExplanation,
     format: str = "text",
     *,
     picture: str | None = None,
@@ -139,8 +148,8 @@ def render(
 
 
 def draw(
-    record: AttentionTrace | LayerTrace | HeadsReport,
-    explanation: Explanation | LayerExplanation | HeadsExplanation,
+    record: AttentionTrace | LayerTrace | HeadsReport | RingReport,
+    explanation: Explanation | LayerExplanation | HeadsExplanation | RingExplanation,
     *,
     overview: AttentionTrace | None = None,
 ) -> Figure:

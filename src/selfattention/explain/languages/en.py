@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..base import Language
 from ..numbers import fmt, fmt_percent, fmt_vector
+from ..ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTitle
 from ..statements import (
     AllBlocked,
     Caveat,
@@ -307,6 +308,73 @@ class English(Language):
         noun = {"tokens": "tokens", "numbers": "numbers of each vector"}[s.what]
         return f"(showing the first {s.shown} of {s.total} {noun})"
 
+    # -- ring attention over several ranks -----------------------------------------------------
+    def ring_title(self, s: RingTitle, precision: int) -> str:
+        heads = "1 head" if s.heads == 1 else f"{s.heads} heads"
+        causal = ", causal" if s.causal else ""
+        return f"Ring attention: {s.length} positions on {s.world_size} ranks ({heads}, d = {s.dim}, {s.dtype}{causal})"
+
+    def ring_layout(self, s: RingLayout, precision: int) -> str:
+        held = "; ".join(f"rank {r} holds {_runs(runs)}" for r, runs in enumerate(s.runs))
+        how = (
+            "The sequence is cut into twice as many chunks as ranks, and each rank takes one early and"
+            " one late chunk (zigzag), so that under causal masking every rank has the same work."
+            if s.layout == "zigzag"
+            else "Each rank holds one run of consecutive positions (contiguous)."
+        )
+        return (
+            f"{how} Its queries stay where they are: {held}. Keys and values travel: at every step each"
+            " rank computes its queries against the block it holds, while it sends that block on to the"
+            " next rank and receives the next one from the rank before it."
+            + (" A block whose keys all come after every query of the rank is skipped (causal)." if s.causal else "")
+        )
+
+    def ring_step(self, s: RingStep, precision: int) -> str:
+        work = {"full": "", "partial": ", partly masked (causal)", "skipped": ", skipped: all masked"}
+        parts = [f"rank {h.rank} has the block of rank {h.source} ({_runs(h.runs)}){work[h.work]}" for h in s.holdings]
+        then = (
+            " Then each sends its block to the next rank." if s.number < s.steps else " Every rank has seen every key."
+        )
+        return f"Step {s.number} of {s.steps}: " + "; ".join(parts) + "." + then
+
+    def ring_merge(self, s: RingMerge, precision: int) -> str:
+        p = precision
+        return (
+            f"One merge, rank {s.rank} at step {s.step}, the query at position {s.position}: its result over the keys"
+            f" seen so far has log-sum-exp lse₁ = {fmt(s.lse_before, p)} and output {fmt_vector(s.output_before, p)};"
+            f" the block of rank {s.source} gives lse₂ = {fmt(s.lse_block, p)} and output"
+            f" {fmt_vector(s.output_block, p)}. Merged: lse = log(e^lse₁ + e^lse₂) = {fmt(s.lse_after, p)}; the old"
+            f" result keeps e^(lse₁ - lse) = {fmt(s.share_before, p)} of the weight and the block"
+            f" e^(lse₂ - lse) = {fmt(s.share_block, p)}, so the output is {fmt(s.share_before, p)} ×"
+            f" {fmt_vector(s.output_before, p)} + {fmt(s.share_block, p)} × {fmt_vector(s.output_block, p)} ="
+            f" {fmt_vector(s.output_after, p)}. This is the online softmax of the blocked kernel: no rank"
+            " ever holds the whole row of scores."
+        )
+
+    def ring_check(self, s: RingCheck, precision: int) -> str:
+        return (
+            f"The {s.world_size} ranks' outputs put together differ from one process's attention ({s.dtype})"
+            f" by at most {fmt(s.difference, 2)}."
+        )
+
+    def ring_labels(self) -> dict[str, str]:
+        return {
+            "rank": "rank",
+            "positions": "positions",
+            "compute_seconds": "compute (s)",
+            "wait_seconds": "wait (s)",
+            "bytes_sent": "bytes sent",
+            "bytes_received": "bytes received",
+            "block_bytes": "largest block (bytes)",
+            "steps": "Step by step",
+            "per_rank": "Per rank",
+            "merge": "One log-sum-exp merge",
+            "figure_title": "Which block each rank holds (share of its scores computed)",
+            "step": "step",
+            "work": "share computed",
+            "more_steps": "… and {count} more steps, each passing the blocks one rank further.",
+        }
+
 
 def _name(key: Key) -> str:
     return "itself" if key.is_self else _q(key.token)
@@ -316,6 +384,12 @@ def _join(parts: list[str]) -> str:
     if len(parts) <= 1:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _runs(runs: tuple[tuple[int, int], ...]) -> str:
+    """Global positions [start, stop) as people count them: "positions 0-3 and 8-9"."""
+    shown = [f"{a}" if b - a == 1 else f"{a}-{b - 1}" for a, b in runs if b > a]
+    return ("positions " + " and ".join(shown)) if shown else "no positions"
 
 
 LANGUAGE = English()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ..base import Language
 from ..numbers import fmt, fmt_percent, fmt_vector
+from ..ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTitle
 from ..statements import (
     AllBlocked,
     Caveat,
@@ -350,9 +351,82 @@ class Korean(Language):
             return f"(벡터마다 숫자 {s.total}개 중 앞의 {s.shown}개만 보여줍니다)"
         return f"(단어 {s.total}개 중 앞의 {s.shown}개만 보여줍니다)"
 
+    # -- 여러 랭크에 걸친 링 어텐션 ---------------------------------------------------------------
+    def ring_title(self, s: RingTitle, precision: int) -> str:
+        causal = ", causal" if s.causal else ""
+        sizes = f"헤드 {s.heads}개, d = {s.dim}, {s.dtype}{causal}"
+        return f"링 어텐션: 위치 {s.length}개를 랭크 {s.world_size}개에 나눠서 ({sizes})"
+
+    def ring_layout(self, s: RingLayout, precision: int) -> str:
+        held = "; ".join(f"랭크 {r}: {_runs_ko(runs)}" for r, runs in enumerate(s.runs))
+        how = (
+            "시퀀스를 랭크 수의 두 배만큼 조각으로 자르고, 랭크마다 앞쪽 조각 하나와 뒤쪽 조각 하나를 맡습니다"
+            " (지그재그). 그래서 causal 마스크에서도 모든 랭크의 일이 같습니다."
+            if s.layout == "zigzag"
+            else "랭크마다 연속된 위치 한 구간을 맡습니다 (contiguous)."
+        )
+        return (
+            f"{how} 쿼리는 제자리에 있습니다: {held}. 키와 밸류가 돌아다닙니다: 단계마다 각 랭크는 자기 쿼리와"
+            " 지금 가진 블록을 계산하고, 그동안 그 블록을 다음 랭크로 보내고 이전 랭크에서 다음 블록을 받습니다."
+            + (" 키가 모두 그 랭크의 모든 쿼리보다 뒤에 있는 블록은 건너뜁니다 (causal)." if s.causal else "")
+        )
+
+    def ring_step(self, s: RingStep, precision: int) -> str:
+        work = {"full": "", "partial": ", causal 마스크로 일부만 계산", "skipped": ", 모두 가려져 건너뜀"}
+        parts = [f"랭크 {h.rank}: 랭크 {h.source}의 블록 ({_runs_ko(h.runs)}){work[h.work]}" for h in s.holdings]
+        then = (
+            " 그다음 각자 블록을 다음 랭크로 보냅니다."
+            if s.number < s.steps
+            else " 이제 모든 랭크가 모든 키를 보았습니다."
+        )
+        return f"{s.steps}단계 중 {s.number}단계: " + "; ".join(parts) + "." + then
+
+    def ring_merge(self, s: RingMerge, precision: int) -> str:
+        p = precision
+        return (
+            f"합치기 한 번, 랭크 {s.rank}의 {s.step}단계, 위치 {s.position}의 쿼리: 지금까지 본 키에 대한 결과는"
+            f" log-sum-exp lse₁ = {fmt(s.lse_before, p)}, 출력 {fmt_vector(s.output_before, p)}이고,"
+            f" 랭크 {s.source}의 블록은 lse₂ = {fmt(s.lse_block, p)}, 출력 {fmt_vector(s.output_block, p)}를"
+            f" 줍니다. 합치면 lse = log(e^lse₁ + e^lse₂) = {fmt(s.lse_after, p)}이고, 이전 결과는"
+            f" e^(lse₁ - lse) = {fmt(s.share_before, p)}, 블록은 e^(lse₂ - lse) = {fmt(s.share_block, p)}만큼의"
+            f" 가중치를 가지므로 출력은 {fmt(s.share_before, p)} × {fmt_vector(s.output_before, p)} +"
+            f" {fmt(s.share_block, p)} × {fmt_vector(s.output_block, p)} = {fmt_vector(s.output_after, p)}입니다."
+            " 블록 커널의 온라인 소프트맥스와 같은 계산입니다: 어느 랭크도 점수 한 행 전체를 갖지 않습니다."
+        )
+
+    def ring_check(self, s: RingCheck, precision: int) -> str:
+        return (
+            f"랭크 {s.world_size}개의 출력을 모으면 한 프로세스의 어텐션({s.dtype})과의 차이가 최대"
+            f" {fmt(s.difference, 2)}입니다."
+        )
+
+    def ring_labels(self) -> dict[str, str]:
+        return {
+            "rank": "랭크",
+            "positions": "위치",
+            "compute_seconds": "계산 (초)",
+            "wait_seconds": "대기 (초)",
+            "bytes_sent": "보낸 바이트",
+            "bytes_received": "받은 바이트",
+            "block_bytes": "가장 큰 블록 (바이트)",
+            "steps": "단계별로",
+            "per_rank": "랭크별",
+            "merge": "log-sum-exp 합치기 한 번",
+            "figure_title": "각 랭크가 가진 블록 (계산한 점수의 비율)",
+            "step": "단계",
+            "work": "계산한 비율",
+            "more_steps": "… 그리고 {count}단계가 더 있고, 단계마다 블록이 한 랭크씩 더 나아갑니다.",
+        }
+
 
 def _relation(key: Key) -> str:
     return "자기 자신과의 관계" if key.is_self else f"{_w(key.token)}와의 관계"
+
+
+def _runs_ko(runs: tuple[tuple[int, int], ...]) -> str:
+    """전역 위치 [start, stop)를 사람이 세는 방식으로: "위치 0-3, 8-9"."""
+    shown = [f"{a}" if b - a == 1 else f"{a}-{b - 1}" for a, b in runs if b > a]
+    return ("위치 " + ", ".join(shown)) if shown else "위치 없음"
 
 
 LANGUAGE = Korean()

@@ -18,7 +18,6 @@ tokenizer (at most :data:`~.limits.MAX_TOKENS`), and only then the forward pass.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
@@ -33,14 +32,16 @@ from . import features
 from .limits import MAX_TEXT_CHARS, MAX_TOKENS, check_text
 from .payload import parse_body
 from .schemas import ERROR_RESPONSES
+from .sources import _MODEL_LOCK as MODEL_LOCK  # one lock for every model call (see below)
 from .sources import checked_object, model_names, parse_text_source
 from .view_schemas import HeadsDocument, LayerTraceResponse, ModelLayerDocument
 
 __all__ = ["add_views", "parse_heads_request", "parse_layer_request"]
 
 ReadBody = Callable[[Request], Awaitable[bytes]]
-#: real models run one at a time (torch's thread setting is process-wide)
-_MODEL_LOCK = threading.Lock()
+# Real models load and run one at a time, under the same lock as /api/model: torch's thread
+# setting is process-wide, and two threads loading a model at once race inside transformers'
+# lazy imports ("module 'transformers' has no attribute 'AutoConfig'").
 
 
 def _body(model: str) -> dict[str, Any]:
@@ -167,15 +168,15 @@ def _check_tokens(text: str, model: str) -> None:
 def _heads(text: str, model: str, query: int | str, key: int | str | None) -> dict[str, Any]:
     from ...sources.models import rank_heads
 
-    _check_tokens(text, model)
-    with _MODEL_LOCK:
+    with MODEL_LOCK:
+        _check_tokens(text, model)
         return heads_document(rank_heads(text, query, key, model, top=1))
 
 
 @lru_cache(maxsize=32)
 def _layer(text: str, model: str, layer: int) -> dict[str, Any]:
-    _check_tokens(text, model)
-    with _MODEL_LOCK:
+    with MODEL_LOCK:
+        _check_tokens(text, model)
         return layer_document(text, model, layer)
 
 

@@ -29,6 +29,12 @@ export function shade(weight) {
   return `hsl(214 70% ${97 - 62 * w}%)`;
 }
 
+// a number in a small cell: two places, and "≈0" for what two places cannot show
+function short(weight) {
+  const text = fmt(weight, 2);
+  return text.includes("e") ? "≈0" : text;
+}
+
 function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (match, name) => (name in values ? String(values[name]) : match));
 }
@@ -114,7 +120,7 @@ export function headsGrid(doc, { label, current = null, onPick = null }) {
       const x = left + cell * h;
       const y = top + cell * l;
       g.append(svgElement("rect", { x: x + 1, y: y + 1, width: cell - 2, height: cell - 2, fill: shade(weight) }));
-      g.append(svgElement("text", { x: x + cell / 2, y: y + cell / 2 - (doc.key ? 0 : 6), class: weight > 0.55 ? "weight dark" : "weight" }, fmt(weight, 2)));
+      g.append(svgElement("text", { x: x + cell / 2, y: y + cell / 2 - (doc.key ? 0 : 6), class: weight > 0.55 ? "weight dark" : "weight" }, short(weight)));
       if (!doc.key) {
         g.append(svgElement("text", { x: x + cell / 2, y: y + cell / 2 + 9, class: weight > 0.55 ? "top-key dark" : "top-key" }, named.slice(0, 6)));
       }

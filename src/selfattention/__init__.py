@@ -24,6 +24,7 @@ from .sources.pipeline import text_layer_trace
 from .sources.positional import sinusoidal_positional_encoding
 from .surfaces import notebook
 from .surfaces.files import save_figure, write_file
+from .surfaces.notebook_views import View, head_view, heads_view, model_view, show
 
 notebook.register()  # a trace in Jupyter or VS Code shows itself as the HTML report
 
@@ -41,6 +42,7 @@ __all__ = [
     "QueryTrace",
     "SelfAttentionError",
     "ShapeError",
+    "View",
     "attention_weights",
     "causal_mask",
     "draw",
@@ -51,13 +53,17 @@ __all__ = [
     "from_key_padding_mask",
     "from_multihead_attention_mask",
     "get_example",
+    "head_view",
+    "heads_view",
     "model_trace",
+    "model_view",
     "rank_heads",
     "render",
     "render_layer",
     "save_figure",
     "scaled_dot_product_attention",
     "seed_example",
+    "show",
     "sinusoidal_positional_encoding",
     "text_layer_trace",
     "tokenize",

@@ -38,7 +38,7 @@ CHECKS = [
 
 # the endpoints that draw a picture or run a real model cost tens of milliseconds a call:
 # they get fewer examples so that the run stays bounded
-SLOW = r"^/api/(model|heatmap\.png|report\.html)$"
+SLOW = r"^/api/(model|model/layer|heads|text/layer|heatmap\.png|report\.html)$"
 
 
 def check(case) -> None:

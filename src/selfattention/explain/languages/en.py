@@ -138,6 +138,54 @@ class English(Language):
         "page_heads": "Heads",
         "page_seed": "Seed",
         "page_run_text": "Walk it through the layer",
+        # the explorer's views (issue #15): every head, a layer's heads, the head view, the pipeline
+        "page_query_word": "Query word",
+        "page_key_word": "Key word (optional)",
+        "page_heads_grid": "Every head at a glance",
+        "page_heads_grid_help_key": 'Each cell is the weight from "{query}" to "{key}" in one head. '
+        "Click a cell, or use the arrow keys and Enter, to open that head.",
+        "page_heads_grid_help_top": 'Each cell is the largest weight of "{query}" in one head, '
+        "with the key it goes to. Click a cell, or use the arrow keys and Enter, to open that head.",
+        "page_sink": "sink",
+        "page_sink_help": "◆ marks a head that puts at least {share} of the query's weight on {tokens} or "
+        "the first token, where heads park attention they do not need.",
+        "page_head_short": "H",
+        "page_layer_view": "Layer {layer}: every head",
+        "page_layer_view_help": "Each square is one head's whole pattern: rows are queries, columns are keys, and "
+        "the outlined row is the query. Pick a square to open that head.",
+        "page_head_view": "Head view: where the query looks",
+        "page_head_view_help": "Lines go from the query on the left to every key on the right; the thicker and "
+        "darker the line, the larger the weight. Pick another query on the left (the "
+        "arrow keys and Enter work too).",
+        "page_check": "Checked against the model's own attention: the largest difference over {rows} "
+        "rows is {difference} (allowed: {tolerance}).",
+        "page_qkv": "Q, K and V: {count} numbers",
+        "page_pipeline": "The whole layer, step by step",
+        "page_pipeline_help": "From the words to the layer's output, with every number. Step forward and back "
+        "with the buttons.",
+        "page_previous": "Previous step",
+        "page_next": "Next step",
+        "page_step_of": "Step {n} of {total}",
+        "page_pipe_tokens": "Tokens",
+        "page_pipe_tokens_help": "The sentence split into tokens, each with its position.",
+        "page_pipe_embeddings": "Embeddings",
+        "page_pipe_embeddings_help": "One vector of d_model numbers per token (toy: drawn from a hash of the token, "
+        "not learned).",
+        "page_pipe_positions": "Positional encoding",
+        "page_pipe_positions_help": "Sines and cosines of the position: the same word at another place gets another "
+        "vector.",
+        "page_pipe_x": "X = embeddings + positional encoding",
+        "page_pipe_x_help": "The layer's input: the two tables above added number by number.",
+        "page_pipe_qkv": "Q, K and V of head {head}",
+        "page_pipe_qkv_help": "Q = X W_Q, K = X W_K, V = X W_V; head {head} takes columns {first} to {last} of each.",
+        "page_pipe_heads": "Every head's attention",
+        "page_pipe_heads_help": "Each head compares its own Q and K, so each has its own weights. Pick one to see "
+        "its lines.",
+        "page_pipe_concat": "Concatenation",
+        "page_pipe_concat_help": "Every head's output placed side by side: d_model numbers per token again.",
+        "page_pipe_output": "Output = concatenation × W_O",
+        "page_pipe_output_help": "W_O mixes the heads' outputs into the layer's output, one row per token.",
+        "page_position": "position",
     }
 
     # -- a trace ---------------------------------------------------------------------------

@@ -168,6 +168,53 @@ class Korean(Language):
         "page_heads": "헤드 수",
         "page_seed": "시드",
         "page_run_text": "레이어에 통과시키기",
+        # the explorer's views (issue #15): every head, a layer's heads, the head view, the pipeline
+        "page_query_word": "쿼리 단어",
+        "page_key_word": "키 단어 (선택)",
+        "page_heads_grid": "모든 헤드 한눈에 보기",
+        "page_heads_grid_help_key": '각 칸은 한 헤드에서 "{query}"가 "{key}"에 주는 가중치입니다. 칸을 '
+        "클릭하거나 화살표 키와 Enter로 그 헤드를 여세요.",
+        "page_heads_grid_help_top": '각 칸은 한 헤드에서 "{query}"의 가장 큰 가중치와 그 키입니다. 칸을 '
+        "클릭하거나 화살표 키와 Enter로 그 헤드를 여세요.",
+        "page_sink": "싱크",
+        "page_sink_help": "◆ 표시는 쿼리 가중치의 {share} 이상을 {tokens} 또는 첫 토큰에 두는 "
+        "헤드입니다. 헤드는 쓸 데 없는 어텐션을 흔히 그곳에 둡니다.",
+        "page_head_short": "H",
+        "page_layer_view": "레이어 {layer}: 모든 헤드",
+        "page_layer_view_help": "각 네모는 한 헤드의 전체 패턴입니다. 행은 쿼리, 열은 키이고 테두리 친 행이 "
+        "지금의 쿼리입니다. 네모를 고르면 그 헤드가 열립니다.",
+        "page_head_view": "헤드 보기: 쿼리가 보는 곳",
+        "page_head_view_help": "왼쪽의 쿼리에서 오른쪽의 모든 키로 선이 이어집니다. 선이 굵고 진할수록 가중치가 "
+        "큽니다. 왼쪽에서 다른 쿼리를 고르세요 (화살표 키와 "
+        "Enter도 됩니다).",
+        "page_check": "모델이 직접 낸 어텐션과 대조했습니다: {rows}개 행에서 가장 큰 차이는 "
+        "{difference}입니다 (허용: {tolerance}).",
+        "page_qkv": "Q, K, V: 숫자 {count}개",
+        "page_pipeline": "레이어 전체, 한 단계씩",
+        "page_pipeline_help": "단어에서 레이어의 출력까지, 모든 숫자와 함께. 버튼으로 앞뒤로 이동하세요.",
+        "page_previous": "이전 단계",
+        "page_next": "다음 단계",
+        "page_step_of": "{total}단계 중 {n}단계",
+        "page_pipe_tokens": "토큰",
+        "page_pipe_tokens_help": "문장을 토큰으로 나누고 각 토큰에 위치를 붙입니다.",
+        "page_pipe_embeddings": "임베딩",
+        "page_pipe_embeddings_help": "토큰마다 d_model개의 숫자로 된 벡터 하나 (설명용: 학습된 "
+        "것이 아니라 토큰의 해시로 만든 값).",
+        "page_pipe_positions": "위치 인코딩",
+        "page_pipe_positions_help": "위치의 사인과 코사인: 같은 단어라도 자리가 다르면 다른 벡터가 됩니다.",
+        "page_pipe_x": "X = 임베딩 + 위치 인코딩",
+        "page_pipe_x_help": "레이어의 입력: 위의 두 표를 숫자끼리 더한 것입니다.",
+        "page_pipe_qkv": "헤드 {head}의 Q, K, V",
+        "page_pipe_qkv_help": "Q = X W_Q, K = X W_K, V = X W_V이고, 헤드 {head}는 "
+        "각각의 {first}~{last}번째 열을 씁니다.",
+        "page_pipe_heads": "모든 헤드의 어텐션",
+        "page_pipe_heads_help": "헤드마다 자기 Q와 K를 비교하므로 가중치도 헤드마다 다릅니다. "
+        "하나를 고르면 그 선이 보입니다.",
+        "page_pipe_concat": "이어 붙이기 (concatenation)",
+        "page_pipe_concat_help": "모든 헤드의 출력을 나란히 붙입니다: 토큰마다 다시 d_model개의 숫자가 됩니다.",
+        "page_pipe_output": "출력 = 이어 붙인 것 × W_O",
+        "page_pipe_output_help": "W_O가 헤드들의 출력을 섞어 레이어의 출력을 만듭니다. 토큰마다 한 행입니다.",
+        "page_position": "위치",
     }
 
     # -- a trace ---------------------------------------------------------------------------

@@ -64,6 +64,8 @@ from .sources import (
     parse_text_source,
     text_source,
 )
+from .view_schemas import VIEW_REQUEST_MODELS
+from .views import add_views
 
 __all__ = ["LOCAL_HOSTS", "create_app"]
 
@@ -77,6 +79,11 @@ _STATIC = {
     "heatmap.js": "text/javascript; charset=utf-8",
     "steps.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
+    # the views of issue #15: every head, a layer's heads, the head view, the toy pipeline
+    "views.js": "text/javascript; charset=utf-8",
+    "views.css": "text/css; charset=utf-8",
+    "explorer.js": "text/javascript; charset=utf-8",
+    "pipeline.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
 # the page loads nothing from elsewhere: scripts, styles, data and images come from here
@@ -107,6 +114,7 @@ def create_app(allowed_hosts: list[str] | None = None) -> FastAPI:
     _add_page(app)
     _add_api(app)
     add_downloads(app, _read_body, _body("ExplainRequest"))
+    add_views(app, _read_body)
     _document_request_bodies(app)
     return app
 
@@ -279,7 +287,7 @@ def _document_request_bodies(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             _, definitions = models_json_schema(
-                [(model, "validation") for model in REQUEST_MODELS],
+                [(model, "validation") for model in (*REQUEST_MODELS, *VIEW_REQUEST_MODELS)],
                 ref_template="#/components/schemas/{model}",
             )
             schema.setdefault("components", {}).setdefault("schemas", {}).update(definitions["$defs"])

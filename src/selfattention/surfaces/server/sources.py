@@ -48,7 +48,14 @@ __all__ = [
 
 #: the sentence the seed's article starts from, and a head of MiniLM that links "it" to "animal"
 #: (layer 3, head 1: 0.6768, measured in the README's real-model section)
-MODEL_EXAMPLE = {"text": "The animal didn't cross the street because it was too tired.", "layer": 3, "head": 1}
+#: (and the query and key that the page's every-head grid starts from)
+MODEL_EXAMPLE = {
+    "text": "The animal didn't cross the street because it was too tired.",
+    "layer": 3,
+    "head": 1,
+    "query": "it",
+    "key": "animal",
+}
 #: the toy layer's sizes offered by the page (d_model must be a multiple of the heads)
 D_MODELS = (4, 8, 16, 32, 64)
 NUM_HEADS = (1, 2, 4, 8)

@@ -4,6 +4,8 @@
 import { PRECISION, fmt } from "./format.js";
 import { drawHeatmap, focusCell, setUp } from "./heatmap.js";
 import { drawSteps } from "./steps.js";
+import { drawViews, fileTag, onQueryPicked, setUpExplorer, showSource } from "./explorer.js";
+import { drawPipeline, loadPipeline, setUpPipeline } from "./pipeline.js";
 
 (function () {
   // temperature stops of the slider (a list, so that the page computes nothing)
@@ -203,6 +205,8 @@ import { drawSteps } from "./steps.js";
     $("add-token").disabled = state.tokens.length >= limits.max_tokens;
     $("add-dim").disabled = dims >= limits.max_dim;
     $("add-vdim").disabled = vdims >= limits.max_dim;
+    const count = state.tokens.length * (2 * dims + vdims);
+    $("editor-summary").textContent = label("page_qkv").replace("{count}", String(count));
   }
 
   function th(text, colspan = 1, rowspan = 1) {
@@ -248,7 +252,7 @@ import { drawSteps } from "./steps.js";
     edited();
   }
 
-  function loadInput(input, source) {
+  function loadInput(input, source, row = 0) {
     // an input document (from an example or a model) into the grid and the switches
     state.tokens = input.tokens.slice();
     for (const name of ["query", "key", "value"]) {
@@ -260,8 +264,8 @@ import { drawSteps } from "./steps.js";
     state.blocked.clear();
     state.stop = DEFAULT_STOP;
     $("temperature").value = String(DEFAULT_STOP);
-    state.selected = 0;
-    state.focus = [0, 0];
+    state.selected = row;
+    state.focus = [row, 0];
     document.querySelector(`input[name="source"][value="${source}"]`).checked = true;
     showSourceForm(source);
     drawEditor();
@@ -276,6 +280,7 @@ import { drawSteps } from "./steps.js";
   }
 
   function showSourceForm(source) {
+    showSource(source);
     $("model-form").hidden = source !== "model";
     $("text-form").hidden = source !== "text";
     $("text-note").hidden = source !== "text" || !$("text-note").textContent;
@@ -314,45 +319,23 @@ import { drawSteps } from "./steps.js";
       state.text = request;
       showTextWords(source.words);
       loadInput(source.input, "text");
-      await compute();
+      await Promise.all([compute(), loadPipeline(request)]);
     } catch (error) {
       showError(error.message);
       $("status").textContent = "";
     }
   }
 
-  async function runModel(event) {
-    event.preventDefault();
-    const request = {
-      text: $("model-text").value,
-      model: $("model-name").value,
-      layer: Number($("model-layer").value),
-      head: Number($("model-head").value),
-    };
-    $("status").textContent = label("page_loading");
-    try {
-      const response = await postJSON("/api/model", request);
-      const source = await response.json();
-      state.example = null;
-      state.text = null;
-      state.model = request;
-      $("model-layer").max = String(source.provenance.num_layers - 1);
-      $("model-head").max = String(source.provenance.num_heads - 1);
-      loadInput(source.input, "model");
-      await compute();
-    } catch (error) {
-      showError(error.message);
-      $("status").textContent = "";
-    }
-  }
-
-  function select(r, keepFocus = false) {
+  function select(r, keepFocus = false, fromLines = false) {
     state.selected = r;
     state.focus = [r, state.focus[1]];
     drawHeatmap();
     drawSteps(state, label);
     drawEntropy();
+    drawViews();
+    onQueryPicked(r);
     if (keepFocus) focusCell();
+    if (fromLines) document.querySelector(`#head-lines [data-r="${r}"]`)?.focus();
   }
 
   function toggleBlock(i, j) {
@@ -391,6 +374,7 @@ import { drawSteps } from "./steps.js";
     drawSteps(state, label);
     drawEntropy();
     drawTemperature();
+    drawViews();
   }
 
   // -- downloads ------------------------------------------------------------------------------
@@ -405,7 +389,7 @@ import { drawSteps } from "./steps.js";
   }
 
   function fileStem() {
-    return "attention-" + (state.tokens.join("-").replace(/[^\p{L}\p{N}_-]+/gu, "").slice(0, 40) || "trace");
+    return "attention-" + fileTag() + (state.tokens.join("-").replace(/[^\p{L}\p{N}_-]+/gu, "").slice(0, 40) || "trace");
   }
 
   async function download(url, name) {
@@ -420,6 +404,11 @@ import { drawSteps } from "./steps.js";
   // -- wiring ---------------------------------------------------------------------------------
   function wire() {
     setUp({ state, label, select, toggleBlock });
+    const setStatus = (text) => {
+      $("status").textContent = text;
+    };
+    setUpExplorer({ state, label, postJSON, loadInput, compute, showError, select, setStatus });
+    setUpPipeline({ state, label, postJSON, showError });
     $("lang").addEventListener("change", () => setLanguage($("lang").value));
     $("causal").addEventListener("change", () => {
       state.causal = $("causal").checked;
@@ -461,7 +450,6 @@ import { drawSteps } from "./steps.js";
         if (radio.value === "example") resetToExample();
       });
     }
-    $("model-form").addEventListener("submit", runModel);
     $("text-form").addEventListener("submit", runText);
     $("text-heads").addEventListener("change", () => {
       $("text-head").max = String(Number($("text-heads").value) - 1);
@@ -503,6 +491,8 @@ import { drawSteps } from "./steps.js";
     $("model-text").value = example.text;
     $("model-layer").value = String(example.layer);
     $("model-head").value = String(example.head);
+    $("model-query").value = example.query ?? "";
+    $("model-key").value = example.key ?? "";
     $("source-model").hidden = false;
   }
 
@@ -516,6 +506,7 @@ import { drawSteps } from "./steps.js";
       // the layer's words in the new language (the numbers stay as they are)
       const response = await postJSON("/api/text", { ...state.text, lang: state.lang });
       showTextWords((await response.json()).words);
+      drawPipeline();
     }
     if (state.result) await compute();
   }

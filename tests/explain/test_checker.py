@@ -26,10 +26,12 @@ def work(ex: Exercise, mistake: str | None = None) -> dict[str, list[list[float 
     """The exercise worked by hand with loops, every number rounded to 4 decimals, with one mistake."""
     n, d = len(ex.tokens), ex.d_head
     q, k, v = ex.query.tolist(), ex.key.tolist(), ex.value.tolist()
-    allowed = [[(ex.mask is None or bool(ex.mask[i][j])) and (not ex.causal or j <= i) for j in range(n)] for i in range(n)]
+    allowed = [
+        [(ex.mask is None or bool(ex.mask[i][j])) and (not ex.causal or j <= i) for j in range(n)] for i in range(n)
+    ]
     if mistake == "mask_ignored":
         allowed = [[True] * n for _ in range(n)]
-    dots = [[sum(a * b for a, b in zip(q[i], k[j])) for j in range(n)] for i in range(n)]
+    dots = [[sum(a * b for a, b in zip(q[i], k[j], strict=False)) for j in range(n)] for i in range(n)]
     scale = {"unscaled": 1.0, "divided_by_d": 1 / d, "multiplied_by_sqrt_d": math.sqrt(d)}.get(mistake or "", ex.scale)
     scaled = [[r4(x * scale) for x in row] for row in dots]
     weights = []
@@ -52,11 +54,15 @@ def work(ex: Exercise, mistake: str | None = None) -> dict[str, list[list[float 
             weights.append([x / sum(e) for x in e])
     weights = [[r4(x) for x in row] for row in weights]
     vectors = k if mistake == "keys_for_values" else v
-    output = [[r4(sum(weights[i][j] * vectors[j][c] for j in range(n))) for c in range(len(vectors[0]))] for i in range(n)]
+    output = [
+        [r4(sum(weights[i][j] * vectors[j][c] for j in range(n))) for c in range(len(vectors[0]))] for i in range(n)
+    ]
     answers = {"dot_products": dots, "scaled_scores": scaled, "weights": weights, "output": output}
     if mistake not in ("mask_ignored",):  # blocked scores are left out, as a learner would
         for name in ("dot_products", "scaled_scores"):
-            answers[name] = [[x if allowed[i][j] else None for j, x in enumerate(row)] for i, row in enumerate(answers[name])]
+            answers[name] = [
+                [x if allowed[i][j] else None for j, x in enumerate(row)] for i, row in enumerate(answers[name])
+            ]
     rows = list(ex.queries)
     return {name: [answers[name][i] for i in rows] for name in answers}
 
@@ -80,8 +86,8 @@ def find_exercise(mistake: str, **options: object) -> tuple[Exercise, dict[str, 
         step = FIRST_STEP[mistake]
         if any(
             a is not None and b is not None and abs(a - b) > 0.01
-            for ra, rb in zip(right[step], wrong[step])
-            for a, b in zip(ra, rb)
+            for ra, rb in zip(right[step], wrong[step], strict=False)
+            for a, b in zip(ra, rb, strict=False)
         ):
             return ex, wrong
     raise AssertionError(f"no exercise where {mistake} changes anything")
@@ -173,7 +179,8 @@ def test_rounding_to_two_places_is_a_real_slip_somewhere(seed, tokens, dim):
     ex = generate_exercise(seed=seed, tokens=tokens, dim=dim, level=2)
     answers = work(ex)
     rough = [[round(x, 2) for x in row] for row in answers["weights"]]
-    moved = any(abs(a - b) >= 1e-3 for ra, rb in zip(rough, answers["weights"]) for a, b in zip(ra, rb))
+    pairs = zip(rough, answers["weights"], strict=True)
+    moved = any(abs(a - b) >= 1e-3 for ra, rb in pairs for a, b in zip(ra, rb, strict=True))
     answers["weights"] = rough
     del answers["output"]
     if moved:  # the largest tolerance of a weight is 2 + (2 + 4) halves of 1e-4 = 4e-4

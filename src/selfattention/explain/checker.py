@@ -227,7 +227,7 @@ def check_answers(exercise: Exercise, answers: Mapping[str, list[list[float | No
     asked = list(exercise.queries)
     q, k, v = exercise.query, exercise.key, exercise.value
     allowed = exercise.allowed[asked]  # (R, S)
-    d_head, scale = exercise.d_head, exercise.scale
+    _d_head, scale = exercise.d_head, exercise.scale
     true_dots = q[asked] @ k.T  # (R, E) x (E, S) -> (R, S)
 
     # the inputs each step is judged from: the learner's own previous step where given
@@ -326,13 +326,14 @@ def _diagnose(
 ) -> Diagnosis:
     r, j = step.wrong[0]
     given_row = step.given[r]
+    first = given_row[j]
     graded = np.array(step.graded[r])
     base = Diagnosis(
         step=step.name,
         code=None,
         query=c.exercise.queries[r],
         entry=j,
-        given=float(given_row[j]) if given_row[j] is not None else math.nan,
+        given=math.nan if first is None else float(first),
         expected=float(expected[r, j]),
         given_row=given_row,
         expected_row=tuple(float(x) for x in expected[r]),

@@ -17,6 +17,8 @@ from typing import Literal
 __all__ = [
     "AllBlocked",
     "Caveat",
+    "CheckFinding",
+    "CheckPassed",
     "Conclusion",
     "Description",
     "DotProductTerms",
@@ -287,6 +289,46 @@ class Shown:
     what: Literal["tokens", "numbers"]
 
 
+# -- exercises and the checker (selfattention exercise, selfattention check) ---------------------
+@dataclass(frozen=True)
+class CheckPassed:
+    """Every step the learner gave (``steps``, in order) is right to 4 decimals."""
+
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckFinding:
+    """The first wrong step, told with the learner's own numbers: ``given`` where ``expected``
+    (from their own earlier numbers ``inputs``), the mistake ``code`` (None: none of the
+    classic ones) and what it needs to be told (see :class:`selfattention.explain.checker.Diagnosis`).
+    Positions count from 0; ``entry_token`` is None for an output's component."""
+
+    step: str
+    code: str | None
+    query: int
+    query_token: str
+    entry: int
+    entry_token: str | None
+    given: float
+    expected: float
+    given_row: tuple[float | None, ...]
+    expected_row: tuple[float, ...]
+    inputs: tuple[float | None, ...]  # None: a blocked score
+    scale: float
+    d_head: int
+    other_query: int | None
+    other_token: str | None
+    term: int | None
+    term_kind: Literal["sign", "dropped"] | None
+    term_factors: tuple[float, float] | None
+    blocked_tokens: tuple[str, ...]
+    given_sum: float  # the learner's row added up (weights add up to 1 along a row)
+    sqrt_d: float
+    sum_factors: tuple[tuple[float, float], ...]  # the pairs a dot product or output component adds up
+    also_wrong: tuple[str, ...]  # later steps wrong too (judged from the learner's own numbers)
+
+
 Statement = (
     TokensTitle
     | GivenTitle
@@ -311,4 +353,6 @@ Statement = (
     | ToyNote
     | HeadSummary
     | Shown
+    | CheckPassed
+    | CheckFinding
 )

@@ -9,6 +9,8 @@ record            explanation            formats                             fig
 AttentionTrace    Explanation            text, markdown, json, html, csv     the weights
 LayerTrace        LayerExplanation       text, markdown, json, html          every head
 HeadsReport       HeadsExplanation       text, markdown, json                layers x heads
+Worksheet         ExerciseExplanation    text, markdown, html, json          none
+CheckResult       CheckExplanation       text, json                          none
 ================  =====================  ==================================  ==================
 
 Surfaces ask :func:`formats` what to offer, call :func:`render` for text and :func:`draw`
@@ -31,11 +33,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InputError
 from ..explain import Explanation
+from ..explain.checker import CheckResult
+from ..explain.exercise import CheckExplanation, ExerciseExplanation
 from ..explain.heads import HeadsExplanation
 from ..explain.layer import LayerExplanation
 from ..record.layer_trace import LayerTrace
 from ..record.trace import AttentionTrace
+from ..sources.exercises import Worksheet
 from ..sources.models.heads import HeadsReport
+from .exercise import check_json, check_text, exercise_html, exercise_json, exercise_markdown, exercise_text
 from .heads import heads_figure, heads_json, heads_markdown, heads_text
 from .layer import layer_heads_figure, layer_html, layer_markdown, layer_text
 from .pictures import heatmap_figure
@@ -74,6 +80,10 @@ def _heads_figure(report: HeadsReport, explanation: HeadsExplanation, overview: 
     return heads_figure(report, explanation)  # every head of every layer already
 
 
+def _no_figure(record: object, explanation: object, overview: object) -> Figure:
+    raise InputError(f"a {type(record).__name__} has no picture: its numbers are the point")
+
+
 KINDS = (
     Kind(
         AttentionTrace,
@@ -93,6 +103,13 @@ KINDS = (
         {"text": heads_text, "markdown": heads_markdown, "json": heads_json},
         _heads_figure,
     ),
+    Kind(
+        Worksheet,
+        ExerciseExplanation,
+        {"text": exercise_text, "markdown": exercise_markdown, "html": exercise_html, "json": exercise_json},
+        _no_figure,
+    ),
+    Kind(CheckResult, CheckExplanation, {"text": check_text, "json": check_json}, _no_figure),
 )
 
 
@@ -116,8 +133,8 @@ def formats(record: object) -> tuple[str, ...]:
 
 
 def render(
-    record: AttentionTrace | LayerTrace | HeadsReport,
-    explanation: Explanation | LayerExplanation | HeadsExplanation,
+    record: AttentionTrace | LayerTrace | HeadsReport | Worksheet | CheckResult,
+    explanation: Explanation | LayerExplanation | HeadsExplanation | ExerciseExplanation | CheckExplanation,
     format: str = "text",
     *,
     picture: str | None = None,

@@ -43,6 +43,7 @@ __all__ = [
     "MIN_DIM",
     "MIN_TOKENS",
     "Exercise",
+    "Worksheet",
     "exercise_from_dict",
     "generate_exercise",
 ]
@@ -124,6 +125,39 @@ class Exercise:
         if not isinstance(other, Exercise):
             return NotImplemented
         return self.to_dict() == other.to_dict()
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    """An exercise as it is printed: with its answers (the trace of the asked queries) or
+    without them."""
+
+    exercise: Exercise
+    answers: AttentionTrace | None = None
+
+    @classmethod
+    def of(cls, exercise: Exercise, *, answers: bool = False) -> Worksheet:
+        return cls(exercise, exercise.trace() if answers else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"exercise": ...}``, and with the answers ``"answers"`` at full precision (a
+        blocked score is null), which ``selfattention check`` reads as they are."""
+        document = self.exercise.to_dict()
+        if self.answers is not None:
+            steps = self.answers.steps
+
+            def scores(name: str) -> list[list[float | None]]:
+                return [
+                    [float(x) if ok else None for x, ok in zip(getattr(s, name), s.allowed, strict=True)] for s in steps
+                ]
+
+            document["answers"] = {
+                "dot_products": scores("dot_products"),
+                "scaled_scores": scores("scaled_scores"),
+                "weights": [[float(x) for x in s.weights] for s in steps],
+                "output": [[float(x) for x in s.output] for s in steps],
+            }
+        return document
 
 
 def _ints(matrix: NDArray[Any]) -> list[list[int | float]]:

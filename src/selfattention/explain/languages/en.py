@@ -139,6 +139,12 @@ class English(Language):
         "page_heads": "Heads",
         "page_seed": "Seed",
         "page_run_text": "Walk it through the layer",
+        "page_tab_explore": "Explore",
+        "page_tab_exercise": "Exercise",
+        "page_new_exercise": "New exercise",
+        "page_check_answers": "Check my answers",
+        "page_show_answers": "Show the answers",
+        "page_diagnosis": "Diagnosis",
         # exercises (selfattention exercise) and the checker (selfattention check)
         "exercise_title": "Self-attention by hand: exercise {seed}",
         "exercise_intro": "Work out self-attention for the queries asked, with the Q, K and V below. Positions count"

@@ -169,6 +169,12 @@ class Korean(Language):
         "page_heads": "헤드 수",
         "page_seed": "시드",
         "page_run_text": "레이어에 통과시키기",
+        "page_tab_explore": "살펴보기",
+        "page_tab_exercise": "연습 문제",
+        "page_new_exercise": "새 문제",
+        "page_check_answers": "채점하기",
+        "page_show_answers": "정답 보기",
+        "page_diagnosis": "진단",
         # 연습 문제 (selfattention exercise)와 채점 (selfattention check)
         "exercise_title": "손으로 풀어 보는 셀프 어텐션: 연습 문제 {seed}",
         "exercise_intro": "아래의 Q, K, V로 물어본 쿼리들의 셀프 어텐션을 계산하세요. 위치는 0부터 셉니다:"

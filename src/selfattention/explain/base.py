@@ -59,6 +59,7 @@ LABELS = (
     "matrix_view",
     "scores",
     "scaled",
+    "scaled_no_mask",
     "softmax",
     "times_v",
     "max",

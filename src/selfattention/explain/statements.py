@@ -136,6 +136,8 @@ class ScaleStep:
     number: int
     scale: float
     root_of: int | None  # d when the scale is 1/sqrt(d)
+    temperature: float | None = None  # T when the scale is 1/sqrt(d) × 1/T (the page's slider), T != 1
+    d_head: int | None = None
 
 
 @dataclass(frozen=True)
@@ -200,15 +202,18 @@ class Output:
 
 @dataclass(frozen=True)
 class Conclusion:
-    """In short: the query attends almost only to ``top`` (weight >= 0.9; ``only_other`` is
-    the one other key when there is exactly one), or keeps little on itself and looks most at
-    ``top``, or simply looks most at ``top``."""
+    """In short, each claim true of the weights (:func:`selfattention.explain.plan.conclusion`):
+    the query attends almost only to ``top`` (weight >= 0.9; ``only_other`` is the one other
+    key when there is exactly one); ``top`` ties with ``others``; ``top`` leads ``others`` by
+    a hair (a near-tie); it keeps little on itself and looks most at ``top``; or it looks most
+    at ``top``, clearly ahead of every other key."""
 
     token: str
-    kind: Literal["almost_only", "little_on_itself", "most"]
+    kind: Literal["almost_only", "tie", "near_tie", "little_on_itself", "most"]
     top: Key
     own_weight: float | None
     only_other: Key | None
+    others: tuple[Key, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -217,6 +217,8 @@ def _matrix_view(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[
         )
 
     steps = trace.steps
+    masked = trace.is_causal or any(bool(np.any(s.mask != 0)) for s in steps)
+    scaled = "scaled" if masked else "scaled_no_mask"  # "plus the mask" only when there is one
     outputs = Table(
         labels["times_v"],
         ("", labels["output"]),
@@ -225,7 +227,7 @@ def _matrix_view(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[
     return [
         Heading(2, labels["matrix_view"]),
         table(labels["scores"], [s.dot_products for s in steps]),
-        table(f"{labels['scaled']} ({fmt(trace.scale, p)})", [s.masked_scores for s in steps]),
+        table(f"{labels[scaled]} ({fmt(trace.scale, p)})", [s.masked_scores for s in steps]),
         table(labels["softmax"], [s.weights for s in steps]),
         outputs,
     ]

@@ -53,6 +53,7 @@ class English(Language):
         "matrix_view": "The whole matrix at once",
         "scores": "Q K^T (dot products)",
         "scaled": "times the scale, plus the mask",
+        "scaled_no_mask": "times the scale",
         "softmax": "softmax, row by row (the weights)",
         "times_v": "weights times V (the outputs)",
         "max": "max",
@@ -215,6 +216,11 @@ class English(Language):
         return (
             f"{s.number}. Multiply by the scale {fmt(s.scale, precision)}"
             + (f" = 1/sqrt({s.root_of})" if s.root_of is not None else "")
+            + (
+                f" = 1/sqrt({s.d_head}) × 1/T with the temperature T = {fmt(s.temperature, 2)}"
+                if s.temperature is not None and s.d_head is not None
+                else ""
+            )
             + " to keep the scores in a stable range."
         )
 
@@ -256,15 +262,25 @@ class English(Language):
         )
 
     def conclusion(self, s: Conclusion, precision: int) -> str:
-        token, top = _q(s.token), _name(s.top)
+        token, top, p = _q(s.token), _name(s.top), precision
         if s.kind == "almost_only":
             return f"In short, {token} attends almost only to {top}."
+        if s.kind == "tie":
+            names = _join([_name(k) for k in (s.top, *s.others)])
+            both = "both" if len(s.others) == 1 else "all"
+            return f"In short, {token} looks equally at {names} ({fmt(s.top.weight, p)} {both}): a tie."
+        if s.kind == "near_tie":
+            close = _join([f"{_name(k)} ({fmt(k.weight, p)})" for k in s.others])
+            return (
+                f"In short, {token} looks at {top} ({fmt(s.top.weight, p)}) and {close} almost equally:"
+                f" {top} leads by a hair."
+            )
         if s.kind == "little_on_itself" and s.own_weight is not None:
             return (
-                f"In short, {token} keeps relatively little on itself ({fmt(s.own_weight, precision)})"
-                f" and looks most at {top} ({fmt(s.top.weight, precision)})."
+                f"In short, {token} keeps relatively little on itself ({fmt(s.own_weight, p)})"
+                f" and looks most at {top} ({fmt(s.top.weight, p)})."
             )
-        return f"In short, {token} looks most at {top} ({fmt(s.top.weight, precision)})."
+        return f"In short, {token} looks most at {top} ({fmt(s.top.weight, p)})."
 
     def spread(self, s: Spread, precision: int) -> str:
         spread = {"sharp": "sharp", "spread_out": "spread out", "focused": "focused on a few keys"}[s.kind]
@@ -315,7 +331,7 @@ class English(Language):
             "projections": f"{s.projections_number}. Queries, keys and values: Q = X W_Q + b_Q,"
             f" K = {kv} W_K + b_K, V = {kv} W_V + b_V.",
             "projections_note": (
-                f"Each W is a {d} × {d} matrix. The {d} columns of Q, K and V are cut into {h} heads of"
+                f"Each W is a matrix of {d} × {d} numbers. The {d} columns of Q, K and V are cut into {h} heads of"
                 f" d_head = {dh} columns (shown split by |): head {s.head} uses columns {s.first_column}"
                 f" to {s.last_column}." + (" K and V come from the context C, the other sequence." if s.cross else "")
             ),

@@ -82,6 +82,7 @@ class Korean(Language):
         "matrix_view": "행렬로 한 번에 보기",
         "scores": "Q K^T (내적)",
         "scaled": "스케일링 후 마스크 더하기",
+        "scaled_no_mask": "스케일링",
         "softmax": "행마다 소프트맥스 (가중치)",
         "times_v": "가중치 × V (가중합, 출력)",
         "max": "최댓값",
@@ -250,6 +251,8 @@ class Korean(Language):
 
     def scale_step(self, s: ScaleStep, precision: int) -> str:
         scale = fmt(s.scale, precision) + (f" = 1/sqrt({s.root_of})" if s.root_of is not None else "")
+        if s.temperature is not None and s.d_head is not None:
+            scale += f" = 1/sqrt({s.d_head}) × 1/T, 온도 T = {fmt(s.temperature, 2)}"
         return f"{s.number}. 계산값의 안정화를 위해 스케일링합니다: 스케일 값({scale})을 곱해줍니다."
 
     def mask_step(self, s: MaskStep, precision: int) -> str:
@@ -292,19 +295,27 @@ class Korean(Language):
         )
 
     def conclusion(self, s: Conclusion, precision: int) -> str:
-        word = _w(s.token)
+        word, p = _w(s.token), precision
         if s.kind == "almost_only" and s.top.is_self:
             rest_of = f"{_w(s.only_other.token)}와의" if s.only_other is not None else "다른 단어들과의"
             return f"결론적으로 {word}는 자기 자신과의 관계가 매우 높고 {rest_of} 관계는 거의 없다는 것을 의미합니다."
         if s.kind == "almost_only":
             return f"결론적으로 {word}는 거의 {_w(s.top.token)}만 바라본다는 것을 의미합니다."
+        if s.kind == "tie":
+            names = ", ".join(_who(k) for k in (s.top, *s.others))
+            return f"결론적으로 {word}는 {names}에게 똑같은 가중치({fmt(s.top.weight, p)})를 둡니다: 동률입니다."
+        if s.kind == "near_tie":
+            close = ", ".join(f"{_who(k)}({fmt(k.weight, p)})" for k in s.others)
+            return (
+                f"결론적으로 {word}는 {_who(s.top)}({fmt(s.top.weight, p)})와 {close}에게 거의 같은 가중치를 둡니다:"
+                f" {_who(s.top)} 쪽이 아주 조금 더 큽니다."
+            )
         if s.kind == "little_on_itself" and s.own_weight is not None:
             return (
-                f"결론적으로 {word}는 자기 자신과의 관계({fmt(s.own_weight, precision)})가 상대적으로 낮고"
-                f" {_w(s.top.token)}와의 관계({fmt(s.top.weight, precision)})는 상대적으로 높음을 의미합니다."
+                f"결론적으로 {word}는 자기 자신과의 관계({fmt(s.own_weight, p)})가 상대적으로 낮고"
+                f" {_w(s.top.token)}와의 관계({fmt(s.top.weight, p)})는 상대적으로 높음을 의미합니다."
             )
-        who = "자기 자신" if s.top.is_self else _w(s.top.token)
-        return f"결론적으로 {word}는 {who}에게 가장 큰 가중치({fmt(s.top.weight, precision)})를 둡니다."
+        return f"결론적으로 {word}는 {_who(s.top)}에게 가장 큰 가중치({fmt(s.top.weight, p)})를 둡니다."
 
     def spread(self, s: Spread, precision: int) -> str:
         spread = {
@@ -358,7 +369,7 @@ class Korean(Language):
             "projections": f"{s.projections_number}. 쿼리, 키, 밸류: Q = X W_Q + b_Q, K = {kv} W_K + b_K,"
             f" V = {kv} W_V + b_V.",
             "projections_note": (
-                f"각 W는 {d} × {d} 행렬입니다. Q, K, V의 열 {d}개는 d_head = {dh}개씩 헤드 {h}개로 나뉩니다"
+                f"각 W는 {d} × {d} 크기의 행렬입니다. Q, K, V의 열 {d}개는 d_head = {dh}개씩 헤드 {h}개로 나뉩니다"
                 f" (| 로 구분): 헤드 {s.head}번은 {s.first_column}~{s.last_column}번 열을 씁니다."
                 + (" K와 V는 다른 문장인 문맥 C에서 옵니다." if s.cross else "")
             ),
@@ -473,6 +484,10 @@ class Korean(Language):
 
 def _row(values: tuple[float | None, ...], precision: int) -> str:
     return "[" + ", ".join("×" if x is None else fmt(x, precision) for x in values) + "]"
+
+
+def _who(key: Key) -> str:
+    return "자기 자신" if key.is_self else _w(key.token)
 
 
 def _relation(key: Key) -> str:

@@ -114,6 +114,15 @@ class Plain(Language):
     def shown(self, s: st.Shown, precision: int) -> str:
         return f"FIRST {s.shown}/{s.total} {s.what.upper()}"
 
+    def exercise_scale(self, d_head: int, scale: float, root_of: int | None, precision: int) -> str:
+        return f"SCALE {fmt(scale, precision)}"
+
+    def check_passed(self, s: st.CheckPassed, precision: int) -> str:
+        return "ALL RIGHT " + " ".join(s.steps)
+
+    def check_finding(self, s: st.CheckFinding, precision: int) -> str:
+        return f"WRONG {s.step} {s.code} q{s.query}"
+
 
 @pytest.fixture
 def plain(monkeypatch: pytest.MonkeyPatch) -> Plain:

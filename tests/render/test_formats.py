@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 import selfattention as sa
+from selfattention.explain.checker import CheckResult
 from selfattention.explain.heads import HeadsExplanation, explain_heads
 from selfattention.record.ring import RingReport
 from selfattention.render import draw, formats, render
 from selfattention.render.formats import KINDS
+from selfattention.sources.exercises import Worksheet
 from selfattention.sources.models.heads import HeadRow, HeadsReport
 
 TOKENS = ("[CLS]", "it", "was", "[SEP]")
@@ -42,7 +44,10 @@ def test_each_kind_lists_its_formats_text_first():
     assert formats(HeadsReport) == ("text", "markdown", "json")
     assert formats(seed_trace()) == formats(sa.AttentionTrace)  # a record or its type
     assert formats(RingReport) == ("text", "markdown", "json")
-    assert [kind.record for kind in KINDS] == [sa.AttentionTrace, sa.LayerTrace, HeadsReport, RingReport]
+    assert formats(Worksheet) == ("text", "markdown", "html", "json")
+    assert formats(CheckResult) == ("text", "json")
+    kinds = [sa.AttentionTrace, sa.LayerTrace, HeadsReport, RingReport, Worksheet, CheckResult]
+    assert [kind.record for kind in KINDS] == kinds
 
 
 def test_one_render_for_a_layer_trace():

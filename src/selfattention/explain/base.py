@@ -17,6 +17,8 @@ from .ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTit
 from .statements import (
     AllBlocked,
     Caveat,
+    CheckFinding,
+    CheckPassed,
     Conclusion,
     Description,
     DotProductsStep,
@@ -58,6 +60,7 @@ LABELS = (
     "matrix_view",
     "scores",
     "scaled",
+    "scaled_no_mask",
     "softmax",
     "times_v",
     "max",
@@ -95,6 +98,28 @@ LABELS = (
     "layer_input",
     "concat",
     "layer_output",
+    # exercises and the checker (selfattention exercise / check)
+    "exercise_title",
+    "exercise_intro",
+    "exercise_causal",
+    "exercise_mask",
+    "exercise_asked",
+    "exercise_step_dot_products",
+    "exercise_step_scaled_scores",
+    "exercise_step_weights",
+    "exercise_step_output",
+    "exercise_answers",
+    "exercise_how_to_check",
+    "exercise_name",
+    "check_dot_products",
+    "check_scaled_scores",
+    "check_weights",
+    "check_output",
+    "check_right",
+    "check_wrong",
+    "check_not_given",
+    "check_given",
+    "check_expected",
 )
 
 
@@ -189,6 +214,17 @@ class Language(ABC):
 
     @abstractmethod
     def shown(self, s: Shown, precision: int) -> str: ...
+
+    # -- exercises and the checker -------------------------------------------------------------
+    @abstractmethod
+    def exercise_scale(self, d_head: int, scale: float, root_of: int | None, precision: int) -> str:
+        """The worksheet's line on d and the scale."""
+
+    @abstractmethod
+    def check_passed(self, s: CheckPassed, precision: int) -> str: ...
+
+    @abstractmethod
+    def check_finding(self, s: CheckFinding, precision: int) -> str: ...
 
     # -- ring attention over several ranks (selfattention ring) --------------------------------
     # Not abstract: a language that does not phrase the ring yet shows it in English.

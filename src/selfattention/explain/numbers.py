@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["fmt", "fmt_percent", "fmt_vector"]
+__all__ = ["fmt", "fmt_factor", "fmt_percent", "fmt_terms", "fmt_vector"]
 
 
 #: from this size on a number is shown in scientific notation (2**53: past it float64
@@ -69,3 +69,22 @@ def fmt_percent(x: float, precision: int = 2) -> str:
     ('76.85%', '99.99%')
     """
     return f"{fmt(100 * x, precision)}%"
+
+
+def fmt_factor(x: Any, precision: int = 4) -> str:
+    """A factor of a product: a negative one in parentheses, so that 0.23×(-0.34) reads as one term.
+
+    >>> fmt_factor(-0.34), fmt_factor(2.0)
+    ('(-0.34)', '2')
+    """
+    text = fmt(x, precision)
+    return f"({text})" if text.startswith("-") else text
+
+
+def fmt_terms(factors: Iterable[tuple[Any, Any]], precision: int = 4) -> str:
+    """A sum of products written out: ``a×b + c×(d)``.
+
+    >>> fmt_terms([(1, 2), (0.23, -0.34), (-1, 3)])
+    '1×2 + 0.23×(-0.34) + (-1)×3'
+    """
+    return " + ".join(f"{fmt_factor(a, precision)}×{fmt_factor(b, precision)}" for a, b in factors)

@@ -64,6 +64,7 @@ __all__ = [
     "QueryPlan",
     "TracePlan",
     "dot_product_terms",
+    "join_tokens",
     "plan_layer",
     "plan_trace",
     "shown_keys",
@@ -78,6 +79,12 @@ NAMED_KEYS = 4
 SUMMARY_KEYS = 3
 #: from this weight on, the query "attends almost only" to its heaviest key
 ALMOST_ONLY = 0.9
+#: two weights this close (less than half a unit in the 4th decimal) are a tie: no key is "most"
+TIE = 5e-5
+#: a runner-up this close to the heaviest key is a near-tie: it is named beside it
+NEAR_TIE = 0.05
+#: the query keeps "relatively little" on itself when its own weight is at most this share of the heaviest
+LITTLE = 0.5
 #: a row is sharp below this many effective keys, spread out above this share of its keys
 SHARP = 1.5
 SPREAD_OUT = 0.6
@@ -133,8 +140,28 @@ def title_text(tokens: Sequence[str]) -> str:
     ('Acting Machines', 'w10 w11 … (40)')
     """
     if len(tokens) <= MAX_TITLE_TOKENS:
-        return " ".join(tokens)
-    return " ".join(tokens[:MAX_TITLE_TOKENS]) + f" … ({len(tokens)})"
+        return join_tokens(tokens)
+    return join_tokens(tokens[:MAX_TITLE_TOKENS]) + f" … ({len(tokens)})"
+
+
+#: tokens written against the word before them, as in the sentence they came from
+_ATTACHED = frozenset(
+    {".", ",", "!", "?", ";", ":", ")", "]", "}", "%", "…", "'s", "n't", "'re", "'ll", "'ve", "'m", "'d"}
+)
+
+
+def join_tokens(tokens: Sequence[str]) -> str:
+    """Tokens back into a sentence for a title: punctuation and clitics against the word before
+    them ("tired." not "tired .", "didn't" not "did n't").
+
+    >>> join_tokens(["The", "animal", "did", "n't", "cross", "(", "really", ")", "."])
+    "The animal didn't cross (really)."
+    """
+    text = ""
+    for i, token in enumerate(tokens):
+        glue = i == 0 or token in _ATTACHED or tokens[i - 1] in ("(", "[", "{")
+        text += token if glue else " " + token
+    return text
 
 
 def plan_trace(trace: AttentionTrace) -> TracePlan:
@@ -164,7 +191,7 @@ def plan_trace(trace: AttentionTrace) -> TracePlan:
                 heading=QueryHeading(step.index + 1, step.token),
                 steps=(
                     DotProductsStep(1, step.index + 1),
-                    ScaleStep(2, trace.scale, root),
+                    ScaleStep(2, trace.scale, root, _temperature(trace), trace.d_head),
                     MaskStep(step.shifts_scores),
                     SoftmaxStep(3),
                     WeightedSumStep(4),
@@ -176,6 +203,17 @@ def plan_trace(trace: AttentionTrace) -> TracePlan:
             )
         )
     return TracePlan(title_statement(trace), tuple(intro), tuple(queries), Caveat())
+
+
+def _temperature(trace: AttentionTrace) -> float | None:
+    """T when the scale is 1/sqrt(d) × 1/T for a round T other than 1 (two decimals at most,
+    as the page's temperature slider gives), so that step 2 can say so; else None."""
+    if trace.scale <= 0:
+        return None
+    t = 1.0 / (float(trace.scale) * float(trace.d_head) ** 0.5)
+    if abs(t - 1.0) < 1e-12 or not 0.01 <= t <= 1000 or abs(t - round(t, 2)) > 1e-9 * t:
+        return None
+    return float(round(t, 2))
 
 
 def title_statement(trace: AttentionTrace) -> Statement:
@@ -215,15 +253,7 @@ def _meaning(trace: AttentionTrace, step: QueryTrace, facts: QueryFacts) -> tupl
             facts.dominant_share,
         ),
     ]
-    top = named[0]
-    others = [_key(kw, facts) for kw in facts.ranked if kw.index != facts.index]
-    if top.weight >= ALMOST_ONLY:
-        only_other = others[0] if top.is_self and len(others) == 1 else None
-        statements.append(Conclusion(facts.token, "almost_only", top, facts.self_weight, only_other))
-    elif facts.self_weight is not None and not top.is_self:
-        statements.append(Conclusion(facts.token, "little_on_itself", top, facts.self_weight, None))
-    else:
-        statements.append(Conclusion(facts.token, "most", top, facts.self_weight, None))
+    statements.append(conclusion(facts))
     if facts.allowed_count > 1:
         effective = facts.effective_keys
         kind: Literal["sharp", "spread_out", "focused"] = (
@@ -235,6 +265,43 @@ def _meaning(trace: AttentionTrace, step: QueryTrace, facts: QueryFacts) -> tupl
         )
         statements.append(Spread(kind, facts.entropy, facts.max_entropy, effective, facts.allowed_count))
     return tuple(statements)
+
+
+def conclusion(facts: QueryFacts) -> Conclusion:
+    """The summary of a row, each claim used only when the weights make it true:
+
+    - ``almost_only``: the heaviest key has at least :data:`ALMOST_ONLY`;
+    - ``tie``: two or more keys share the largest weight (within :data:`TIE`): ``others`` are
+      the keys tied with ``top``;
+    - ``near_tie``: the runner-up is within :data:`NEAR_TIE` of ``top``: ``others`` are the
+      runners-up that close, and no key is said to be looked at "most" by a margin;
+    - ``little_on_itself``: ``top`` is another key, clearly ahead, and the query's own weight
+      is at most :data:`LITTLE` times it;
+    - ``most``: ``top`` is clearly ahead of every other key.
+
+    >>> from selfattention.explain.facts import KeyWeight, QueryFacts
+    >>> row = (KeyWeight(0, "it", 0.4011), KeyWeight(1, "was", 0.4011), KeyWeight(2, "x", 0.1978))
+    >>> facts = QueryFacts(0, "it", row, 3, 0.4011, 1.0, 1.1, 2.7, None, 0.0, None)
+    >>> c = conclusion(facts)
+    >>> c.kind, c.top.is_self, [k.token for k in c.others]
+    ('tie', True, ['was'])
+    """
+    ranked = [_key(kw, facts) for kw in facts.ranked]
+    top = ranked[0]
+    rest = ranked[1:]
+    if top.weight >= ALMOST_ONLY:
+        others = [k for k in ranked if k.index != facts.index]
+        only_other = others[0] if top.is_self and len(others) == 1 else None
+        return Conclusion(facts.token, "almost_only", top, facts.self_weight, only_other)
+    tied = tuple(k for k in rest if top.weight - k.weight <= TIE)
+    if tied:
+        return Conclusion(facts.token, "tie", top, facts.self_weight, None, tied)
+    close = tuple(k for k in rest if top.weight - k.weight < NEAR_TIE)
+    if close:
+        return Conclusion(facts.token, "near_tie", top, facts.self_weight, None, close)
+    if facts.self_weight is not None and not top.is_self and facts.self_weight <= LITTLE * top.weight:
+        return Conclusion(facts.token, "little_on_itself", top, facts.self_weight, None)
+    return Conclusion(facts.token, "most", top, facts.self_weight, None)
 
 
 def shown_keys(step: QueryTrace) -> tuple[int, ...]:
@@ -296,7 +363,7 @@ def plan_layer(trace: LayerTrace, head: int, queries: Sequence[int]) -> LayerPla
     summaries = tuple(tuple(_summary(h, head_trace, i) for h, head_trace in enumerate(trace.heads)) for i in queries)
     title = trace.provenance.title
     return LayerPlan(
-        title=GivenTitle(title) if title else LayerTokensTitle(" ".join(trace.tokens)),
+        title=GivenTitle(title) if title else LayerTokensTitle(join_tokens(trace.tokens)),
         intro=tuple(intro),
         sections=sections,
         head=int(head),

@@ -17,6 +17,8 @@ from typing import Literal
 __all__ = [
     "AllBlocked",
     "Caveat",
+    "CheckFinding",
+    "CheckPassed",
     "Conclusion",
     "Description",
     "DotProductTerms",
@@ -134,6 +136,8 @@ class ScaleStep:
     number: int
     scale: float
     root_of: int | None  # d when the scale is 1/sqrt(d)
+    temperature: float | None = None  # T when the scale is 1/sqrt(d) × 1/T (the page's slider), T != 1
+    d_head: int | None = None
 
 
 @dataclass(frozen=True)
@@ -198,15 +202,18 @@ class Output:
 
 @dataclass(frozen=True)
 class Conclusion:
-    """In short: the query attends almost only to ``top`` (weight >= 0.9; ``only_other`` is
-    the one other key when there is exactly one), or keeps little on itself and looks most at
-    ``top``, or simply looks most at ``top``."""
+    """In short, each claim true of the weights (:func:`selfattention.explain.plan.conclusion`):
+    the query attends almost only to ``top`` (weight >= 0.9; ``only_other`` is the one other
+    key when there is exactly one); ``top`` ties with ``others``; ``top`` leads ``others`` by
+    a hair (a near-tie); it keeps little on itself and looks most at ``top``; or it looks most
+    at ``top``, clearly ahead of every other key."""
 
     token: str
-    kind: Literal["almost_only", "little_on_itself", "most"]
+    kind: Literal["almost_only", "tie", "near_tie", "little_on_itself", "most"]
     top: Key
     own_weight: float | None
     only_other: Key | None
+    others: tuple[Key, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -287,6 +294,46 @@ class Shown:
     what: Literal["tokens", "numbers"]
 
 
+# -- exercises and the checker (selfattention exercise, selfattention check) ---------------------
+@dataclass(frozen=True)
+class CheckPassed:
+    """Every step the learner gave (``steps``, in order) is right to 4 decimals."""
+
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckFinding:
+    """The first wrong step, told with the learner's own numbers: ``given`` where ``expected``
+    (from their own earlier numbers ``inputs``), the mistake ``code`` (None: none of the
+    classic ones) and what it needs to be told (see :class:`selfattention.explain.checker.Diagnosis`).
+    Positions count from 0; ``entry_token`` is None for an output's component."""
+
+    step: str
+    code: str | None
+    query: int
+    query_token: str
+    entry: int
+    entry_token: str | None
+    given: float
+    expected: float
+    given_row: tuple[float | None, ...]
+    expected_row: tuple[float, ...]
+    inputs: tuple[float | None, ...]  # None: a blocked score
+    scale: float
+    d_head: int
+    other_query: int | None
+    other_token: str | None
+    term: int | None
+    term_kind: Literal["sign", "dropped"] | None
+    term_factors: tuple[float, float] | None
+    blocked_tokens: tuple[str, ...]
+    given_sum: float  # the learner's row added up (weights add up to 1 along a row)
+    sqrt_d: float
+    sum_factors: tuple[tuple[float, float], ...]  # the pairs a dot product or output component adds up
+    also_wrong: tuple[str, ...]  # later steps wrong too (judged from the learner's own numbers)
+
+
 Statement = (
     TokensTitle
     | GivenTitle
@@ -311,4 +358,6 @@ Statement = (
     | ToyNote
     | HeadSummary
     | Shown
+    | CheckPassed
+    | CheckFinding
 )

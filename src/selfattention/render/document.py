@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..explain import Explanation, QueryExplanation
-from ..explain.numbers import fmt, fmt_vector
+from ..explain.numbers import fmt, fmt_factor, fmt_terms, fmt_vector
 from ..explain.statements import DotProductTerms
 from ..record.trace import AttentionTrace, QueryTrace
 
@@ -115,7 +115,7 @@ def _inputs(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[Block
 
 def _terms(step: QueryTrace, trace: AttentionTrace, terms: DotProductTerms, p: int, smaller: str) -> str:
     q, k = step.query, trace.key[terms.key]
-    text = " + ".join(f"{fmt(q[e], p)}×{fmt(k[e], p)}" for e in terms.dims)
+    text = fmt_terms(((q[e], k[e]) for e in terms.dims), p)  # 0.23×(-0.34): a negative factor in parentheses
     if terms.rest:
         text += f" + … ({terms.rest} {smaller}: {fmt(terms.rest_sum, p)})"
     return text
@@ -155,7 +155,7 @@ def _query_steps(
     blocks.append(
         Lines(
             tuple(
-                (f"{fmt(step.dot_products[j], p)} × {fmt(trace.scale, p)}", "=", fmt(step.scaled_scores[j], p))
+                (f"{fmt_factor(step.dot_products[j], p)} × {fmt(trace.scale, p)}", "=", fmt(step.scaled_scores[j], p))
                 for j in keys
             )
         )
@@ -217,6 +217,8 @@ def _matrix_view(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[
         )
 
     steps = trace.steps
+    masked = trace.is_causal or any(bool(np.any(s.mask != 0)) for s in steps)
+    scaled = "scaled" if masked else "scaled_no_mask"  # "plus the mask" only when there is one
     outputs = Table(
         labels["times_v"],
         ("", labels["output"]),
@@ -225,7 +227,7 @@ def _matrix_view(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[
     return [
         Heading(2, labels["matrix_view"]),
         table(labels["scores"], [s.dot_products for s in steps]),
-        table(f"{labels['scaled']} ({fmt(trace.scale, p)})", [s.masked_scores for s in steps]),
+        table(f"{labels[scaled]} ({fmt(trace.scale, p)})", [s.masked_scores for s in steps]),
         table(labels["softmax"], [s.weights for s in steps]),
         outputs,
     ]

@@ -10,6 +10,8 @@ AttentionTrace    Explanation            text, markdown, json, html, csv     the
 LayerTrace        LayerExplanation       text, markdown, json, html          every head
 HeadsReport       HeadsExplanation       text, markdown, json                layers x heads
 RingReport        RingExplanation        text, markdown, json                ranks x steps
+Worksheet         ExerciseExplanation    text, markdown, html, json          none
+CheckResult       CheckExplanation       text, json                          none
 ================  =====================  ==================================  ==================
 
 Surfaces ask :func:`formats` what to offer, call :func:`render` for text and :func:`draw`
@@ -32,13 +34,17 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InputError
 from ..explain import Explanation
+from ..explain.checker import CheckResult
+from ..explain.exercise import CheckExplanation, ExerciseExplanation
 from ..explain.heads import HeadsExplanation
 from ..explain.layer import LayerExplanation
 from ..explain.ring import RingExplanation
 from ..record.layer_trace import LayerTrace
 from ..record.ring import RingReport
 from ..record.trace import AttentionTrace
+from ..sources.exercises import Worksheet
 from ..sources.models.heads import HeadsReport
+from .exercise import check_json, check_text, exercise_html, exercise_json, exercise_markdown, exercise_text
 from .heads import heads_figure, heads_json, heads_markdown, heads_text
 from .layer import layer_heads_figure, layer_html, layer_markdown, layer_text
 from .pictures import heatmap_figure
@@ -82,6 +88,10 @@ def _ring_figure(report: RingReport, explanation: RingExplanation, overview: obj
     return ring_figure(report, explanation)
 
 
+def _no_figure(record: object, explanation: object, overview: object) -> Figure:
+    raise InputError(f"a {type(record).__name__} has no picture: its numbers are the point")
+
+
 KINDS = (
     Kind(
         AttentionTrace,
@@ -102,6 +112,13 @@ KINDS = (
         _heads_figure,
     ),
     Kind(RingReport, RingExplanation, {"text": ring_text, "markdown": ring_markdown, "json": ring_json}, _ring_figure),
+    Kind(
+        Worksheet,
+        ExerciseExplanation,
+        {"text": exercise_text, "markdown": exercise_markdown, "html": exercise_html, "json": exercise_json},
+        _no_figure,
+    ),
+    Kind(CheckResult, CheckExplanation, {"text": check_text, "json": check_json}, _no_figure),
 )
 
 
@@ -125,8 +142,13 @@ def formats(record: object) -> tuple[str, ...]:
 
 
 def render(
-    record: AttentionTrace | LayerTrace | HeadsReport | RingReport,
-    explanation: Explanation | LayerExplanation | HeadsExplanation | RingExplanation,
+    record: AttentionTrace | LayerTrace | HeadsReport | RingReport | Worksheet | CheckResult,
+    explanation: Explanation
+    | LayerExplanation
+    | HeadsExplanation
+    | RingExplanation
+    | ExerciseExplanation
+    | CheckExplanation,
     format: str = "text",
     *,
     picture: str | None = None,

@@ -43,6 +43,7 @@ __all__ = [
     "parse_matrix",
     "parse_tokens",
     "read_input_file",
+    "read_json_document",
 ]
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -170,6 +171,11 @@ def input_from_dict(data: Any, source: str = "input") -> VectorInput:
 
 
 def read_input_file(path: str | os.PathLike[str]) -> VectorInput:
+    return input_from_dict(read_json_document(path), f"input file {str(path)!r}")
+
+
+def read_json_document(path: str | os.PathLike[str]) -> Any:
+    """A JSON file read safely: size-limited, UTF-8, finite numbers; every refusal an InputError."""
     p = Path(path)
     try:
         exists, is_dir = p.exists(), p.is_dir()
@@ -213,7 +219,7 @@ def read_input_file(path: str | os.PathLike[str]) -> VectorInput:
         raise InputError(
             f"input file {str(p)!r} holds a number with too many digits: expected numbers such as 0.25 or 1e-3"
         ) from None
-    return input_from_dict(data, f"input file {str(p)!r}")
+    return data
 
 
 # -- helpers ---------------------------------------------------------------------------

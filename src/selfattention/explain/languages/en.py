@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from ..base import Language
-from ..numbers import fmt, fmt_percent, fmt_vector
+from ..numbers import fmt, fmt_percent, fmt_terms, fmt_vector
 from ..ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTitle
 from ..statements import (
     AllBlocked,
     Caveat,
+    CheckFinding,
+    CheckPassed,
     Conclusion,
     DotProductsStep,
     HeadSummary,
@@ -52,6 +54,7 @@ class English(Language):
         "matrix_view": "The whole matrix at once",
         "scores": "Q K^T (dot products)",
         "scaled": "times the scale, plus the mask",
+        "scaled_no_mask": "times the scale",
         "softmax": "softmax, row by row (the weights)",
         "times_v": "weights times V (the outputs)",
         "max": "max",
@@ -186,6 +189,38 @@ class English(Language):
         "page_pipe_output": "Output = concatenation × W_O",
         "page_pipe_output_help": "W_O mixes the heads' outputs into the layer's output, one row per token.",
         "page_position": "position",
+        "page_tab_explore": "Explore",
+        "page_tab_exercise": "Exercise",
+        "page_new_exercise": "New exercise",
+        "page_check_answers": "Check my answers",
+        "page_show_answers": "Show the answers",
+        "page_diagnosis": "Diagnosis",
+        # exercises (selfattention exercise) and the checker (selfattention check)
+        "exercise_title": "Self-attention by hand: exercise {seed}",
+        "exercise_intro": "Work out self-attention for the queries asked, with the Q, K and V below. Positions count"
+        " from 0: q0 is the query of the first token, k1 the key of the second. Round to 4 decimals.",
+        "exercise_causal": "Causal: each token sees only itself and the tokens before it, so a later key is"
+        " blocked (×): leave its score out, its weight is 0.",
+        "exercise_mask": "Mask: a blocked key (×) is left out of the softmax: leave its score out, its weight is 0.",
+        "exercise_asked": "Queries asked: {queries}.",
+        "exercise_step_dot_products": "1. Dot products q·k with every key: multiply elementwise, then add up.",
+        "exercise_step_scaled_scores": "2. Scaled scores: each dot product times the scale.",
+        "exercise_step_weights": "3. Weights: the softmax of each row of scaled scores, to 4 decimals.",
+        "exercise_step_output": "4. Output: each value vector times its weight, added up.",
+        "exercise_answers": "Answers",
+        "exercise_how_to_check": "To check your answers, save this exercise as JSON (--format json), add"
+        ' "answers" with any of dot_products, scaled_scores, weights, output (one row per query asked)'
+        " and run: selfattention check FILE.json",
+        "exercise_name": "Name",
+        "check_dot_products": "the dot products",
+        "check_scaled_scores": "the scaled scores",
+        "check_weights": "the weights",
+        "check_output": "the output",
+        "check_right": "right",
+        "check_wrong": "wrong",
+        "check_not_given": "not given",
+        "check_given": "you wrote",
+        "check_expected": "from your numbers",
     }
 
     # -- a trace ---------------------------------------------------------------------------
@@ -230,6 +265,11 @@ class English(Language):
         return (
             f"{s.number}. Multiply by the scale {fmt(s.scale, precision)}"
             + (f" = 1/sqrt({s.root_of})" if s.root_of is not None else "")
+            + (
+                f" = 1/sqrt({s.d_head}) × 1/T with the temperature T = {fmt(s.temperature, 2)}"
+                if s.temperature is not None and s.d_head is not None
+                else ""
+            )
             + " to keep the scores in a stable range."
         )
 
@@ -271,15 +311,25 @@ class English(Language):
         )
 
     def conclusion(self, s: Conclusion, precision: int) -> str:
-        token, top = _q(s.token), _name(s.top)
+        token, top, p = _q(s.token), _name(s.top), precision
         if s.kind == "almost_only":
             return f"In short, {token} attends almost only to {top}."
+        if s.kind == "tie":
+            names = _join([_name(k) for k in (s.top, *s.others)])
+            both = "both" if len(s.others) == 1 else "all"
+            return f"In short, {token} looks equally at {names} ({fmt(s.top.weight, p)} {both}): a tie."
+        if s.kind == "near_tie":
+            close = _join([f"{_name(k)} ({fmt(k.weight, p)})" for k in s.others])
+            return (
+                f"In short, {token} looks at {top} ({fmt(s.top.weight, p)}) and {close} almost equally:"
+                f" {top} leads by a hair."
+            )
         if s.kind == "little_on_itself" and s.own_weight is not None:
             return (
-                f"In short, {token} keeps relatively little on itself ({fmt(s.own_weight, precision)})"
-                f" and looks most at {top} ({fmt(s.top.weight, precision)})."
+                f"In short, {token} keeps relatively little on itself ({fmt(s.own_weight, p)})"
+                f" and looks most at {top} ({fmt(s.top.weight, p)})."
             )
-        return f"In short, {token} looks most at {top} ({fmt(s.top.weight, precision)})."
+        return f"In short, {token} looks most at {top} ({fmt(s.top.weight, p)})."
 
     def spread(self, s: Spread, precision: int) -> str:
         spread = {"sharp": "sharp", "spread_out": "spread out", "focused": "focused on a few keys"}[s.kind]
@@ -330,7 +380,7 @@ class English(Language):
             "projections": f"{s.projections_number}. Queries, keys and values: Q = X W_Q + b_Q,"
             f" K = {kv} W_K + b_K, V = {kv} W_V + b_V.",
             "projections_note": (
-                f"Each W is a {d} × {d} matrix. The {d} columns of Q, K and V are cut into {h} heads of"
+                f"Each W is a matrix of {d} × {d} numbers. The {d} columns of Q, K and V are cut into {h} heads of"
                 f" d_head = {dh} columns (shown split by |): head {s.head} uses columns {s.first_column}"
                 f" to {s.last_column}." + (" K and V come from the context C, the other sequence." if s.cross else "")
             ),
@@ -422,6 +472,102 @@ class English(Language):
             "work": "share computed",
             "more_steps": "… and {count} more steps, each passing the blocks one rank further.",
         }
+
+    # -- exercises and the checker -------------------------------------------------------------
+    def exercise_scale(self, d_head: int, scale: float, root_of: int | None, precision: int) -> str:
+        if root_of is not None:
+            return f"d = {d_head}, so the scale is 1/sqrt({root_of}) = {fmt(scale, precision)}."
+        return f"d = {d_head}; the scale is {fmt(scale, precision)}."
+
+    def check_passed(self, s: CheckPassed, precision: int) -> str:
+        names = _join([self.labels[f"check_{name}"] for name in s.steps])
+        return (
+            f"All right: {names} {'are' if len(s.steps) > 1 or s.steps[0] != 'output' else 'is'} correct to 4 decimals."
+        )
+
+    def check_finding(self, s: CheckFinding, precision: int) -> str:
+        p, step = precision, self.labels[f"check_{s.step}"]
+        token = f'"{s.query_token}"'
+        where = f'k{s.entry} ("{s.entry_token}")' if s.entry_token is not None else f"component {s.entry}"
+        basis = {
+            "dot_products": f"q{s.query}·k{s.entry}",
+            "scaled_scores": f"your dot product {fmt(s.inputs[s.entry] if s.inputs else 0, p)} × {fmt(s.scale, p)}",
+            "weights": f"the softmax of your scaled scores {_row(s.inputs, p)}",
+            "output": f"your weights {_row(s.inputs, p)} times V",
+        }[s.step]
+        right = _row(s.expected_row, p)
+        parts = [
+            f"The first wrong step is {step} of {token} (q{s.query}): at {where} you wrote {fmt(s.given, p)},"
+            f" where {basis} gives {fmt(s.expected, p)}."
+        ]
+        d, scale = s.d_head, fmt(s.scale, p)
+        dot = fmt(s.inputs[s.entry], p) if s.step == "scaled_scores" and s.inputs else ""
+        if s.code == "unscaled":
+            parts.append(
+                f"You left out the scale: multiply each dot product by {scale} (1/sqrt({d}))"
+                + (f": {dot} × {scale} = {fmt(s.expected, p)}." if dot else f" before the softmax: {right}.")
+            )
+        elif s.code == "divided_by_d":
+            parts.append(
+                f"You divided by d = {d}; the scale is 1/sqrt({d}) = {scale}, so divide by sqrt({d}) ="
+                f" {fmt(s.sqrt_d, p)}" + (f": {dot} × {scale} = {fmt(s.expected, p)}." if dot else f": {right}.")
+            )
+        elif s.code == "multiplied_by_sqrt_d":
+            parts.append(
+                f"You multiplied by sqrt({d}) = {fmt(s.sqrt_d, p)} instead of dividing by it (× {scale})"
+                + (f": {dot} × {scale} = {fmt(s.expected, p)}." if dot else f": {right}.")
+            )
+        elif s.code == "column_softmax":
+            parts.append(
+                "You normalised down the column (over the queries) instead of along the row: each query's"
+                f" weights add up to 1, and yours add up to {fmt(s.given_sum, p)}. Along the row: {right}."
+            )
+        elif s.code == "no_exponential":
+            parts.append(
+                "You divided the scores by their sum without taking exp first: each weight is exp(score)"
+                f" divided by the sum of the exps: {right}."
+            )
+        elif s.code == "mask_ignored":
+            blocked = _join([f'"{t}"' for t in s.blocked_tokens])
+            parts.append(
+                f"The mask was not applied: {blocked} {'is' if len(s.blocked_tokens) == 1 else 'are'} blocked for"
+                f" {token}, so {'its weight is' if len(s.blocked_tokens) == 1 else 'their weights are'} 0 and the"
+                f" other keys share all of it: {right}."
+            )
+        elif s.code == "keys_for_values":
+            parts.append(f"You added up the key vectors instead of the value vectors: output = Σ w_j v_j = {right}.")
+        elif s.code == "transposed":
+            parts.append(
+                f'This is the row of "{s.other_token}" (q{s.other_query}), not of {token} (q{s.query}):'
+                f" the row of {token} is {right}."
+            )
+        elif s.code == "arithmetic":
+            parts.append(self._slip(s, p))
+        else:
+            parts.append(f"This is none of the classic mistakes; from your numbers, {step} of {token} are {right}.")
+        if s.also_wrong:
+            parts.append("Also wrong: " + _join([self.labels[f"check_{n}"] for n in s.also_wrong]) + ".")
+        else:
+            parts.append("Everything after it follows correctly from your own numbers.")
+        return " ".join(parts)
+
+    def _slip(self, s: CheckFinding, p: int) -> str:
+        what = f"q{s.query}·k{s.entry}" if s.step == "dot_products" else f"component {s.entry} of the output"
+        if s.term is None or s.term_factors is None:
+            return f"Only this one number is off: redo {what}" + (
+                f" = {fmt_terms(s.sum_factors, p)} = {fmt(s.expected, p)}." if s.sum_factors else "."
+            )
+        a, b = s.term_factors
+        how = "with the wrong sign" if s.term_kind == "sign" else "left out"
+        label = f"term {s.term}" if s.step == "dot_products" else f"the term of k{s.term}"
+        return (
+            f"In {what}, {label} ({fmt_terms([(a, b)], p)} = {fmt(a * b, p)}) was {how}:"
+            f" {what} = {fmt_terms(s.sum_factors, p)} = {fmt(s.expected, p)}."
+        )
+
+
+def _row(values: tuple[float | None, ...], precision: int) -> str:
+    return "[" + ", ".join("×" if x is None else fmt(x, precision) for x in values) + "]"
 
 
 def _name(key: Key) -> str:

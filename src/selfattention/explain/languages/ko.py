@@ -13,11 +13,13 @@ particle attach to 단어 (를, 는, 와) whatever the token's last sound is.
 from __future__ import annotations
 
 from ..base import Language
-from ..numbers import fmt, fmt_percent, fmt_vector
+from ..numbers import fmt, fmt_percent, fmt_terms, fmt_vector
 from ..ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTitle
 from ..statements import (
     AllBlocked,
     Caveat,
+    CheckFinding,
+    CheckPassed,
     Conclusion,
     Description,
     DotProductsStep,
@@ -81,6 +83,7 @@ class Korean(Language):
         "matrix_view": "행렬로 한 번에 보기",
         "scores": "Q K^T (내적)",
         "scaled": "스케일링 후 마스크 더하기",
+        "scaled_no_mask": "스케일링",
         "softmax": "행마다 소프트맥스 (가중치)",
         "times_v": "가중치 × V (가중합, 출력)",
         "max": "최댓값",
@@ -215,6 +218,38 @@ class Korean(Language):
         "page_pipe_output": "출력 = 이어 붙인 것 × W_O",
         "page_pipe_output_help": "W_O가 헤드들의 출력을 섞어 레이어의 출력을 만듭니다. 토큰마다 한 행입니다.",
         "page_position": "위치",
+        "page_tab_explore": "살펴보기",
+        "page_tab_exercise": "연습 문제",
+        "page_new_exercise": "새 문제",
+        "page_check_answers": "채점하기",
+        "page_show_answers": "정답 보기",
+        "page_diagnosis": "진단",
+        # 연습 문제 (selfattention exercise)와 채점 (selfattention check)
+        "exercise_title": "손으로 풀어 보는 셀프 어텐션: 연습 문제 {seed}",
+        "exercise_intro": "아래의 Q, K, V로 물어본 쿼리들의 셀프 어텐션을 계산하세요. 위치는 0부터 셉니다:"
+        " q0은 첫 번째 단어의 쿼리, k1은 두 번째 단어의 키입니다. 소수 넷째 자리까지 반올림하세요.",
+        "exercise_causal": "인과(causal) 마스크: 각 단어는 자기 자신과 앞의 단어들만 봅니다. 뒤의 키는 가려져(×)"
+        " 있으니 점수는 비워 두고, 가중치는 0입니다.",
+        "exercise_mask": "마스크: 가려진 키(×)는 소프트맥스에서 빠집니다. 점수는 비워 두고, 가중치는 0입니다.",
+        "exercise_asked": "물어본 쿼리: {queries}.",
+        "exercise_step_dot_products": "1. 모든 키와의 내적 q·k: 원소끼리 곱한 뒤 모두 더합니다.",
+        "exercise_step_scaled_scores": "2. 스케일링한 점수: 내적마다 스케일 값을 곱합니다.",
+        "exercise_step_weights": "3. 가중치: 스케일링한 점수의 각 행에 소프트맥스를 취합니다 (소수 넷째 자리까지).",
+        "exercise_step_output": "4. 출력: 각 밸류 벡터에 가중치를 곱해 모두 더합니다 (가중합).",
+        "exercise_answers": "정답",
+        "exercise_how_to_check": "답을 채점하려면 이 문제를 JSON으로 저장하고 (--format json), dot_products,"
+        ' scaled_scores, weights, output 중 원하는 것을 "answers"에 적은 뒤 (물어본 쿼리마다 한 행)'
+        " 실행하세요: selfattention check FILE.json",
+        "exercise_name": "이름",
+        "check_dot_products": "내적",
+        "check_scaled_scores": "스케일링한 점수",
+        "check_weights": "가중치",
+        "check_output": "출력",
+        "check_right": "맞음",
+        "check_wrong": "틀림",
+        "check_not_given": "답 없음",
+        "check_given": "적은 값",
+        "check_expected": "내 숫자로 계산한 값",
     }
 
     # -- a trace ---------------------------------------------------------------------------
@@ -264,6 +299,8 @@ class Korean(Language):
 
     def scale_step(self, s: ScaleStep, precision: int) -> str:
         scale = fmt(s.scale, precision) + (f" = 1/sqrt({s.root_of})" if s.root_of is not None else "")
+        if s.temperature is not None and s.d_head is not None:
+            scale += f" = 1/sqrt({s.d_head}) × 1/T, 온도 T = {fmt(s.temperature, 2)}"
         return f"{s.number}. 계산값의 안정화를 위해 스케일링합니다: 스케일 값({scale})을 곱해줍니다."
 
     def mask_step(self, s: MaskStep, precision: int) -> str:
@@ -306,19 +343,27 @@ class Korean(Language):
         )
 
     def conclusion(self, s: Conclusion, precision: int) -> str:
-        word = _w(s.token)
+        word, p = _w(s.token), precision
         if s.kind == "almost_only" and s.top.is_self:
             rest_of = f"{_w(s.only_other.token)}와의" if s.only_other is not None else "다른 단어들과의"
             return f"결론적으로 {word}는 자기 자신과의 관계가 매우 높고 {rest_of} 관계는 거의 없다는 것을 의미합니다."
         if s.kind == "almost_only":
             return f"결론적으로 {word}는 거의 {_w(s.top.token)}만 바라본다는 것을 의미합니다."
+        if s.kind == "tie":
+            names = ", ".join(_who(k) for k in (s.top, *s.others))
+            return f"결론적으로 {word}는 {names}에게 똑같은 가중치({fmt(s.top.weight, p)})를 둡니다: 동률입니다."
+        if s.kind == "near_tie":
+            close = ", ".join(f"{_who(k)}({fmt(k.weight, p)})" for k in s.others)
+            return (
+                f"결론적으로 {word}는 {_who(s.top)}({fmt(s.top.weight, p)})와 {close}에게 거의 같은 가중치를 둡니다:"
+                f" {_who(s.top)} 쪽이 아주 조금 더 큽니다."
+            )
         if s.kind == "little_on_itself" and s.own_weight is not None:
             return (
-                f"결론적으로 {word}는 자기 자신과의 관계({fmt(s.own_weight, precision)})가 상대적으로 낮고"
-                f" {_w(s.top.token)}와의 관계({fmt(s.top.weight, precision)})는 상대적으로 높음을 의미합니다."
+                f"결론적으로 {word}는 자기 자신과의 관계({fmt(s.own_weight, p)})가 상대적으로 낮고"
+                f" {_w(s.top.token)}와의 관계({fmt(s.top.weight, p)})는 상대적으로 높음을 의미합니다."
             )
-        who = "자기 자신" if s.top.is_self else _w(s.top.token)
-        return f"결론적으로 {word}는 {who}에게 가장 큰 가중치({fmt(s.top.weight, precision)})를 둡니다."
+        return f"결론적으로 {word}는 {_who(s.top)}에게 가장 큰 가중치({fmt(s.top.weight, p)})를 둡니다."
 
     def spread(self, s: Spread, precision: int) -> str:
         spread = {
@@ -372,7 +417,7 @@ class Korean(Language):
             "projections": f"{s.projections_number}. 쿼리, 키, 밸류: Q = X W_Q + b_Q, K = {kv} W_K + b_K,"
             f" V = {kv} W_V + b_V.",
             "projections_note": (
-                f"각 W는 {d} × {d} 행렬입니다. Q, K, V의 열 {d}개는 d_head = {dh}개씩 헤드 {h}개로 나뉩니다"
+                f"각 W는 {d} × {d} 크기의 행렬입니다. Q, K, V의 열 {d}개는 d_head = {dh}개씩 헤드 {h}개로 나뉩니다"
                 f" (| 로 구분): 헤드 {s.head}번은 {s.first_column}~{s.last_column}번 열을 씁니다."
                 + (" K와 V는 다른 문장인 문맥 C에서 옵니다." if s.cross else "")
             ),
@@ -464,6 +509,100 @@ class Korean(Language):
             "work": "계산한 비율",
             "more_steps": "… 그리고 {count}단계가 더 있고, 단계마다 블록이 한 랭크씩 더 나아갑니다.",
         }
+
+    # -- 연습 문제와 채점 --------------------------------------------------------------------------
+    def exercise_scale(self, d_head: int, scale: float, root_of: int | None, precision: int) -> str:
+        if root_of is not None:
+            return f"d = {d_head}이므로 스케일 값은 1/sqrt({root_of}) = {fmt(scale, precision)}입니다."
+        return f"d = {d_head}, 스케일 값은 {fmt(scale, precision)}입니다."
+
+    def check_passed(self, s: CheckPassed, precision: int) -> str:
+        names = ", ".join(self.labels[f"check_{name}"] for name in s.steps)
+        return f"모두 맞았습니다: {names} 모두 소수 넷째 자리까지 정확합니다."
+
+    def check_finding(self, s: CheckFinding, precision: int) -> str:
+        p, step = precision, self.labels[f"check_{s.step}"]
+        word = _w(s.query_token)
+        where = f"k{s.entry}({_w(s.entry_token)})" if s.entry_token is not None else f"출력의 {s.entry}번 성분"
+        basis = {
+            "dot_products": f"q{s.query}·k{s.entry}",
+            "scaled_scores": f"내가 구한 내적 {fmt(s.inputs[s.entry] if s.inputs else 0, p)} × {fmt(s.scale, p)}",
+            "weights": f"내가 구한 스케일링한 점수 {_row(s.inputs, p)}의 소프트맥스",
+            "output": f"내가 구한 가중치 {_row(s.inputs, p)} × V",
+        }[s.step]
+        right = _row(s.expected_row, p)
+        parts = [
+            f"처음 틀린 단계는 {word}(q{s.query})의 {step}입니다: {where}에 적은 값은 {fmt(s.given, p)}이지만,"
+            f" {basis}에서 나오는 값은 {fmt(s.expected, p)}입니다."
+        ]
+        d, scale = s.d_head, fmt(s.scale, p)
+        dot = fmt(s.inputs[s.entry], p) if s.step == "scaled_scores" and s.inputs else ""
+        tail = f": {dot} × {scale} = {fmt(s.expected, p)}." if dot else f": {right}."
+        if s.code == "unscaled":
+            parts.append(f"스케일링을 빠뜨렸습니다. 내적마다 스케일 값(1/sqrt({d}) = {scale})을 곱해야 합니다{tail}")
+        elif s.code == "divided_by_d":
+            parts.append(
+                f"d(= {d})로 나눴습니다. 스케일 값은 1/sqrt({d}) = {scale}이므로 sqrt({d})(= {fmt(s.sqrt_d, p)})로"
+                f" 나눠야 합니다{tail}"
+            )
+        elif s.code == "multiplied_by_sqrt_d":
+            parts.append(
+                f"sqrt({d})(= {fmt(s.sqrt_d, p)})로 나누지 않고 곱했습니다 (스케일 값은 1/sqrt({d}) = {scale}){tail}"
+            )
+        elif s.code == "column_softmax":
+            parts.append(
+                "소프트맥스를 행 방향이 아니라 열 방향(쿼리들 사이)으로 정규화했습니다. 쿼리마다 가중치의 합은 1인데,"
+                f" 적은 값의 합은 {fmt(s.given_sum, p)}입니다. 행 방향으로 계산하면: {right}."
+            )
+        elif s.code == "no_exponential":
+            parts.append(
+                "exp를 취하지 않고 점수를 그 합으로 나눴습니다. 가중치는 exp(점수)를 exp들의 합으로 나눈 값입니다:"
+                f" {right}."
+            )
+        elif s.code == "mask_ignored":
+            blocked = ", ".join(_w(t) for t in s.blocked_tokens)
+            parts.append(
+                f"마스크를 적용하지 않았습니다. {word}에게 {blocked}는 가려져 있으므로 가중치가 0이고,"
+                f" 나머지 키들이 가중치를 모두 나눠 가집니다: {right}."
+            )
+        elif s.code == "keys_for_values":
+            parts.append(f"밸류 벡터 대신 키 벡터를 더했습니다. 출력 = Σ w_j v_j = {right}.")
+        elif s.code == "transposed":
+            parts.append(
+                f"이것은 {word}(q{s.query})가 아니라 {_w(s.other_token or '')}(q{s.other_query})의 행입니다."
+                f" {word}의 행은 {right}입니다."
+            )
+        elif s.code == "arithmetic":
+            parts.append(self._slip(s, p))
+        else:
+            parts.append(f"흔한 실수 중 어느 것과도 맞지 않습니다. 내 숫자로 계산한 {word}의 {step}: {right}.")
+        if s.also_wrong:
+            parts.append("다음 단계도 틀렸습니다: " + ", ".join(self.labels[f"check_{n}"] for n in s.also_wrong) + ".")
+        else:
+            parts.append("그 뒤의 단계는 모두 내가 구한 숫자로부터 올바르게 계산했습니다.")
+        return " ".join(parts)
+
+    def _slip(self, s: CheckFinding, p: int) -> str:
+        what = f"q{s.query}·k{s.entry}" if s.step == "dot_products" else f"출력의 {s.entry}번 성분"
+        if s.term is None or s.term_factors is None:
+            return f"이 숫자 하나만 틀렸습니다. 다시 계산해 보세요 ({what})" + (
+                f": {fmt_terms(s.sum_factors, p)} = {fmt(s.expected, p)}." if s.sum_factors else "."
+            )
+        a, b = s.term_factors
+        how = "의 부호를 반대로 썼습니다" if s.term_kind == "sign" else "을 빠뜨렸습니다"
+        label = f"{s.term}번 항" if s.step == "dot_products" else f"k{s.term}의 항"
+        return (
+            f"{what}에서 {label}({fmt_terms([(a, b)], p)} = {fmt(a * b, p)}){how}:"
+            f" {what} = {fmt_terms(s.sum_factors, p)} = {fmt(s.expected, p)}."
+        )
+
+
+def _row(values: tuple[float | None, ...], precision: int) -> str:
+    return "[" + ", ".join("×" if x is None else fmt(x, precision) for x in values) + "]"
+
+
+def _who(key: Key) -> str:
+    return "자기 자신" if key.is_self else _w(key.token)
 
 
 def _relation(key: Key) -> str:

@@ -2,8 +2,9 @@
 
 One module per command: ``explain`` (vectors: the seed's, a file's or inline), ``layer`` (a
 sentence through a toy multi-head layer), ``model`` (one head of a real model), ``heads``
-(every head of a real model), ``ring`` (ring attention on local processes) and
-``serve`` (the web explorer). The output options they share
+(every head of a real model), ``ring`` (ring attention on local processes), ``serve`` (the
+web explorer), ``exercise`` (a worksheet to work by hand) and ``check`` (grade the answers to
+one). The output options they share
 live in :mod:`.output`; the old spellings of ``explain`` with a sentence in :mod:`.legacy`.
 """
 
@@ -15,6 +16,8 @@ from typing import Any
 import click
 
 from ... import __version__
+from .check import check_command
+from .exercise import exercise_command
 from .explain import explain_command
 from .heads import heads_command
 from .layer import layer_command
@@ -66,7 +69,16 @@ def main() -> None:
     """Compute, inspect and understand self-attention."""
 
 
-for _command in (explain_command, layer_command, model_command, heads_command, serve_command, ring_command):
+for _command in (
+    explain_command,
+    layer_command,
+    model_command,
+    heads_command,
+    serve_command,
+    exercise_command,
+    check_command,
+    ring_command,
+):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -100,15 +100,16 @@ class Output:
 LANG_DEFAULT = "ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en"
 
 
-def output_options(record: type, *, format_help: str, plot_help: str) -> Callable[[Callable[..., None]], Any]:
+def output_options(record: type, *, format_help: str, plot_help: str | None) -> Callable[[Callable[..., None]], Any]:
     """Add the output options to a command (put it right above the function, below the
-    command's own options) and call the command with ``out=Output(...)`` instead of them."""
+    command's own options) and call the command with ``out=Output(...)`` instead of them.
+    A record with no picture (``plot_help=None``) gets no ``--plot``."""
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(command)
         def run(**options: Any) -> None:
             names = ("format", "precision", "lang", "plot", "output", "force")
-            out = Output(**{name: options.pop(name) for name in names})
+            out = Output(**{name: options.pop(name, None) for name in names})
             try:
                 out.check()
                 command(out=out, **options)
@@ -139,10 +140,11 @@ def output_options(record: type, *, format_help: str, plot_help: str) -> Callabl
                 show_default=LANG_DEFAULT,
                 help="Language of the explanation.",
             ),
-            click.option("--plot", metavar="FILE", help=plot_help),
             click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal."),
             click.option("--force", is_flag=True, help="Overwrite --output and --plot if they exist."),
         ]
+        if plot_help is not None:
+            shown.insert(3, click.option("--plot", metavar="FILE", help=plot_help))
         for option in reversed(shown):
             run = option(run)
         return run

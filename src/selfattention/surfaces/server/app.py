@@ -37,6 +37,7 @@ from ...explain import available_languages, explain
 from ...sources.examples import EXAMPLES, get_example
 from . import features
 from .downloads import add_downloads
+from .exercises import add_exercises
 from .limits import MAX_BODY_BYTES, MAX_DIM, MAX_TEXT_CHARS, MAX_TOKENS
 from .payload import ExplainOptions, build_trace, explain_options, parse_body, read_input
 from .schemas import (
@@ -78,6 +79,8 @@ _STATIC = {
     "format.js": "text/javascript; charset=utf-8",
     "heatmap.js": "text/javascript; charset=utf-8",
     "steps.js": "text/javascript; charset=utf-8",
+    "exercise.js": "text/javascript; charset=utf-8",
+    "exercise.css": "text/css; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
     # the views of issue #15: every head, a layer's heads, the head view, the toy pipeline
     "views.js": "text/javascript; charset=utf-8",
@@ -115,6 +118,7 @@ def create_app(allowed_hosts: list[str] | None = None) -> FastAPI:
     _add_api(app)
     add_downloads(app, _read_body, _body("ExplainRequest"))
     add_views(app, _read_body)
+    add_exercises(app, _read_body)  # the exercise tab: /api/exercise, /api/check
     _document_request_bodies(app)
     return app
 

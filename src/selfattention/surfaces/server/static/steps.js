@@ -8,6 +8,12 @@ import { fmt, fmtVector } from "./format.js";
 const MAX_TERMS = 8;
 const $ = (id) => document.getElementById(id);
 
+// a factor of a product: a negative one in parentheses, as Python's fmt_factor writes it
+function factor(x) {
+  const text = fmt(x);
+  return text.startsWith("-") ? `(${text})` : text;
+}
+
 function equation(...parts) {
   // one line of a step: "q1·k1 (Acting) = 16×1 + 0×0 + 1×1 = 16 + 0 + 1 = 17", result in bold
   const line = document.createElement("div");
@@ -51,7 +57,7 @@ export function drawSteps(state, label) {
     const name = `q${n}·k${j + 1} (${keys[j]})`;
     const dims = step.query.map((_, e) => e);
     const line = (shown, more) => {
-      const terms = shown.map((e) => `${fmt(step.query[e])}×${fmt(trace.key[j][e])}`).join(" + ") + more;
+      const terms = shown.map((e) => `${factor(step.query[e])}×${factor(trace.key[j][e])}`).join(" + ") + more;
       const products = shown.map((e) => fmt(step.products[j][e])).join(" + ") + more;
       return equation(name, "=", terms, "=", products, "=", fmt(step.dot_products[j]));
     };
@@ -69,7 +75,7 @@ export function drawSteps(state, label) {
     return details;
   }), "dot_products"));
   items.push(stepItem(words.steps.scale, all.map((j) =>
-    equation(`${fmt(step.dot_products[j])} × ${fmt(trace.scale)}`, "=", fmt(step.scaled_scores[j]))), "scale"));
+    equation(`${factor(step.dot_products[j])} × ${fmt(trace.scale)}`, "=", fmt(step.scaled_scores[j]))), "scale"));
   if (step.mask.some((m) => m !== 0)) {
     items.push(stepItem(words.steps.mask, all.map((j) => {
       const blocked = step.mask[j] === "-inf";

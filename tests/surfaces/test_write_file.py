@@ -43,6 +43,7 @@ WRITERS: list[tuple[list[str], str]] = [
     (["heads", SENTENCE, "--query", "animal", "--model", "{model}", "--plot", "{path}"], ".png"),
     (["ring", "-w", "1", "-n", "3", "--output", "{path}"], ".txt"),
     (["ring", "-w", "1", "-n", "3", "--plot", "{path}"], ".png"),
+    (["exercise", "--seed", "1", "--output", "{path}"], ".txt"),
 ]
 IDS = [" ".join(args).replace("{path}", suffix) for args, suffix in WRITERS]
 WRITING_WORDS = ("output", "save", "export", "plot", "write", "html", "png", "svg", "pdf")

@@ -25,7 +25,7 @@ from ...record.trace import AttentionTrace
 from ...render import draw, formats, render
 from ...render.formats import DATA_FORMATS
 from ...render.plot import plot_format
-from ..files import save_figure, write_file
+from ..files import check_output, save_figure, write_file
 
 __all__ = ["MAX_OVERVIEW", "CliError", "Output", "fail", "output_options"]
 
@@ -70,16 +70,13 @@ class Output:
         missing folder and (without --force) files that exist."""
         if self.plot:
             plot_format(self.plot)
-            if self.output and os.path.abspath(self.plot) == os.path.abspath(self.output):
+            if self.output and os.path.realpath(self.plot) == os.path.realpath(self.output):
                 fail(f"--plot and --output are the same file {self.plot!r}: give two names")
-        for path in (self.plot, self.output):
-            if not path:
-                continue
-            folder = os.path.dirname(path)
-            if folder and not os.path.isdir(folder):
-                fail(f"output folder {folder!r} does not exist")
-            if os.path.exists(path) and not self.force and not os.path.isdir(path):
-                fail(f"output file {path!r} exists: pass --force to overwrite it")
+        for option, path in (("--plot", self.plot), ("--output", self.output)):
+            if path is not None and not path.strip():
+                fail(f"{option} is empty: expected a file name (leave {option} out to write nothing there)")
+            if path:
+                check_output(path, self.force)
 
     def write(self, record: Any, explanation: Any, *, overview: AttentionTrace | None = None) -> None:
         """Draw ``record``'s picture to --plot (linked from the document), then write the

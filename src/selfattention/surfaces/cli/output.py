@@ -25,6 +25,7 @@ from ...record.trace import AttentionTrace
 from ...render import draw, formats, render
 from ...render.formats import DATA_FORMATS
 from ...render.plot import plot_format
+from ...sources.vectors import valid_text
 from ..files import check_output, save_figure, write_file
 
 __all__ = ["MAX_OVERVIEW", "CliError", "Output", "fail", "output_options"]
@@ -94,6 +95,27 @@ class Output:
             click.echo(text, nl=False)
 
 
+#: options that name files or folders (any bytes the file system takes are fine there), and
+#: what an empty one should have named
+_PATH_OPTIONS = {"input_file": "a JSON file name", "model": "a model name or a local Hugging Face folder"}
+
+
+def _check_texts(options: dict[str, Any]) -> None:
+    """Refuse text options holding bytes that are not UTF-8 (``$'\\xff'``): one Error line
+    naming the option and the character, never a traceback when the text is printed. An
+    empty file or model name (``--input ""``) is refused rather than ignored."""
+    for param in click.get_current_context().command.params:
+        value = options.get(param.name or "")
+        if not isinstance(value, str):
+            continue
+        label = next((o for o in param.opts if o.startswith("--")), (param.name or "").upper())
+        if param.name in _PATH_OPTIONS:
+            if not value.strip():
+                fail(f"{label} is empty: expected {_PATH_OPTIONS[param.name]}")
+        else:
+            valid_text(value, label)
+
+
 LANG_DEFAULT = "ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en"
 
 
@@ -107,6 +129,7 @@ def output_options(record: type, *, format_help: str, plot_help: str) -> Callabl
             names = ("format", "precision", "lang", "plot", "output", "force")
             out = Output(**{name: options.pop(name) for name in names})
             try:
+                _check_texts(options)
                 out.check()
                 command(out=out, **options)
             except SelfAttentionError as error:

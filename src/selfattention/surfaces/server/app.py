@@ -255,7 +255,15 @@ def _json(document: Any) -> Response:
 
 
 async def _read_body(request: Request) -> bytes:
-    """The body, refused past MAX_BODY_BYTES without reading it all."""
+    """The body, refused unless it is declared ``application/json`` (415: a page elsewhere can
+    send text/plain or a form without asking, but not JSON) and past MAX_BODY_BYTES without
+    reading it all (413)."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        raise HTTPException(
+            415,
+            f"the request body is declared {media_type or 'without a type'}: send it as Content-Type: application/json",
+        )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise LimitError(f"the request body has {declared} bytes: at most {MAX_BODY_BYTES} (max_body_bytes)")

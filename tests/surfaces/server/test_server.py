@@ -23,8 +23,8 @@ from selfattention.record.trace import AttentionTrace
 from selfattention.render import render
 from selfattention.surfaces.cli import main
 from selfattention.surfaces.server import create_app
-from selfattention.surfaces.server.app import LOCAL_HOSTS
 from selfattention.surfaces.server.features import PAGE_LABELS
+from selfattention.surfaces.server.hosts import LOCAL_HOSTS
 from selfattention.surfaces.server.limits import (
     MAX_BODY_BYTES,
     MAX_DIM,
@@ -280,6 +280,7 @@ def test_a_localhost_server_refuses_other_host_names():
     refused = local.get("/api/info", headers={"host": "attacker.example:8000"})
     assert error_of(refused, 400) == (
         "the Host header names 'attacker.example': this server answers only to 127.0.0.1, localhost, [::1], ::1"
+        " (serve --allow-host NAME adds a name)"
     )
 
 
@@ -669,3 +670,57 @@ def client_free_trace() -> dict:
     from selfattention import trace
 
     return trace(SEED["query"], SEED["key"], SEED["value"], tokens=SEED["tokens"]).to_dict()
+
+
+def serve_app(monkeypatch, *args: str):
+    """Run ``serve`` with uvicorn.run replaced: (the app it would serve, the command's output)."""
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(app))
+    result = CliRunner().invoke(main, ["serve", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return calls[0], result.output
+
+
+@pytest.mark.parametrize("host", ["127.0.0.2", "127.255.255.254", "::1", "localhost", "LOCALHOST"])
+def test_every_loopback_address_is_local_with_the_guard_on(monkeypatch, host):
+    if host == "::1" and not socket_has_ipv6():
+        pytest.skip("no IPv6 loopback here")
+    app, output = serve_app(monkeypatch, "--host", host, "--port", "0")
+    assert "warning" not in output
+    client = TestClient(app)
+    shown = f"[{host}]" if ":" in host else host
+    assert client.get("/api/info", headers={"host": f"{shown}:8000"}).status_code == 200
+    assert client.get("/api/info", headers={"host": "localhost:8000"}).status_code == 200
+    assert "answers only to" in error_of(client.get("/api/info", headers={"host": "evil.example"}), 400)
+
+
+def test_a_public_address_warns_and_keeps_a_guard_the_user_extends(monkeypatch):
+    app, output = serve_app(
+        monkeypatch, "--host", "0.0.0.0", "--port", "0", "--allow-host", "Explorer.LAN", "--allow-host", "10.0.0.7"
+    )
+    assert output.startswith("warning: listening on 0.0.0.0: other machines on the network can open the explorer;")
+    assert "explorer.lan, 10.0.0.7" in output and "(add names with --allow-host NAME)" in output
+    client = TestClient(app)
+    for name in ("explorer.lan:8000", "EXPLORER.lan", "10.0.0.7:8000", "127.0.0.1:8000"):
+        assert client.get("/api/info", headers={"host": name}).status_code == 200, name
+    message = error_of(client.get("/api/info", headers={"host": "rebound.attacker.example:8000"}), 400)
+    assert message.endswith("(serve --allow-host NAME adds a name)")
+
+
+@pytest.mark.parametrize("name", ["", "http://x", "a b", "user@host"])
+def test_allow_host_takes_host_names(name):
+    result = CliRunner().invoke(main, ["serve", "--allow-host", name, "--port", "0"])
+    assert result.exit_code == 2 and "is not a host name: expected e.g. explorer.lan" in result.stderr
+
+
+def socket_has_ipv6() -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True

@@ -37,6 +37,7 @@ from ...explain import available_languages, explain
 from ...sources.examples import EXAMPLES, get_example
 from . import features
 from .downloads import add_downloads
+from .hosts import LOCAL_HOSTS, host_name
 from .limits import MAX_BODY_BYTES, MAX_DIM, MAX_TEXT_CHARS, MAX_TOKENS
 from .payload import ExplainOptions, build_trace, explain_options, parse_body, read_input
 from .schemas import (
@@ -67,8 +68,6 @@ from .sources import (
 
 __all__ = ["LOCAL_HOSTS", "create_app"]
 
-#: Host headers accepted when the server listens on this machine only (DNS rebinding guard)
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 _STATIC = {
     "index.html": "text/html; charset=utf-8",
@@ -92,7 +91,7 @@ _SECURITY_HEADERS = {
 
 def create_app(allowed_hosts: list[str] | None = None) -> FastAPI:
     """The explorer's ASGI app. ``allowed_hosts`` restricts the Host header (the ``serve``
-    command passes :data:`LOCAL_HOSTS` when it listens on localhost)."""
+    command passes :func:`.hosts.allowed_hosts` of its address, whatever it is)."""
     app = FastAPI(
         title="selfattention explorer",
         version=__version__,
@@ -335,10 +334,12 @@ def _add_headers(app: FastAPI, allowed_hosts: list[str] | None) -> None:
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         start = time.perf_counter()
-        host = _hostname(request.headers.get("host", ""))
+        host = host_name(request.headers.get("host", ""))
         if allowed_hosts and host not in allowed_hosts:
             response: Response = _error(
-                400, f"the Host header names {host!r}: this server answers only to {', '.join(allowed_hosts)}"
+                400,
+                f"the Host header names {host!r}: this server answers only to {', '.join(allowed_hosts)}"
+                " (serve --allow-host NAME adds a name)",
             )
         else:
             response = await call_next(request)
@@ -346,10 +347,3 @@ def _add_headers(app: FastAPI, allowed_hosts: list[str] | None) -> None:
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
-
-
-def _hostname(header: str) -> str:
-    """ "127.0.0.1:8000" -> "127.0.0.1"; "[::1]:8000" -> "[::1]"."""
-    if header.startswith("["):
-        return header[: header.find("]") + 1]
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header

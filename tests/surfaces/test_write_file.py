@@ -11,6 +11,8 @@ import errno
 import os
 import stat
 import sys
+import threading
+import time
 from pathlib import Path
 
 import click
@@ -177,22 +179,142 @@ def test_file_systems_without_hard_links_still_refuse_to_overwrite(tmp_path, mon
     assert leftovers(tmp_path, path) == []
 
 
-def test_a_symlink_is_never_followed_into_its_target(tmp_path):
-    """--force replaces the link itself; the file it pointed to is left as it was. A dangling
-    link is a name that exists: refused without --force."""
+def test_a_symlink_is_written_through_to_its_target(tmp_path):
+    """--force follows the link and replaces its target atomically; the link stays a link. A
+    dangling link is a name that exists: refused without --force, its target made with it."""
     target = existing(tmp_path, "target.txt")
+    target.chmod(0o640)
     link = tmp_path / "out.txt"
     link.symlink_to(target)
     with pytest.raises(sa.InputError, match="exists: pass --force"):
         io.write_file(link, "new")
-    io.write_file(link, "new", force=True)
-    assert not link.is_symlink() and link.read_text() == "new"
     assert target.read_bytes() == OLD
+    io.write_file(link, "new", force=True)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text() == "new" and stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert leftovers(tmp_path, link) == ["target.txt"]
     dangling = tmp_path / "dangling.txt"
     dangling.symlink_to(tmp_path / "nowhere")
     with pytest.raises(sa.InputError, match="exists: pass --force"):
         io.write_file(dangling, "new")
     assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()
+    io.write_file(dangling, "made", force=True)
+    assert dangling.is_symlink() and (tmp_path / "nowhere").read_text() == "made"
+
+
+def test_a_link_to_a_folder_or_a_loop_is_refused(tmp_path):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "to_folder").symlink_to(tmp_path / "folder")
+    with pytest.raises(sa.InputError, match=r"is a folder: expected a file name$"):
+        io.write_file(tmp_path / "to_folder", "x", force=True)
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(sa.InputError, match="cannot be written: Too many levels of symbolic links"):
+        io.write_file(tmp_path / "a", "x", force=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "folder", "to_folder"]
+
+
+def test_force_writes_into_dev_null_and_never_replaces_it():
+    """Only a regular file is ever replaced: as root, a rename over /dev/null would replace
+    the system's node with a file."""
+    before = os.stat("/dev/null")
+    assert io.write_file("/dev/null", "x" * 100_000, force=True) == Path("/dev/null")
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+    with pytest.raises(sa.InputError, match="exists: pass --force"):
+        io.write_file("/dev/null", "x")
+
+
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe"
+    os.mkfifo(path)
+    return path
+
+
+def test_force_writes_into_a_fifo_that_is_read(tmp_path):
+    path = fifo(tmp_path)
+    received: list[bytes] = []
+    content = b"0123456789" * 50_000  # more than a pipe's buffer: the writer waits for the reader
+
+    def read() -> None:
+        with open(path, "rb") as stream:
+            received.append(stream.read())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for _ in range(200):  # the reader opens the FIFO in its own time
+            try:
+                io.write_file(path, content, force=True)
+                break
+            except sa.InputError as error:
+                assert "nobody reads" in str(error)
+                time.sleep(0.01)
+    finally:
+        reader.join(timeout=30)
+    assert received == [content]
+    assert stat.S_ISFIFO(os.lstat(path).st_mode) and leftovers(tmp_path, path) == []
+
+
+def test_a_fifo_without_a_reader_is_refused_at_once(tmp_path):
+    path = fifo(tmp_path)
+    with pytest.raises(sa.InputError) as info:
+        io.write_file(path, "x", force=True)
+    assert (
+        str(info.value)
+        == f"output {str(path)!r} is a FIFO that nobody reads: start its reader first, or write to a file"
+    )
+    assert stat.S_ISFIFO(os.lstat(path).st_mode) and leftovers(tmp_path, path) == []
+
+
+def test_a_fifo_whose_reader_stops_reading_is_given_up(tmp_path, monkeypatch):
+    path = fifo(tmp_path)
+    monkeypatch.setattr(io, "WRITE_TIMEOUT", 0.2)
+    reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opened, never read
+    try:
+        with pytest.raises(sa.InputError, match=r"stopped taking data for 0\.2 seconds"):
+            io.write_file(path, b"x" * 2_000_000, force=True)
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+def test_a_link_to_proc_self_fd_writes_into_the_pipe(tmp_path):
+    """``-o /dev/stdout`` style names: a link to /proc/self/fd/N of a pipe writes into the pipe."""
+    read_end, write_end = os.pipe()
+    link = tmp_path / "out.txt"
+    link.symlink_to(f"/proc/self/fd/{write_end}")
+    try:
+        io.write_file(link, "into the pipe", force=True)
+        os.close(write_end)
+        assert os.read(read_end, 100) == b"into the pipe"
+    finally:
+        os.close(read_end)
+    assert link.is_symlink() and leftovers(tmp_path, link) == []
+
+
+def test_a_socket_is_refused(tmp_path):
+    import socket
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="sa"))  # a socket's path is at most 107 bytes
+    path = folder / "s"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        with pytest.raises(sa.InputError, match=r"is a socket: expected a file name$"):
+            io.write_file(path, "x", force=True)
+    path.unlink()
+    folder.rmdir()
+
+
+def test_any_name_the_file_system_takes_can_be_written(tmp_path):
+    """The temporary file has a short name of its own (.sa-XXXXXXXX.tmp): a 255-byte name fits."""
+    path = tmp_path / ("n" * 251 + ".txt")
+    io.write_file(path, "long")
+    io.write_file(path, "longer", force=True)
+    assert path.read_text() == "longer" and leftovers(tmp_path, path) == []
+    with pytest.raises(sa.InputError, match="cannot be written: File name too long"):
+        io.write_file(tmp_path / ("n" * 256), "x")
 
 
 def test_unwritable_folder_is_refused_cleanly(tmp_path, monkeypatch):
@@ -324,3 +446,51 @@ def test_a_refused_input_writes_nothing(tmp_path):
     result = CliRunner().invoke(main, ["explain", "-q", "1,2;3", "-k", "1,2", "-v", "1", "-o", str(path)])
     assert result.exit_code == 2
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args,suffix", WRITERS, ids=IDS)
+def test_cli_force_writes_into_dev_null(request, tmp_path, args, suffix):
+    """Through a link named like the output (pictures need .png/.svg) to /dev/null."""
+    before = os.stat("/dev/null")
+    link = tmp_path / f"null{suffix}"
+    link.symlink_to("/dev/null")
+    result = cli(args, link, "--force", model=request.node.model)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and leftovers(tmp_path, link) == []
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+@pytest.mark.parametrize("args,suffix", WRITERS, ids=IDS)
+def test_cli_force_writes_through_a_symlink(request, tmp_path, args, suffix):
+    target = existing(tmp_path, f"target{suffix}")
+    link = tmp_path / f"link{suffix}"
+    link.symlink_to(target)
+    result = cli(args, link, "--force", model=request.node.model)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and target.read_bytes() != OLD and target.stat().st_size > 0
+    assert leftovers(tmp_path, link) == [target.name]
+
+
+@pytest.mark.parametrize("args,suffix", WRITERS, ids=IDS)
+def test_cli_refuses_a_fifo_without_a_reader(request, tmp_path, args, suffix):
+    path = tmp_path / f"pipe{suffix}"
+    os.mkfifo(path)
+    result = cli(args, path, model=request.node.model)
+    assert result.exit_code == 2 and result.stderr.endswith("exists: pass --force to overwrite it\n")
+    result = cli(args, path, "--force", model=request.node.model)
+    assert result.exit_code == 2, result.output
+    assert (
+        result.stderr
+        == f"Error: output {str(path)!r} is a FIFO that nobody reads: start its reader first, or write to a file\n"
+    )
+    assert stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+@pytest.mark.parametrize("option", ["--output", "--plot"])
+def test_cli_refuses_an_empty_output_name(option):
+    result = CliRunner().invoke(main, ["explain", option, ""])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {option} is empty: expected a file name (leave {option} out to write nothing there)\n"
+    )

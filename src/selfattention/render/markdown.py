@@ -1,6 +1,16 @@
-"""Markdown: headings, equation rows as code blocks, matrices as tables."""
+"""Markdown: headings, equation rows as code blocks, matrices as tables.
+
+Tokens are always text, never markup: in headings, paragraphs, tables and captions HTML is
+written as entities, Markdown's link, image, emphasis, code and table syntax is escaped with
+backslashes (``[x](javascript:...)`` and ``![](http://...)`` show as typed, they do not become a
+link or an image), bare web addresses are broken so they are not linked, and line breaks in a
+token are written as ``&#10;`` so they cannot start a new block. Code blocks are fenced with more
+backticks than any run inside them.
+"""
 
 from __future__ import annotations
+
+import re
 
 from .document import Block, Heading, Lines, Paragraph, Picture, Table
 from .text import _aligned
@@ -13,13 +23,15 @@ def to_markdown(blocks: list[Block]) -> str:
     for block in blocks:
         if isinstance(block, Heading):
             if block.level <= 2:
-                out += ["", "#" * block.level + " " + _html(block.text), ""]
+                out += ["", "#" * block.level + " " + _escape(block.text), ""]
             else:
                 out += ["", f"**{_escape(block.text)}**", ""]
         elif isinstance(block, Paragraph):
             out += [_escape(block.text), ""]
         elif isinstance(block, Lines):
-            out += ["```", *_aligned(block.rows), "```"]
+            rows = _aligned(block.rows)
+            fence = "`" * max(3, 1 + max((len(run) for row in rows for run in _BACKTICKS.findall(row)), default=0))
+            out += [fence, *rows, fence]
         elif isinstance(block, Table):
             out += ["", f"*{_escape(block.title)}*", ""]
             out.append("| " + " | ".join(_escape(h) for h in block.header) + " |")
@@ -43,8 +55,20 @@ def _html(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    """Text that Markdown shows as written, in paragraphs and tables ("a|b" stays one cell)."""
-    return _html(text).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+    """Text that Markdown shows as written, in headings, paragraphs and tables ("a|b" stays one
+    cell, "[x](y)" stays text): HTML as entities, Markdown's punctuation escaped, bare web
+    addresses broken, line breaks as character references."""
+    text = _html(text)
+    text = _PUNCTUATION.sub(lambda m: "\\" + m.group(0), text)
+    text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
+    return text.replace("\r", "&#13;").replace("\n", "&#10;")
+
+
+#: characters that make links, images, emphasis, code, strikethrough and table cells
+_PUNCTUATION = re.compile(r"[\\`*_\[\]|~]")
+#: the start of a bare address that GFM would link: "http://", "https://", "ftp://", "www."
+_AUTOLINK = re.compile(r"(?i)(?:https?:|ftp:|www\.)")
+_BACKTICKS = re.compile(r"`+")
 
 
 def _link(path: str) -> str:

@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.errors import InputError, ShapeError
+from ..core.limits import check_layer_budget
 from ..core.masks import combine_masks
 from ..record.layer_trace import LayerTrace
 from ..record.provenance import HeadProvenance, Provenance
@@ -254,9 +255,11 @@ class MultiHeadSelfAttention:
         source = None if context is None else _real_array(context, "context")
         if source is not None and source.ndim == 3 and source.shape[0] == 1:
             source = source[0]
-        result, _ = self._forward(inputs, attn_mask, is_causal, key_padding_mask, source, False, "reference")
         query_len = inputs.shape[0]
         key_len = query_len if source is None else source.shape[0]
+        traced = query_len if queries is None else len(queries)
+        check_layer_budget(self.num_heads, traced, query_len, key_len, self.d_model)  # from shapes, first
+        result, _ = self._forward(inputs, attn_mask, is_causal, key_padding_mask, source, False, "reference")
         if key_len == 0:
             raise ShapeError("context has 0 positions: a query needs at least one key (S >= 1)")
         head_masks = None

@@ -16,6 +16,11 @@ An input document is a JSON object::
 ``mask`` is boolean (``true`` = may attend) or additive: floats such as ``0.0`` and the string
 ``"-inf"`` (blocked). Plain integers are refused rather than guessed at.
 
+Text (tokens, sentences, request fields) must be valid Unicode. Bytes that are not UTF-8 (on
+the command line Python carries them as the surrogates U+DC80..U+DCFF) and lone surrogates
+(a JSON ``"\\ud800"``) are refused by :func:`valid_text`, naming where and at which character;
+they are never shown with replacement characters, so a token is always the text that was given.
+
 >>> parse_matrix("1,0,1; 0,1,1", "query").tolist()
 [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
 >>> parse_tokens("Acting Machines")
@@ -44,6 +49,7 @@ __all__ = [
     "parse_tokens",
     "read_input_file",
     "read_json_document",
+    "valid_text",
 ]
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -74,6 +80,37 @@ class VectorInput:
             "is_causal": self.causal,
             "scale": self.scale,
         }
+
+
+def valid_text(text: str, where: str, *, from_bytes: bool = True) -> str:
+    """``text`` when it is valid Unicode (it encodes as UTF-8), else an :class:`InputError`
+    naming ``where`` and the first bad character. With ``from_bytes`` (text decoded from
+    bytes with ``surrogateescape``, as Python does for the command line) U+DC80..U+DCFF are
+    named as the bytes they carry; in JSON every surrogate is a lone one.
+
+    >>> valid_text("Acting", "tokens entry 1")
+    'Acting'
+    >>> for text in ("ab\\udcff", "\\ud800"):
+    ...     try:
+    ...         valid_text(text, "--tokens", from_bytes=text != "\\ud800")
+    ...     except InputError as error:
+    ...         print(error)
+    --tokens holds the byte 0xff at character 3, which is not UTF-8: expected UTF-8 text
+    --tokens holds a lone surrogate U+D800 at character 1: expected valid Unicode text
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(text[error.start])
+        if from_bytes and 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, carried by surrogateescape
+            raise InputError(
+                f"{where} holds the byte 0x{code - 0xDC00:02x} at character {error.start + 1}, which is not UTF-8:"
+                " expected UTF-8 text"
+            ) from None
+        raise InputError(
+            f"{where} holds a lone surrogate U+{code:04X} at character {error.start + 1}: expected valid Unicode text"
+        ) from None
+    return text
 
 
 def parse_number(text: str, where: str) -> float:
@@ -112,6 +149,7 @@ def _cells(row: str, where: str, expected: str = "a number") -> list[str]:
 
 def parse_tokens(text: str) -> list[str]:
     """Tokens separated by commas, or by spaces when there is no comma."""
+    valid_text(text, "tokens")
     parts = text.split(",") if "," in text else text.split()
     tokens = [t.strip() for t in parts]
     if not tokens or any(not t for t in tokens):
@@ -270,6 +308,7 @@ def _json_tokens(raw: Any, name: str) -> list[str] | None:
     for i, t in enumerate(raw, start=1):
         if not isinstance(t, str):
             raise InputError(f"{name} entry {i} is {_kind(t)}: expected a string (a token's label)")
+        valid_text(t, f"{name} entry {i}", from_bytes=False)
     return list(raw)
 
 

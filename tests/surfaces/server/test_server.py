@@ -23,8 +23,8 @@ from selfattention.record.trace import AttentionTrace
 from selfattention.render import render
 from selfattention.surfaces.cli import main
 from selfattention.surfaces.server import create_app
-from selfattention.surfaces.server.app import LOCAL_HOSTS
 from selfattention.surfaces.server.features import PAGE_LABELS
+from selfattention.surfaces.server.hosts import LOCAL_HOSTS
 from selfattention.surfaces.server.limits import (
     MAX_BODY_BYTES,
     MAX_DIM,
@@ -39,6 +39,9 @@ SEED = {
     "key": [[1, 0, 1], [0, 1, 1]],
     "value": [[1, 3, 4], [3, 1, 4]],
 }
+
+
+JSON = {"content-type": "application/json"}
 
 
 @pytest.fixture(scope="module")
@@ -277,6 +280,7 @@ def test_a_localhost_server_refuses_other_host_names():
     refused = local.get("/api/info", headers={"host": "attacker.example:8000"})
     assert error_of(refused, 400) == (
         "the Host header names 'attacker.example': this server answers only to 127.0.0.1, localhost, [::1], ::1"
+        " (serve --allow-host NAME adds a name)"
     )
 
 
@@ -324,7 +328,7 @@ def test_bad_input_names_the_problem(client, document, words):
     ],
 )
 def test_unreadable_bodies_are_refused(client, body, words):
-    assert words in error_of(client.post("/api/trace", content=body), 422)
+    assert words in error_of(client.post("/api/trace", content=body, headers=JSON), 422)
 
 
 @pytest.mark.parametrize(
@@ -360,7 +364,7 @@ def test_limits_are_413_naming_the_limit(client):
     long_token = {**SEED, "tokens": ["a" * (MAX_TEXT_CHARS + 1), "b"]}
     assert "(max_text_chars)" in error_of(client.post("/api/trace", json=long_token), 413)
     huge = b'{"query": [[' + b"1," * (MAX_BODY_BYTES // 2) + b"1]]}"
-    assert "(max_body_bytes)" in error_of(client.post("/api/trace", content=huge), 413)
+    assert "(max_body_bytes)" in error_of(client.post("/api/trace", content=huge, headers=JSON), 413)
 
 
 def test_no_page_loads_scripts_from_a_cdn(client):
@@ -404,7 +408,8 @@ def test_garbage_to_every_endpoint_is_never_a_500(client, body):
     for route in routes:
         for method in route.methods:
             path = route.path.replace("{name}", "app.js")
-            response = client.request(method, path, content=body, params={"name": body[:20].decode("latin-1")})
+            params = {"name": body[:20].decode("latin-1")}
+            response = client.request(method, path, content=body, params=params, headers=JSON)
             assert response.status_code < 500, (method, path, response.text)
             if response.status_code >= 400:
                 assert isinstance(response.json()["error"], str)
@@ -413,8 +418,8 @@ def test_garbage_to_every_endpoint_is_never_a_500(client, body):
 def test_numbers_that_would_overflow_are_refused(client):
     # q.k of 1e308-sized vectors overflows float64 and would show only inf and NaN
     body = b'{"query": [[1e308, 1e308]], "key": [[1e308, 1e308]], "value": [[1]]}'
-    assert "query row 1, column 1 is 1e+308" in error_of(client.post("/api/trace", content=body), 413)
-    assert "(max_abs_value)" in error_of(client.post("/api/trace", content=body), 413)
+    assert "query row 1, column 1 is 1e+308" in error_of(client.post("/api/trace", content=body, headers=JSON), 413)
+    assert "(max_abs_value)" in error_of(client.post("/api/trace", content=body, headers=JSON), 413)
     big_mask = {**SEED, "mask": [[1.7e308, 0.0], [0.0, 0.0]]}
     assert "mask holds 1.7e+308" in error_of(client.post("/api/trace", json=big_mask), 413)
     assert "scale is 1e+300" in error_of(client.post("/api/trace", json={**SEED, "scale": 1e300}), 413)
@@ -568,3 +573,154 @@ def test_the_toy_layer_says_its_numbers_are_illustrative(client):
 )
 def test_bad_text_requests_name_the_problem(client, request_body, status, words):
     assert words in error_of(client.post("/api/text", json=request_body), status)
+
+
+# -- reliability: what the server refuses, it refuses before working ------------------------------
+
+
+def post_routes(client) -> list[str]:
+    return sorted(r.path for r in client.app.routes if isinstance(r, APIRoute) and "POST" in r.methods)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data"],
+)
+def test_bodies_not_sent_as_json_are_415(client, content_type):
+    """A page on another site can send text/plain, forms and multipart without asking the
+    browser first ("simple" requests), but not application/json: the API takes only JSON."""
+    headers = {} if content_type is None else {"content-type": content_type}
+    body = json.dumps({"input": SEED}).encode()
+    for path in post_routes(client):
+        message = error_of(client.post(path, content=body, headers=headers), 415)
+        assert message.startswith("the request body is declared ") and "application/json" in message
+    ok = client.post("/api/explain", content=body, headers={"content-type": "application/json; charset=utf-8"})
+    assert ok.status_code == 200
+
+
+LONE = '"\\ud800"'  # valid JSON, not valid Unicode
+
+
+@pytest.mark.parametrize(
+    "path,body,where",
+    [
+        (
+            "/api/trace",
+            '{"tokens": ["a", "b\\ud800"], "query": [[1], [2]], "key": [[1], [2]], "value": [[1], [2]]}',
+            "tokens[1]",
+        ),
+        (
+            "/api/explain",
+            '{"input": {"tokens": ["\\udcff"], "query": [[1]], "key": [[1]], "value": [[1]]}}',
+            "input.tokens[0]",
+        ),
+        ("/api/explain", '{"input": {"query": [[1]], "key": [[1]], "value": [[1]]}, "lang": ' + LONE + "}", "lang"),
+        (
+            "/api/report.html",
+            '{"input": {"tokens": [' + LONE + '], "query": [[1]], "key": [[1]], "value": [[1]]}}',
+            "input.tokens[0]",
+        ),
+        (
+            "/api/heatmap.png",
+            '{"input": {"key_tokens": [' + LONE + '], "query": [[1]], "key": [[1]], "value": [[1]]}}',
+            "input.key_tokens[0]",
+        ),
+        ("/api/text", '{"text": "The cat \\udfff sat"}', "text"),
+        ("/api/model", '{"text": "it was \\ud800 tired", "model": "minilm"}', "text"),
+        (
+            "/api/trace",
+            '{"tok\\ud800ens": ["a"], "query": [[1]], "key": [[1]], "value": [[1]]}',
+            "a key of the request body at the top",
+        ),
+    ],
+)
+def test_lone_surrogates_are_refused_naming_where(client, path, body, where):
+    message = error_of(client.post(path, content=body.encode(), headers=JSON), 422)
+    assert where in message and "lone surrogate U+D" in message and "expected valid Unicode text" in message
+    assert client.post("/api/trace", json=SEED).status_code == 200  # and the server goes on
+
+
+def test_a_long_sentence_is_refused_before_the_model_runs(client, model_head, monkeypatch):
+    from selfattention.surfaces.server import sources
+
+    def must_not_run(*args):
+        raise AssertionError("the model ran on a sentence the explorer refuses")
+
+    monkeypatch.setattr(sources, "_run_model_trace", must_not_run)
+    before = len(sources._TRACES)
+    for count in (70, 200, 450):
+        words = error_of(client.post("/api/model", json={"text": "a " * count}), 413)
+        assert f"the text has {count + 2} tokens of model 'minilm' (special tokens included)" in words
+    assert len(sources._TRACES) == before
+
+
+def test_the_model_cache_is_bounded_by_bytes_too(monkeypatch):
+    from selfattention.surfaces.server.sources import BoundedCache, nbytes
+
+    cache = BoundedCache(max_entries=100, max_bytes=10_000)
+    for i in range(50):
+        cache.put(i, np.zeros(300))  # 2400 bytes each: four fit
+        assert cache.size_bytes <= 10_000
+    assert len(cache) == 4 and cache.get(49) is not None and cache.get(45) is None
+    trace = AttentionTrace.from_dict(client_free_trace())
+    assert nbytes(trace) >= trace.query.nbytes + sum(s.products.nbytes for s in trace.steps)
+
+
+def client_free_trace() -> dict:
+    from selfattention import trace
+
+    return trace(SEED["query"], SEED["key"], SEED["value"], tokens=SEED["tokens"]).to_dict()
+
+
+def serve_app(monkeypatch, *args: str):
+    """Run ``serve`` with uvicorn.run replaced: (the app it would serve, the command's output)."""
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(app))
+    result = CliRunner().invoke(main, ["serve", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return calls[0], result.output
+
+
+@pytest.mark.parametrize("host", ["127.0.0.2", "127.255.255.254", "::1", "localhost", "LOCALHOST"])
+def test_every_loopback_address_is_local_with_the_guard_on(monkeypatch, host):
+    if host == "::1" and not socket_has_ipv6():
+        pytest.skip("no IPv6 loopback here")
+    app, output = serve_app(monkeypatch, "--host", host, "--port", "0")
+    assert "warning" not in output
+    client = TestClient(app)
+    shown = f"[{host}]" if ":" in host else host
+    assert client.get("/api/info", headers={"host": f"{shown}:8000"}).status_code == 200
+    assert client.get("/api/info", headers={"host": "localhost:8000"}).status_code == 200
+    assert "answers only to" in error_of(client.get("/api/info", headers={"host": "evil.example"}), 400)
+
+
+def test_a_public_address_warns_and_keeps_a_guard_the_user_extends(monkeypatch):
+    app, output = serve_app(
+        monkeypatch, "--host", "0.0.0.0", "--port", "0", "--allow-host", "Explorer.LAN", "--allow-host", "10.0.0.7"
+    )
+    assert output.startswith("warning: listening on 0.0.0.0: other machines on the network can open the explorer;")
+    assert "explorer.lan, 10.0.0.7" in output and "(add names with --allow-host NAME)" in output
+    client = TestClient(app)
+    for name in ("explorer.lan:8000", "EXPLORER.lan", "10.0.0.7:8000", "127.0.0.1:8000"):
+        assert client.get("/api/info", headers={"host": name}).status_code == 200, name
+    message = error_of(client.get("/api/info", headers={"host": "rebound.attacker.example:8000"}), 400)
+    assert message.endswith("(serve --allow-host NAME adds a name)")
+
+
+@pytest.mark.parametrize("name", ["", "http://x", "a b", "user@host"])
+def test_allow_host_takes_host_names(name):
+    result = CliRunner().invoke(main, ["serve", "--allow-host", name, "--port", "0"])
+    assert result.exit_code == 2 and "is not a host name: expected e.g. explorer.lan" in result.stderr
+
+
+def socket_has_ipv6() -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True

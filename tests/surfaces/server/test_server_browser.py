@@ -31,7 +31,7 @@ from selfattention.explain import available_languages
 from selfattention.explain.numbers import fmt
 from selfattention.surfaces.cli import main
 from selfattention.surfaces.server import create_app
-from selfattention.surfaces.server.app import LOCAL_HOSTS
+from selfattention.surfaces.server.hosts import LOCAL_HOSTS
 
 CHROMIUM = os.environ.get("SELFATTENTION_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -7,8 +7,12 @@ adjust what is computed and shown.
 
 from __future__ import annotations
 
-import click
+from typing import Any
 
+import click
+import numpy as np
+
+from ...core.limits import check_trace_budget
 from ...explain import explain
 from ...record.trace import AttentionTrace, trace
 from ...render.document import MAX_QUERIES
@@ -73,7 +77,7 @@ def explain_command(
     With no input it explains the seed's example, "Acting Machines" with d = 3.
     """
     inputs = {"tokens": tokens, "query": query, "key": key, "value": value, "mask": mask}
-    result = build_trace(input_file, inputs, causal, scale, queries, cap=out.for_people)
+    result = build_trace(input_file, inputs, causal, scale, queries, cap=out.for_people, out=out)
     overview = None
     if out.wants_overview(result):  # a few queries (chosen, or capped): the picture shows every row
         overview = build_trace(input_file, inputs, causal, scale, None, cap=False)
@@ -88,6 +92,7 @@ def build_trace(
     queries: str | None,
     *,
     cap: bool,
+    out: Output | None = None,
 ) -> AttentionTrace:
     """The one place that turns the input options into a trace. A document for people
     (``cap``) works out at most MAX_QUERIES queries unless --queries picks them; data
@@ -117,4 +122,15 @@ def build_trace(
         kwargs["queries"] = list(range(MAX_QUERIES))  # a page, not a book: the document says so in words
     if queries is not None:
         kwargs["queries"] = queries_option(queries)
+    if out is not None:  # the output's size, from the shapes, before anything is computed
+        query_len, d_head = _shape(kwargs["query"])
+        key_len, d_value = _shape(kwargs["value"])
+        count = query_len if kwargs.get("queries") is None else len(kwargs["queries"])
+        check_trace_budget(count, key_len, d_head, d_value)  # what the trace holds, then what is written
+        out.check_trace_size(count, query_len, key_len, d_head, d_value)
     return trace(**kwargs)
+
+
+def _shape(rows: Any) -> tuple[int, int]:
+    shape = np.shape(rows)
+    return (int(shape[0]), int(shape[-1])) if len(shape) == 2 else (0, 0)  # trace() refuses other ranks

@@ -10,7 +10,8 @@ import click
 
 from ...explain.layer import explain_layer
 from ...record.layer_trace import LayerTrace
-from ...sources.pipeline import text_layer_trace
+from ...sources.embedding import tokenize
+from ...sources.pipeline import TRACE_ALL_UP_TO, text_layer_trace
 from .output import Output, output_options
 from .queries import parse_queries
 
@@ -69,6 +70,9 @@ def layer_command(
     --queries the last token is expanded.
     """
     expand = (parse_queries(queries) if queries else []) + (parse_queries(query) if query is not None else [])
+    count = len(tokenize(text))  # the output's size, from the shapes, before anything is computed
+    traced = count if count <= TRACE_ALL_UP_TO else max(len(expand), 1)
+    out.check_layer_size(traced, count, heads, d_model)
     result = text_layer_trace(
         text, d_model=d_model, num_heads=heads, seed=seed, is_causal=causal, queries=expand or None
     )

@@ -74,6 +74,10 @@ def model_command(
     result = model_trace(text, model, layer=layer, head=head, queries=picked)
     if out.for_people and picked is None and len(result.steps) > MAX_QUERIES:
         result = dataclasses.replace(result, steps=result.steps[:MAX_QUERIES])  # the document says so in words
+    # the tokens are known once the model has read the text: checked before anything is written
+    out.check_trace_size(
+        len(result.steps), len(result.tokens), len(result.key_tokens), result.d_head, result.value.shape[1]
+    )
     overview = None
     if out.wants_overview(result):  # the picture shows every row, the picked ones outlined
         overview = model_trace(text, model, layer=layer, head=head)

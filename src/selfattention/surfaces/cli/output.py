@@ -20,12 +20,14 @@ from typing import Any, NoReturn
 import click
 
 from ...core.errors import SelfAttentionError
+from ...core.limits import check_output_budget, trace_numbers
 from ...explain import available_languages, default_language
 from ...record.trace import AttentionTrace
 from ...render import draw, formats, render
 from ...render.formats import DATA_FORMATS
 from ...render.plot import plot_format
-from ..files import save_figure, write_file
+from ...sources.vectors import valid_text
+from ..files import check_output, save_figure, write_file
 
 __all__ = ["MAX_OVERVIEW", "CliError", "Output", "fail", "output_options"]
 
@@ -70,16 +72,41 @@ class Output:
         missing folder and (without --force) files that exist."""
         if self.plot:
             plot_format(self.plot)
-            if self.output and os.path.abspath(self.plot) == os.path.abspath(self.output):
+            if self.output and os.path.realpath(self.plot) == os.path.realpath(self.output):
                 fail(f"--plot and --output are the same file {self.plot!r}: give two names")
-        for path in (self.plot, self.output):
-            if not path:
-                continue
-            folder = os.path.dirname(path)
-            if folder and not os.path.isdir(folder):
-                fail(f"output folder {folder!r} does not exist")
-            if os.path.exists(path) and not self.force and not os.path.isdir(path):
-                fail(f"output file {path!r} exists: pass --force to overwrite it")
+        for option, path in (("--plot", self.plot), ("--output", self.output)):
+            if path is not None and not path.strip():
+                fail(f"{option} is empty: expected a file name (leave {option} out to write nothing there)")
+            if path:
+                check_output(path, self.force)
+
+    def check_trace_size(self, queries: int, query_len: int, key_len: int, d_head: int, d_value: int) -> None:
+        """Refuse, from the shapes, a trace whose output in --format would pass
+        :data:`~selfattention.core.limits.MAX_OUTPUT_BYTES` (json holds every number, csv
+        every weight; a document shows at most 16 keys of each query, html with its picture).
+        The estimates are upper bounds of what is written (tests/surfaces/test_budgets.py)."""
+        fixed = (query_len + key_len) * NUMBER_BYTES  # the tokens
+        if self.format == "json":
+            per_query = trace_numbers(key_len, d_head, d_value) * NUMBER_BYTES
+            fixed += (query_len * d_head + key_len * (d_head + d_value)) * NUMBER_BYTES
+        elif self.format == "csv":
+            per_query = key_len * NUMBER_BYTES
+        else:
+            per_query = _document_bytes(key_len, d_head + d_value, self.format)
+            fixed += DOCUMENT_BYTES + (PICTURE_BYTES if self.format == "html" else 0)
+        check_output_budget(f"the {self.format} output", queries, per_query, fixed, fewer=_FEWER, otherwise=_OTHERWISE)
+
+    def check_layer_size(self, queries: int, tokens: int, num_heads: int, d_model: int) -> None:
+        """As :meth:`check_trace_size`, for a layer trace of ``tokens`` tokens."""
+        d_head = d_model // max(num_heads, 1)
+        if self.format == "json":
+            fixed = (4 * d_model * d_model + 12 * tokens * d_model) * NUMBER_BYTES
+            per_query = num_heads * trace_numbers(tokens, d_head, d_head) * NUMBER_BYTES
+        else:
+            fixed = DOCUMENT_BYTES + num_heads * PICTURE_BYTES // 4 + tokens * min(d_model, 24) * NUMBER_BYTES
+            per_query = _document_bytes(tokens, 2 * d_head, self.format)
+            per_query += num_heads * min(tokens, SHOWN_KEYS) * NUMBER_BYTES
+        check_output_budget(f"the {self.format} output", queries, per_query, fixed, fewer=_FEWER, otherwise=_OTHERWISE)
 
     def write(self, record: Any, explanation: Any, *, overview: AttentionTrace | None = None) -> None:
         """Draw ``record``'s picture to --plot (linked from the document), then write the
@@ -97,6 +124,45 @@ class Output:
             click.echo(text, nl=False)
 
 
+#: options that name files or folders (any bytes the file system takes are fine there), and
+#: what an empty one should have named
+_PATH_OPTIONS = {"input_file": "a JSON file name", "model": "a model name or a local Hugging Face folder"}
+
+
+def _check_texts(options: dict[str, Any]) -> None:
+    """Refuse text options holding bytes that are not UTF-8 (``$'\\xff'``): one Error line
+    naming the option and the character, never a traceback when the text is printed. An
+    empty file or model name (``--input ""``) is refused rather than ignored."""
+    for param in click.get_current_context().command.params:
+        value = options.get(param.name or "")
+        if not isinstance(value, str):
+            continue
+        label = next((o for o in param.opts if o.startswith("--")), (param.name or "").upper())
+        if param.name in _PATH_OPTIONS:
+            if not value.strip():
+                fail(f"{label} is empty: expected {_PATH_OPTIONS[param.name]}")
+        else:
+            valid_text(value, label)
+
+
+#: bytes a number takes when written out (a float64's repr, its separator and indentation)
+NUMBER_BYTES = 32
+#: keys a document shows per query
+SHOWN_KEYS = 16
+#: a document's own words (title, introduction, the whole-matrix overview), and an html picture
+DOCUMENT_BYTES = 40_000
+PICTURE_BYTES = 400_000
+_FEWER = "pick them with --queries"
+_OTHERWISE = "use fewer tokens or narrower vectors"
+
+
+def _document_bytes(key_len: int, widths: int, format: str) -> int:
+    """About how much of a document (text, Markdown, HTML) one query fills at most: its four
+    steps for up to SHOWN_KEYS keys, each showing up to 24 numbers of the vectors."""
+    text = 3000 + min(key_len, SHOWN_KEYS) * (100 + 25 * min(widths, 24))
+    return 2 * text if format == "html" else text
+
+
 LANG_DEFAULT = "ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en"
 
 
@@ -111,6 +177,7 @@ def output_options(record: type, *, format_help: str, plot_help: str | None) -> 
             names = ("format", "precision", "lang", "plot", "output", "force")
             out = Output(**{name: options.pop(name, None) for name in names})
             try:
+                _check_texts(options)
                 out.check()
                 command(out=out, **options)
             except SelfAttentionError as error:

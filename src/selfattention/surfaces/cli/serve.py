@@ -2,33 +2,54 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from .output import fail
 
 __all__ = ["check_listen", "serve_command"]
 
+#: a DNS name or an IPv4 address, or an IPv6 address with or without brackets
+_HOST_NAME = re.compile(r"[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?")
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
-def serve_command(host: str, port: int) -> None:
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests addressed to NAME (a Host header), e.g. this machine's name on the"
+    " network; repeatable. Requests addressed to other names are refused (DNS rebinding guard).",
+)
+def serve_command(host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     """Open the web explorer: the seed's example, your own vectors, every step, in your browser."""
     try:
         import uvicorn
 
-        from ..server.app import LOCAL_HOSTS, create_app
+        from ..server.app import create_app
+        from ..server.hosts import allowed_hosts, is_loopback
     except ImportError as error:
         fail(f"selfattention serve needs the web extra ({error.name} is missing): pip install 'selfattention[web]'")
+    for name in allow_hosts:
+        if not _HOST_NAME.fullmatch(name):
+            fail(f"--allow-host {name!r} is not a host name: expected e.g. explorer.lan or 192.168.1.5")
     check_listen(host, port)
-    local = host in LOCAL_HOSTS
-    if not local:
-        click.echo(f"warning: listening on {host}: other machines on the network can open the explorer", err=True)
-    shown = "[::1]" if host == "::1" else host
+    # whatever the address, refuse requests that name another host (a DNS rebinding page)
+    allowed = allowed_hosts(host, allow_hosts)
+    if not is_loopback(host):
+        click.echo(
+            f"warning: listening on {host}: other machines on the network can open the explorer;"
+            f" it answers to {', '.join(allowed)} (add names with --allow-host NAME)",
+            err=True,
+        )
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     click.echo(f"selfattention explorer on http://{shown}:{port}/ (Ctrl+C stops it)", err=True)
-    # on localhost, refuse requests that name another host (a DNS rebinding page)
     try:
-        uvicorn.run(create_app(list(LOCAL_HOSTS) if local else None), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(allowed), host=host, port=port, log_level="warning")
     except SystemExit as error:  # uvicorn exits 1 or 3 when it cannot start (after its own log line)
         if error.code:
             fail(f"the server could not start on {shown}:{port} (see the line above)")

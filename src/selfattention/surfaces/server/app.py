@@ -38,6 +38,7 @@ from ...sources.examples import EXAMPLES, get_example
 from . import features
 from .downloads import add_downloads
 from .exercises import add_exercises
+from .hosts import LOCAL_HOSTS, host_name
 from .limits import MAX_BODY_BYTES, MAX_DIM, MAX_TEXT_CHARS, MAX_TOKENS
 from .payload import ExplainOptions, build_trace, explain_options, parse_body, read_input
 from .schemas import (
@@ -70,8 +71,6 @@ from .views import add_views
 
 __all__ = ["LOCAL_HOSTS", "create_app"]
 
-#: Host headers accepted when the server listens on this machine only (DNS rebinding guard)
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 _STATIC = {
     "index.html": "text/html; charset=utf-8",
@@ -102,7 +101,7 @@ _SECURITY_HEADERS = {
 
 def create_app(allowed_hosts: list[str] | None = None) -> FastAPI:
     """The explorer's ASGI app. ``allowed_hosts`` restricts the Host header (the ``serve``
-    command passes :data:`LOCAL_HOSTS` when it listens on localhost)."""
+    command passes :func:`.hosts.allowed_hosts` of its address, whatever it is)."""
     app = FastAPI(
         title="selfattention explorer",
         version=__version__,
@@ -267,7 +266,15 @@ def _json(document: Any) -> Response:
 
 
 async def _read_body(request: Request) -> bytes:
-    """The body, refused past MAX_BODY_BYTES without reading it all."""
+    """The body, refused unless it is declared ``application/json`` (415: a page elsewhere can
+    send text/plain or a form without asking, but not JSON) and past MAX_BODY_BYTES without
+    reading it all (413)."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        raise HTTPException(
+            415,
+            f"the request body is declared {media_type or 'without a type'}: send it as Content-Type: application/json",
+        )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise LimitError(f"the request body has {declared} bytes: at most {MAX_BODY_BYTES} (max_body_bytes)")
@@ -339,10 +346,12 @@ def _add_headers(app: FastAPI, allowed_hosts: list[str] | None) -> None:
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         start = time.perf_counter()
-        host = _hostname(request.headers.get("host", ""))
+        host = host_name(request.headers.get("host", ""))
         if allowed_hosts and host not in allowed_hosts:
             response: Response = _error(
-                400, f"the Host header names {host!r}: this server answers only to {', '.join(allowed_hosts)}"
+                400,
+                f"the Host header names {host!r}: this server answers only to {', '.join(allowed_hosts)}"
+                " (serve --allow-host NAME adds a name)",
             )
         else:
             response = await call_next(request)
@@ -350,10 +359,3 @@ def _add_headers(app: FastAPI, allowed_hosts: list[str] | None) -> None:
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
-
-
-def _hostname(header: str) -> str:
-    """ "127.0.0.1:8000" -> "127.0.0.1"; "[::1]:8000" -> "[::1]"."""
-    if header.startswith("["):
-        return header[: header.find("]") + 1]
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header

@@ -1,7 +1,8 @@
 """Reading a web request into the library's inputs: one JSON object, checked field by field.
 
 A request body is read whole (at most :data:`~.limits.MAX_BODY_BYTES`), decoded as UTF-8
-and parsed as JSON without NaN or Infinity. Its ``input`` part is exactly an
+and parsed as JSON without NaN or Infinity; a lone surrogate (``"\\ud800"``) in any string is
+refused, naming where (:func:`selfattention.sources.vectors.valid_text`). Its ``input`` part is exactly an
 ``explain --input`` document and goes through :func:`selfattention.sources.vectors.input_from_dict`,
 so the web and the command line accept and refuse the same things with the same words.
 Every refusal is a :class:`~selfattention.core.errors.SelfAttentionError`.
@@ -20,7 +21,7 @@ from typing import Any
 from ...core.errors import InputError, LimitError
 from ...core.kernels import default_scale
 from ...record.trace import AttentionTrace, trace
-from ...sources.vectors import VectorInput, input_from_dict
+from ...sources.vectors import VectorInput, input_from_dict, valid_text
 from .limits import MAX_BODY_BYTES, check_input
 from .sources import (
     ModelSource,
@@ -72,7 +73,7 @@ def parse_body(raw: bytes) -> Any:
     except UnicodeDecodeError as error:
         raise InputError(f"the request body is not UTF-8 text (byte {error.start}): expected a JSON object") from None
     try:
-        return json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int)
+        return _valid_strings(json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int))
     except json.JSONDecodeError as error:
         raise InputError(
             f"the request body is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
@@ -141,6 +142,23 @@ def build_trace(options: ExplainOptions) -> AttentionTrace:
     if source is not None and same_vectors(data, source[0]):
         provenance = source[1]
     return trace(**data.trace_kwargs(), provenance=provenance)
+
+
+def _valid_strings(document: Any) -> Any:
+    """Refuse a lone surrogate (``"\\ud800"``: valid JSON, not valid Unicode) in any key or
+    string of the document, naming where it is; it could not be written back as UTF-8."""
+    pending: list[tuple[str, Any]] = [("", document)]
+    while pending:  # iterative: the document may nest as deep as the parser allows
+        where, value = pending.pop()
+        if isinstance(value, str):
+            valid_text(value, f"the request body at {where or 'the top'}", from_bytes=False)
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                valid_text(key, f"a key of the request body at {where or 'the top'}", from_bytes=False)
+                pending.append((f"{where}.{key}" if where else key, item))
+    return document
 
 
 def _refuse_constant(name: str) -> Any:

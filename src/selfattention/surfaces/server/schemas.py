@@ -232,5 +232,6 @@ REQUEST_MODELS: tuple[type[BaseModel], ...] = (TraceInput, ExplainRequest, Model
 #: the refusals every endpoint that reads a body may answer with (OpenAPI ``responses``)
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "The request is over a limit (named in the error)"},
+    415: {"model": ErrorBody, "description": "The body is not sent as application/json"},
     422: {"model": ErrorBody, "description": "The request cannot be read as asked"},
 }

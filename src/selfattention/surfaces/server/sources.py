@@ -16,8 +16,9 @@ so the words never describe numbers the person has since changed.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from functools import lru_cache
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "MODEL_EXAMPLE",
     "NUM_HEADS",
     "TEXT_EXAMPLE",
+    "BoundedCache",
     "ModelSource",
     "TextSource",
     "checked_object",
@@ -190,8 +192,18 @@ def parse_model_source(raw: Any) -> ModelSource:
 
 
 def model_source(source: ModelSource) -> tuple[dict[str, Any], Provenance]:
-    """One head of a real model as an input document and its provenance (cached)."""
-    traced = _model_trace(*source)
+    """One head of a real model as an input document and its provenance (cached).
+
+    The sentence is tokenized first: one over :data:`~.limits.MAX_TOKENS` tokens is refused
+    (413) before the model runs or anything is cached."""
+    key = source
+    traced = _TRACES.get(key)
+    if traced is None:
+        text, model, layer, head = source
+        with _MODEL_LOCK:
+            _check_model_tokens(text, model)
+            traced = _run_model_trace(text, model, layer, head)
+        _TRACES.put(key, traced)
     document: dict[str, Any] = {
         "tokens": list(traced.tokens),
         "query": traced.query.tolist(),
@@ -203,12 +215,84 @@ def model_source(source: ModelSource) -> tuple[dict[str, Any], Provenance]:
     return document, traced.provenance
 
 
-@lru_cache(maxsize=16)
-def _model_trace(text: str, model: str, layer: int, head: int) -> AttentionTrace:
+def _check_model_tokens(text: str, model: str) -> None:
+    """Refuse a sentence of more than MAX_TOKENS of the model's tokens, from its tokenizer
+    alone (call under _MODEL_LOCK: a fast tokenizer is not to be shared between threads)."""
+    from ...sources.models import load_model
+    from .limits import MAX_TOKENS
+
+    loaded = load_model(model)
+    count = len(loaded.tokenizer(text)["input_ids"])
+    if count > MAX_TOKENS:
+        raise LimitError(
+            f"the text has {count} tokens of model {model!r} (special tokens included): the web"
+            f" explorer takes at most {MAX_TOKENS} (max_tokens); shorten it"
+        )
+
+
+def _run_model_trace(text: str, model: str, layer: int, head: int) -> AttentionTrace:
     from ...sources.models import model_trace
 
-    with _MODEL_LOCK:
-        return model_trace(text, model, layer=layer, head=head)
+    return model_trace(text, model, layer=layer, head=head)
+
+
+class BoundedCache:
+    """A least-recently-used cache bounded by entries *and* bytes (a trace's arrays): what
+    one request can make the server keep is small, and so is what all of them can.
+
+    >>> cache = BoundedCache(max_entries=2, max_bytes=100)
+    >>> cache.put("a", np.zeros(5)); cache.put("b", np.zeros(5)); cache.put("c", np.zeros(5))
+    >>> cache.get("a") is None, cache.get("c").shape, cache.size_bytes
+    (True, (5,), 80)
+    >>> cache.put("big", np.zeros(50))  # larger than the whole budget: not kept
+    >>> cache.get("big"), len(cache)
+    (None, 2)
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.size_bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key][0]
+
+    def put(self, key: Any, value: Any) -> None:
+        size = nbytes(value)
+        with self._lock:
+            if key in self._items:
+                self.size_bytes -= self._items.pop(key)[1]
+            if size > self.max_bytes:
+                return
+            self._items[key] = (value, size)
+            self.size_bytes += size
+            while len(self._items) > self.max_entries or self.size_bytes > self.max_bytes:
+                self.size_bytes -= self._items.popitem(last=False)[1][1]
+
+
+def nbytes(value: Any) -> int:
+    """Bytes held by the arrays of ``value``: an array, or a record (a trace and its steps)."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (tuple, list)):
+        return sum(nbytes(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(nbytes(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return 0
+
+
+#: the model traces of recent requests (a trace of 64 tokens of a 64-wide head is about 4 MiB)
+MAX_CACHE_ENTRIES = 16
+MAX_CACHE_BYTES = 32 * 1024 * 1024
+_TRACES = BoundedCache(MAX_CACHE_ENTRIES, MAX_CACHE_BYTES)
 
 
 # -- the provenance is kept only for the source's own vectors --------------------------------------

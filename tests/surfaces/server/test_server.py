@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+import selfattention.surfaces.server
 from reference_loop import loop_attention
 from selfattention.explain import available_languages, explain, get_language
 from selfattention.record.trace import AttentionTrace
@@ -255,7 +257,9 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(client):
 
 
 def test_the_page_loads_nothing_from_elsewhere(client):
-    scripts = ("app.js", "format.js", "heatmap.js", "steps.js")
+    static = Path(selfattention.surfaces.server.__file__).parent / "static"
+    scripts = tuple(sorted(p.name for p in static.glob("*.js")))  # every module the page can load
+    assert {"app.js", "format.js", "heatmap.js", "steps.js"} <= set(scripts)
     for path in ("/", "/static/style.css", *(f"/static/{name}" for name in scripts)):
         text = client.get(path).text
         assert client.get(path).status_code == 200, path

@@ -27,7 +27,7 @@ from ..limits import check_score_budget
 from ..softmax import safe_softmax
 from . import blocked, reference
 from . import torch as torch_kernel  # torch itself is imported only on first use
-from .inputs import AttentionInputs, default_scale, prepare_inputs
+from .inputs import AttentionInputs, as_real_array, default_scale, prepare_inputs
 
 __all__ = [
     "IMPLEMENTATIONS",
@@ -73,6 +73,7 @@ def scaled_dot_product_attention(
     attn_mask: ArrayLike | None = None,
     is_causal: bool = False,
     scale: float | None = None,
+    enable_gqa: bool = False,
     *,
     implementation: str = "auto",
 ) -> NDArray[Any]:
@@ -81,9 +82,14 @@ def scaled_dot_product_attention(
     Shapes: query (..., L, E), key (..., S, E), value (..., S, Ev) -> output (..., L, Ev);
     leading dimensions broadcast. ``attn_mask``: bool (True = may attend) or float (added to
     the scores). ``is_causal``: query i attends to keys j <= i (top-left, as PyTorch).
-    ``scale`` defaults to 1/sqrt(E). A fully masked query row gives output 0, never NaN.
-    NaN in an unmasked input propagates to the rows it touches; masked keys and values are
-    ignored even when they hold NaN.
+    ``scale`` defaults to 1/sqrt(E); the scores are ``(q sqrt(scale)) . (k sqrt(scale))``, as
+    in PyTorch, so a finite scaled score stays finite when ``q . k`` alone would overflow.
+    ``enable_gqa``: grouped-query attention, as PyTorch: query (..., Hq, L, E) and key/value
+    (..., Hk, S, *) with Hq a multiple of Hk; each group of Hq // Hk consecutive query heads
+    shares one key/value head. A fully masked query row gives output 0, never NaN. NaN or
+    inf in an unmasked key, or in the value of a key the query may attend to, gives NaN in
+    the outputs it touches (even when that key's weight underflows to 0, as in PyTorch);
+    masked keys and values are ignored even when they hold NaN.
 
     torch tensors in (with ``implementation`` "auto" or "torch") give torch tensors out, on
     their device, with autograd kept.
@@ -95,11 +101,11 @@ def scaled_dot_product_attention(
            [2.3395, 1.6605]])
     """
     if _torch_inputs(implementation, query, key, value):
-        result = torch_kernel.scaled_dot_product_attention(query, key, value, attn_mask, is_causal, scale)
+        result = torch_kernel.scaled_dot_product_attention(query, key, value, attn_mask, is_causal, scale, enable_gqa)
         return cast(NDArray[Any], result)  # a torch tensor, typed loosely so that NumPy callers keep their types
-    inputs = prepare_inputs(query, key, value, attn_mask, is_causal, scale)
+    inputs = prepare_inputs(query, key, value, attn_mask, is_causal, scale, enable_gqa)
     output, _ = _choose(implementation, inputs, False)(inputs, False)
-    return output.astype(inputs.out_dtype, copy=False)
+    return inputs.ungroup(output.astype(inputs.out_dtype, copy=False))
 
 
 def attention_weights(
@@ -108,19 +114,21 @@ def attention_weights(
     attn_mask: ArrayLike | None = None,
     is_causal: bool = False,
     scale: float | None = None,
+    enable_gqa: bool = False,
 ) -> NDArray[Any]:
     """The attention weights softmax(Q K^T * scale + mask), shape (..., L, S).
 
-    Rows sum to 1, except fully masked rows, which are all 0.
+    Rows sum to 1, except fully masked rows, which are all 0. ``enable_gqa`` as in
+    :func:`scaled_dot_product_attention`.
 
     >>> attention_weights([[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], scale=1.0).round(4)
     array([[0.7311, 0.2689]])
     """
     if _torch_inputs("auto", query, key):
-        return cast(NDArray[Any], torch_kernel.attention_weights(query, key, attn_mask, is_causal, scale))
-    key_array = np.asarray(key)
+        return cast(NDArray[Any], torch_kernel.attention_weights(query, key, attn_mask, is_causal, scale, enable_gqa))
+    key_array = as_real_array(key, "key")
     value = np.zeros((*key_array.shape[:-1], 1), dtype=np.result_type(key_array.dtype, np.float16))
-    inputs = prepare_inputs(query, key_array, value, attn_mask, is_causal, scale)
+    inputs = prepare_inputs(query, key_array, value, attn_mask, is_causal, scale, enable_gqa)
     shape = (*inputs.batch_shape, inputs.query_len, inputs.key_len)
     check_score_budget(  # the weights are that matrix: no kernel can make them smaller
         shape,
@@ -134,7 +142,7 @@ def attention_weights(
     shape = (*inputs.batch_shape, inputs.query_len, inputs.key_len)
     if weights.shape != shape:
         weights = np.broadcast_to(weights, shape).copy()
-    return weights.astype(inputs.out_dtype, copy=False)
+    return inputs.ungroup(weights.astype(inputs.out_dtype, copy=False))
 
 
 def _torch_inputs(implementation: str, *arrays: Any) -> bool:

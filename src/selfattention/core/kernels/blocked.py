@@ -153,7 +153,9 @@ def attention(
             for index, i0 in share:
                 if index != current:
                     mask_head = None if mask_all is None else mask_all[index]
-                    head.prepare(k_all[index], v_all[index], mask_head, inputs.is_causal, method, need_weights)
+                    head.prepare(
+                        k_all[index], v_all[index], mask_head, inputs.is_causal, method, need_weights, inputs.scale
+                    )
                     current = index
                 head.block(q_all[index], inputs.scale, output[index], None if weights is None else weights[index], i0)
 

@@ -31,6 +31,9 @@ from ..softmax import row_shift, safe_divisor
 
 __all__ = ["Head", "Limits", "limits_for"]
 
+#: e-folds kept free below the largest float by every sum of the online path
+_VALUE_MARGIN = 8.0
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -76,26 +79,31 @@ class Head:
         causal: bool,
         method: str,
         need_weights: bool,
+        scale: float,
     ) -> None:
-        """Load one (batch, head)'s keys, values and mask into the buffers."""
+        """Load one (batch, head)'s keys (times sqrt(scale)), values and mask into the buffers."""
         S = k.shape[0]
         self.v, self.mask, self.causal = v, mask, causal
         self.finite_v = np.isfinite(v)
         self.all_finite = bool(self.finite_v.all())
-        np.copyto(self.key, k)
-        np.copyto(self.value, v if self.all_finite else np.where(self.finite_v, v, 0))  # see _online
+        self.root = math.copysign(math.sqrt(abs(scale)), scale)  # queries times root, keys times |root|
+        np.multiply(k, abs(self.root), out=self.key)  # as PyTorch: q.k cannot overflow before the scale
+        finite_values = v if self.all_finite else np.where(self.finite_v, v, 0)
+        np.copyto(self.value, finite_values)  # see _online
+        value_max = np.abs(finite_values).max(axis=1, initial=0.0).astype(np.float64)  # (S,)
+        # a row of the online path sums up to S terms e^(s - m) |v| <= |v|: beyond the largest
+        # float when |v| is near it (1e308 in float64, S x 1e37 in float32), so such rows are
+        # shifted further down (see _headroom); None when no row of this head needs it
+        self.value_room = None
+        if float(value_max.max(initial=0.0)) * S > math.exp(self.limits.log_max - _VALUE_MARGIN):
+            self.value_room = value_max
         # a bool mask only removes keys, so the bound still holds; a float mask shifts scores
         self.bounded = method != "online" and not need_weights and (mask is None or mask.dtype == np.bool_)
         if self.bounded:
             # per key: |k_j| and the largest finite |v_j| (S, 2); per query, their maxima over
             # the keys it may see, so that each row's path depends only on those keys
-            per_key = np.stack(
-                [
-                    np.sqrt(np.einsum("se,se->s", k, k, dtype=np.float64)),
-                    np.abs(v if self.all_finite else np.where(self.finite_v, v, 0)).max(axis=1, initial=0.0),
-                ],
-                axis=1,
-            ).astype(np.float64)  # (S, 2)
+            key = self.key
+            per_key = np.stack([np.sqrt(np.einsum("se,se->s", key, key, dtype=np.float64)), value_max], axis=1)
             if mask is None:
                 per_key = np.maximum.accumulate(per_key, axis=0) if causal else np.broadcast_to(per_key.max(0), (S, 2))
             self.per_key = per_key
@@ -114,7 +122,7 @@ class Head:
         i1 = min(i0 + self.block_q, L)
         n = i1 - i0
         query = self.query[:n]
-        np.multiply(q[i0:i1], scale, out=query)  # queries pre-scaled
+        np.multiply(q[i0:i1], self.root, out=query)  # queries times sqrt(scale), keys too (prepare)
         key_end = min(S, i1) if causal else S  # causal: no key after the block's last row
         redo = np.ones(n, dtype=bool)
         if self.bounded:
@@ -145,24 +153,26 @@ class Head:
 
     def _seen(
         self,
-        per_key: NDArray[np.float64],  # (S, 2)
-        mask: NDArray[np.bool_],  # (L, S) view
+        per_key: NDArray[np.float64],  # (S, c)
+        mask: NDArray[Any],  # (L, S) view, bool or float
         causal: bool,
         i0: int,
         i1: int,
         key_end: int,
     ) -> NDArray[np.float64]:
-        """(n, 2): the maxima of per_key over the keys each row i0..i1 may attend to."""
+        """(n, c): the maxima of per_key (>= 0) over the keys each row i0..i1 may attend to."""
         if not causal and mask.strides[0] == 0:  # the same keys for every query (padding mask)
-            allowed = per_key[mask[0]]
-            return np.broadcast_to(allowed.max(0, initial=0.0), (i1 - i0, 2))
-        best = np.zeros((i1 - i0, 2))
+            allowed = per_key[mask[0] if mask.dtype == np.bool_ else ~np.isneginf(mask[0])]
+            return np.broadcast_to(allowed.max(0, initial=0.0), (i1 - i0, per_key.shape[1]))
+        best = np.zeros((i1 - i0, per_key.shape[1]))
         for j0 in range(0, key_end, self.block_k):
             j1 = min(j0 + self.block_k, key_end)
             tile = mask[i0:i1, j0:j1]
+            if tile.dtype != np.bool_:
+                tile = ~np.isneginf(tile)  # a float mask blocks with -inf
             if causal and j1 - 1 > i0:
                 tile = tile & causal_mask(i1 - i0, j1 - j0, query_start=i0, key_start=j0)
-            for c in range(2):
+            for c in range(per_key.shape[1]):
                 np.maximum(best[:, c], np.where(tile, per_key[j0:j1, c], 0.0).max(1), out=best[:, c])
         return best
 
@@ -211,7 +221,8 @@ class Head:
                 acc[r0:r1] += part[r0:r1]
                 total[r0:r1] += part_total[r0:r1]
                 if self.poisoned is not None:
-                    self.poisoned[r0:r1] |= _poisoned(scores, finite_v[j0:c1])
+                    allowed = _allowed(mask, causal, i0 + r0, i0 + r1, j0, c1)
+                    self.poisoned[r0:r1] |= _poisoned(allowed, finite_v[j0:c1])
         return acc, total
 
     def _online(
@@ -237,6 +248,7 @@ class Head:
         total.fill(0)
         row_max.fill(-np.inf)
         poisoned = None if all_finite else np.zeros((n, Ev), dtype=bool)
+        room = self._headroom(mask, causal, i0, i1, key_end)  # (n, 1) or None: values near the largest float
         for j0 in range(0, key_end, self.block_k):
             j1 = min(j0 + self.block_k, key_end)
             scores = self._masked_scores(query, key_t, mask, causal, i0, i1, j0, j1)
@@ -245,6 +257,8 @@ class Head:
             shift = row_shift(new_max)  # all blocked so far: shift by 0
             rescale = np.exp(row_max - shift)  # (n,); exp(-inf - 0) = 0, never -inf - (-inf)
             scores -= shift[:, None]
+            if room is not None:
+                scores -= room  # every e^(s - m - h) |v| summed over the keys stays finite
             np.exp(scores, out=scores)  # blocked keys: exp(-inf) = 0 exactly
             np.matmul(scores, self.value[j0:j1], out=part)  # (n, bk) x (bk, Ev) -> (n, Ev)
             np.matmul(scores, self.ones[: j1 - j0], out=part_total)  # (n, bk) x (bk,) -> (n,)
@@ -254,7 +268,7 @@ class Head:
             total += part_total
             row_max[:] = new_max
             if poisoned is not None:
-                poisoned |= _poisoned(scores, finite_v[j0:j1])
+                poisoned |= _poisoned(_allowed(mask, causal, i0, i1, j0, j1), finite_v[j0:j1])
         safe_total = safe_divisor(total)  # fully masked rows: output 0, not 0/0
         np.divide(acc, safe_total[:, None], out=out[i0:i1])
         if poisoned is not None:
@@ -265,8 +279,31 @@ class Head:
                 j1 = min(j0 + self.block_k, key_end)
                 scores = self._masked_scores(query, key_t, mask, causal, i0, i1, j0, j1)
                 scores -= shift[:, None]
+                if room is not None:
+                    scores -= room
                 np.exp(scores, out=scores)
                 np.divide(scores, safe_total[:, None], out=weights[i0:i1, j0:j1])
+
+    def _headroom(self, mask: NDArray[Any] | None, causal: bool, i0: int, i1: int, key_end: int) -> NDArray[Any] | None:
+        """(n, 1): how far below 0 rows i0..i1 of the online path shift their exponents,
+        h = max(0, log(S_i max|v| e^margin / largest float)), from the values of the keys each
+        row may see (S_i of them), so that sum_j e^(s_j - m - h) |v_j| stays finite; None
+        (no shift) for the ordinary head whose values are far below the largest float."""
+        if self.value_room is None:
+            return None
+        n = i1 - i0
+        rows = np.arange(i0, i1)
+        if mask is None:
+            values = self.value_room[None, :key_end]
+            seen = np.maximum.accumulate(values, axis=1)[0, np.minimum(rows, key_end - 1)] if causal else values.max()
+            seen = np.broadcast_to(seen, (n,))
+        else:
+            seen = self._seen(self.value_room[:, None], mask, causal, i0, i1, key_end)[:, 0]
+        count = np.minimum(rows + 1, key_end) if causal else np.full(n, key_end)
+        with np.errstate(divide="ignore"):
+            need = np.log(seen) + np.log(count) + (_VALUE_MARGIN - self.limits.log_max)
+        room: NDArray[Any] = np.maximum(need, 0.0).astype(self.dtype)[:, None]
+        return room
 
     def _masked_scores(
         self,
@@ -310,10 +347,22 @@ def _later(offset: int, n: int, m: int) -> NDArray[np.bool_]:
     return later
 
 
-def _poisoned(weights: NDArray[Any], finite_v: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """(n, Ev): True where a non-finite value gets a non-zero weight (its output is NaN, as
-    in the reference kernel); a value with weight 0 contributes nothing, even NaN."""
-    hit = (weights != 0).astype(np.float32) @ (~finite_v).astype(np.float32)  # (n, bk) x (bk, Ev)
+def _allowed(mask: NDArray[Any] | None, causal: bool, i0: int, i1: int, j0: int, j1: int) -> NDArray[np.bool_]:
+    """(n, m): True where query i0 + r may attend to key j0 + c (mask and causal triangle)."""
+    allowed = np.ones((i1 - i0, j1 - j0), dtype=bool)
+    if mask is not None:
+        tile = mask[i0:i1, j0:j1]
+        allowed &= tile if tile.dtype == np.bool_ else ~np.isneginf(tile)
+    if causal:
+        allowed &= causal_mask(i1 - i0, j1 - j0, query_start=i0, key_start=j0)
+    return allowed
+
+
+def _poisoned(allowed: NDArray[np.bool_], finite_v: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """(n, Ev): True where a query may attend to a key whose value is not finite: its output
+    is NaN, as in the reference kernel and PyTorch, even when the key's weight underflowed to
+    0; a masked key's value contributes nothing, even NaN."""
+    hit = allowed.astype(np.float32) @ (~finite_v).astype(np.float32)  # (n, bk) x (bk, Ev)
     result: NDArray[np.bool_] = hit > 0
     return result
 

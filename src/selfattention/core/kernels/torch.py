@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 from ..errors import MaskError, SelfAttentionError, ShapeError
 from ..masks import prepare_mask
 from ..softmax import row_shift, safe_divisor
-from .inputs import AttentionInputs, prepare_inputs
+from .inputs import AttentionInputs, group_heads, prepare_inputs, scaled_query_key
 
 __all__ = ["attention", "attention_weights", "available", "import_torch", "is_tensor", "scaled_dot_product_attention"]
 
@@ -74,6 +74,7 @@ def scaled_dot_product_attention(
     attn_mask: Any = None,
     is_causal: bool = False,
     scale: float | None = None,
+    enable_gqa: bool = False,
 ) -> Any:
     """softmax(Q K^T * scale + mask) V on torch tensors, with the library's semantics.
 
@@ -85,20 +86,41 @@ def scaled_dot_product_attention(
            [2.3395, 1.6605]])
     """
     torch = import_torch()
+    query, key, value, attn_mask, grouped = _group(torch, query, key, value, attn_mask, enable_gqa)
     q, k, v, mask, scale, out_dtype = _check(torch, query, key, value, attn_mask, is_causal, scale)
     output, _ = attend(torch, q, k, v, mask, bool(is_causal), scale, need_weights=False)
-    return output.to(out_dtype)
+    return _ungroup(output.to(out_dtype), grouped)
 
 
 def attention_weights(
-    query: Any, key: Any, attn_mask: Any = None, is_causal: bool = False, scale: float | None = None
+    query: Any,
+    key: Any,
+    attn_mask: Any = None,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
 ) -> Any:
     """The weights (..., L, S) on torch tensors; fully masked rows are 0."""
     torch = import_torch()
     value = key[..., :1]  # (..., S, 1): unused, keeps the checks shared
+    query, key, value, attn_mask, grouped = _group(torch, query, key, value, attn_mask, enable_gqa)
     q, k, v, mask, scale, out_dtype = _check(torch, query, key, value, attn_mask, is_causal, scale)
     _, weights = attend(torch, q, k, v, mask, bool(is_causal), scale, need_weights=True)
-    return weights.to(out_dtype)
+    return _ungroup(weights.to(out_dtype), grouped)
+
+
+def _group(torch: Any, query: Any, key: Any, value: Any, attn_mask: Any, enable_gqa: bool) -> tuple[Any, ...]:
+    """Grouped-query heads as views (:func:`~selfattention.core.kernels.inputs.group_heads`)."""
+    if enable_gqa is not False and attn_mask is not None and not is_tensor(attn_mask):
+        attn_mask = torch.as_tensor(np.asarray(attn_mask), device=query.device)
+    if all(is_tensor(t) for t in (query, key, value)):
+        return group_heads(query, key, value, attn_mask, enable_gqa)
+    return query, key, value, attn_mask, False  # _check names the input that is not a tensor
+
+
+def _ungroup(result: Any, grouped: bool) -> Any:
+    """(..., Hk, G, L, X) -> (..., Hq, L, X)."""
+    return result.flatten(-4, -3) if grouped else result
 
 
 def attend(
@@ -199,8 +221,18 @@ def _explicit(
     need_weights: bool,
     out_shape: tuple[int, ...],
 ) -> tuple[Any, Any]:
-    """The formula in PyTorch operations, for weights and for non-finite keys or values."""
-    scores = torch.matmul(q, k.transpose(-1, -2)) * scale  # (..., L, E) x (..., E, S) -> (..., L, S)
+    """The formula in PyTorch operations, for weights and for non-finite keys or values.
+
+    Non-finite keys are zeroed before the matmul and their scores set to NaN afterwards
+    where a query may attend to them: a masked NaN key then takes no part in any product,
+    so the gradients stay finite (0 * NaN in the matmul's backward would spread it)."""
+    finite_k = torch.isfinite(k)
+    clean_k = k if bool(finite_k.all()) else torch.where(finite_k, k, 0.0)
+    q_scaled, k_scaled = scaled_query_key(q, clean_k, scale)  # sqrt(scale) on each, as PyTorch
+    scores = torch.matmul(q_scaled, k_scaled.transpose(-1, -2))  # (..., L, E) x (..., E, S) -> (..., L, S)
+    if clean_k is not k:
+        bad_key = ~finite_k.all(dim=-1)[..., None, :]  # (..., 1, S)
+        scores = scores.masked_fill(bad_key, float("nan"))  # NaN or inf in an allowed key: NaN, as q.k would be
     if mask is not None and mask.dtype != torch.bool:
         scores = scores + mask.to(scores.dtype)
     if allowed is not None:
@@ -212,9 +244,10 @@ def _explicit(
     finite_v = torch.isfinite(v)
     if bool(finite_v.all()):
         output = torch.matmul(weights, v)  # (..., L, S) x (..., S, Ev) -> (..., L, Ev)
-    else:  # a zero-weight value row contributes nothing, even NaN; a weighted one still shows
+    else:  # a masked key's value contributes nothing, even NaN; an allowed one shows, whatever its weight
         output = torch.matmul(weights, torch.where(finite_v, v, 0.0))
-        poisoned = torch.matmul((weights != 0).to(v.dtype), (~finite_v).to(v.dtype)) > 0
+        seen = torch.ones_like(weights) if allowed is None else allowed.to(v.dtype)
+        poisoned = torch.matmul(seen, (~finite_v).to(v.dtype)) > 0  # (..., L, S) x (..., S, Ev) -> (..., L, Ev)
         output = torch.where(poisoned, float("nan"), output)
     weights_shape = (*out_shape[:-1], k.shape[-2])
     return output.expand(out_shape), (weights.expand(weights_shape) if need_weights else None)

@@ -1,11 +1,14 @@
 """Side-by-side timings of attention on this machine, in one process (`make bench`).
 
 For N in {256, 1024, 4096, 16384}, B = 1, H = 8, d = 64, float32, with and without causal:
-naive NumPy, our reference kernel, our blocked kernel, PyTorch SDPA (default backend) and
-PyTorch SDPA (math backend), beside the machine's float32 matmul throughput. Reported: median
+naive NumPy, our reference kernel, our blocked kernel, ``auto`` (what
+``selfattention.scaled_dot_product_attention`` does by default, checks included), PyTorch
+SDPA (default backend) and PyTorch SDPA (math backend), beside the machine's float32 matmul
+throughput; float64 too for N <= 4096 (``auto`` against PyTorch SDPA in float64). Reported: median
 time, GFLOP/s, ratio to PyTorch SDPA, ratio to the matmul peak and peak extra memory
 (tracemalloc, NumPy paths only). Then the issue's targets: memory at N = 16384, H = 1; causal
-vs non-causal; the cold `selfattention explain`; the overhead of implementation="torch".
+vs non-causal; the cold `selfattention explain`; the overhead of implementation="torch";
+tracing 3 queries of a 100k-token sequence.
 
 FLOPs: 4 * N^2 * d * H (two matmuls of 2 * N^2 * d each, per head); causal attention counts
 half of that (the work a causal kernel has to do), so GFLOP/s compare across both.
@@ -56,6 +59,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 SIZES = (256, 1024, 4096, 16384)
 B, H, D = 1, 8, 64
 MAX_SCORE_BYTES = 2 * 2**30  # skip paths that hold the whole score matrix above this
+#: naive NumPy, reference and the math backend at most this many bytes of scores: beyond
+#: it they are 5-30x slower than the rest and only lengthen the run (--slow-paths-up-to)
+SLOW_PATHS_BYTES = 2 * 2**30
 SETTLE_S = 0.2  # let the other library's spinning threads go idle between libraries
 
 
@@ -66,6 +72,9 @@ def naive(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool) -> np.ndarr
         scores = np.where(np.tri(q.shape[-2], k.shape[-2], dtype=bool), scores, np.float32(-np.inf))
     weights = np.exp(scores - scores.max(-1, keepdims=True))
     return (weights / weights.sum(-1, keepdims=True)) @ v  # (B, H, N, d)
+
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
 def flops(n: int, causal: bool, heads: int = H) -> float:
@@ -118,17 +127,21 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def candidates(n: int, causal: bool, torch: Any) -> dict[str, Callable[[], Any] | str]:
+def candidates(n: int, causal: bool, torch: Any, dtype: str = "float32") -> dict[str, Callable[[], Any] | str]:
     """name -> a zero-argument call, or a string saying why it is skipped."""
     rng = np.random.default_rng(n)
-    q, k, v = (rng.standard_normal((B, H, n, D)).astype(np.float32) for _ in range(3))
-    score_bytes = B * H * n * n * 4
+    q, k, v = (rng.standard_normal((B, H, n, D)).astype(DTYPES[dtype]) for _ in range(3))
+    score_bytes = B * H * n * n * q.itemsize
     too_big = f"skipped: the {score_bytes / 2**30:.0f} GiB score matrix would not fit"
+    if score_bytes <= MAX_SCORE_BYTES and score_bytes > SLOW_PATHS_BYTES:
+        too_big = f"skipped: the {score_bytes / 2**20:.0f} MiB score matrix (slow path, --slow-paths-up-to)"
+    small = score_bytes <= min(MAX_SCORE_BYTES, SLOW_PATHS_BYTES)
     inputs = prepare_inputs(q, k, v, None, causal)
     runs: dict[str, Callable[[], Any] | str] = {
-        "naive NumPy": (lambda: naive(q, k, v, causal)) if score_bytes <= MAX_SCORE_BYTES else too_big,
-        "reference": (lambda: reference.attention(inputs)) if score_bytes <= MAX_SCORE_BYTES else too_big,
+        "naive NumPy": (lambda: naive(q, k, v, causal)) if small else too_big,
+        "reference": (lambda: reference.attention(inputs)) if small else too_big,
         "blocked": lambda: blocked.attention(inputs),
+        "auto": lambda: sa.scaled_dot_product_attention(q, k, v, is_causal=causal),
     }
     if torch is None:
         runs["torch SDPA"] = runs["torch SDPA math"] = "skipped: torch not installed"
@@ -142,12 +155,12 @@ def candidates(n: int, causal: bool, torch: Any) -> dict[str, Callable[[], Any] 
             return sdpa(tq, tk, tv, is_causal=causal)
 
     runs["torch SDPA"] = lambda: sdpa(tq, tk, tv, is_causal=causal)
-    runs["torch SDPA math"] = math_backend if score_bytes <= MAX_SCORE_BYTES else too_big
+    runs["torch SDPA math"] = math_backend if small else too_big
     return runs
 
 
-def measure(n: int, causal: bool, torch: Any, rounds: int) -> dict[str, dict[str, Any]]:
-    runs = candidates(n, causal, torch)
+def measure(n: int, causal: bool, torch: Any, rounds: int, dtype: str = "float32") -> dict[str, dict[str, Any]]:
+    runs = candidates(n, causal, torch, dtype)
     live = {name: fn for name, fn in runs.items() if callable(fn)}
     times: dict[str, list[float]] = {name: [] for name in live}
     for name, fn in live.items():  # warm-up, and the peak memory of the NumPy paths
@@ -291,22 +304,33 @@ def torch_overhead(torch: Any, rounds: int) -> dict[str, Any]:
     return result
 
 
+def trace_long(n: int = 100_000, rounds: int = 3) -> dict[str, Any]:
+    """sa.trace of 3 queries of an n-token causal sequence (d = 64, float32): rows, not n x n."""
+    rng = np.random.default_rng(3)
+    q, k, v = (rng.standard_normal((n, D)).astype(np.float32) for _ in range(3))
+    picked = [0, n // 2, n - 1]
+    call = lambda: sa.trace(q, k, v, is_causal=True, queries=picked)  # noqa: E731
+    peak = peak_extra_bytes(call)
+    walls = [timed(call) for _ in range(rounds)]
+    return {"N": n, "d": D, "queries": picked, "median_s": statistics.median(walls), "peak_extra_mib": peak / 2**20}
+
+
 def table(results: dict[str, Any], peak: float) -> str:
     lines = [
-        "| N | causal | implementation | median | GFLOP/s | vs torch SDPA | vs matmul peak | peak extra memory |",
-        "|---:|:---:|:---|---:|---:|---:|---:|---:|",
+        "| N | causal | dtype | implementation | median | GFLOP/s | vs torch SDPA | vs matmul peak | extra memory |",
+        "|---:|:---:|:---:|:---|---:|---:|---:|---:|---:|",
     ]
     for key, rows in results.items():
-        n, causal = key.split("/")
+        n, causal, dtype = (*key.split("/"), "float32")[:3]
         for name, row in rows.items():
             if "skipped" in row:
-                lines.append(f"| {n} | {causal} | {name} | {row['skipped']} | | | | |")
+                lines.append(f"| {n} | {causal} | {dtype} | {name} | {row['skipped']} | | | | |")
                 continue
             spread = f" ({row['min_s'] * 1e3:.0f}-{row['max_s'] * 1e3:.0f})" if row["rounds"] > 1 else ""
             memory = "n/a (torch)" if row["peak_extra_mib"] is None else f"{row['peak_extra_mib']:.1f} MiB"
             vs_torch = f"{row['vs_torch']:.2f}x" if "vs_torch" in row else ""
             lines.append(
-                f"| {n} | {causal} | {name} | {row['median_s'] * 1e3:.1f} ms{spread} | {row['gflops']:.0f} |"
+                f"| {n} | {causal} | {dtype} | {name} | {row['median_s'] * 1e3:.1f} ms{spread} | {row['gflops']:.0f} |"
                 f" {vs_torch} | {row['gflops'] / peak:.2f} | {memory} |"
             )
     return "\n".join(lines)
@@ -322,12 +346,12 @@ def chart(results: dict[str, Any], path: Path) -> str:
         return "matplotlib not installed: no chart"
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     for ax, causal in zip(axes, ("no", "yes"), strict=True):
-        names = sorted({name for key, rows in results.items() if key.endswith(causal) for name in rows})
+        names = sorted({name for key, rows in results.items() if key.endswith("/" + causal) for name in rows})
         for name in names:
             xs, ys = [], []
             for key, rows in results.items():
-                n, c = key.split("/")
-                if c == causal and "gflops" in rows.get(name, {}):
+                n, c, *dtype = key.split("/")
+                if c == causal and not dtype and "gflops" in rows.get(name, {}):
                     xs.append(int(n))
                     ys.append(rows[name]["gflops"])
             ax.plot(xs, ys, marker="o", label=name)
@@ -348,7 +372,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds per configuration (default 3)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    parser.add_argument("--float64-sizes", type=int, nargs="*", default=[256, 1024, 4096])
+    parser.add_argument("--slow-paths-up-to", type=int, default=None, help="MiB of scores (default 2048)")
     args = parser.parse_args()
+    if args.slow_paths_up_to is not None:
+        global SLOW_PATHS_BYTES
+        SLOW_PATHS_BYTES = args.slow_paths_up_to * 2**20
     try:
         import torch  # the benchmark compares against it; the library never needs it
     except ImportError:
@@ -376,6 +405,14 @@ def main() -> None:
                 f"{name} {row['median_s'] * 1e3:.0f} ms" for name, row in results[key].items() if "median_s" in row
             )
             print(f"N={n} causal={causal}: {summary}", flush=True)
+    for n in args.float64_sizes:
+        for causal in (False, True):
+            key = f"{n}/{'yes' if causal else 'no'}/float64"
+            results[key] = measure(n, causal, torch, args.rounds, "float64")
+            summary = ", ".join(
+                f"{name} {row['median_s'] * 1e3:.0f} ms" for name, row in results[key].items() if "median_s" in row
+            )
+            print(f"N={n} causal={causal} float64: {summary}", flush=True)
 
     extra: dict[str, Any] = {"long_sequence_memory_mib": long_sequence_memory()}
     extra["causal_speedup_4096_same_round"] = causal_speedup(torch, args.rounds)
@@ -388,6 +425,7 @@ def main() -> None:
     extra["auto_crossover"] = crossover(args.rounds)
     extra["explain_cold_wall"] = explain_cold_wall()
     extra["torch_overhead"] = torch_overhead(torch, args.rounds)
+    extra["trace_3_queries_of_100k"] = trace_long()
     load_after = os.getloadavg()
 
     # the matmul peak: the median of one matmul per round, measured under the rounds' load

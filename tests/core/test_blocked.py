@@ -323,3 +323,40 @@ def test_causal_diagonal_strips_match_loop(strip, monkeypatch, rng):
         y[25:] = randn(rng, 15, 8) * 100
         changed, _ = run(y, y, y, is_causal=True, block_q=block_q, block_k=block_k)
         np.testing.assert_array_equal(changed[:25], base[:25])
+
+
+def test_blas_one_thread_without_threadpoolctl(monkeypatch, rng):
+    """Without threadpoolctl the kernels run as they are, BLAS keeping its own threads."""
+    monkeypatch.setattr(threads, "_controller", lambda: None)
+    with threads.blas_one_thread():
+        pass
+    q, k, v = randn(rng, 2, 9, 4), randn(rng, 2, 11, 4), randn(rng, 2, 11, 3)
+    expected, _ = batched_loop(q, k, v, is_causal=True)
+    got = sa.scaled_dot_product_attention(q, k, v, is_causal=True)
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_auto_on_both_sides_of_its_threshold_matches_loop(dtype, rng):
+    """auto picks the reference kernel below AUTO_BLOCKED_MIN_SCORES and the blocked one
+    above it (threaded, BLAS held to one thread): both agree with the float64 loop."""
+    heads, E = 4, 8
+    for n in (int((kernels.AUTO_BLOCKED_MIN_SCORES / heads) ** 0.5) + d for d in (-3, 3)):
+        q, k, v = (randn(rng, heads, n, E, dtype=dtype) for _ in range(3))
+        inputs = prepare_inputs(q, k, v, None, True)
+        small = heads * n * n <= kernels.AUTO_BLOCKED_MIN_SCORES
+        assert kernels._choose("auto", inputs, False) is IMPLEMENTATIONS["reference" if small else "blocked"]
+        got = sa.scaled_dot_product_attention(q, k, v, is_causal=True)
+        rows = [0, n // 2, n - 1]
+        expected, _ = batched_loop(
+            q[:, rows].astype(np.float64), k.astype(np.float64), v.astype(np.float64), np.tri(n, dtype=bool)[rows]
+        )
+        if dtype == np.float64:
+            np.testing.assert_allclose(got[:, rows], expected, rtol=RTOL, atol=ATOL)
+            continue
+        # float32: at most 2x the error of the naive float32 maths (TESTING.md), floor 1e-6
+        scores = q[:, rows] @ np.swapaxes(k, -1, -2) / np.float32(np.sqrt(E))  # (H, 3, S)
+        scores = np.where(np.tri(n, dtype=bool)[rows], scores, np.float32(-np.inf))
+        weights = np.exp(scores - scores.max(-1, keepdims=True))
+        naive = (weights / weights.sum(-1, keepdims=True)) @ v  # (H, 3, Ev)
+        assert np.abs(got[:, rows] - expected).max() <= 2 * np.abs(naive - expected).max() + 1e-6

@@ -28,6 +28,7 @@ from ..softmax import safe_softmax
 from . import blocked, reference
 from . import torch as torch_kernel  # torch itself is imported only on first use
 from .inputs import AttentionInputs, as_real_array, default_scale, prepare_inputs
+from .threads import blas_one_thread
 
 __all__ = [
     "IMPLEMENTATIONS",
@@ -49,9 +50,13 @@ if torch_kernel.available():
     IMPLEMENTATIONS["torch"] = torch_kernel.attention
 
 #: "auto" uses the blocked kernel once a call's score matrix (batch x L x S) would exceed this
-#: many elements (16 MiB of float32): below it the reference kernel is as fast (see README,
-#: benchmarks/run.py), above it the blocked kernel is faster and its memory stays bounded.
-AUTO_BLOCKED_MIN_SCORES = 4 * 1024 * 1024
+#: many elements (1 MiB of float32): below it the reference kernel's few whole-array passes
+#: cost less than the blocked kernel's per-head bookkeeping; above it the blocked kernel,
+#: threaded over heads and query blocks, is faster and its memory stays bounded (B = 1, H = 8,
+#: d = 64, float32, loaded 2-core machine: blocked 2x faster at N = 256, reference 2.3x faster
+#: at N = 128; benchmarks/run.py measures the crossover). Both run with BLAS held to one
+#: thread (:func:`.threads.blas_one_thread`).
+AUTO_BLOCKED_MIN_SCORES = 1 << 18
 
 
 def _choose(implementation: str, inputs: AttentionInputs, need_weights: bool) -> Kernel:
@@ -104,7 +109,12 @@ def scaled_dot_product_attention(
         result = torch_kernel.scaled_dot_product_attention(query, key, value, attn_mask, is_causal, scale, enable_gqa)
         return cast(NDArray[Any], result)  # a torch tensor, typed loosely so that NumPy callers keep their types
     inputs = prepare_inputs(query, key, value, attn_mask, is_causal, scale, enable_gqa)
-    output, _ = _choose(implementation, inputs, False)(inputs, False)
+    kernel = _choose(implementation, inputs, False)
+    if implementation == "auto" and kernel is IMPLEMENTATIONS["reference"]:
+        with blas_one_thread():  # a small call: BLAS's threads cost more than they give
+            output, _ = kernel(inputs, False)
+    else:
+        output, _ = kernel(inputs, False)
     return inputs.ungroup(output.astype(inputs.out_dtype, copy=False))
 
 

@@ -81,7 +81,7 @@ from numpy.typing import NDArray
 
 from ..errors import SelfAttentionError
 from .inputs import AttentionInputs
-from .threads import Item, Shared, in_threads, worker_count
+from .threads import Item, Shared, blas_one_thread, in_threads, worker_count
 from .tiles import Head
 
 __all__ = ["BLOCK_K", "BLOCK_K_CAUSAL", "BLOCK_Q", "BLOCK_Q_CAUSAL", "CAUSAL_STRIP", "PARALLEL_MIN_SCORES", "attention"]
@@ -137,7 +137,8 @@ def attention(
         raise SelfAttentionError(f"block sizes must be >= 1; got block_q={block_q}, block_k={block_k}")
     block_q, block_k = min(block_q, max(L, 1)), min(block_k, max(S, 1))
 
-    output = np.zeros((*batch, L, Ev), dtype)  # (..., L, Ev)
+    # every row is written below (a fully masked row with 0), so no zero-fill pass up front
+    output = (np.empty if S > 0 else np.zeros)((*batch, L, Ev), dtype)  # (..., L, Ev)
     weights = np.zeros((*batch, L, S), dtype) if need_weights else None  # (..., L, S)
     if output.size == 0 or S == 0:
         return output, weights  # nothing to attend to: every row is fully masked -> 0
@@ -170,7 +171,8 @@ def attention(
                 head.block(q_all[index], inputs.scale, output[index], None if weights is None else weights[index], i0)
 
     if workers == 1:
-        work(iter(items))
+        with blas_one_thread():  # tiles are small: BLAS's own threads only get in the way
+            work(iter(items))
     else:
         # each thread takes the next block when it is done with one: a core that another
         # process slows down leaves no long tail; the result does not depend on who took what

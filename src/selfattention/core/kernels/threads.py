@@ -13,15 +13,18 @@ result never depends on how many threads there are or on which thread took which
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib.util
 import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from ..errors import SelfAttentionError
 
-__all__ = ["Item", "Shared", "in_threads", "worker_count"]
+__all__ = ["Item", "Shared", "blas_one_thread", "in_threads", "worker_count"]
 
 #: one work item: (batch index, first query row of the block)
 Item = tuple[tuple[int, ...], int]
@@ -66,8 +69,31 @@ def in_threads(work: Callable[[Iterator[Item]], None], share: Shared, workers: i
     optional extra ``selfattention[fast]``) sets that limit; without it the kernel runs in
     one thread and lets BLAS use its own threads.
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+    with blas_one_thread(), ThreadPoolExecutor(workers) as pool:
         for future in [pool.submit(work, share) for _ in range(workers)]:
             future.result()
+
+
+def blas_one_thread() -> contextlib.AbstractContextManager[Any]:
+    """A context in which BLAS runs in the calling thread only (nothing without threadpoolctl).
+
+    The kernels' matmuls are small tiles: BLAS's own threads only add synchronisation, and
+    when other processes hold a core they make each call 10-30x slower (measured on a
+    loaded 2-core machine: N = 256, H = 8, one thread: 24 ms with BLAS held to one thread,
+    680 ms without). ``threadpool_limits`` looks up the loaded libraries on every call
+    (about 1 ms); the controller that finds them is built once.
+    """
+    controller = _controller()
+    if controller is None:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries (NumPy's is loaded with NumPy), or None."""
+    if importlib.util.find_spec("threadpoolctl") is None:
+        return None
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()

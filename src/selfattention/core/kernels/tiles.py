@@ -44,6 +44,7 @@ class Limits:
     log_max: float  # log of the largest finite number of the dtype
 
 
+@functools.cache
 def limits_for(dtype: np.dtype[Any]) -> Limits:
     log_max = math.log(float(np.finfo(dtype).max))
     # float32: e^40 = 2.4e17 leaves e^48 of headroom for sums and value products; the floor

@@ -13,6 +13,7 @@ into it, so a process killed half-way leaves no folder that looks complete.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -49,6 +50,8 @@ def ensure_cache(resolved: ResolvedModel, transformers: Any) -> None:
     from safetensors.torch import save_file
 
     folder, gguf = resolved.gguf.parent, resolved.gguf.name
+    quiet = os.environ.get("TQDM_DISABLE")
+    os.environ["TQDM_DISABLE"] = "1"  # the GGUF reader draws a progress bar of its own
     try:
         model = transformers.AutoModelForCausalLM.from_pretrained(
             folder, gguf_file=gguf, local_files_only=True, dtype="float32"
@@ -60,9 +63,15 @@ def ensure_cache(resolved: ResolvedModel, transformers: Any) -> None:
             f"cannot de-quantize model {resolved.name!r} from {resolved.gguf}: {first}"
             " (reading GGUF needs: pip install gguf accelerate)"
         ) from None
+    finally:
+        if quiet is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = quiet
     target = resolved.path
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    staging.chmod(0o755)
     try:
         state = {name: tensor.detach().contiguous() for name, tensor in model.state_dict().items()}
         if getattr(model.config, "tie_word_embeddings", False):

@@ -15,12 +15,15 @@ from abc import ABC, abstractmethod
 
 from .statements import (
     AllBlocked,
+    AttentionSink,
+    CausalKeys,
     Caveat,
     Conclusion,
     Description,
     DotProductsStep,
     GivenTitle,
     HeadSummary,
+    KVCacheStep,
     LayerSections,
     LayerSizes,
     LayerTokensTitle,
@@ -29,7 +32,9 @@ from .statements import (
     ModelTitle,
     Output,
     QueryHeading,
+    RopeRotation,
     ScaleStep,
+    SharedHeads,
     Shown,
     Sizes,
     SoftmaxStep,
@@ -188,3 +193,19 @@ class Language(ABC):
 
     @abstractmethod
     def shown(self, s: Shown, precision: int) -> str: ...
+
+    # -- what decoders add (a real model's causal head) -------------------------------------
+    @abstractmethod
+    def causal_keys(self, s: CausalKeys, precision: int) -> str: ...
+
+    @abstractmethod
+    def rope_rotation(self, s: RopeRotation, precision: int) -> str: ...
+
+    @abstractmethod
+    def shared_heads(self, s: SharedHeads, precision: int) -> str: ...
+
+    @abstractmethod
+    def attention_sink(self, s: AttentionSink, precision: int) -> str: ...
+
+    @abstractmethod
+    def k_v_cache_step(self, s: KVCacheStep, precision: int) -> str: ...

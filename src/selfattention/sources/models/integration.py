@@ -69,6 +69,7 @@ def _attend(
     mask = attention_mask  # (batch, 1, query_pos, key_pos) bool, True = may attend; or None
     if mask is not None and mask.dtype != torch.bool:
         mask = mask == 0  # an additive float mask: 0 where keys may be attended to
+    output: Any
     if implementation == "auto":
         output = scaled_dot_product_attention(query, key, value, attn_mask=mask, is_causal=is_causal, scale=scaling)
     else:

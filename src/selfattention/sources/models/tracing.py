@@ -234,4 +234,17 @@ def model_provenance(
             rows_checked=len(attention.rows),
             against="the weights of the model's own eager attention, in the same forward pass",
         ),
+        num_kv_heads=arch.num_kv_heads if arch.num_kv_heads != arch.num_heads else 0,
+        rope_frequencies=rope_frequencies(loaded),
     )
+
+
+def rope_frequencies(loaded: LoadedModel) -> tuple[float, ...]:
+    """Radians per position of each pair of dimensions, for models with Llama's rotary
+    embedding over the whole head (``rotary_emb.inv_freq``); () for any other model."""
+    rotary = getattr(loaded.base, "rotary_emb", None)
+    frequencies = getattr(rotary, "inv_freq", None)
+    if frequencies is None or float(getattr(rotary, "attention_scaling", 1.0)) != 1.0:
+        return ()
+    values = tuple(float(f) for f in frequencies.flatten().tolist())
+    return values if 2 * len(values) == loaded.architecture.d_head else ()

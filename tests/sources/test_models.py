@@ -207,7 +207,7 @@ def test_threads_are_one_for_small_inputs_and_restored(folders):
 
 def test_unknown_model_lists_the_names_and_never_downloads():
     with pytest.raises(
-        sm.UnknownModelError, match="unknown model 'bert-base-uncased': expected one of the names minilm"
+        sm.UnknownModelError, match="unknown model 'bert-base-uncased': expected one of the names minilm, smollm2"
     ):
         sm.model_trace(SENTENCE, "bert-base-uncased")
 
@@ -360,3 +360,20 @@ def test_importing_the_library_and_cli_loads_no_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_text_broken_into_letters_is_warned_with_its_tokens(folders):
+    from selfattention.sources.models.loader import TokenizationWarning
+
+    with pytest.warns(TokenizationWarning, match=r"breaks this text badly \(.* are <unk>.*0:<unk>"):
+        sm.model_trace("동물은 너무 피곤해서", str(folders["gpt2"]))
+
+
+def test_layer_out_of_range_is_said_before_loading(folders, monkeypatch):
+    from selfattention.sources.models import tracing
+
+    monkeypatch.setattr(tracing, "load_model", lambda *a: pytest.fail("the model was loaded"))
+    with pytest.raises(sm.ModelInputError, match="layer 30 is out of range: model 'smollm2' has 30 layers"):
+        sm.model_trace(SENTENCE, "smollm2", layer=30)
+    with pytest.raises(sm.ModelInputError, match=r"head 4 is out of range: model .* has 4 heads"):
+        sm.model_trace(SENTENCE, str(folders["llama"]), head=4)

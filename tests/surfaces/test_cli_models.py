@@ -122,7 +122,10 @@ def test_model_plot_outlines_the_query_row(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["model", SENTENCE, "--model", "gpt-5"], "Error: unknown model 'gpt-5': expected one of the names minilm"),
+        (
+            ["model", SENTENCE, "--model", "gpt-5"],
+            "Error: unknown model 'gpt-5': expected one of the names minilm, smollm2",
+        ),
         (
             ["model", SENTENCE, "--model", "minilm", "--layer", "6"],
             "layer 6 is out of range: model 'minilm' has 6 layers, numbered 0 to 5",

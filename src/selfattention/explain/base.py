@@ -16,6 +16,8 @@ from abc import ABC, abstractmethod
 from .ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTitle
 from .statements import (
     AllBlocked,
+    AttentionSink,
+    CausalKeys,
     Caveat,
     CheckFinding,
     CheckPassed,
@@ -24,6 +26,7 @@ from .statements import (
     DotProductsStep,
     GivenTitle,
     HeadSummary,
+    KVCacheStep,
     LayerSections,
     LayerSizes,
     LayerTokensTitle,
@@ -32,7 +35,9 @@ from .statements import (
     ModelTitle,
     Output,
     QueryHeading,
+    RopeRotation,
     ScaleStep,
+    SharedHeads,
     Shown,
     Sizes,
     SoftmaxStep,
@@ -248,6 +253,22 @@ class Language(ABC):
         "bytes_sent", "bytes_received", "block_bytes", "steps", "per_rank", "merge",
         "figure_title", "step", "work", "more_steps" (a template with {count})."""
         return _english().ring_labels()
+
+    # -- what decoders add (a real model's causal head) -------------------------------------
+    @abstractmethod
+    def causal_keys(self, s: CausalKeys, precision: int) -> str: ...
+
+    @abstractmethod
+    def rope_rotation(self, s: RopeRotation, precision: int) -> str: ...
+
+    @abstractmethod
+    def shared_heads(self, s: SharedHeads, precision: int) -> str: ...
+
+    @abstractmethod
+    def attention_sink(self, s: AttentionSink, precision: int) -> str: ...
+
+    @abstractmethod
+    def k_v_cache_step(self, s: KVCacheStep, precision: int) -> str: ...
 
 
 def _english() -> Language:

@@ -26,6 +26,8 @@ from ..record.trace import AttentionTrace, QueryTrace
 from .facts import KeyWeight, QueryFacts, query_facts
 from .statements import (
     AllBlocked,
+    AttentionSink,
+    CausalKeys,
     Caveat,
     Conclusion,
     Description,
@@ -34,6 +36,7 @@ from .statements import (
     GivenTitle,
     HeadSummary,
     Key,
+    KVCacheStep,
     LayerSections,
     LayerSizes,
     LayerTokensTitle,
@@ -42,7 +45,9 @@ from .statements import (
     ModelTitle,
     Output,
     QueryHeading,
+    RopeRotation,
     ScaleStep,
+    SharedHeads,
     Sizes,
     SoftmaxStep,
     Spread,
@@ -91,6 +96,8 @@ SPREAD_OUT = 0.6
 #: steps list at most this many keys (the heaviest); dot products show this many terms
 MAX_KEYS = 16
 MAX_TERMS = 8
+#: a decoder's head "parks" its weight on the first token (an attention sink) from this share on
+SINK_SHARE = 0.5
 #: the names of a query's steps, in order (an explanation's ``steps`` dict uses them)
 STEP_KEYS = ("dot_products", "scale", "mask", "softmax", "weighted_sum")
 
@@ -181,6 +188,11 @@ def plan_trace(trace: AttentionTrace) -> TracePlan:
                 source.layer, check.rows_checked, check.rebuilt_dtype, check.model_dtype, check.max_abs_difference
             )
         )
+        if 0 < source.num_kv_heads < source.num_heads:
+            group = source.num_heads // source.num_kv_heads
+            kv_head = source.head // group
+            sharing = tuple(range(kv_head * group, (kv_head + 1) * group))
+            intro.append(SharedHeads(source.head, kv_head, source.num_heads, source.num_kv_heads, sharing))
     queries = []
     for step in trace.steps:
         facts = query_facts(trace, step)
@@ -196,7 +208,7 @@ def plan_trace(trace: AttentionTrace) -> TracePlan:
                     SoftmaxStep(3),
                     WeightedSumStep(4),
                 ),
-                meaning=_meaning(trace, step, facts),
+                meaning=_meaning(trace, step, facts) + _decoder(trace, step, facts),
                 facts=facts,
                 keys=keys,
                 terms=tuple(dot_product_terms(trace, step, j) for j in keys),
@@ -302,6 +314,59 @@ def conclusion(facts: QueryFacts) -> Conclusion:
     if facts.self_weight is not None and not top.is_self and facts.self_weight <= LITTLE * top.weight:
         return Conclusion(facts.token, "little_on_itself", top, facts.self_weight, None)
     return Conclusion(facts.token, "most", top, facts.self_weight, None)
+
+
+def _decoder(trace: AttentionTrace, step: QueryTrace, facts: QueryFacts) -> tuple[Statement, ...]:
+    """What a decoder's head adds, in numbers for this query: the causal mask, RoPE on one
+    pair of dimensions, an attention sink, the KV cache."""
+    source = trace.provenance
+    if not isinstance(source, ModelHeadProvenance) or facts.fully_masked:
+        return ()
+    allowed = np.flatnonzero(step.allowed)
+    position = step.index + source.position_offset  # generation: the new token after the cached ones
+    if not trace.is_causal and not bool(allowed.max(initial=-1) <= position):
+        return ()  # an encoder: every token sees every other
+    hidden = len(trace.key_tokens) - len(allowed)
+    said: list[Statement] = [CausalKeys(step.token, position, len(allowed), hidden, trace.key_tokens[allowed[0]])]
+    if source.rope_frequencies and facts.ranked:
+        said.append(_rope(trace, step, facts, source))
+    first = float(step.weights[0])
+    if position > 0 and first >= SINK_SHARE:
+        said.append(AttentionSink(step.token, trace.key_tokens[0], first))
+    if source.cached_keys:
+        said.append(KVCacheStep(step.token, source.cached_keys, source.recompute_difference))
+    return tuple(said)
+
+
+def _rope(trace: AttentionTrace, step: QueryTrace, facts: QueryFacts, source: ModelHeadProvenance) -> RopeRotation:
+    """RoPE on the first pair of dimensions (0 and d/2, rotated together as Llama does), for
+    the query and its heaviest key: each turned by position x frequency radians."""
+    a, b = 0, trace.d_head // 2
+    frequency = source.rope_frequencies[0]
+    # the heaviest key that is neither the first token (not rotated) nor the query itself
+    moved = [kw.index for kw in facts.ranked if kw.index not in (0, step.index + source.position_offset)]
+    key = moved[0] if moved else facts.ranked[0].index
+    query_position, key_position = step.index + source.position_offset, key
+
+    def turned(pair: tuple[float, float], angle: float) -> tuple[float, float]:
+        cos, sin = float(np.cos(angle)), float(np.sin(angle))
+        return (pair[0] * cos - pair[1] * sin, pair[1] * cos + pair[0] * sin)
+
+    query_after = (float(step.query[a]), float(step.query[b]))
+    key_after = (float(trace.key[key, a]), float(trace.key[key, b]))
+    return RopeRotation(
+        token=step.token,
+        key_token=trace.key_tokens[key],
+        query_position=query_position,
+        key_position=key_position,
+        dims=(a, b),
+        frequency=frequency,
+        query_before=turned(query_after, -query_position * frequency),
+        query_after=query_after,
+        key_before=turned(key_after, -key_position * frequency),
+        key_after=key_after,
+        pair_score=query_after[0] * key_after[0] + query_after[1] * key_after[1],
+    )
 
 
 def shown_keys(step: QueryTrace) -> tuple[int, ...]:

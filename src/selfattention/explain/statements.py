@@ -16,6 +16,8 @@ from typing import Literal
 
 __all__ = [
     "AllBlocked",
+    "AttentionSink",
+    "CausalKeys",
     "Caveat",
     "CheckFinding",
     "CheckPassed",
@@ -25,6 +27,7 @@ __all__ = [
     "DotProductsStep",
     "GivenTitle",
     "HeadSummary",
+    "KVCacheStep",
     "Key",
     "LayerSections",
     "LayerSizes",
@@ -34,7 +37,9 @@ __all__ = [
     "ModelTitle",
     "Output",
     "QueryHeading",
+    "RopeRotation",
     "ScaleStep",
+    "SharedHeads",
     "Shown",
     "Sizes",
     "SoftmaxStep",
@@ -334,8 +339,76 @@ class CheckFinding:
     also_wrong: tuple[str, ...]  # later steps wrong too (judged from the learner's own numbers)
 
 
+# -- what decoders add (a real model's head) ------------------------------------------------------
+@dataclass(frozen=True)
+class CausalKeys:
+    """The causal mask for one query: the keys that exist for it (``visible``, from ``first``
+    to the query itself) and the later tokens it cannot see (``hidden``)."""
+
+    token: str
+    position: int  # 0-based
+    visible: int
+    hidden: int
+    first: str
+
+
+@dataclass(frozen=True)
+class RopeRotation:
+    """Rotary position encoding (RoPE) on one pair of dimensions ``dims`` (0-based): q at
+    ``query_position`` and k at ``key_position`` are turned by ``position * frequency``
+    radians; the pair's part of the score depends only on ``query_position - key_position``."""
+
+    token: str
+    key_token: str
+    query_position: int
+    key_position: int
+    dims: tuple[int, int]
+    frequency: float
+    query_before: tuple[float, float]
+    query_after: tuple[float, float]
+    key_before: tuple[float, float]
+    key_after: tuple[float, float]
+    pair_score: float  # q_after . k_after on this pair = q_before . (k_before turned back by the distance)
+
+
+@dataclass(frozen=True)
+class SharedHeads:
+    """Grouped-query attention: query head ``head`` reads key/value head ``kv_head`` of
+    ``num_kv_heads``, shared with the query heads ``sharing`` (itself included)."""
+
+    head: int
+    kv_head: int
+    num_heads: int
+    num_kv_heads: int
+    sharing: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AttentionSink:
+    """A head that parks ``share`` of the query's weight on the first token."""
+
+    token: str
+    first: str
+    share: float
+
+
+@dataclass(frozen=True)
+class KVCacheStep:
+    """Generation: the new token's query against ``cached`` keys and values kept from the
+    earlier steps; its row equals the full recomputation to ``difference``."""
+
+    token: str
+    cached: int
+    difference: float | None
+
+
 Statement = (
-    TokensTitle
+    CausalKeys
+    | RopeRotation
+    | SharedHeads
+    | AttentionSink
+    | KVCacheStep
+    | TokensTitle
     | GivenTitle
     | ModelTitle
     | Sizes

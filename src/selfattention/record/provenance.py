@@ -115,6 +115,12 @@ class ModelHeadProvenance(Provenance):
     text: str
     special_tokens: tuple[int, ...]  # positions of the tokenizer's special tokens
     check: RebuildCheck
+    # what decoders add (defaults: an encoder's head, or a document written before them)
+    num_kv_heads: int = 0  # key/value heads (grouped-query attention); 0 = one per query head
+    rope_frequencies: tuple[float, ...] = ()  # RoPE: radians per position of each dimension pair
+    position_offset: int = 0  # query i sits at position i + offset (keys at j)
+    cached_keys: int = 0  # generation: keys and values taken from the KV cache
+    recompute_difference: float | None = None  # generation: this row against the full recomputation
 
 
 _KINDS: dict[str, type[Provenance]] = {
@@ -168,6 +174,8 @@ def _value(kind: str, raw: Any, where: str) -> Any:
         return provenance_from_dict(raw, where)
     if kind == "tuple[int, ...]" and isinstance(raw, list):
         return tuple(_value("int", item, where) for item in raw)
+    if kind == "tuple[float, ...]" and isinstance(raw, list):
+        return tuple(_value("float", item, where) for item in raw)
     if kind == "float" and isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return float(raw)
     if (kind == "str" and isinstance(raw, str)) or (

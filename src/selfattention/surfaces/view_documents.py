@@ -4,7 +4,7 @@ The web page (``/api/heads``, ``/api/model/layer``, ``/api/text/layer``) and the
 views (:mod:`selfattention.surfaces.notebook_views`) draw the same documents with the same
 JavaScript (``server/static/views.js``), so a head looks the same in both. Nothing here
 computes attention: the numbers come from :func:`~selfattention.sources.models.rank_heads`,
-:func:`~selfattention.sources.models.rebuild_head` (each head checked against the model's own
+:func:`~selfattention.sources.models.head_attention` (each head checked against the model's own
 attention) and from :class:`~selfattention.record.trace.AttentionTrace` /
 :class:`~selfattention.record.layer_trace.LayerTrace`; this module only lays them out.
 
@@ -91,14 +91,14 @@ def layer_document(text: str, model: str, layer: int) -> dict[str, Any]:
     """Every head of one layer of a real model on ``text``: ``weights`` is (heads, seq, seq),
     each head rebuilt from the model's weights and checked against its own attention (one
     forward pass for all of them)."""
-    from ..sources.models import load_model, rebuild_head, run_model
-    from ..sources.models.rebuild import TOLERANCE, check_layer_head
+    from ..sources.models import head_attention, load_model, run_model
+    from ..sources.models.loader import check_before_loading
 
+    check_before_loading(model, layer, 0)  # a layer out of range is said before loading
     loaded = load_model(model)
-    check_layer_head(loaded, layer, 0)
     run = run_model(loaded, text)
     arch = loaded.architecture
-    rebuilt = [rebuild_head(loaded, run, layer, head) for head in range(arch.num_heads)]
+    heads = [head_attention(loaded, run, layer, head) for head in range(arch.num_heads)]
     sink = sorted({0, *(int(i) for i in np.flatnonzero(run.special))})
     return {
         "model": loaded.name,
@@ -108,9 +108,12 @@ def layer_document(text: str, model: str, layer: int) -> dict[str, Any]:
         "heads": arch.num_heads,
         "tokens": list(run.tokens),
         "is_causal": arch.is_causal,
-        "weights": [r.weights.tolist() for r in rebuilt],  # (heads, seq, seq)
+        "weights": [h.weights.tolist() for h in heads],  # (heads, seq, seq): every row is captured
         "sink_positions": sink,
-        "check": {"max_abs_difference": max(r.max_difference for r in rebuilt), "tolerance": TOLERANCE},
+        "check": {
+            "max_abs_difference": max(h.max_difference for h in heads),
+            "tolerance": max(h.tolerance for h in heads),
+        },
     }
 
 

@@ -7,6 +7,8 @@ from ..numbers import fmt, fmt_percent, fmt_terms, fmt_vector
 from ..ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTitle
 from ..statements import (
     AllBlocked,
+    AttentionSink,
+    CausalKeys,
     Caveat,
     CheckFinding,
     CheckPassed,
@@ -14,6 +16,7 @@ from ..statements import (
     DotProductsStep,
     HeadSummary,
     Key,
+    KVCacheStep,
     LayerSections,
     LayerSizes,
     LayerTokensTitle,
@@ -22,7 +25,9 @@ from ..statements import (
     ModelTitle,
     Output,
     QueryHeading,
+    RopeRotation,
     ScaleStep,
+    SharedHeads,
     Shown,
     Sizes,
     SoftmaxStep,
@@ -77,8 +82,9 @@ class English(Language):
         " written out, and the {rest} smaller ones are added up at the end.",
         "smaller_terms": "smaller terms",
         "model_title": '{model}, layer {layer}, head {head}: "{text}"',
-        "model_check": "Q, K and V are rebuilt in {rebuilt} from the input of layer {layer} and the"
-        " head's query, key and value weights. Every one of the {rows} weight rows matches the"
+        "model_check": "Q, K and V are captured where the attention of layer {layer} receives them (after"
+        " the projections and any rotary position encoding) and traced in {rebuilt}. Every one of the {rows}"
+        " weight rows matches the"
         " attention the model itself returns ({model_dtype}): the largest difference is {difference}.",
         "heads_title": 'Where "{query}" looks in every head of {model}: "{text}"',
         "heads_key_title": 'Weight from "{query}" to "{key}" in every head of {model}: "{text}"',
@@ -245,6 +251,55 @@ class English(Language):
             rows=s.rows,
             model_dtype=s.model_dtype,
             difference=fmt(s.difference, 2),
+        )
+
+    # -- what decoders add -----------------------------------------------------------------
+    def causal_keys(self, s: CausalKeys, precision: int) -> str:
+        later = (
+            f" The {s.hidden} later tokens do not exist yet for it: the causal mask gives them weight 0."
+            if s.hidden
+            else ""
+        )
+        return (
+            f"Causal mask: {_q(s.token)} (position {s.position}) sees {s.visible} keys, from {_q(s.first)}"
+            f" to itself.{later}"
+        )
+
+    def rope_rotation(self, s: RopeRotation, precision: int) -> str:
+        p = precision
+        a, b = s.dims
+        return (
+            f"RoPE: before attending, q and k are rotated by their positions. On dimensions {a} and {b}"
+            f" (turned {fmt(s.frequency, p)} radians per position), q of {_q(s.token)} at position"
+            f" {s.query_position} goes from {fmt_vector(s.query_before, p)} to {fmt_vector(s.query_after, p)},"
+            f" and k of {_q(s.key_token)} at position {s.key_position} from {fmt_vector(s.key_before, p)} to"
+            f" {fmt_vector(s.key_after, p)}. Their product on this pair, {fmt(s.pair_score, p)}, depends only"
+            f" on the distance between them ({s.query_position - s.key_position} positions), not on where"
+            " the two tokens stand."
+        )
+
+    def shared_heads(self, s: SharedHeads, precision: int) -> str:
+        others = [h for h in s.sharing if h != s.head]
+        return (
+            f"Grouped-query attention: the {s.num_heads} query heads share {s.num_kv_heads} key/value heads."
+            f" Head {s.head} reads key/value head {s.kv_head}, the same K and V as head"
+            f"{'s' if len(others) != 1 else ''} {_join([str(h) for h in others])}."
+        )
+
+    def attention_sink(self, s: AttentionSink, precision: int) -> str:
+        return (
+            f"Attention sink: this head parks {fmt_percent(s.share)} of the weight of {_q(s.token)} on the"
+            f" first token, {_q(s.first)}, which it uses as a resting place when it has nothing"
+            " particular to look at."
+        )
+
+    def k_v_cache_step(self, s: KVCacheStep, precision: int) -> str:
+        check = (
+            f"; this row equals the full recomputation to {fmt(s.difference, 2)}" if s.difference is not None else ""
+        )
+        return (
+            f"KV cache: while generating, only the new token's q, k and v are computed; the keys and"
+            f" values of the {s.cached} earlier tokens come from the cache{check}."
         )
 
     def caveat(self, s: Caveat, precision: int) -> str:

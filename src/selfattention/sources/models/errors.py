@@ -9,12 +9,13 @@ from __future__ import annotations
 from ...core.errors import InputError, LimitError, SelfAttentionError
 
 __all__ = [
+    "CaptureMismatchError",
     "ModelError",
     "ModelInputError",
     "ModelLoadError",
-    "RebuildMismatchError",
     "TextTooLongError",
     "UnknownModelError",
+    "UnsupportedAttentionError",
     "WeightsChecksumError",
 ]
 
@@ -43,5 +44,10 @@ class TextTooLongError(ModelInputError, LimitError):
     """Text with more tokens than the model has positions."""
 
 
-class RebuildMismatchError(ModelError):
-    """The rebuilt attention weights differ from the model's own by more than the tolerance."""
+class CaptureMismatchError(ModelError):
+    """Weights computed from the captured inputs differ from the model's own by more than the tolerance."""
+
+
+class UnsupportedAttentionError(ModelError):
+    """A model whose attention the interface cannot capture, or that applies something the
+    kernel does not (soft-capping, sinks, ...)."""

@@ -1,8 +1,8 @@
 """Every head of every layer at once: where does one query token look?
 
-For a text, a query token and (optionally) a key token, :func:`rank_heads` rebuilds each
-head's weights (checked against the model's own, as in :mod:`.rebuild`) and keeps the query's
-row. With a key, heads are ranked by the weight from the query to the key; without one, each
+For a text, a query token and (optionally) a key token, :func:`rank_heads` computes each
+head's row for the query from one captured forward pass (checked against the model's own, as
+in :mod:`.tracing`). With a key, heads are ranked by the weight from the query to the key; without one, each
 head lists its heaviest keys. A head is flagged as looking at the *sink* when at least
 :data:`SINK_SHARE` of the query's weight goes to special tokens ([CLS], [SEP], ...) or to the
 first token: many heads park their attention there when they have nothing to do.
@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .loader import load_model, run_model
-from .rebuild import TOLERANCE, find_token, rebuild_head
+from .loader import check_before_loading, encode, load_model, run_model, tokens_of
 from .registry import DEFAULT_MODEL
+from .tracing import find_token, head_attention
 
 __all__ = ["SINK_SHARE", "HeadRow", "HeadsReport", "rank_heads"]
 
@@ -46,7 +46,7 @@ class HeadsReport:
     sink_positions: tuple[int, ...]  # special tokens and the first token
     weights: NDArray[np.float64]  # (layers, heads, seq): the query's row in every head
     rows: tuple[HeadRow, ...]  # ranked by weight (with a key) or in layer, head order
-    max_abs_difference: float  # largest rebuilt-vs-model difference over every head and row
+    max_abs_difference: float  # largest ours-vs-model difference over every head
     tolerance: float
 
     @property
@@ -107,20 +107,22 @@ def rank_heads(
     >>> [(row.layer, row.head) for row in r.rows[:2]]
     [(3, 1), (5, 11)]
     """
+    check_before_loading(model)
     loaded = load_model(model)
-    run = run_model(loaded, text)
-    i = find_token(run.tokens, query, "query")
-    j = None if key is None else find_token(run.tokens, key, "key")
+    tokens = tokens_of(loaded, encode(loaded, text)["input_ids"][0].tolist())
+    i = find_token(tokens, query, "query")
+    j = None if key is None else find_token(tokens, key, "key")
+    run = run_model(loaded, text, rows=[i])  # the model's own weights: the query's row only
     arch = loaded.architecture
     sink = np.array(run.special, copy=True)  # (seq,)
     sink[0] = True
     weights = np.zeros((arch.num_layers, arch.num_heads, len(run.tokens)))  # (layers, heads, seq)
-    worst = 0.0
+    worst, tolerance = 0.0, 0.0
     for layer in range(arch.num_layers):
         for head in range(arch.num_heads):
-            rebuilt = rebuild_head(loaded, run, layer, head)
-            weights[layer, head] = rebuilt.weights[i]
-            worst = max(worst, rebuilt.max_difference)
+            attention = head_attention(loaded, run, layer, head)
+            weights[layer, head] = attention.weights[0]
+            worst, tolerance = max(worst, attention.max_difference), attention.tolerance
     rows = []
     for layer in range(arch.num_layers):
         for head in range(arch.num_heads):
@@ -149,5 +151,5 @@ def rank_heads(
         weights=weights,
         rows=tuple(rows),
         max_abs_difference=worst,
-        tolerance=TOLERANCE,
+        tolerance=tolerance,
     )

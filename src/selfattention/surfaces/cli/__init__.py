@@ -2,9 +2,9 @@
 
 One module per command: ``explain`` (vectors: the seed's, a file's or inline), ``layer`` (a
 sentence through a toy multi-head layer), ``model`` (one head of a real model), ``heads``
-(every head of a real model), ``ring`` (ring attention on local processes), ``serve`` (the
-web explorer), ``exercise`` (a worksheet to work by hand) and ``check`` (grade the answers to
-one). The output options they share
+(every head of a real model), ``generate`` (greedy generation, a head traced per step),
+``ring`` (ring attention on local processes), ``serve`` (the web explorer), ``exercise`` (a
+worksheet to work by hand) and ``check`` (grade the answers to one). The output options they share
 live in :mod:`.output`; the old spellings of ``explain`` with a sentence in :mod:`.legacy`.
 """
 
@@ -19,6 +19,7 @@ from ... import __version__
 from .check import check_command
 from .exercise import exercise_command
 from .explain import explain_command
+from .generate import generate_command
 from .heads import heads_command
 from .layer import layer_command
 from .legacy import translate
@@ -74,6 +75,7 @@ for _command in (
     layer_command,
     model_command,
     heads_command,
+    generate_command,
     serve_command,
     exercise_command,
     check_command,

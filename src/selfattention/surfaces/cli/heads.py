@@ -11,6 +11,7 @@ import click
 
 from ...explain.heads import explain_heads
 from ...sources.models import DEFAULT_MODEL, HeadsReport, rank_heads
+from .model import warnings_to_stderr
 from .output import Output, output_options
 from .queries import word
 
@@ -51,7 +52,8 @@ def heads_command(out: Output, text: str, query: str, key: str | None, model: st
     With --key, heads are ranked by the weight from the query to the key; without, each
     head lists its heaviest keys. Heads that mostly look at [CLS], [SEP] or the first token are flagged.
     """
-    report = rank_heads(text, word(query), word(key), model)
+    with warnings_to_stderr():
+        report = rank_heads(text, word(query), word(key), model)
     if top:
         report = dataclasses.replace(report, rows=report.rows[:top])
     out.write(report, explain_heads(report, out.lang, out.precision))

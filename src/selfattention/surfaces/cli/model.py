@@ -7,6 +7,9 @@ returns (:func:`selfattention.sources.models.model_trace`); then it is a trace l
 from __future__ import annotations
 
 import dataclasses
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -17,7 +20,7 @@ from ...sources.models import DEFAULT_MODEL, MODELS, model_trace
 from .output import Output, fail, output_options
 from .queries import queries_option, word
 
-__all__ = ["EXAMPLES", "model_command"]
+__all__ = ["EXAMPLES", "model_command", "warnings_to_stderr"]
 
 EXAMPLES = """
 \b
@@ -28,6 +31,20 @@ Examples:
       --layer 5 --head 11 --queries it,animal --format json
   selfattention model "The cat sat." --model path/to/bert --query cat --plot cat.png
 """
+
+
+@contextmanager
+def warnings_to_stderr() -> Iterator[None]:
+    """The library's own warnings (e.g. a tokenizer that breaks the text into bytes) as one
+    ``Warning:`` line each on stderr, once; other libraries' notices are left out."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            yield
+        finally:
+            ours = [w for w in caught if w.category.__module__.startswith("selfattention")]
+            for message in dict.fromkeys(str(w.message) for w in ours):
+                click.echo(f"Warning: {message}", err=True)
 
 
 @click.command("model", epilog=EXAMPLES)
@@ -71,7 +88,8 @@ def model_command(
         picked = [word(query)]
     elif queries is not None:
         picked = queries_option(queries)
-    result = model_trace(text, model, layer=layer, head=head, queries=picked)
+    with warnings_to_stderr():
+        result = model_trace(text, model, layer=layer, head=head, queries=picked)
     if out.for_people and picked is None and len(result.steps) > MAX_QUERIES:
         result = dataclasses.replace(result, steps=result.steps[:MAX_QUERIES])  # the document says so in words
     # the tokens are known once the model has read the text: checked before anything is written

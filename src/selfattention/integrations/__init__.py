@@ -1,0 +1,1 @@
+"""Our kernels inside other libraries: :mod:`selfattention.integrations.transformers`."""

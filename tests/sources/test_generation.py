@@ -1,0 +1,80 @@
+"""Greedy generation with the KV cache, a head traced per step (tiny Llama with GQA and RoPE).
+
+References: the same model loaded by transformers on eager: its own greedy ``generate`` and,
+for every step, the last row of the head's weights recomputed on the whole sequence.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tiny_models import decoder_like
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+import selfattention.sources.models as sm  # noqa: E402
+from selfattention.sources.models.generation import generate_traces  # noqa: E402
+from selfattention.surfaces.cli import main  # noqa: E402
+
+pytestmark = pytest.mark.model
+
+PROMPT = "The animal didn't cross"
+
+
+@pytest.fixture(scope="module")
+def llama(tmp_path_factory):
+    return decoder_like(tmp_path_factory.mktemp("gen") / "llama", "llama", bos=True)
+
+
+def test_each_step_equals_the_full_recomputation_and_the_text_is_eagers(llama):
+    steps = generate_traces(PROMPT, str(llama), max_new_tokens=5, layer=1, head=3)
+    eager = transformers.AutoModelForCausalLM.from_pretrained(llama, attn_implementation="eager").eval()
+    tokenizer = transformers.AutoTokenizer.from_pretrained(llama)
+    encoded = tokenizer(PROMPT, return_tensors="pt")
+    with torch.no_grad():
+        expected = eager.generate(**encoded, max_new_tokens=5, do_sample=False, pad_token_id=2)[0].tolist()
+    prompt_len = encoded["input_ids"].shape[1]
+    assert [s.chosen for s in steps] == tokenizer.convert_ids_to_tokens(expected[prompt_len:])
+    for n, step in enumerate(steps):
+        ids = expected[: prompt_len + n]
+        with torch.no_grad():
+            full = eager(input_ids=torch.tensor([ids]), output_attentions=True).attentions[1][0, 3, -1]  # (seq,)
+        np.testing.assert_allclose(step.trace.weights[0], full.numpy(), rtol=0, atol=1e-5)
+        p = step.trace.provenance
+        assert p.position_offset == len(ids) - 1 and p.cached_keys == (0 if n == 0 else len(ids) - 1)
+        assert p.recompute_difference <= 1e-5 and p.check.max_abs_difference <= 1e-5
+        assert step.trace.key_tokens == tuple(tokenizer.convert_ids_to_tokens(ids))
+
+
+def test_the_cli_prints_json_traces(llama):
+    args = ["generate", PROMPT, "--model", str(llama), "--max-new-tokens", "3", "--layer", "0", "--head", "1"]
+    result = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert len(data["steps"]) == 3 and data["generated"] == [s["chosen"] for s in data["steps"]]
+    text = CliRunner().invoke(main, [*args, "--lang", "en"])
+    assert text.exit_code == 0 and "KV cache: while generating" in text.output
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"layer": 2}, sm.ModelInputError, "layer 2 is out of range: model .* has 2 layers"),
+        ({"head": 9}, sm.ModelInputError, "head 9 is out of range"),
+        ({"max_new_tokens": 0}, sm.ModelInputError, "max_new_tokens is 0: expected a whole number from 1 to 256"),
+    ],
+)
+def test_bad_input(llama, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        generate_traces(PROMPT, str(llama), **kwargs)
+
+
+def test_the_cli_refuses_in_one_line(llama):
+    result = CliRunner().invoke(main, ["generate", PROMPT, "--model", str(llama), "--layer", "7"])
+    assert result.exit_code == 2 and "Error: layer 7 is out of range" in result.output
+    assert "Traceback" not in result.output

@@ -174,6 +174,7 @@ class Report:
     requests: int = 0
     failures: list[str] = field(default_factory=list)
     slowest: float = 0.0
+    slowest_call: str = ""
     rss_start: int = 0
     rss_warm: int = 0
     rss_end: int = 0
@@ -205,7 +206,8 @@ def soak(
         elapsed = time.monotonic() - start
         with lock:
             report.requests += 1
-            report.slowest = max(report.slowest, elapsed)
+            if elapsed > report.slowest:
+                report.slowest, report.slowest_call = elapsed, call.name
             report.by_status[status] = report.by_status.get(status, 0) + 1
             if not ok or status >= 500:
                 report.failures.append(f"{call.name}: status {status}, expected {call.expected}: {detail}")
@@ -255,7 +257,7 @@ def main() -> int:
     print(
         f"{report.requests} requests ({len(calls(args.models))} kinds) from {args.clients} clients in"
         f" {report.seconds:.1f} s; statuses {dict(sorted(report.by_status.items()))}; slowest answer"
-        f" {report.slowest:.2f} s; server RSS {report.rss_start / mb:.0f} MiB at start,"
+        f" {report.slowest:.2f} s ({report.slowest_call}); server RSS {report.rss_start / mb:.0f} MiB at start,"
         f" {report.rss_warm / mb:.0f} MiB after warm-up, {report.rss_end / mb:.0f} MiB at the end"
         f" ({growth:+.0f} MiB)"
     )

@@ -305,3 +305,60 @@ def test_a_trace_fed_back_as_input_is_named_for_what_it_is(tmp_path):
         " input: an input holds query, key, value and optionally tokens, key_tokens, mask, causal, scale;"
         " read a trace back in Python with AttentionTrace.from_json",
     )
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["layer", "The \udcffcat"],
+            "TEXT holds the byte 0xff at character 5, which is not UTF-8: expected UTF-8 text",
+        ),
+        (
+            ["layer", "The cat", "--query", "\udcfe"],
+            "--query holds the byte 0xfe at character 1, which is not UTF-8: expected UTF-8 text",
+        ),
+        (
+            ["explain", "--tokens", "a,\udcff", *INLINE],
+            "--tokens holds the byte 0xff at character 3, which is not UTF-8: expected UTF-8 text",
+        ),
+        (
+            ["explain", "--queries", "\ud800"],
+            "--queries holds a lone surrogate U+D800 at character 1: expected valid Unicode text",
+        ),
+        (
+            ["model", "it \udcff", "--model", "minilm"],
+            "TEXT holds the byte 0xff at character 4, which is not UTF-8: expected UTF-8 text",
+        ),
+        (
+            ["heads", "it", "--query", "it", "--key", "\udcc3"],
+            "--key holds the byte 0xc3 at character 1, which is not UTF-8: expected UTF-8 text",
+        ),
+        (["explain", "--input", ""], "--input is empty: expected a JSON file name"),
+        (["model", "it", "--model", ""], "--model is empty: expected a model name or a local Hugging Face folder"),
+        (
+            ["heads", "it", "--query", "it", "--model", " "],
+            "--model is empty: expected a model name or a local Hugging Face folder",
+        ),
+    ],
+)
+def test_undecodable_bytes_are_refused_naming_the_option(args, message):
+    """Python carries bytes that are not UTF-8 on the command line as U+DC80..U+DCFF; printed,
+    they were a traceback. Empty file and model names were silently ignored."""
+    refused(args[1:], message, command=args[0])
+
+
+def test_undecodable_bytes_from_a_real_command_line_and_a_file(tmp_path):
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src, "LC_ALL": "C.UTF-8"}
+    result = subprocess.run(
+        [sys.executable, "-m", "selfattention", "layer", b"The \xffcat"], capture_output=True, env=env, timeout=120
+    )
+    assert result.returncode == 2 and result.stdout == b""
+    assert result.stderr == b"Error: TEXT holds the byte 0xff at character 5, which is not UTF-8: expected UTF-8 text\n"
+    path = tmp_path / "lone.json"
+    path.write_text('{"tokens": ["a", "\\ud800"], "query": [[1], [2]], "key": [[1], [2]], "value": [[1], [2]]}')
+    refused(
+        ["--input", str(path)],
+        "tokens entry 2 holds a lone surrogate U+D800 at character 1: expected valid Unicode text",
+    )

@@ -252,8 +252,8 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(client):
 
 
 def test_the_page_loads_nothing_from_elsewhere(client):
-    scripts = ("app.js", "format.js", "heatmap.js", "steps.js")
-    for path in ("/", "/static/style.css", *(f"/static/{name}" for name in scripts)):
+    scripts = ("app.js", "format.js", "heatmap.js", "steps.js", "views.js", "explorer.js", "pipeline.js")
+    for path in ("/", "/static/style.css", "/static/views.css", *(f"/static/{name}" for name in scripts)):
         text = client.get(path).text
         assert client.get(path).status_code == 200, path
         for marker in ('src="http', "src='http", 'href="http', "url(http", 'fetch("http', "import("):

@@ -260,7 +260,8 @@ def test_the_page_loads_nothing_from_elsewhere(client):
     static = Path(selfattention.surfaces.server.__file__).parent / "static"
     scripts = tuple(sorted(p.name for p in static.glob("*.js")))  # every module the page can load
     assert {"app.js", "format.js", "heatmap.js", "steps.js"} <= set(scripts)
-    for path in ("/", "/static/style.css", *(f"/static/{name}" for name in scripts)):
+    styles = tuple(f"/static/{p.name}" for p in static.glob("*.css"))
+    for path in ("/", *styles, *(f"/static/{name}" for name in scripts)):
         text = client.get(path).text
         assert client.get(path).status_code == 200, path
         for marker in ('src="http', "src='http", 'href="http', "url(http", 'fetch("http', "import("):

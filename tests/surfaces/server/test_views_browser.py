@@ -132,15 +132,13 @@ def test_every_head_at_a_glance_and_the_model_flow(watched, tmp_path):
     page.fill("#model-key", "")
     page.press("#model-key", "Enter")
     page.wait_for_function(
-        "() => window.selfattentionViews.heads && window.selfattentionViews.heads.query.token === 'tired'"
+        """() => document.querySelector('#heads-help').innerText"""
+        """.startsWith('Each cell is the largest weight of "tired"')"""
     )
     settle(page)
-    page.wait_for_function(
-        "() => { const s = window.selfattentionExplorer.state;"
-        " return s.result.trace.steps[s.selected].token === 'tired'; }"
-    )
-    assert "heaviest" not in page.inner_text("#heads-help")
-    assert page.inner_text("#heads-help").startswith('Each cell is the largest weight of "tired"')
+    assert selected_token(page) == "tired"
+    named = page.get_attribute('#heads-grid [data-layer="0"][data-head="0"]', "aria-label")
+    assert named.startswith("Layer 0, Head 0: ") and " → " in named
     assert_clean(watched)
 
 

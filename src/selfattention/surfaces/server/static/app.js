@@ -100,18 +100,20 @@ import { drawPipeline, loadPipeline, setUpPipeline } from "./pipeline.js";
   let timer = null;
   function refresh(delay = 120) {
     state.busy = true;
+    state.queued = true; // an edit waits for its request (an older answer must not end `busy`)
     clearTimeout(timer);
     timer = setTimeout(compute, delay);
   }
 
   async function compute() {
     const id = ++state.request;
+    state.queued = false;
     $("status").textContent = label("page_loading");
     try {
       const response = await postJSON("/api/explain", explainRequest());
       const result = await response.json();
       if (id !== state.request) return; // a newer request is on its way
-      state.busy = false;
+      state.busy = state.queued;
       state.result = result;
       state.selected = Math.min(state.selected, result.trace.steps.length - 1);
       showError(null);
@@ -119,7 +121,7 @@ import { drawPipeline, loadPipeline, setUpPipeline } from "./pipeline.js";
       $("status").textContent = "";
     } catch (error) {
       if (id !== state.request) return;
-      state.busy = false;
+      state.busy = state.queued;
       showError(error.message);
       $("status").textContent = "";
     }

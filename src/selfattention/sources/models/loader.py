@@ -218,7 +218,8 @@ def _warn_if_broken(loaded: LoadedModel, text: str, ids: Sequence[int], special:
     pieces = int((~special).sum())
     unknown = getattr(loaded.tokenizer, "unk_token", None)
     unknowns = sum(1 for t in tokens if unknown is not None and t == unknown)
-    if pieces <= PIECES_PER_WORD * words and not unknowns:
+    letters = any(c.isalpha() for c in text)  # "0.1.0" is 5 pieces and rightly so
+    if (pieces <= PIECES_PER_WORD * words or not letters) and not unknowns:
         return
     listing = " ".join(f"{i}:{t}" for i, t in enumerate(tokens))
     why = (

@@ -36,15 +36,14 @@ Examples:
 @contextmanager
 def warnings_to_stderr() -> Iterator[None]:
     """The library's own warnings (e.g. a tokenizer that breaks the text into bytes) as one
-    ``Warning:`` line each on stderr, once; other libraries' notices are left out."""
+    ``Warning:`` line each on stderr, once, after a command that succeeds; other libraries'
+    notices are left out."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        try:
-            yield
-        finally:
-            ours = [w for w in caught if w.category.__module__.startswith("selfattention")]
-            for message in dict.fromkeys(str(w.message) for w in ours):
-                click.echo(f"Warning: {message}", err=True)
+        yield  # a refusal stays one line: its message already lists the tokens where they matter
+    ours = [w for w in caught if w.category.__module__.startswith("selfattention")]
+    for message in dict.fromkeys(str(w.message) for w in ours):
+        click.echo(f"Warning: {message}", err=True)
 
 
 @click.command("model", epilog=EXAMPLES)

@@ -22,6 +22,20 @@ from schemathesis.checks import (
 from selfattention.surfaces.server import create_app
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _model_loaded() -> None:
+    """Load MiniLM once before the generated requests: a first load takes tens of seconds on a
+    busy machine, past the client's 10 s read timeout, and is not what a request costs."""
+    from selfattention.surfaces.server import features
+
+    if features.has_models():
+        from selfattention.sources.models import load_model
+
+        load_model("minilm")
+
+
 # a request over a documented limit (maxItems, maxLength) is refused with 413, naming the limit
 schema.config.checks.negative_data_rejection.expected_statuses = [
     *schema.config.checks.negative_data_rejection.expected_statuses,

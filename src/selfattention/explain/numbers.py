@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["fmt", "fmt_factor", "fmt_percent", "fmt_terms", "fmt_vector"]
+__all__ = ["fmt", "fmt_factor", "fmt_percent", "fmt_row", "fmt_terms", "fmt_vector"]
 
 
 #: from this size on a number is shown in scientific notation (2**53: past it float64
@@ -88,3 +88,12 @@ def fmt_terms(factors: Iterable[tuple[Any, Any]], precision: int = 4) -> str:
     '1×2 + 0.23×(-0.34) + (-1)×3'
     """
     return " + ".join(f"{fmt_factor(a, precision)}×{fmt_factor(b, precision)}" for a, b in factors)
+
+
+def fmt_row(values: Iterable[float | None], precision: int = 4) -> str:
+    """A row of a learner's answers, with ``×`` for a blocked (not graded) entry.
+
+    >>> fmt_row([0.25, None, 1.0])
+    '[0.25, ×, 1]'
+    """
+    return "[" + ", ".join("×" if x is None else fmt(x, precision) for x in values) + "]"

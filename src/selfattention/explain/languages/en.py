@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..base import Language
-from ..numbers import fmt, fmt_percent, fmt_terms, fmt_vector
+from ..numbers import fmt, fmt_percent, fmt_row, fmt_terms, fmt_vector
 from ..ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTitle
 from ..statements import (
     AllBlocked,
@@ -547,10 +547,10 @@ class English(Language):
         basis = {
             "dot_products": f"q{s.query}·k{s.entry}",
             "scaled_scores": f"your dot product {fmt(s.inputs[s.entry] if s.inputs else 0, p)} × {fmt(s.scale, p)}",
-            "weights": f"the softmax of your scaled scores {_row(s.inputs, p)}",
-            "output": f"your weights {_row(s.inputs, p)} times V",
+            "weights": f"the softmax of your scaled scores {fmt_row(s.inputs, p)}",
+            "output": f"your weights {fmt_row(s.inputs, p)} times V",
         }[s.step]
-        right = _row(s.expected_row, p)
+        right = fmt_row(s.expected_row, p)
         parts = [
             f"The first wrong step is {step} of {token} (q{s.query}): at {where} you wrote {fmt(s.given, p)},"
             f" where {basis} gives {fmt(s.expected, p)}."
@@ -619,10 +619,6 @@ class English(Language):
             f"In {what}, {label} ({fmt_terms([(a, b)], p)} = {fmt(a * b, p)}) was {how}:"
             f" {what} = {fmt_terms(s.sum_factors, p)} = {fmt(s.expected, p)}."
         )
-
-
-def _row(values: tuple[float | None, ...], precision: int) -> str:
-    return "[" + ", ".join("×" if x is None else fmt(x, precision) for x in values) + "]"
 
 
 def _name(key: Key) -> str:

@@ -13,7 +13,7 @@ particle attach to 단어 (를, 는, 와) whatever the token's last sound is.
 from __future__ import annotations
 
 from ..base import Language
-from ..numbers import fmt, fmt_percent, fmt_terms, fmt_vector
+from ..numbers import fmt, fmt_percent, fmt_row, fmt_terms, fmt_vector
 from ..ring_statements import RingCheck, RingLayout, RingMerge, RingStep, RingTitle
 from ..statements import (
     AllBlocked,
@@ -582,10 +582,10 @@ class Korean(Language):
         basis = {
             "dot_products": f"q{s.query}·k{s.entry}",
             "scaled_scores": f"내가 구한 내적 {fmt(s.inputs[s.entry] if s.inputs else 0, p)} × {fmt(s.scale, p)}",
-            "weights": f"내가 구한 스케일링한 점수 {_row(s.inputs, p)}의 소프트맥스",
-            "output": f"내가 구한 가중치 {_row(s.inputs, p)} × V",
+            "weights": f"내가 구한 스케일링한 점수 {fmt_row(s.inputs, p)}의 소프트맥스",
+            "output": f"내가 구한 가중치 {fmt_row(s.inputs, p)} × V",
         }[s.step]
-        right = _row(s.expected_row, p)
+        right = fmt_row(s.expected_row, p)
         parts = [
             f"처음 틀린 단계는 {word}(q{s.query})의 {step}입니다: {where}에 적은 값은 {fmt(s.given, p)}이지만,"
             f" {basis}에서 나오는 값은 {fmt(s.expected, p)}입니다."
@@ -650,10 +650,6 @@ class Korean(Language):
             f"{what}에서 {label}({fmt_terms([(a, b)], p)} = {fmt(a * b, p)}){how}:"
             f" {what} = {fmt_terms(s.sum_factors, p)} = {fmt(s.expected, p)}."
         )
-
-
-def _row(values: tuple[float | None, ...], precision: int) -> str:
-    return "[" + ", ".join("×" if x is None else fmt(x, precision) for x in values) + "]"
 
 
 def _who(key: Key) -> str:

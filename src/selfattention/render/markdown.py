@@ -23,7 +23,7 @@ def to_markdown(blocks: list[Block]) -> str:
     for block in blocks:
         if isinstance(block, Heading):
             if block.level <= 2:
-                out += ["", "#" * block.level + " " + _escape(block.text), ""]
+                out += ["", "#" * block.level + " " + _escape(block.text, intraword=True), ""]
             else:
                 out += ["", f"**{_escape(block.text)}**", ""]
         elif isinstance(block, Paragraph):
@@ -54,18 +54,23 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _escape(text: str) -> str:
+def _escape(text: str, intraword: bool = False) -> str:
     """Text that Markdown shows as written, in headings, paragraphs and tables ("a|b" stays one
     cell, "[x](y)" stays text): HTML as entities, Markdown's punctuation escaped, bare web
-    addresses broken, line breaks as character references."""
+    addresses broken, line breaks as character references. With ``intraword`` an underscore
+    between two letters or digits stays as it is ("W_Q"): CommonMark never reads it as emphasis."""
     text = _html(text)
-    text = _PUNCTUATION.sub(lambda m: "\\" + m.group(0), text)
+    punctuation = _PUNCTUATION_BUT_INTRAWORD if intraword else _PUNCTUATION
+    text = punctuation.sub(lambda m: "\\" + m.group(0), text)
     text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
     return text.replace("\r", "&#13;").replace("\n", "&#10;")
 
 
 #: characters that make links, images, emphasis, code, strikethrough and table cells
-_PUNCTUATION = re.compile(r"[\\`*_\[\]|~]")
+#: (a "]" only where it would close a link or image: before "(", "[" or ":"; vectors such as
+#: "[1, 2]" stay as they are)
+_PUNCTUATION = re.compile(r"[\\`*_|~]|\](?=[(\[:])")
+_PUNCTUATION_BUT_INTRAWORD = re.compile(r"[\\`*|~]|\](?=[(\[:])|(?<![^\W_])_|_(?![^\W_])")
 #: the start of a bare address that GFM would link: "http://", "https://", "ftp://", "www."
 _AUTOLINK = re.compile(r"(?i)(?:https?:|ftp:|www\.)")
 _BACKTICKS = re.compile(r"`+")

@@ -41,6 +41,8 @@ WRITERS: list[tuple[list[str], str]] = [
     (["model", SENTENCE, "--model", "{model}", "--query", "it", "--plot", "{path}"], ".svg"),
     (["heads", SENTENCE, "--query", "animal", "--model", "{model}", "--output", "{path}"], ".txt"),
     (["heads", SENTENCE, "--query", "animal", "--model", "{model}", "--plot", "{path}"], ".png"),
+    (["exercise", "--format", "html", "--output", "{path}"], ".html"),
+    (["exercise", "--format", "json", "--answers", "-o", "{path}"], ".json"),
 ]
 IDS = [" ".join(args).replace("{path}", suffix) for args, suffix in WRITERS]
 WRITING_WORDS = ("output", "save", "export", "plot", "write", "html", "png", "svg", "pdf")

@@ -46,6 +46,8 @@ WRITERS: list[tuple[list[str], str]] = [
     (["ring", "-w", "1", "-n", "3", "--output", "{path}"], ".txt"),
     (["ring", "-w", "1", "-n", "3", "--plot", "{path}"], ".png"),
     (["exercise", "--seed", "1", "--output", "{path}"], ".txt"),
+    (["exercise", "--format", "html", "--output", "{path}"], ".html"),
+    (["exercise", "--format", "json", "--answers", "-o", "{path}"], ".json"),
 ]
 IDS = [" ".join(args).replace("{path}", suffix) for args, suffix in WRITERS]
 WRITING_WORDS = ("output", "save", "export", "plot", "write", "html", "png", "svg", "pdf")

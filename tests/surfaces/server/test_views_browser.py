@@ -168,6 +168,11 @@ def test_the_heads_grid_and_head_view_work_by_keyboard(watched):
     page.wait_for_function("() => document.querySelector('#model-query').value === 'because'")
     assert selected_token(page) == "because"
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "query because"
+    # the Q/K/V grid, once opened by hand, stays open while the views redraw
+    page.click("#editor-summary")
+    page.click('#head-lines .query[data-r="2"]')
+    page.wait_for_function("() => document.querySelector('#model-query').value === 'animal'")
+    assert page.evaluate("() => document.querySelector('#editor-box').open")
     assert_clean(watched)
 
 

@@ -8,7 +8,15 @@ import { fmt } from "./format.js";
 import { fillLabel, headLines, headsGrid, smallMultiples } from "./views.js";
 
 let ctx = null; // {state, label, postJSON, loadInput, compute, showError, select, setStatus}
-const view = { heads: null, layer: null, check: null, source: "example", queryIndex: null, pending: null };
+const view = {
+  heads: null,
+  layer: null,
+  check: null,
+  source: "example",
+  queryIndex: null,
+  pending: null,
+  arranged: "other", // where the Q/K/V grid is: "model" (folded, after the views) or "other"
+};
 const $ = (id) => document.getElementById(id);
 
 export function setUpExplorer(context) {
@@ -47,6 +55,11 @@ export function showSource(source) {
   $("layer-section").hidden = !model || !view.layer;
   $("model-check").hidden = !model || !view.check;
   $("pipeline-section").hidden = source !== "text" || !$("pipeline-body").childElementCount;
+  // the Q/K/V grid moves (and folds) only when the kind of source changes: moving a node
+  // takes the focus from the input being typed in, and a grid opened by hand stays open
+  const arrangement = model ? "model" : "other";
+  if (view.arranged === arrangement) return;
+  view.arranged = arrangement;
   const editor = $("editor-section");
   const column = editor.parentElement;
   if (model) {

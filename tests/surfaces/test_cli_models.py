@@ -156,3 +156,17 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_text_the_vocabulary_does_not_know_is_warned_once_on_stderr():
+    """Korean in an English vocabulary: the trace is still given (stdout stays a clean JSON
+    document), and one Warning line on stderr says what the heads really see."""
+    result = cli("model", "고양이가 잤다", "--model", "minilm", "--query", "0", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert AttentionTrace.from_json(result.stdout).tokens == ("[CLS]", "[UNK]", "[UNK]", "[SEP]")
+    warnings = result.stderr.splitlines()
+    assert warnings == [
+        "Warning: the tokenizer of model 'minilm' breaks this text badly (2 of its 2 pieces are [UNK]: words"
+        " its vocabulary does not know); its vocabulary was not made for this text, so the heads see these"
+        " tokens: 0:[CLS] 1:[UNK] 2:[UNK] 3:[SEP]"
+    ]

@@ -223,7 +223,7 @@ def _warn_if_broken(loaded: LoadedModel, text: str, ids: Sequence[int], special:
         return
     listing = " ".join(f"{i}:{t}" for i, t in enumerate(tokens))
     why = (
-        f"{unknowns} of them are {unknown} (words its vocabulary does not know)"
+        f"{unknowns} of its {pieces} pieces are {unknown}: words its vocabulary does not know"
         if unknowns
         else f"{pieces} pieces for {words} word{'s' if words != 1 else ''}: bytes or letters, not words"
     )

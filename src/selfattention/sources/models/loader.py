@@ -16,6 +16,7 @@ tokens run on one thread; the previous setting is restored afterwards.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -214,7 +215,7 @@ def _warn_if_broken(loaded: LoadedModel, text: str, ids: Sequence[int], special:
     import warnings
 
     tokens = tokens_of(loaded, ids)
-    words = max(1, len(text.split()))
+    words = max(1, len(re.findall(r"\w+", text)))  # "application/json" is two words
     pieces = int((~special).sum())
     unknown = getattr(loaded.tokenizer, "unk_token", None)
     unknowns = sum(1 for t in tokens if unknown is not None and t == unknown)

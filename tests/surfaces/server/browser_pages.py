@@ -56,3 +56,33 @@ def shot(page: Any, tmp_path: Path, name: str, selector: str | None = None) -> P
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, Path(SHOTS) / name)
     return path
+
+
+class Watched:
+    """A page with its console errors and the requests that tried to leave localhost."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.page = page
+        self.base = base
+        self.console_errors: list[str] = []
+        self.outside: list[str] = []
+
+
+def watch_context(context: Any, server_url: str) -> Watched:
+    """A new page of ``context`` whose console errors and outside requests are recorded
+    (those requests are aborted)."""
+    page = context.new_page()
+    watch = Watched(page, server_url)
+
+    def route(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(server_url + "/") or url.startswith(("blob:", "data:")):
+            route.continue_()
+        else:
+            watch.outside.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda message: message.type == "error" and watch.console_errors.append(message.text))
+    page.on("pageerror", lambda error: watch.console_errors.append(f"page error: {error}"))
+    return watch

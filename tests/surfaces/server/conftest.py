@@ -3,7 +3,8 @@ Debian Chromium (through Playwright) for the session, and a watched page per tes
 console errors and any request that tries to leave localhost.
 
 Nothing here is imported unless a test asks for these fixtures, so the API tests in this folder
-run without uvicorn or Playwright. Helpers that read the page are in ``browser_pages.py``.
+run without uvicorn or Playwright. The watched page and the helpers that read the page are in
+``browser_pages.py``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from browser_pages import Watched, watch_context
 
 CHROMIUM = os.environ.get("SELFATTENTION_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -64,36 +66,6 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-class Watched:
-    """A page with its console errors and the requests that tried to leave localhost."""
-
-    def __init__(self, page: Any, base: str) -> None:
-        self.page = page
-        self.base = base
-        self.console_errors: list[str] = []
-        self.outside: list[str] = []
-
-
-def watch_context(context: Any, server_url: str) -> Watched:
-    """A new page of ``context`` whose console errors and outside requests are recorded
-    (those requests are aborted)."""
-    page = context.new_page()
-    watch = Watched(page, server_url)
-
-    def route(route: Any) -> None:
-        url = route.request.url
-        if url.startswith(server_url + "/") or url.startswith(("blob:", "data:")):
-            route.continue_()
-        else:
-            watch.outside.append(url)
-            route.abort()
-
-    context.route("**/*", route)
-    page.on("console", lambda message: message.type == "error" and watch.console_errors.append(message.text))
-    page.on("pageerror", lambda error: watch.console_errors.append(f"page error: {error}"))
-    return watch
 
 
 @pytest.fixture

@@ -208,5 +208,7 @@ def test_smollm2_generates_as_itself_and_each_row_is_its_own_attention(client):
     meaning = " ".join(body["steps"][2]["words"]["meaning"])
     for said in ("Causal mask:", "RoPE:", "KV cache:"):
         assert said in meaning
+    if body["steps"][0]["weights"][0] >= 0.5:  # this head parks the prompt's last query on "The"
+        assert "Attention sink:" in " ".join(body["steps"][0]["words"]["meaning"])
     intro = " ".join(body["steps"][0]["words"]["intro"])
     assert "Grouped-query attention: the 9 query heads share 3 key/value heads. Head 1 reads key/value head 0" in intro

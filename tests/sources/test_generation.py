@@ -40,6 +40,7 @@ def test_each_step_equals_the_full_recomputation_and_the_text_is_eagers(llama):
         expected = eager.generate(**encoded, max_new_tokens=5, do_sample=False, pad_token_id=2)[0].tolist()
     prompt_len = encoded["input_ids"].shape[1]
     assert [s.chosen for s in steps] == tokenizer.convert_ids_to_tokens(expected[prompt_len:])
+    assert [s.text for s in steps] == [tokenizer.decode(expected[: prompt_len + n + 1]) for n in range(5)]
     for n, step in enumerate(steps):
         ids = expected[: prompt_len + n]
         with torch.no_grad():
@@ -72,6 +73,21 @@ def test_the_cli_prints_json_traces(llama):
 def test_bad_input(llama, kwargs, error, message):
     with pytest.raises(error, match=message):
         generate_traces(PROMPT, str(llama), **kwargs)
+
+
+@pytest.mark.parametrize("model", ["minilm", "tiny_bert"])
+def test_an_encoder_is_refused_before_loading(model, tiny_bert, monkeypatch):
+    from selfattention.sources.models import generation
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(generation, "load_model", refuse)
+    name = tiny_bert if model == "tiny_bert" else model
+    with pytest.raises(sm.ModelInputError, match=r"is an encoder \(every token sees every other\): it cannot"):
+        generate_traces(PROMPT, name, max_new_tokens=2)
+    with pytest.raises(sm.ModelInputError, match="max_new_tokens is 17: expected a whole number from 1 to 16"):
+        generation.check_generation("smollm2", 17, 0, 0, limit=16)
 
 
 def test_the_cli_refuses_in_one_line(llama):

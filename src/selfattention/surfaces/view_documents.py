@@ -11,7 +11,9 @@ attention) and from :class:`~selfattention.record.trace.AttentionTrace` /
 - :func:`heads_document`: every layer x head, one number each (the query's weight on the key,
   or on each head's heaviest key, named), with the heads that park weight on a sink token,
 - :func:`layer_document`: every head's whole pattern in one layer of a real model,
-- :func:`trace_view_document`: one head's pattern from a trace (the head view's lines).
+- :func:`trace_view_document`: one head's pattern from a trace (the head view's lines),
+- :func:`generation_document`: greedy generation step by step (the ``generate`` command's
+  steps): per new token its query row over the keys so far, its checks and its words.
 
 >>> import numpy as np
 >>> from selfattention import seed_example, trace
@@ -22,6 +24,7 @@ attention) and from :class:`~selfattention.record.trace.AttentionTrace` /
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,7 +33,13 @@ from ..record.layer_trace import LayerTrace
 from ..record.provenance import HeadProvenance, ModelHeadProvenance
 from ..record.trace import AttentionTrace
 
-__all__ = ["heads_document", "layer_document", "layer_trace_view_document", "trace_view_document"]
+__all__ = [
+    "generation_document",
+    "heads_document",
+    "layer_document",
+    "layer_trace_view_document",
+    "trace_view_document",
+]
 
 
 def _finite(value: float) -> float | str:
@@ -144,4 +153,65 @@ def layer_trace_view_document(layer: LayerTrace) -> dict[str, Any]:
         "heads": layer.num_heads,
         "weights": [[[_finite(w) for w in row] for row in head] for head in np.asarray(layer.weights, np.float64)],
         "is_causal": bool(layer.is_causal),
+    }
+
+
+def generation_document(prompt: str, steps: Sequence[Any], lang: str = "en", precision: int = 4) -> dict[str, Any]:
+    """Steps of :func:`~selfattention.sources.models.generation.generate_traces` as the page's
+    generation view: per step the token read (the prompt's last token at step 0, then each new
+    token), its one row of weights over every key so far (the cached ones and its own), the
+    two checks (against the model's own weights with the cache, and against the full
+    recomputation without it) and the explanation's words in ``lang``."""
+    from ..explain import explain
+
+    first = steps[0].trace.provenance
+    if not isinstance(first, ModelHeadProvenance):  # pragma: no cover - generation always sets it
+        raise TypeError("generation steps carry a model head's provenance")
+    documents = []
+    before = first.text  # the prompt, decoded as the tokenizer reads it back
+    for step in steps:
+        # the text this step's pick adds (its token, decoded in context)
+        piece = step.text[len(before) :] if step.text.startswith(before) else step.chosen
+        before = step.text
+        source = step.trace.provenance
+        words = explain(step.trace, lang, precision)
+        documents.append(
+            {
+                "read": step.read,
+                "chosen": step.chosen,
+                "position": int(source.position_offset),
+                "cached": int(source.cached_keys),
+                "key_tokens": list(step.trace.key_tokens),
+                "weights": [_finite(w) for w in np.asarray(step.trace.weights[0], dtype=np.float64)],
+                "text": step.text,
+                "piece": piece,
+                "check": {
+                    "model_difference": float(source.check.max_abs_difference),
+                    "recompute_difference": (
+                        None if source.recompute_difference is None else float(source.recompute_difference)
+                    ),
+                    "tolerance": float(source.check.tolerance),
+                },
+                "words": {
+                    "title": words.title,
+                    "intro": list(words.intro),
+                    "heading": words.queries[0].heading,
+                    "meaning": list(words.queries[0].meaning),
+                },
+            }
+        )
+    return {
+        "model": first.model,
+        "layer": first.layer,
+        "head": first.head,
+        "num_layers": first.num_layers,
+        "num_heads": first.num_heads,
+        "num_kv_heads": first.num_kv_heads or first.num_heads,
+        "prompt": prompt,
+        "prompt_text": first.text,
+        "prompt_tokens": list(steps[0].trace.key_tokens),
+        "generated": [step.chosen for step in steps],
+        "text": steps[-1].text,
+        "lang": lang,
+        "steps": documents,
     }

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 import pytest
-from test_server_browser import assert_clean, browser, server_url, watched  # noqa: F401 (fixtures)
+from browser_pages import assert_clean
 
 from reference_loop import loop_attention
 
@@ -67,7 +67,7 @@ def check(page) -> str:
     return page.inner_text("#exercise-explanation")
 
 
-def test_right_answers_pass_and_a_forgotten_scale_is_diagnosed(watched, tmp_path):  # noqa: F811
+def test_right_answers_pass_and_a_forgotten_scale_is_diagnosed(watched, tmp_path):
     page = open_exercise(watched, seed=4, causal=True)
     exercise = page.evaluate("() => window.selfattentionExercise.state.doc.exercise")
     answers = worked(exercise)
@@ -103,7 +103,7 @@ def test_right_answers_pass_and_a_forgotten_scale_is_diagnosed(watched, tmp_path
     assert_clean(watched)
 
 
-def test_a_bad_entry_is_refused_in_words_and_the_explore_tab_comes_back(watched):  # noqa: F811
+def test_a_bad_entry_is_refused_in_words_and_the_explore_tab_comes_back(watched):
     page = open_exercise(watched)
     page.fill('#exercise-grid input[data-step="weights"][data-row="0"][data-col="0"]', "abc")
     page.click("#exercise-check")

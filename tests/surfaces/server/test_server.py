@@ -30,6 +30,7 @@ from selfattention.surfaces.server.hosts import LOCAL_HOSTS
 from selfattention.surfaces.server.limits import (
     MAX_BODY_BYTES,
     MAX_DIM,
+    MAX_NEW_TOKENS,
     MAX_TEXT_CHARS,
     MAX_TOKENS,
 )
@@ -196,6 +197,7 @@ def test_info_names_the_limits_and_features(client):
         "max_dim": MAX_DIM,
         "max_text_chars": MAX_TEXT_CHARS,
         "max_body_bytes": MAX_BODY_BYTES,
+        "max_new_tokens": MAX_NEW_TOKENS,
     }
     assert "en" in body["languages"] and body["examples"] == ["seed"]
     assert set(body["features"]) == {"png", "report", "text", "models"}

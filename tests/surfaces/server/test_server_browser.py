@@ -7,48 +7,22 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 pytest.importorskip("fastapi", reason="the web extra (fastapi) is not installed")
-pytest.importorskip("uvicorn", reason="the web extra (uvicorn) is not installed")
-pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
 
-import uvicorn
+from browser_pages import assert_clean, heatmap_weights, open_page, settle
 from click.testing import CliRunner
-from playwright.sync_api import sync_playwright
 
 from reference_loop import loop_attention
 from selfattention.explain import available_languages
 from selfattention.explain.numbers import fmt
 from selfattention.surfaces.cli import main
-from selfattention.surfaces.server import create_app
-from selfattention.surfaces.server.hosts import LOCAL_HOSTS
 
-CHROMIUM = os.environ.get("SELFATTENTION_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM),
-        reason=f"Debian's chromium is not installed ({CHROMIUM}): apt-get install -y chromium (.ci/run does)",
-    ),
-]
+pytestmark = pytest.mark.browser
 
 # the seed's vectors and figures, typed in from the article (Q, K as reconstructed)
 SEED_Q = [[16, 0, 1], [2.078, 0, 1]]
@@ -56,77 +30,6 @@ SEED_K = [[1, 0, 1], [0, 1, 1]]
 SEED_V = [[1, 3, 4], [3, 1, 4]]
 ACTING = ["0.9999", "0.0001", "1.0002", "2.9998"]
 MACHINES = ["0.7685", "0.2315", "1.463", "2.537"]
-
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(list(LOCAL_HOSTS)), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Watched:
-    """A page with its console errors and the requests that tried to leave localhost."""
-
-    def __init__(self, page, base: str) -> None:
-        self.page = page
-        self.base = base
-        self.console_errors: list[str] = []
-        self.outside: list[str] = []
-
-
-@pytest.fixture
-def watched(browser, server_url) -> Iterator[Watched]:
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    watch = Watched(page, server_url)
-
-    def route(route):
-        url = route.request.url
-        if url.startswith(server_url + "/") or url.startswith(("blob:", "data:")):
-            route.continue_()
-        else:
-            watch.outside.append(url)
-            route.abort()
-
-    context.route("**/*", route)
-    page.on("console", lambda message: message.type == "error" and watch.console_errors.append(message.text))
-    page.on("pageerror", lambda error: watch.console_errors.append(f"page error: {error}"))
-    yield watch
-    context.close()
-
-
-def open_page(watch: Watched, query: str = "") -> object:
-    page = watch.page
-    page.goto(f"{watch.base}/{query}")
-    page.wait_for_selector("#steps .step")
-    return page
-
-
-def assert_clean(watch: Watched, allowed: tuple[str, ...] = ()) -> None:
-    errors = [e for e in watch.console_errors if not any(a in e for a in allowed)]
-    assert errors == [], errors
-    assert watch.outside == [], watch.outside
 
 
 def steps_text(page) -> str:
@@ -140,20 +43,6 @@ def numbers_in(text: str) -> list[float]:
 def output_of(page) -> list[float]:
     line = page.locator('#steps [data-step="weighted_sum"] .eq').last.inner_text()
     return numbers_in(line.split("=", 1)[1])
-
-
-def heatmap_weights(page) -> list[list[str]]:
-    rows = page.locator("#heatmap g[role=row][data-token]")
-    result = []
-    for r in range(rows.count()):
-        cells = rows.nth(r).locator("g[role=gridcell]")
-        result.append([cells.nth(j).get_attribute("aria-label").split(": ")[1] for j in range(cells.count())])
-    return result
-
-
-def settle(page) -> None:
-    """Wait until the last edit's answer is on the page."""
-    page.wait_for_function("() => !window.selfattentionExplorer.state.busy")
 
 
 def wait_for_change(page, before: str) -> str:

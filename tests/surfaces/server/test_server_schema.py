@@ -26,14 +26,18 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 
 @pytest.fixture(scope="module", autouse=True)
 def _model_loaded() -> None:
-    """Load MiniLM once before the generated requests: a first load takes tens of seconds on a
-    busy machine, past the client's 10 s read timeout, and is not what a request costs."""
+    """Load the models once before the generated requests: a first load takes tens of seconds
+    on a busy machine, past the client's 10 s read timeout, and is not what a request costs
+    (SmolLM2 answers /api/generate, whose model defaults to it)."""
     from selfattention.surfaces.server import features
 
     if features.has_models():
         from selfattention.sources.models import load_model
+        from selfattention.surfaces.server.sources import decoder_names, model_names
 
-        load_model("minilm")
+        for name in model_names():
+            if name == "minilm" or name in decoder_names():
+                load_model(name)
 
 
 # a request over a documented limit (maxItems, maxLength) is refused with 413, naming the limit
@@ -52,7 +56,7 @@ CHECKS = [
 
 # the endpoints that draw a picture or run a real model cost tens of milliseconds a call:
 # they get fewer examples so that the run stays bounded
-SLOW = r"^/api/(model|model/layer|heads|text/layer|heatmap\.png|report\.html)$"
+SLOW = r"^/api/(model|model/layer|heads|generate|text/layer|heatmap\.png|report\.html)$"
 
 
 def check(case) -> None:

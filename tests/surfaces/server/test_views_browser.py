@@ -1,49 +1,23 @@
 """The explorer's views in a real browser (Debian's Chromium through Playwright, the server and
-fixtures of test_server_browser.py): every head at a glance, the layer's heads, the head
+fixtures of this folder's conftest.py): every head at a glance, the layer's heads, the head
 view, the real-model flow that keeps its place, and the toy layer's pipeline. Numbers are
 checked against the model's own attention and PyTorch; screenshots are saved under the
 test's tmp_path (SELFATTENTION_SHOTS=folder keeps copies to look at)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
+pytest.importorskip("fastapi", reason="the web extra (fastapi) is not installed")
 
-from test_server_browser import (  # the live server, the browser and the watched page
-    assert_clean,
-    browser,
-    heatmap_weights,
-    open_page,
-    server_url,
-    settle,
-    watched,
-)
+from browser_pages import assert_clean, heatmap_weights, open_page, settle, shot
 
 from selfattention.explain import available_languages
 
-__all__ = ["browser", "server_url", "watched"]  # fixtures, used by name
-
 pytestmark = [pytest.mark.browser]
-SHOTS = os.environ.get("SELFATTENTION_SHOTS")
-
-
-def shot(page, tmp_path: Path, name: str, selector: str | None = None) -> None:
-    path = tmp_path / name
-    if selector:
-        page.locator(selector).screenshot(path=str(path))
-    else:
-        page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 5_000
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(SHOTS) / name)
 
 
 def run_model(page) -> None:

@@ -201,6 +201,26 @@ class English(Language):
         "page_check_answers": "Check my answers",
         "page_show_answers": "Show the answers",
         "page_diagnosis": "Diagnosis",
+        # generation on the page (static/generate.js) and the causal mask's legend
+        "page_causal_help": "× marks a key the query may not see: under the causal mask (a decoder's), each "
+        "token sees only itself and the tokens before it, so the later ones get weight 0.",
+        "page_generate": "Generate, token by token",
+        "page_generate_help": "The decoder continues the sentence one token at a time, picking the likeliest. "
+        "Each new token's query meets the keys kept in the KV cache and its own key. Step "
+        "forward and back to watch the row grow (the arrow keys, Home and End work too).",
+        "page_new_tokens": "New tokens",
+        "page_generate_run": "Generate",
+        "page_previous_token": "Previous token",
+        "page_next_token": "Next token",
+        "page_generate_step": "Token {n} of {total}",
+        "page_generate_reads_prompt": 'The prompt is read whole: its last token "{read}" (position'
+        ' {position}) looks at {keys} keys and the model picks "{chosen}".',
+        "page_generate_reads": 'The new token "{read}" (position {position}) looks at {keys} keys: {cached} from '
+        'the KV cache and its own. The model picks "{chosen}".',
+        "page_generate_check": "The same row recomputed from scratch without the cache differs by at most "
+        "{difference} (tolerance {tolerance}); from the model's own weights with the "
+        "cache, by {model}.",
+        "page_generate_future": "not generated yet",
         # exercises (selfattention exercise) and the checker (selfattention check)
         "exercise_title": "Self-attention by hand: exercise {seed}",
         "exercise_intro": "Work out self-attention for the queries asked, with the Q, K and V below. Positions count"

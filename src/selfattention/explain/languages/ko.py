@@ -233,6 +233,26 @@ class Korean(Language):
         "page_check_answers": "채점하기",
         "page_show_answers": "정답 보기",
         "page_diagnosis": "진단",
+        # generation on the page (static/generate.js) and the causal mask's legend
+        "page_causal_help": "×는 쿼리가 볼 수 없는 키입니다. (디코더의) 인과 마스크에서는"
+        " 각 토큰이 자기 자신과 앞의 토큰들만 보므로, 뒤의 토큰들은 가중치 0을 받습니다.",
+        "page_generate": "토큰 하나씩 생성하기",
+        "page_generate_help": "디코더가 가장 그럴듯한 토큰을 골라 문장을 한 번에 한 토큰씩"
+        " 이어 씁니다. 새 토큰의 쿼리는 KV 캐시에 저장된 키들과 자기 자신의 키를 봅니다."
+        " 앞뒤로 이동하며 행이 자라는 모습을 보세요 (화살표 키, Home, End도 됩니다).",
+        "page_new_tokens": "새 토큰 수",
+        "page_generate_run": "생성하기",
+        "page_previous_token": "이전 토큰",
+        "page_next_token": "다음 토큰",
+        "page_generate_step": "{total}개 토큰 중 {n}번째",
+        "page_generate_reads_prompt": '프롬프트는 한 번에 읽습니다: 마지막 토큰 "{read}"'
+        '(위치 {position})이 키 {keys}개를 보고, 모델은 "{chosen}"을 고릅니다.',
+        "page_generate_reads": '새 토큰 "{read}"(위치 {position})은 키 {keys}개를 봅니다:'
+        ' KV 캐시의 {cached}개와 자기 자신의 키입니다. 모델은 "{chosen}"을 고릅니다.',
+        "page_generate_check": "캐시 없이 처음부터 다시 계산한 같은 행과의 차이는 최대"
+        " {difference}입니다 (허용: {tolerance}). 캐시를 쓴 모델 자신의 가중치와의 차이는"
+        " {model}입니다.",
+        "page_generate_future": "아직 생성되지 않음",
         # 연습 문제 (selfattention exercise)와 채점 (selfattention check)
         "exercise_title": "손으로 풀어 보는 셀프 어텐션: 연습 문제 {seed}",
         "exercise_intro": "아래의 Q, K, V로 물어본 쿼리들의 셀프 어텐션을 계산하세요. 위치는 0부터 셉니다:"

@@ -6,6 +6,10 @@ token by its largest logit. The traced row is the read token's query against eve
 far (cached ones and its own); each is checked twice: against the model's own eager weights
 in that same pass, and against the last row of the same head recomputed from scratch on the
 whole sequence without a cache (``provenance.recompute_difference``).
+
+:func:`check_generation` refuses what cannot be generated (a count out of range, a layer or
+head the model lacks, an encoder) before any weights are read; :func:`generate_traces` calls it
+first, and a server calls it before anything else.
 """
 
 from __future__ import annotations
@@ -20,9 +24,13 @@ from ...record.trace import AttentionTrace, trace
 from .capture import LayerCapture, Recorder, recording
 from .errors import CaptureMismatchError, ModelInputError
 from .loader import LoadedModel, check_before_loading, encode, load_model, threads_for, tokens_of, torch_threads
+from .registry import MODELS
 from .tracing import rope_frequencies, tolerance_for
 
-__all__ = ["GenerationStep", "generate_traces"]
+__all__ = ["MAX_NEW_TOKENS", "GenerationStep", "check_generation", "generate_traces"]
+
+#: the most tokens one call generates
+MAX_NEW_TOKENS = 256
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,6 +38,28 @@ class GenerationStep:
     read: str  # the token whose query is traced
     chosen: str  # the token the model picked next
     trace: AttentionTrace  # one query (the read token) against every key so far
+    text: str = ""  # the prompt and every token chosen so far, this step's included, decoded
+
+
+def check_generation(model: str, max_new_tokens: int, layer: int, head: int, limit: int = MAX_NEW_TOKENS) -> None:
+    """Refuse, before any weights are read, a generation that cannot run: ``max_new_tokens``
+    not a whole number from 1 to ``limit``, a layer or head out of range, or an encoder.
+
+    >>> check_generation("minilm", 4, 0, 0)
+    Traceback (most recent call last):
+    ...
+    selfattention.sources.models.errors.ModelInputError: model 'minilm' is an encoder ...
+    """
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or not 1 <= max_new_tokens <= limit:
+        raise ModelInputError(f"max_new_tokens is {max_new_tokens!r}: expected a whole number from 1 to {limit}")
+    arch = check_before_loading(model, layer, head)
+    encoder = not MODELS[model].decoder if model in MODELS else arch is not None and not arch.is_causal
+    if encoder:
+        decoders = ", ".join(name for name, spec in MODELS.items() if spec.decoder)
+        raise ModelInputError(
+            f"model {model!r} is an encoder (every token sees every other): it cannot generate;"
+            f" choose a decoder, such as {decoders}"
+        )
 
 
 def generate_traces(
@@ -37,9 +67,7 @@ def generate_traces(
 ) -> tuple[GenerationStep, ...]:
     """Generate ``max_new_tokens`` tokens greedily, tracing head ``head`` of layer ``layer``
     for the token read at each step (0-based layer and head)."""
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or not 1 <= max_new_tokens <= 256:
-        raise ModelInputError(f"max_new_tokens is {max_new_tokens!r}: expected a whole number from 1 to 256")
-    check_before_loading(model, layer, head)
+    check_generation(model, max_new_tokens, layer, head)
     loaded = load_model(model)
     if not hasattr(loaded.model, "lm_head") and not hasattr(loaded.model, "get_output_embeddings"):
         raise ModelInputError(
@@ -60,8 +88,9 @@ def generate_traces(
         captured = next(c for c in recorder.captures if c.layer == layer)
         text = loaded.tokenizer.decode(ids)
         cached = len(ids) - len(reading)  # keys and values taken from the cache (0 for the prompt)
-        steps.append(_step(loaded, text, ids, captured, layer, head, chosen, cached))
+        step = _step(loaded, text, ids, captured, layer, head, chosen, cached)
         ids = [*ids, chosen]
+        steps.append(replace(step, text=loaded.tokenizer.decode(ids)))
         reading = [chosen]
     return tuple(steps)
 

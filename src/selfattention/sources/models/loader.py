@@ -11,12 +11,17 @@ model head, so that it can also generate; tracing runs its base model only.
 PyTorch's default thread count makes small inferences jitter (20-900 ms on a 2-core machine,
 against a steady 11-30 ms with one thread), so inputs of up to :data:`SMALL_INPUT_TOKENS`
 tokens run on one thread; the previous setting is restored afterwards.
+
+:func:`load_model` is safe to call from many threads (the web server's threadpool): each
+model folder has its own lock, and the cache is checked again under it, so two first
+requests for one model load it once and share it, while different models may load side by side.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +52,11 @@ __all__ = [
 SMALL_INPUT_TOKENS = 256
 
 _CACHE: dict[str, LoadedModel] = {}
+#: one lock per model folder (made under _LOCKS_LOCK), held while that model loads
+_LOAD_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+#: transformers' lazy imports are not thread-safe: the backend is set up by one thread at a time
+_BACKEND_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,16 +97,18 @@ class ModelRun:
 def _backend() -> tuple[Any, Any]:
     """torch and transformers, imported offline; a one-line hint when the extra is missing."""
     os.environ["HF_HUB_OFFLINE"] = "1"  # read by huggingface_hub at import: no download, ever
-    try:
-        import torch
-        import transformers
-    except ImportError as error:
-        raise ModelLoadError(
-            f"real models need torch and transformers ({error.name} is missing): pip install 'selfattention[models]'"
-        ) from None
-    transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    register_capture()
+    with _BACKEND_LOCK:
+        try:
+            import torch
+            import transformers
+        except ImportError as error:
+            raise ModelLoadError(
+                f"real models need torch and transformers ({error.name} is missing):"
+                " pip install 'selfattention[models]'"
+            ) from None
+        transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        register_capture()
     return torch, transformers
 
 
@@ -124,11 +136,26 @@ def _read_config(resolved: ResolvedModel) -> Architecture:
 
 
 def load_model(name_or_path: str = DEFAULT_MODEL) -> LoadedModel:
-    """Load (once per process) a registered model or a local folder, offline."""
+    """Load (once per process) a registered model or a local folder, offline.
+
+    Thread-safe: concurrent first calls for one model load it once (the others wait for it)."""
     resolved = resolve_model(name_or_path)
     key = str(resolved.path)
-    if key in _CACHE:
-        return _CACHE[key]
+    loaded = _CACHE.get(key)
+    if loaded is not None:
+        return loaded
+    with _LOCKS_LOCK:
+        lock = _LOAD_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        loaded = _CACHE.get(key)  # checked again: another thread may have loaded it meanwhile
+        if loaded is None:
+            loaded = _load(resolved)
+            _CACHE[key] = loaded
+    return loaded
+
+
+def _load(resolved: ResolvedModel) -> LoadedModel:
+    """Read a model folder and its tokenizer offline (call under the folder's lock)."""
     _, transformers = _backend()
     ensure_cache(resolved, transformers)  # a GGUF model: its de-quantized folder
     arch = _read_config(resolved)
@@ -151,9 +178,7 @@ def load_model(name_or_path: str = DEFAULT_MODEL) -> LoadedModel:
     except Exception as error:  # OSError, SafetensorError...: each means "cannot load this folder"
         raise _load_error(resolved, error) from None
     model.eval()
-    loaded = LoadedModel(name=resolved.name, resolved=resolved, model=model, tokenizer=tokenizer, architecture=arch)
-    _CACHE[key] = loaded
-    return loaded
+    return LoadedModel(name=resolved.name, resolved=resolved, model=model, tokenizer=tokenizer, architecture=arch)
 
 
 def _load_error(resolved: ResolvedModel, error: Exception) -> ModelLoadError:

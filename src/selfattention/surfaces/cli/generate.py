@@ -82,4 +82,4 @@ def generate_command(
         for sentence in words.queries[0].meaning[-3:]:
             if "KV" in sentence or "sink" in sentence.lower() or "싱크" in sentence:
                 click.echo(f"  {sentence}")
-    click.echo("\n" + prompt + "".join(s.chosen for s in steps).replace("Ġ", " ").replace("Ċ", "\n"))
+    click.echo("\n" + steps[-1].text)

@@ -38,8 +38,9 @@ from ...sources.examples import EXAMPLES, get_example
 from . import features
 from .downloads import add_downloads
 from .exercises import add_exercises
+from .generate import add_generate
 from .hosts import LOCAL_HOSTS, host_name
-from .limits import MAX_BODY_BYTES, MAX_DIM, MAX_TEXT_CHARS, MAX_TOKENS
+from .limits import MAX_BODY_BYTES, MAX_DIM, MAX_NEW_TOKENS, MAX_TEXT_CHARS, MAX_TOKENS
 from .payload import ExplainOptions, build_trace, explain_options, parse_body, read_input
 from .schemas import (
     ERROR_RESPONSES,
@@ -59,6 +60,7 @@ from .sources import (
     MODEL_EXAMPLE,
     NUM_HEADS,
     TEXT_EXAMPLE,
+    decoder_names,
     example_source,
     model_names,
     model_source,
@@ -85,6 +87,7 @@ _STATIC = {
     "views.js": "text/javascript; charset=utf-8",
     "views.css": "text/css; charset=utf-8",
     "explorer.js": "text/javascript; charset=utf-8",
+    "generate.js": "text/javascript; charset=utf-8",
     "pipeline.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
@@ -117,6 +120,8 @@ def create_app(allowed_hosts: list[str] | None = None) -> FastAPI:
     _add_api(app)
     add_downloads(app, _read_body, _body("ExplainRequest"))
     add_views(app, _read_body)
+    if features.has_models():
+        add_generate(app, _read_body)  # /api/generate: decoders, token by token with the KV cache
     add_exercises(app, _read_body)  # the exercise tab: /api/exercise, /api/check
     _document_request_bodies(app)
     return app
@@ -162,6 +167,7 @@ def _add_api(app: FastAPI) -> None:
                 "max_dim": MAX_DIM,
                 "max_text_chars": MAX_TEXT_CHARS,
                 "max_body_bytes": MAX_BODY_BYTES,
+                "max_new_tokens": MAX_NEW_TOKENS,
             },
             "features": features.available(),
         }
@@ -212,7 +218,7 @@ def _add_api(app: FastAPI) -> None:
         @app.get("/api/models", response_model=ModelsDocument, tags=["input"])
         def models() -> dict[str, Any]:
             """The real models this server can run, and a sentence to start from."""
-            return {"models": model_names(), "example": MODEL_EXAMPLE}
+            return {"models": model_names(), "decoders": decoder_names(), "example": MODEL_EXAMPLE}
 
         @app.post(
             "/api/model",

@@ -103,6 +103,19 @@ PAGE_LABELS = (
     "page_pipe_output",
     "page_pipe_output_help",
     "page_position",
+    # generation on the page (static/generate.js) and the causal mask's legend
+    "page_causal_help",
+    "page_generate",
+    "page_generate_help",
+    "page_new_tokens",
+    "page_generate_run",
+    "page_previous_token",
+    "page_next_token",
+    "page_generate_step",
+    "page_generate_reads_prompt",
+    "page_generate_reads",
+    "page_generate_check",
+    "page_generate_future",
 )
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "MAX_ABS_VALUE",
     "MAX_BODY_BYTES",
     "MAX_DIM",
+    "MAX_NEW_TOKENS",
     "MAX_TEXT_CHARS",
     "MAX_TOKENS",
     "check_input",
@@ -33,6 +34,8 @@ MAX_TOKENS = 64
 MAX_DIM = 64
 #: characters of a sentence sent to a text pipeline
 MAX_TEXT_CHARS = 1000
+#: tokens one generation request may ask for (prompt and new tokens together stay within MAX_TOKENS)
+MAX_NEW_TOKENS = 16
 #: bytes of one request body
 MAX_BODY_BYTES = 1024 * 1024
 #: size of any one number: larger ones would overflow float64 in q * k and show only inf/NaN

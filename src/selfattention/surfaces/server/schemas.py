@@ -214,6 +214,7 @@ class SourceDocument(BaseModel):
 
 class ModelsDocument(BaseModel):
     models: dict[str, str] = Field(description="registered name -> description")
+    decoders: list[str] = Field(description="the registered models that can generate (POST /api/generate)")
     example: dict[str, Any] = Field(description="a sentence, layer and head to start from")
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "ModelSource",
     "TextSource",
     "checked_object",
+    "decoder_names",
     "example_source",
     "model_names",
     "model_source",
@@ -169,6 +170,15 @@ def model_names() -> dict[str, str]:
     except ImportError:  # pragma: no cover - the models package ships with the library
         return {}
     return {name: spec.description for name, spec in MODELS.items()}
+
+
+def decoder_names() -> list[str]:
+    """The registered models that can generate (causal language models), in registry order."""
+    try:
+        from ...sources.models import MODELS
+    except ImportError:  # pragma: no cover - the models package ships with the library
+        return []
+    return [name for name, spec in MODELS.items() if spec.decoder]
 
 
 def parse_model_source(raw: Any) -> ModelSource:

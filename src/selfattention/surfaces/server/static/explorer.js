@@ -1,10 +1,12 @@
 // The real-model flow and the views around the heatmap: the head view (lines from the query
 // to every key) for any source; for a real model, every head at a glance (/api/heads), the
 // chosen layer's heads side by side (/api/model/layer) and the check against the model's own
-// attention. The query, layer and head are kept when any one of them changes. No maths and
-// no prose: numbers come from the API, words from the language's labels.
+// attention. The query, layer and head are kept when any one of them changes. A decoder also
+// gets the generation panel (generate.js). No maths and no prose: numbers come from the API,
+// words from the language's labels.
 
 import { fmt } from "./format.js";
+import { loadDecoders, setUpGenerate, showGenerate } from "./generate.js";
 import { fillLabel, headLines, headsGrid, smallMultiples } from "./views.js";
 
 let ctx = null; // {state, label, postJSON, loadInput, compute, showError, select, setStatus}
@@ -35,6 +37,8 @@ export function setUpExplorer(context) {
     });
   }
   $("model-name").addEventListener("change", () => later(runModel));
+  setUpGenerate(context);
+  loadDecoders();
   window.selfattentionViews = view; // for the browser tests
 }
 
@@ -55,6 +59,7 @@ export function showSource(source) {
   $("layer-section").hidden = !model || !view.layer;
   $("model-check").hidden = !model || !view.check;
   $("pipeline-section").hidden = source !== "text" || !$("pipeline-body").childElementCount;
+  showGenerate(model, ctx.state.model);
   // the Q/K/V grid moves (and folds) only when the kind of source changes: moving a node
   // takes the focus from the input being typed in, and a grid opened by hand stays open
   const arrangement = model ? "model" : "other";
@@ -166,6 +171,8 @@ function openHead(layer, head) {
 
 /** Everything this module draws, after the page has drawn its trace. */
 export function drawViews() {
+  // a causal trace (a decoder's head, or Causal ticked): say what the crossed cells are
+  $("causal-help").hidden = !ctx.state.result.trace.is_causal;
   drawHeadView();
   drawModelViews();
   showSource(view.source);

@@ -137,7 +137,10 @@ export function headsGrid(doc, { label, current = null, onPick = null }) {
 
 // -- a layer's heads, side by side -------------------------------------------------------------
 
-function drawPattern(canvas, rows, size, query) {
+// a key the causal mask hides (a later token): grey, not the white of a weight near 0
+const MASKED = "#c9ced8";
+
+function drawPattern(canvas, rows, size, query, causal = false) {
   const n = rows.length;
   const m = rows[0] ? rows[0].length : 0;
   const cellW = size / Math.max(m, 1);
@@ -145,7 +148,7 @@ function drawPattern(canvas, rows, size, query) {
   const context = canvas.getContext("2d");
   rows.forEach((row, i) => {
     row.forEach((w, j) => {
-      context.fillStyle = shade(w);
+      context.fillStyle = causal && j > i ? MASKED : shade(w);
       context.fillRect(j * cellW, i * cellH, Math.ceil(cellW), Math.ceil(cellH));
     });
   });
@@ -157,7 +160,8 @@ function drawPattern(canvas, rows, size, query) {
 }
 
 /** Every head's pattern as small multiples. `doc.weights` is (heads, queries, keys);
- *  `current` is the open head, `query` the row to outline, `onPick(head)` opens one. */
+ *  `current` is the open head, `query` the row to outline, `onPick(head)` opens one. With
+ *  `doc.is_causal` (every query row of a decoder), the keys the mask hides are grey. */
 export function smallMultiples(doc, { label, current = null, query = null, onPick = null, sinks = null }) {
   const box = html("div", { class: "sa-multiples", role: "group" });
   const size = 132;
@@ -168,7 +172,7 @@ export function smallMultiples(doc, { label, current = null, query = null, onPic
       item.addEventListener("click", () => onPick(h));
     }
     const canvas = html("canvas", { width: size, height: size, "aria-hidden": "true" });
-    drawPattern(canvas, rows, size, query);
+    drawPattern(canvas, rows, size, query, Boolean(doc.is_causal) && rows.length === rows[0]?.length);
     const sink = sinks ? sinks[h] : false;
     const caption = html("span", { class: "caption" }, `${label("page_head")} ${h}` + (sink ? " ◆" : ""));
     item.append(canvas, caption);

@@ -117,7 +117,7 @@ def phrase_trace(plan: TracePlan, language: Language, precision: int) -> Explana
     >>> from selfattention import trace, seed_example
     >>> plan = plan_trace(trace(**seed_example().trace_kwargs()))
     >>> phrase_trace(plan, get_language("ko"), 4).queries[1].heading
-    '"Machines" 단어를 쿼리(Query)로 하는 셀프 어텐션 (q2)'
+    '"Machines" 단어를 쿼리(Query)로 하는 셀프 어텐션 (q1)'
     """
     queries = tuple(
         QueryExplanation(

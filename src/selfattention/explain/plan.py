@@ -200,9 +200,9 @@ def plan_trace(trace: AttentionTrace) -> TracePlan:
         queries.append(
             QueryPlan(
                 index=step.index,
-                heading=QueryHeading(step.index + 1, step.token),
+                heading=QueryHeading(step.index, step.token),
                 steps=(
-                    DotProductsStep(1, step.index + 1),
+                    DotProductsStep(1, step.index),
                     ScaleStep(2, trace.scale, root, _temperature(trace), trace.d_head),
                     MaskStep(step.shifts_scores),
                     SoftmaxStep(3),
@@ -412,8 +412,8 @@ def plan_layer(trace: LayerTrace, head: int, queries: Sequence[int]) -> LayerPla
         d_model=trace.d_model,
         num_heads=trace.num_heads,
         d_head=trace.d_head,
-        first_column=head * trace.d_head + 1,
-        last_column=(head + 1) * trace.d_head,
+        first_column=head * trace.d_head,  # 0-based, as the positions and dimensions
+        last_column=(head + 1) * trace.d_head - 1,
         kv_symbol="C" if trace.is_cross else "X",
         with_embeddings=trace.embeddings is not None,
         cross=trace.is_cross,

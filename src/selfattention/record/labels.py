@@ -18,19 +18,19 @@ __all__ = ["labels", "pick_queries"]
 
 def labels(given: Sequence[str] | None, count: int, name: str, what: str) -> tuple[str, ...]:
     """The labels of ``count`` positions: ``given`` checked (one visible name each), or
-    t1, t2, ... when None. ``name`` and ``what`` name them in messages.
+    t0, t1, ... when None (positions count from 0). ``name`` and ``what`` name them in messages.
 
     >>> labels(None, 2, "tokens", "query positions (L)")
-    ('t1', 't2')
+    ('t0', 't1')
     """
     if given is None:
-        return tuple(f"t{i + 1}" for i in range(count))
+        return tuple(f"t{i}" for i in range(count))
     if isinstance(given, str):
         raise InputError(f"{name} is one string: expected a list of {count} strings, one per {what}")
     result = tuple(str(t) for t in given)
     if len(result) != count:
         raise InputError(f"{name} has {len(result)} entries but there are {count} {what}: give one label each")
-    for i, label in enumerate(result, start=1):
+    for i, label in enumerate(result):
         if any(unicodedata.category(c) == "Cc" for c in label):  # a newline breaks every table and title
             raise InputError(
                 f"{name} entry {i} is {label!r}: a label holds a control character (newline, tab, ...);"

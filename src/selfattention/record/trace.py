@@ -233,7 +233,7 @@ def trace(
     elif tokens is not None and query_len == key_len:
         tokens_k = tokens_q
     else:
-        tokens_k = tuple(f"k{j + 1}" for j in range(key_len))
+        tokens_k = tuple(f"k{j}" for j in range(key_len))
     picked = pick_queries(queries, tokens_q)
     check_trace_budget(len(picked), key_len, q.shape[1], v.shape[1])  # before allocating
 

@@ -39,7 +39,7 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Lines:
-    """Aligned rows of cells, e.g. ``q1·k1 (Acting) | = | 16×1 + 0×0 + 1×1 | = | 17``."""
+    """Aligned rows of cells, e.g. ``q0·k0 (Acting) | = | 16×1 + 0×0 + 1×1 | = | 17``."""
 
     rows: tuple[tuple[str, ...], ...]
 
@@ -124,7 +124,7 @@ def _terms(step: QueryTrace, trace: AttentionTrace, terms: DotProductTerms, p: i
 def _query_steps(
     trace: AttentionTrace, step: QueryTrace, words: QueryExplanation, p: int, labels: dict[str, str]
 ) -> list[Block]:
-    n = step.index + 1
+    n = step.index  # positions count from 0 everywhere: q0 is the first token's query
     headings, keys = words.steps, words.keys
     names = trace.key_tokens
     blocks: list[Block] = []
@@ -141,7 +141,7 @@ def _query_steps(
         Lines(
             tuple(
                 (
-                    f"q{n}·k{terms.key + 1} ({names[terms.key]})",
+                    f"q{n}·k{terms.key} ({names[terms.key]})",
                     "=",
                     _terms(step, trace, terms, p, labels["smaller_terms"]),
                     "=",

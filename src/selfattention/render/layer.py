@@ -231,8 +231,8 @@ def _weights(name: str, weight: Any, bias: Any, p: int, d_model: int) -> list[Bl
         blocks.append(
             Table(
                 name,
-                ("", *(str(c + 1) for c in range(d_model))),
-                tuple((str(r + 1), *(fmt(x, p) for x in row)) for r, row in enumerate(weight)),
+                ("", *(str(c) for c in range(d_model))),  # rows and columns count from 0
+                tuple((str(r), *(fmt(x, p) for x in row)) for r, row in enumerate(weight)),
             )
         )
     if bias is not None:

@@ -129,11 +129,11 @@ def parse_matrix(text: str, name: str) -> NDArray[np.float64]:
     if not text.strip() or not any(rows_text):
         raise InputError(f'{name} is empty: expected rows of numbers such as "1,0,1;0,1,1"')
     rows = []
-    for r, row in enumerate(rows_text, start=1):
+    for r, row in enumerate(rows_text):
         cells = _cells(row, f"{name} row {r}")
         if not cells:
             raise InputError(f"{name} row {r} is empty: expected numbers separated by commas")
-        rows.append([parse_number(c, f"{name} row {r}, column {i}") for i, c in enumerate(cells, 1)])
+        rows.append([parse_number(c, f"{name} row {r}, column {i}") for i, c in enumerate(cells)])
     return _rectangular(rows, name)
 
 
@@ -141,7 +141,7 @@ def _cells(row: str, where: str, expected: str = "a number") -> list[str]:
     """The entries of one inline row, split by commas or spaces; an empty entry between two
     commas ("1,,0") is refused rather than silently dropped."""
     parts = row.split(",")
-    for i, part in enumerate(parts[1:-1], start=2):
+    for i, part in enumerate(parts[1:-1], start=1):
         if not part.strip():
             raise InputError(f"{where}, column {i} is empty (two commas in a row): expected {expected}")
     return row.replace(",", " ").split()
@@ -161,7 +161,7 @@ def parse_mask(text: str) -> NDArray[np.bool_]:
     """A boolean mask inline: rows by ``;``, entries 1/0 or true/false (1 = may attend)."""
     words = {"1": True, "0": False, "true": True, "false": False, "t": True, "f": False}
     rows = []
-    for r, row in enumerate(text.strip().strip(";").split(";"), start=1):
+    for r, row in enumerate(text.strip().strip(";").split(";")):
         cells = _cells(row, f"mask row {r}", "1 (may attend) or 0 (blocked)")
         if not cells:
             raise InputError(f"mask row {r} is empty: expected 1 (may attend) or 0 (blocked) entries")
@@ -273,10 +273,10 @@ def _refuse_constant(name: str) -> Any:
 
 def _rectangular(rows: list[list[Any]], name: str) -> NDArray[Any]:
     width = len(rows[0])
-    for r, row in enumerate(rows, start=1):
+    for r, row in enumerate(rows):
         if len(row) != width:
             raise InputError(
-                f"{name} row {r} has {len(row)} numbers but row 1 has {width}: every row needs"
+                f"{name} row {r} has {len(row)} numbers but row 0 has {width}: every row needs"
                 " the same number of values"
             )
     return np.array(rows, dtype=float)
@@ -286,11 +286,11 @@ def _json_matrix(raw: Any, name: str) -> NDArray[np.float64]:
     if not isinstance(raw, list) or not raw:
         raise InputError(f"{name} is {_kind(raw)}: expected a non-empty list of rows of numbers")
     rows = []
-    for r, row in enumerate(raw, start=1):
+    for r, row in enumerate(raw):
         if not isinstance(row, list) or not row:
             raise InputError(f"{name} row {r} is {_kind(row)}: expected a non-empty list of numbers")
         cells = []
-        for c, cell in enumerate(row, start=1):
+        for c, cell in enumerate(row):
             if isinstance(cell, bool) or not isinstance(cell, (int, float)):
                 raise InputError(f"{name} row {r}, column {c} is {shown(cell)}: expected a number")
             if not _finite(cell):
@@ -305,7 +305,7 @@ def _json_tokens(raw: Any, name: str) -> list[str] | None:
         return None
     if not isinstance(raw, list):
         raise InputError(f"{name} is {_kind(raw)}: expected a list of strings")
-    for i, t in enumerate(raw, start=1):
+    for i, t in enumerate(raw):
         if not isinstance(t, str):
             raise InputError(f"{name} entry {i} is {_kind(t)}: expected a string (a token's label)")
         valid_text(t, f"{name} entry {i}", from_bytes=False)
@@ -319,9 +319,9 @@ def _json_mask(raw: Any) -> NDArray[Any]:
     if all(isinstance(c, bool) for c in cells):
         return _rectangular(raw, "mask").astype(bool)
     converted = []
-    for r, row in enumerate(raw, start=1):
+    for r, row in enumerate(raw):
         out = []
-        for c, cell in enumerate(row, start=1):
+        for c, cell in enumerate(row):
             if isinstance(cell, bool):
                 raise InputError(
                     f"mask row {r}, column {c} is {shown(cell)} but others are numbers:"

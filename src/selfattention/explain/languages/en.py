@@ -311,10 +311,10 @@ class English(Language):
 
     # -- one query ----------------------------------------------------------------------------
     def query_heading(self, s: QueryHeading, precision: int) -> str:
-        return f"Self-attention with {_q(s.token)} as the query (q{s.number})"
+        return f"Self-attention with {_q(s.token)} as the query (q{s.position})"
 
     def dot_products_step(self, s: DotProductsStep, precision: int) -> str:
-        return f"{s.number}. Dot products q{s.query_number}·k for every key: multiply elementwise, then add up."
+        return f"{s.number}. Dot products q{s.query_position}·k for every key: multiply elementwise, then add up."
 
     def scale_step(self, s: ScaleStep, precision: int) -> str:
         return (

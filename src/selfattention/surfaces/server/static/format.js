@@ -35,6 +35,14 @@ function roundHalfEven(x, p) {
   return last % 2 === 0 ? truncated : rounded;
 }
 
+// a number in a heatmap's cell (numbers.fmt_cell): never scientific notation; a non-zero
+// number too small for `p` places is "≈0" (the steps show its value), exactly 0 stays "0"
+export function fmtCell(x, p = PRECISION) {
+  if (typeof x === "number" && Number.isFinite(x) && x !== 0 && Math.abs(x) < 0.5 * Math.pow(10, -p)) return "≈0";
+  if (typeof x === "number" && Number.isFinite(x) && Math.abs(x) >= LARGE) return BigInt(x).toString(); // whole, as Python's f"{x:.0f}"
+  return fmt(x, p);
+}
+
 export function fmtVector(values, p = PRECISION) {
   return "[" + values.map((v) => fmt(v, p)).join(", ") + "]";
 }

@@ -2,7 +2,7 @@
 // columns the keys; a click or Enter picks a query (or, in block mode, blocks a key). The
 // grid keeps one focusable cell (a roving tabindex) and moves it with the arrow keys.
 
-import { PRECISION, fmt } from "./format.js";
+import { PRECISION, fmt, fmtCell } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 let ctx = null; // {state, label, select, toggleBlock}
@@ -19,8 +19,7 @@ function svg(name, attributes = {}, text = null) {
 }
 
 function cellText(weight, keys) {
-  const text = fmt(weight, keys <= 8 ? PRECISION : 2);
-  return text.includes("e") ? "≈0" : text; // too small for the cell: the steps show it
+  return fmtCell(weight, keys <= 8 ? PRECISION : 2); // too small for the cell: "≈0", the steps show it
 }
 
 export function drawHeatmap() {

@@ -5,7 +5,7 @@
 // pipeline.js) and the notebook views (selfattention.surfaces.notebook_views, which inline
 // this file and format.js) draw with the same code. Keep it free of page ids and globals.
 
-import { fmt } from "./format.js";
+import { fmt, fmtCell } from "./format.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -31,8 +31,7 @@ export function shade(weight) {
 
 // a number in a small cell: two places, and "≈0" for what two places cannot show
 function short(weight) {
-  const text = fmt(weight, 2);
-  return text.includes("e") ? "≈0" : text;
+  return fmtCell(weight, 2);
 }
 
 function fill(template, values) {

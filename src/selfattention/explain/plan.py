@@ -200,7 +200,7 @@ def plan_trace(trace: AttentionTrace) -> TracePlan:
         queries.append(
             QueryPlan(
                 index=step.index,
-                heading=QueryHeading(step.index, step.token),
+                heading=QueryHeading(step.index, trace.query_names[step.index]),
                 steps=(
                     DotProductsStep(1, step.index),
                     ScaleStep(2, trace.scale, root, _temperature(trace), trace.d_head),
@@ -327,14 +327,15 @@ def _decoder(trace: AttentionTrace, step: QueryTrace, facts: QueryFacts) -> tupl
     if not trace.is_causal and not bool(allowed.max(initial=-1) <= position):
         return ()  # an encoder: every token sees every other
     hidden = len(trace.key_tokens) - len(allowed)
-    said: list[Statement] = [CausalKeys(step.token, position, len(allowed), hidden, trace.key_tokens[allowed[0]])]
+    token, names = trace.query_names[step.index], trace.key_names  # a repeated token with its position
+    said: list[Statement] = [CausalKeys(token, position, len(allowed), hidden, names[allowed[0]])]
     if source.rope_frequencies and facts.ranked:
         said.append(_rope(trace, step, facts, source))
     first = float(step.weights[0])
     if position > 0 and first >= SINK_SHARE:
-        said.append(AttentionSink(step.token, trace.key_tokens[0], first))
+        said.append(AttentionSink(token, names[0], first))
     if source.cached_keys:
-        said.append(KVCacheStep(step.token, source.cached_keys, source.recompute_difference))
+        said.append(KVCacheStep(token, source.cached_keys, source.recompute_difference))
     return tuple(said)
 
 
@@ -355,8 +356,8 @@ def _rope(trace: AttentionTrace, step: QueryTrace, facts: QueryFacts, source: Mo
     query_after = (float(step.query[a]), float(step.query[b]))
     key_after = (float(trace.key[key, a]), float(trace.key[key, b]))
     return RopeRotation(
-        token=step.token,
-        key_token=trace.key_tokens[key],
+        token=trace.query_names[step.index],
+        key_token=trace.key_names[key],
         query_position=query_position,
         key_position=key_position,
         dims=(a, b),

@@ -92,6 +92,9 @@ class English(Language):
         " weights; the largest difference from the model's own attention is {difference}.",
         "heads_sink_note": "* = at least {share} of the weight goes to special tokens ({tokens}) or"
         " the first token, where heads often park attention they do not need.",
+        "heads_top": 'The top {shown} of {count} heads by the weight of the heaviest key of "{query}", heaviest first.',
+        "heads_top_key": 'The top {shown} of {count} heads by the weight from "{query}" to "{key}", heaviest first.',
+        "heaviest_key": "heaviest key",
         "layer": "layer",
         "head": "head",
         "rank": "rank",

@@ -126,6 +126,11 @@ class Korean(Language):
         " 돌려준 어텐션과의 가장 큰 차이는 {difference}입니다.",
         "heads_sink_note": "* = 가중치의 {share} 이상이 특수 토큰({tokens})이나 첫 단어로 갑니다. 할 일이 없는"
         " 헤드가 어텐션을 흔히 놓아 두는 곳입니다.",
+        "heads_top": '"{query}" 단어의 가장 무거운 키가 받는 가중치로 고른 상위 헤드 {shown}개(전체 {count}개 중),'
+        " 무거운 순서입니다.",
+        "heads_top_key": '"{query}" 단어가 "{key}" 단어에 주는 가중치로 고른 상위 헤드 {shown}개(전체 {count}개 중),'
+        " 무거운 순서입니다.",
+        "heaviest_key": "가장 무거운 키",
         "layer": "레이어",
         "head": "헤드",
         "rank": "순위",

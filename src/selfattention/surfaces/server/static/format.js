@@ -43,6 +43,14 @@ export function fmtCell(x, p = PRECISION) {
   return fmt(x, p);
 }
 
+// tokens as people read them (record.labels.distinct): a repeated token with its position
+// ("the@0", "the@3"), a unique one as it is
+export function tokenNames(tokens) {
+  const count = new Map();
+  for (const t of tokens) count.set(t, (count.get(t) || 0) + 1);
+  return tokens.map((t, i) => (count.get(t) > 1 ? `${t}@${i}` : t));
+}
+
 export function fmtVector(values, p = PRECISION) {
   return "[" + values.map((v) => fmt(v, p)).join(", ") + "]";
 }

@@ -2,7 +2,7 @@
 // the explanation: dot products (terms, products, sum), scaling, the mask, softmax
 // (exponentials, their sum, the weights), the weighted values and the output.
 
-import { fmt, fmtVector } from "./format.js";
+import { fmt, fmtVector, tokenNames } from "./format.js";
 
 // a dot product with more terms shows its largest ones (as the text renderer does)
 const MAX_TERMS = 8;
@@ -48,7 +48,7 @@ export function drawSteps(state, label) {
   const step = trace.steps[state.selected];
   const words = explanation.queries.find((q) => q.index === step.index);
   const n = step.index; // positions count from 0, as the flags, the JSON and the text: q0 is the first query
-  const keys = trace.key_tokens;
+  const keys = tokenNames(trace.key_tokens); // "the@5": a repeated token with its position
   const all = keys.map((_, j) => j);
   $("query-heading").textContent = words.heading;
 

@@ -141,13 +141,15 @@ def _equation(row: tuple[str, ...]) -> str:
 
     >>> _equation(("q0·k1", "=", "1×2 + 3×4 + 5×6", "=", "44"))[:90]
     '<tr><td class="name">q0·k1</td><td>=</td><td class="sum"><span class="term">1×2 +</span> <'
+    >>> _equation(("head 0: a + b + c",))  # a row of one cell (a sentence) stays as it is
+    '<tr><td>head 0: a + b + c</td></tr>'
     """
     sums = [len(text.split(" + ")) >= WRAP_TERMS for text in row[:-1]]
     cells = []
     for j, text in enumerate(row):
         if j == len(row) - 1 and j > 0:
             cells.append(f'<td class="result">{escape(text)}</td>')
-        elif sums[j] and j > 0:
+        elif j > 0 and sums[j]:
             terms = text.split(" + ")
             pieces = [escape(t) + (" +" if i < len(terms) - 1 else "") for i, t in enumerate(terms)]
             spans = [p if " " in t else f'<span class="term">{p}</span>' for p, t in zip(pieces, terms, strict=True)]

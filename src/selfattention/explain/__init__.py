@@ -86,7 +86,10 @@ def available_languages() -> dict[str, Language]:
 def get_language(lang: str) -> Language:
     languages_ = available_languages()
     if lang not in languages_:
-        raise InputError(f"unknown language {lang!r}: choose one of {', '.join(sorted(languages_))}")
+        choices = ", ".join(sorted(languages_))
+        raise InputError(
+            f"unknown language {lang!r}: choose one of {choices}", code="unknown_language", lang=lang, choices=choices
+        )
     return languages_[lang]
 
 

@@ -113,13 +113,19 @@ def valid_text(text: str, where: str, *, from_bytes: bool = True) -> str:
     return text
 
 
-def parse_number(text: str, where: str) -> float:
+def parse_number(text: str, where: str, **cell: Any) -> float:
+    """A number typed by a person; ``cell`` (name, row, column) says where, for a refusal
+    in another language (explain.messages)."""
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"{where} is {shown(text)}: expected a number") from None
+        raise InputError(
+            f"{where} is {shown(text)}: expected a number", code="not_a_number", value=shown(text), **cell
+        ) from None
     if not math.isfinite(value):
-        raise InputError(f"{where} is {shown(text)}: expected a finite number")
+        raise InputError(
+            f"{where} is {shown(text)}: expected a finite number", code="not_finite", value=shown(text), **cell
+        )
     return value
 
 
@@ -127,13 +133,18 @@ def parse_matrix(text: str, name: str) -> NDArray[np.float64]:
     """Rows separated by ``;``, numbers by ``,`` or spaces: ``"1,0,1;0,1,1"``."""
     rows_text = [row.strip() for row in text.strip().strip(";").split(";")]
     if not text.strip() or not any(rows_text):
-        raise InputError(f'{name} is empty: expected rows of numbers such as "1,0,1;0,1,1"')
+        raise InputError(
+            f'{name} is empty: expected rows of numbers such as "1,0,1;0,1,1"', code="matrix_empty", name=name
+        )
     rows = []
     for r, row in enumerate(rows_text):
         cells = _cells(row, f"{name} row {r}")
         if not cells:
-            raise InputError(f"{name} row {r} is empty: expected numbers separated by commas")
-        rows.append([parse_number(c, f"{name} row {r}, column {i}") for i, c in enumerate(cells)])
+            raise InputError(
+                f"{name} row {r} is empty: expected numbers separated by commas", code="row_empty", name=name, row=r
+            )
+        at = {"name": name, "row": r}
+        rows.append([parse_number(c, f"{name} row {r}, column {i}", **at, column=i) for i, c in enumerate(cells)])
     return _rectangular(rows, name)
 
 
@@ -221,9 +232,9 @@ def read_json_document(path: str | os.PathLike[str]) -> Any:
         reason = getattr(error, "strerror", None) or str(error)
         raise InputError(f"input file {shown(str(p))} cannot be read: {reason}") from None
     if not exists:
-        raise InputError(f"input file {str(p)!r} does not exist")
+        raise InputError(f"input file {str(p)!r} does not exist", code="file_not_found", path=str(p))
     if is_dir:
-        raise InputError(f"input file {str(p)!r} is a folder: expected a JSON file")
+        raise InputError(f"input file {str(p)!r} is a folder: expected a JSON file", code="file_is_folder", path=str(p))
     try:
         size = p.stat().st_size
         if size > MAX_INPUT_BYTES:
@@ -239,13 +250,21 @@ def read_json_document(path: str | os.PathLike[str]) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"input file {str(p)!r} is not UTF-8 text (byte {error.start}): expected a JSON file"
+            f"input file {str(p)!r} is not UTF-8 text (byte {error.start}): expected a JSON file",
+            code="file_not_utf8",
+            path=str(p),
+            byte=error.start,
         ) from None
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         raise InputError(
-            f"input file {str(p)!r} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+            f"input file {str(p)!r} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+            code="bad_json",
+            path=str(p),
+            reason=error.msg,
+            line=error.lineno,
+            column=error.colno,
         ) from None
     except _NonFinite as error:
         raise InputError(
@@ -277,7 +296,12 @@ def _rectangular(rows: list[list[Any]], name: str) -> NDArray[Any]:
         if len(row) != width:
             raise InputError(
                 f"{name} row {r} has {len(row)} numbers but row 0 has {width}: every row needs"
-                " the same number of values"
+                " the same number of values",
+                code="ragged_rows",
+                name=name,
+                row=r,
+                count=len(row),
+                width=width,
             )
     return np.array(rows, dtype=float)
 
@@ -292,9 +316,15 @@ def _json_matrix(raw: Any, name: str) -> NDArray[np.float64]:
         cells = []
         for c, cell in enumerate(row):
             if isinstance(cell, bool) or not isinstance(cell, (int, float)):
-                raise InputError(f"{name} row {r}, column {c} is {shown(cell)}: expected a number")
+                at = {"name": name, "row": r, "column": c, "value": shown(cell)}
+                raise InputError(
+                    f"{name} row {r}, column {c} is {shown(cell)}: expected a number", code="not_a_number", **at
+                )
             if not _finite(cell):
-                raise InputError(f"{name} row {r}, column {c} is {shown(cell)}: expected a finite number")
+                at = {"name": name, "row": r, "column": c, "value": shown(cell)}
+                raise InputError(
+                    f"{name} row {r}, column {c} is {shown(cell)}: expected a finite number", code="not_finite", **at
+                )
             cells.append(float(cell))
         rows.append(cells)
     return _rectangular(rows, name)

@@ -10,6 +10,7 @@ import click
 from ...explain.heads import explain_heads
 from ...sources.models import DEFAULT_MODEL, HeadsReport, rank_heads
 from ...sources.models.heads import top_heads
+from .i18n import Command
 from .model import warnings_to_stderr
 from .output import Output, output_options
 from .queries import word
@@ -25,7 +26,7 @@ Examples:
 """
 
 
-@click.command("heads", epilog=EXAMPLES)
+@click.command("heads", cls=Command, epilog=EXAMPLES)
 @click.argument("text")
 @click.option(
     "--query",

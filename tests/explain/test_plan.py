@@ -64,7 +64,7 @@ class Plain(Language):
         return "WEIGHTS ARE NOT REASONS"
 
     def query_heading(self, s: st.QueryHeading, precision: int) -> str:
-        return f"QUERY {s.number} {s.token}"
+        return f"QUERY {s.position} {s.token}"
 
     def dot_products_step(self, s: st.DotProductsStep, precision: int) -> str:
         return f"{s.number} DOT"

@@ -159,7 +159,7 @@ def test_rendering_a_given_x_with_a_context():
         # an underscore between letters is never emphasis in CommonMark, so it stays as written
         "## 2. Queries, keys and values: Q = X W_Q + b_Q, K = C W_K + b_K, V = C W_V + b_V.",
         "## 3. Attention in head 0, step by step (d_head = 2).",
-        '## Self-attention with "c" as the query (q3)',
+        '## Self-attention with "c" as the query (q2)',
         "## 4. The 2 heads side by side.",
         "## 5. Concatenation: every head's output side by side.",
         "## 6. Output projection: output = concatenation W_O + b_O.",

@@ -117,7 +117,7 @@ def test_from_json_refuses_other_documents():
         (
             {"tokens": ["a", "b\n"]},
             sa.InputError,
-            r"tokens entry 2 is 'b\\n': a label holds a control character \(newline, tab",  # a regex
+            r"tokens entry 1 is 'b\\n': a label holds a control character \(newline, tab",  # a regex
         ),
         ({"queries": [5]}, sa.InputError, "query position 5 is out of range: there are 2 queries, positions 0 to 1"),
         ({"queries": ["zz"]}, sa.InputError, "query 'zz' is not among the tokens: 0:Acting, 1:Machines"),
@@ -145,7 +145,7 @@ def test_trace_refuses_non_finite_and_batched_input():
 
 def test_overflowing_dot_products_are_refused_not_nan():
     q = np.array([[1e200, 0.0]])
-    with pytest.raises(sa.InputError, match=r"q1·k1 overflows float64: the numbers are too large to multiply"):
+    with pytest.raises(sa.InputError, match=r"q0·k0 overflows float64: the numbers are too large to multiply"):
         sa.trace(q, q, np.ones((1, 2)))
 
 
@@ -154,5 +154,5 @@ def test_products_that_overflow_before_a_small_scale_are_refused_not_nan():
     raw products q_e k_e, which are inf, so it refuses with the same message."""
     q = np.full((2, 3), 1e200)
     assert np.isfinite(sa.scaled_dot_product_attention(q, q, np.ones((2, 1)), scale=1e-300)).all()
-    with pytest.raises(sa.InputError, match=r"q1·k1 overflows float64: .* scale the inputs down"):
+    with pytest.raises(sa.InputError, match=r"q0·k0 overflows float64: .* scale the inputs down"):
         sa.trace(q, q, np.ones((2, 1)), scale=1e-300)

@@ -15,7 +15,7 @@ from selfattention.record.ring import RingReport
 from selfattention.render import draw, formats, render
 from selfattention.render.formats import KINDS
 from selfattention.sources.exercises import Worksheet
-from selfattention.sources.models.heads import HeadRow, HeadsReport
+from selfattention.sources.models.heads import HeadRow, HeadsReport, top_heads
 
 TOKENS = ("[CLS]", "it", "was", "[SEP]")
 
@@ -76,6 +76,41 @@ def test_one_render_for_a_heads_report():
     ]
     korean = render(report, explain_heads(report, "ko"), "text")
     assert korean != render(report, explain_heads(report, "en"), "text") and "tiny" in korean
+
+
+def test_heads_top_without_a_key_ranks_by_the_heaviest_key_and_says_so():
+    """Issue #14: `heads --top N` without --key ranks the heads by the weight of the query's
+    heaviest key (not the first N in layer order) and its text says what it lists."""
+    report = top_heads(heads_report(key=None), 2)
+    assert [(r.layer, r.head) for r in report.rows] == [(1, 1), (0, 0)]  # 0.85 and 0.7: the heaviest
+    lines = render(report, explain_heads(report, "en", precision=2), "text").splitlines()
+    assert lines[0] == 'Where "it" looks in every head of tiny: "it was"'
+    assert 'The top 2 of 4 heads by the weight of the heaviest key of "it", heaviest first.' in lines
+    header = next(line for line in lines if "heaviest key" in line and "rank" in line)
+    assert header.split()[:5] == ["rank", "layer", "head", "it", "→"]
+    ranked = [line.split()[:5] for line in lines if line.startswith("   ") and line.split()[0].isdigit()]
+    assert ranked == [["1", "1", "1", "was", "0.85"], ["2", "0", "0", "[CLS]", "0.7"]]  # each names its key
+    korean = render(report, explain_heads(report, "ko", precision=2), "text")
+    assert '"it" 단어의 가장 무거운 키가 받는 가중치로 고른 상위 헤드 2개(전체 4개 중), 무거운 순서입니다.' in korean
+    assert json.loads(render(report, explain_heads(report), "json"))["top"] == 2
+    # with a key the order is the report's (by that weight), and the text says so too
+    keyed = top_heads(heads_report(key=0), 3)
+    assert [r.weight for r in keyed.rows] == [0.7, 0.25, 0.1]
+    assert (
+        'The top 3 of 4 heads by the weight from "it" to "[CLS]", heaviest first.'
+        in render(keyed, explain_heads(keyed), "text").splitlines()
+    )
+    # without --top nothing is ranked, and nothing says it is
+    plain = render(heads_report(key=None), explain_heads(heads_report(key=None)), "text")
+    assert "The top" not in plain
+
+
+def test_repeated_tokens_are_told_apart_in_the_heads_report():
+    weights = np.array([[[0.1, 0.2, 0.3, 0.4]]])
+    rows = (HeadRow(0, 0, None, ((3, 0.4), (2, 0.3), (1, 0.2)), 0.1, False),)
+    report = HeadsReport("tiny", "the the it the", ("the", "the", "it", "the"), 2, None, (0,), weights, rows, 0.0, 1e-4)
+    text = render(report, explain_heads(report), "text")
+    assert "the@3 0.4, it 0.3, the@1 0.2" in text
 
 
 @pytest.mark.parametrize(

@@ -128,7 +128,7 @@ def test_korean_labels_never_crash_and_never_draw_empty_boxes():
     if figure_text.cjk_fonts():  # a Korean font is installed: the labels are drawn as they are
         assert shown == tokens
     else:  # none: positions instead of boxes, and the figure says why
-        assert shown == ["#1", "#2", "#3"]
+        assert shown == ["#0", "#1", "#2"]  # positions count from 0
         assert any("fonts-noto-cjk" in t.get_text() for t in fig.texts)
     # the SVG keeps the real labels (the browser draws them) without the font note
     texts = svg_texts(svg)
@@ -191,6 +191,22 @@ def test_scores_table_uses_the_data_range():
     fig = plot.heatmap(scores, ["L0", "L1"], ["H0", "H1"], value_label="score")
     norm = fig.axes[0].images[0].norm
     assert (norm.vmin, norm.vmax) == (-2.0, 3.0)
+
+
+def test_cells_never_show_scientific_notation():
+    """Issue #14: a tiny weight reads "≈0" as on the page, never 5e-03 or 1e-16; exactly 0 is "0"."""
+    weights = np.array([[0.996, 0.004, 0.0], [1e-16, 0.9999999, 4e-3], [0.25, 0.25, 0.5]])
+    for precision, expected in ((2, "≈0"), (4, "0.004")):
+        fig = plot.heatmap(weights, list("abc"), list("xyz"), precision=precision)
+        texts = [t.get_text() for t in fig.axes[0].texts]  # the Text artists drawn in the cells
+        assert len(texts) == 9
+        assert not any("e-" in t or "e+" in t for t in texts), texts
+        assert texts[1] == expected and texts[2] == "0" and texts[3] == "≈0"
+    # the seed's "Acting" row (0.0001 to "Machines") and a 20-key row drawn with 2 places
+    x = np.random.default_rng(0).normal(size=(20, 4)) * 3
+    fig = plot.trace_heatmap(sa.trace(x, x, x))
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts and not any("e-0" in t or "e-1" in t for t in texts)
 
 
 def test_blocked_cells_are_grey_without_a_number():

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 import selfattention as sa
 from reference_loop import loop_attention
+from selfattention.explain.numbers import fmt
 from selfattention.render.html import html_report
 from selfattention.surfaces.cli import main
 
@@ -202,6 +203,52 @@ def test_report_in_a_real_browser_at_phone_width(tmp_path):
     for figure in SEED_FIGURES:
         assert figure in shown
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium is not installed")
+def test_long_dot_products_wrap_so_each_result_is_visible(tmp_path):
+    """Issue #14: with d = 64 each dot product writes 8 terms and the rest; the sum wraps
+    between its terms so that "= result" stays on screen, on a laptop and on a phone."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 64)) * 1.7
+    t = sa.trace(x, x, x, tokens=["the", "animal", "was", "tired"])
+    path = tmp_path / "report.html"
+    path.write_text(sa.render(t, sa.explain(t), "html"), encoding="utf-8")
+    probe = """() => {
+      const box = document.querySelector('.eq');  // the first query's dot products
+      const frame = box.getBoundingClientRect();
+      return {
+        overflow: box.scrollWidth - box.clientWidth,
+        page: document.documentElement.scrollWidth,
+        results: [...box.querySelectorAll('td.result')].map((td) => {
+          const r = td.getBoundingClientRect();
+          return {text: td.innerText, left: r.left, right: r.right, inside: r.right <= frame.right + 1};
+        }),
+        text: box.innerText,
+      };
+    }"""
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        try:
+            seen = {}
+            for width in (1280, 420):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(path.as_uri())
+                seen[width] = page.evaluate(probe)
+                page.close()
+        finally:
+            browser.close()
+    for width, got in seen.items():
+        assert got["overflow"] <= 1, (width, got["overflow"])  # nothing hidden to the right of the box
+        assert got["page"] <= width  # and the page does not scroll sideways
+        assert len(got["results"]) == 4
+        for cell in got["results"]:
+            assert cell["inside"] and cell["left"] >= 0 and cell["right"] <= width, (width, cell)
+        assert "(56 smaller terms: " in got["text"]
+    expected = [fmt(v) for v in t.steps[0].dot_products]
+    assert [c["text"] for c in seen[1280]["results"]] == expected  # the results, each one whole
 
 
 @pytest.mark.browser

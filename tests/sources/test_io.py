@@ -45,18 +45,18 @@ def test_parse_matrix_reads_rows_and_separators():
     [
         (
             "1,2;3",
-            "query row 2 has 1 numbers but row 1 has 2: every row needs the same number of values",
+            "query row 1 has 1 numbers but row 0 has 2: every row needs the same number of values",
         ),
-        ("1,a", "query row 1, column 2 is 'a': expected a number"),
-        ("nan,1", "query row 1, column 1 is 'nan': expected a finite number"),
-        ("1;-inf", "query row 2, column 1 is '-inf': expected a finite number"),
-        ("1e999", "query row 1, column 1 is '1e999': expected a finite number"),
+        ("1,a", "query row 0, column 1 is 'a': expected a number"),
+        ("nan,1", "query row 0, column 0 is 'nan': expected a finite number"),
+        ("1;-inf", "query row 1, column 0 is '-inf': expected a finite number"),
+        ("1e999", "query row 0, column 0 is '1e999': expected a finite number"),
         ("", 'query is empty: expected rows of numbers such as "1,0,1;0,1,1"'),
         (" ; ;", 'query is empty: expected rows of numbers such as "1,0,1;0,1,1"'),
-        ("1;;2", "query row 2 is empty: expected numbers separated by commas"),
+        ("1;;2", "query row 1 is empty: expected numbers separated by commas"),
         (
             "1" * 5000,
-            "query row 1, column 1 is '111111111111111111111111111111111111...: expected a finite number",
+            "query row 0, column 0 is '111111111111111111111111111111111111...: expected a finite number",
         ),
     ],
 )
@@ -85,14 +85,14 @@ def test_parse_tokens_by_commas_or_spaces():
     [
         (
             "2,0",
-            "mask row 1 holds '2': an inline mask takes 1 (may attend) or 0 (blocked); use an --input file"
+            "mask row 0 holds '2': an inline mask takes 1 (may attend) or 0 (blocked); use an --input file"
             " for an additive float mask",
         ),
         (
             "1;0,1",
-            "mask row 2 has 2 numbers but row 1 has 1: every row needs the same number of values",
+            "mask row 1 has 2 numbers but row 0 has 1: every row needs the same number of values",
         ),
-        ("", "mask row 1 is empty: expected 1 (may attend) or 0 (blocked) entries"),
+        ("", "mask row 0 is empty: expected 1 (may attend) or 0 (blocked) entries"),
     ],
 )
 def test_parse_mask_refusals(text, message):
@@ -111,12 +111,12 @@ def test_inline_mask_reads_1_as_may_attend():
     [
         (
             {"query": [[1, 0], [1]]},
-            "query row 2 has 1 numbers but row 1 has 2: every row needs the same number of values",
+            "query row 1 has 1 numbers but row 0 has 2: every row needs the same number of values",
         ),
         ({"query": []}, "query is an empty list: expected a non-empty list of rows of numbers"),
-        ({"key": [[1, "x"], [0, 1]]}, "key row 1, column 2 is 'x': expected a number"),
-        ({"value": [[True], [2]]}, "value row 1, column 1 is True: expected a number"),
-        ({"value": [[1], 2]}, "value row 2 is 2: expected a non-empty list of numbers"),
+        ({"key": [[1, "x"], [0, 1]]}, "key row 0, column 1 is 'x': expected a number"),
+        ({"value": [[True], [2]]}, "value row 0, column 0 is True: expected a number"),
+        ({"value": [[1], 2]}, "value row 1 is 2: expected a non-empty list of numbers"),
         (
             {"querry": [[1]]},
             "input has unknown key 'querry': expected some of tokens, key_tokens, query, key, value, mask, causal, scale",
@@ -127,19 +127,19 @@ def test_inline_mask_reads_1_as_may_attend():
             "scale is '0.5': expected a finite number (or leave it out for 1/sqrt(d))",
         ),
         ({"tokens": "a b"}, "tokens is 'a b': expected a list of strings"),
-        ({"tokens": ["a", 2]}, "tokens entry 2 is 2: expected a string (a token's label)"),
+        ({"tokens": ["a", 2]}, "tokens entry 1 is 2: expected a string (a token's label)"),
         (
             {"mask": [[1, 0], [1, 1]]},
-            "mask row 1, column 1 is the integer 1: write true/false for a boolean mask (true = may attend)"
+            "mask row 0, column 0 is the integer 1: write true/false for a boolean mask (true = may attend)"
             ' or floats such as 0.0 and "-inf" for an additive mask',
         ),
         (
             {"mask": [[True, 0.0], [True, True]]},
-            "mask row 1, column 1 is True but others are numbers: use all true/false or all floats",
+            "mask row 0, column 0 is True but others are numbers: use all true/false or all floats",
         ),
         (
             {"mask": [[0.0, "inf"], [0.0, 0.0]]},
-            "mask row 1, column 2 is 'inf': expected true/false, a float or \"-inf\"",
+            "mask row 0, column 1 is 'inf': expected true/false, a float or \"-inf\"",
         ),
         (
             {"mask": []},
@@ -148,7 +148,7 @@ def test_inline_mask_reads_1_as_may_attend():
         # regressions found by the fuzzer: integers beyond float's range crashed (OverflowError)
         (
             {"query": [[10**400, 0], [0, 1]]},
-            "query row 1, column 1 is 1000000000000000000000000000000000000...: expected a finite number",
+            "query row 0, column 0 is 1000000000000000000000000000000000000...: expected a finite number",
         ),
         (
             {"scale": 10**400},
@@ -179,7 +179,7 @@ def test_deeply_nested_cells_are_refused():
     cell: object = 1.0
     for _ in range(5000):
         cell = [cell]
-    message = "query row 1, column 1 is a list nested too deeply to show: expected a number"
+    message = "query row 0, column 0 is a list nested too deeply to show: expected a number"
     refused(lambda: io.input_from_dict({**GOOD, "query": [[cell, 0], [0, 1]]}), message)
 
 

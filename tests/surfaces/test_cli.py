@@ -21,9 +21,9 @@ def test_explain_seed_prints_all_four_steps_and_the_eight_figures():
     assert result.exit_code == 0
     lines = result.output.splitlines()
     for expected in [
-        "1. Dot products q1·k for every key: multiply elementwise, then add up.",
-        "   q1·k1 (Acting)   = 16×1 + 0×0 + 1×1 = 17",
-        "   q1·k2 (Machines) = 16×0 + 0×1 + 1×1 = 1",
+        "1. Dot products q0·k for every key: multiply elementwise, then add up.",
+        "   q0·k0 (Acting)   = 16×1 + 0×0 + 1×1 = 17",
+        "   q0·k1 (Machines) = 16×0 + 0×1 + 1×1 = 1",
         "2. Multiply by the scale 0.5774 = 1/sqrt(3) to keep the scores in a stable range.",
         "   17 × 0.5774 = 9.815",
         "3. Softmax: subtract the largest score, take exp, divide by the sum.",
@@ -99,7 +99,7 @@ def test_input_file_and_markdown(tmp_path):
     )
     result = run("explain", "--input", str(path), "--format", "markdown")
     assert result.exit_code == 0
-    assert '## Self-attention with "y" as the query (q2)' in result.output
+    assert '## Self-attention with "y" as the query (q1)' in result.output
     assert "| x | 1 | 0 |" in result.output  # the weights table: x attends only to itself
 
 

@@ -36,7 +36,7 @@ INLINE = ["--query", "1,0;0,1", "--key", "1,0;0,1", "--value", "1;2"]
     [
         (
             ["-q", "1,2;3", "-k", "1,2", "-v", "1"],
-            "query row 2 has 1 numbers but row 1 has 2: every row needs the same number of values",
+            "query row 1 has 1 numbers but row 0 has 2: every row needs the same number of values",
         ),
         (
             ["-q", "1,2", "-k", "1,2,3", "-v", "1"],
@@ -46,14 +46,14 @@ INLINE = ["--query", "1,0;0,1", "--key", "1,0;0,1", "--value", "1;2"]
             ["-q", "1,2", "-k", "1,2;3,4", "-v", "1"],
             "key has 2 positions but value has 1: key and value need one row per key position (S)",
         ),
-        (["-q", "1,a", "-k", "1,2", "-v", "1"], "query row 1, column 2 is 'a': expected a number"),
+        (["-q", "1,a", "-k", "1,2", "-v", "1"], "query row 0, column 1 is 'a': expected a number"),
         (
             ["-q", "nan", "-k", "1", "-v", "1"],
-            "query row 1, column 1 is 'nan': expected a finite number",
+            "query row 0, column 0 is 'nan': expected a finite number",
         ),
         (
             ["-q", "1", "-k", "inf", "-v", "1"],
-            "key row 1, column 1 is 'inf': expected a finite number",
+            "key row 0, column 0 is 'inf': expected a finite number",
         ),
         (
             ["-q", "", "-k", "1", "-v", "1"],
@@ -69,7 +69,7 @@ INLINE = ["--query", "1,0;0,1", "--key", "1,0;0,1", "--value", "1;2"]
         ),
         (
             [*INLINE, "--mask", "2,0;1,1"],
-            "mask row 1 holds '2': an inline mask takes 1 (may attend) or 0 (blocked); use an --input file for an additive float mask",
+            "mask row 0 holds '2': an inline mask takes 1 (may attend) or 0 (blocked); use an --input file for an additive float mask",
         ),
         (
             [*INLINE, "--mask", "1,0,1;1,1,1"],
@@ -77,16 +77,16 @@ INLINE = ["--query", "1,0;0,1", "--key", "1,0;0,1", "--value", "1;2"]
         ),
         (
             ["-q", "1,,0;0,1", "-k", "1,0;0,1", "-v", "1;2"],
-            "query row 1, column 2 is empty (two commas in a row): expected a number",
+            "query row 0, column 1 is empty (two commas in a row): expected a number",
         ),
         (
             [*INLINE, "--mask", "1,1;1,,1"],
-            "mask row 2, column 2 is empty (two commas in a row): expected 1 (may attend) or 0 (blocked)",
+            "mask row 1, column 1 is empty (two commas in a row): expected 1 (may attend) or 0 (blocked)",
         ),
         ([*INLINE, "--tokens", ""], "tokens '' holds an empty token: expected names such as \"Acting,Machines\""),
-        ([*INLINE, "--mask", ""], "mask row 1 is empty: expected 1 (may attend) or 0 (blocked) entries"),
+        ([*INLINE, "--mask", ""], "mask row 0 is empty: expected 1 (may attend) or 0 (blocked) entries"),
         ([*INLINE, "--scale", "nan"], "scale is nan: expected a finite number"),
-        ([*INLINE, "--queries", "c"], "query 'c' is not among the tokens: 0:t1, 1:t2"),
+        ([*INLINE, "--queries", "c"], "query 'c' is not among the tokens: 0:t0, 1:t1"),
         (
             [*INLINE, "--queries", "5"],
             "query position 5 is out of range: there are 2 queries, positions 0 to 1",
@@ -122,7 +122,7 @@ def test_inline_refusals(args, message):
     [
         (
             json.dumps({**GOOD, "query": [[1, 0], [1]]}),
-            "query row 2 has 1 numbers but row 1 has 2: every row needs the same number of values",
+            "query row 1 has 1 numbers but row 0 has 2: every row needs the same number of values",
         ),
         (
             json.dumps({**GOOD, "value": [[1]]}),
@@ -134,11 +134,11 @@ def test_inline_refusals(args, message):
         ),
         (
             json.dumps({**GOOD, "key": [[1, "x"], [0, 1]]}),
-            "key row 1, column 2 is 'x': expected a number",
+            "key row 0, column 1 is 'x': expected a number",
         ),
         (
             json.dumps({**GOOD, "mask": [[1, 0], [1, 1]]}),
-            'mask row 1, column 1 is the integer 1: write true/false for a boolean mask (true = may attend) or floats such as 0.0 and "-inf" for an additive mask',
+            'mask row 0, column 0 is the integer 1: write true/false for a boolean mask (true = may attend) or floats such as 0.0 and "-inf" for an additive mask',
         ),
         (
             json.dumps({**GOOD, "query": []}),
@@ -230,7 +230,7 @@ def test_a_real_process_prints_one_line_and_exits_2(tmp_path):
     assert done.returncode == 2
     assert done.stdout == ""
     assert (
-        done.stderr == "Error: query row 2 has 1 numbers but row 1 has 2: every row needs the same number of values\n"
+        done.stderr == "Error: query row 1 has 1 numbers but row 0 has 2: every row needs the same number of values\n"
     )
 
 
@@ -360,5 +360,5 @@ def test_undecodable_bytes_from_a_real_command_line_and_a_file(tmp_path):
     path.write_text('{"tokens": ["a", "\\ud800"], "query": [[1], [2]], "key": [[1], [2]], "value": [[1], [2]]}')
     refused(
         ["--input", str(path)],
-        "tokens entry 2 holds a lone surrogate U+D800 at character 1: expected valid Unicode text",
+        "tokens entry 1 holds a lone surrogate U+D800 at character 1: expected valid Unicode text",
     )

@@ -64,7 +64,7 @@ def test_walks_the_sentence_from_words_to_outputs():
         "4. The layer's input X = embedding + positional encoding.",
         "5. Queries, keys and values: Q = X W_Q + b_Q, K = X W_K + b_K, V = X W_V + b_V.",
         "6. Attention in head 0, step by step (d_head = 4).",
-        'Self-attention with "it" as the query (q8)',
+        'Self-attention with "it" as the query (q7)',  # --queries 7 is q7: positions count from 0
         "7. The 2 heads side by side.",
         "8. Concatenation: every head's output side by side.",
         "9. Output projection: output = concatenation W_O + b_O.",
@@ -97,7 +97,7 @@ def test_query_word_equals_its_position_and_head_choice():
     b = run("layer", SENTENCE, "--queries", "7", "--head", "1")
     assert a.exit_code == 0 and a.output == b.output
     assert "6. Attention in head 1, step by step (d_head = 4)." in a.output.splitlines()
-    assert "head 1 uses columns 5 to 8." in a.output
+    assert "head 1 uses columns 4 to 7." in a.output
 
 
 def test_causal_text():

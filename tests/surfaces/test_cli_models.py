@@ -43,7 +43,7 @@ def test_model_shows_the_real_numbers_step_by_step(run):
     assert weight_line.endswith(f"= {fmt(theirs[j])}")
     assert "Each dot product has 32 terms (d = 32); only the 8 largest by size are" in result.output
     assert "(24 smaller terms: " in result.output
-    assert 'Self-attention with "it" as the query (q11)' in result.output
+    assert 'Self-attention with "it" as the query (q10)' in result.output
     assert f'and looks most at "animal" ({fmt(theirs.max())}).' in result.output.replace("\n", " ")
     assert "Every one of the 16 weight rows matches the" in result.output
 

@@ -4,6 +4,10 @@ Every message names the argument, what was received and what was expected, so th
 surface (CLI, web server) can show it as it is. All of them subclass ``ValueError``:
 ``except ValueError`` catches every refusal of bad input.
 
+The message is English. A refusal a learner meets often also carries a ``code`` and the
+``params`` its message was made from, so that a surface can say it in the learner's language
+(:func:`selfattention.explain.messages.say_error`); one without a code is shown as it is.
+
 >>> try:
 ...     raise ShapeError("query has 3 features but key has 4: the last dimensions must match")
 ... except ValueError as error:
@@ -19,7 +23,17 @@ __all__ = ["InputError", "LimitError", "MaskError", "MissingExtraError", "SelfAt
 
 
 class SelfAttentionError(ValueError):
-    """Base class of every error this library raises for bad input."""
+    """Base class of every error this library raises for bad input.
+
+    >>> error = InputError("input file 'x.json' does not exist", code="file_not_found", path="x.json")
+    >>> str(error), error.code, error.params
+    ("input file 'x.json' does not exist", 'file_not_found', {'path': 'x.json'})
+    """
+
+    def __init__(self, message: str = "", *, code: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code  # names the message in the catalogs of explain.messages (None: English only)
+        self.params = params  # the values the message was made from
 
 
 class ShapeError(SelfAttentionError):

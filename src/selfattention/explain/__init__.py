@@ -86,7 +86,10 @@ def available_languages() -> dict[str, Language]:
 def get_language(lang: str) -> Language:
     languages_ = available_languages()
     if lang not in languages_:
-        raise InputError(f"unknown language {lang!r}: choose one of {', '.join(sorted(languages_))}")
+        choices = ", ".join(sorted(languages_))
+        raise InputError(
+            f"unknown language {lang!r}: choose one of {choices}", code="unknown_language", lang=lang, choices=choices
+        )
     return languages_[lang]
 
 
@@ -117,7 +120,7 @@ def phrase_trace(plan: TracePlan, language: Language, precision: int) -> Explana
     >>> from selfattention import trace, seed_example
     >>> plan = plan_trace(trace(**seed_example().trace_kwargs()))
     >>> phrase_trace(plan, get_language("ko"), 4).queries[1].heading
-    '"Machines" 단어를 쿼리(Query)로 하는 셀프 어텐션 (q2)'
+    '"Machines" 단어를 쿼리(Query)로 하는 셀프 어텐션 (q1)'
     """
     queries = tuple(
         QueryExplanation(

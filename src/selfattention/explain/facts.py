@@ -58,7 +58,9 @@ def _row_norms(rows: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def query_facts(trace: AttentionTrace, step: QueryTrace) -> QueryFacts:
-    keys = trace.key_tokens
+    """The facts of one query; its tokens are named as people read them (a repeated token
+    with its position, "the@5": :attr:`AttentionTrace.key_names`)."""
+    keys = trace.key_names
     weights = step.weights.astype(np.float64)
     allowed = np.flatnonzero(step.allowed)
     order = sorted(allowed, key=lambda j: (-weights[j], j))
@@ -80,7 +82,7 @@ def query_facts(trace: AttentionTrace, step: QueryTrace) -> QueryFacts:
         closest = KeyWeight(c, keys[c], float(weights[c]))
     return QueryFacts(
         index=step.index,
-        token=step.token,
+        token=trace.query_names[step.index],
         ranked=ranked,
         allowed_count=int(allowed.size),
         self_weight=float(weights[step.index]) if self_attention else None,

@@ -31,6 +31,7 @@ class HeadsExplanation:
     check: str  # how closely the rebuilt weights match the model's own
     sink_note: str  # what the * beside a head means
     labels: dict[str, str]
+    ranking: str | None  # with --top: which heads are listed, ranked by what
     precision: int
 
 
@@ -38,14 +39,21 @@ def explain_heads(report: HeadsReport, lang: str = "en", precision: int = 4) -> 
     """Words for a heads report; ``precision`` is the decimals its table shows."""
     language = get_language(lang)
     labels = dict(language.labels)
-    names = {"query": report.query_token, "key": report.key_token, "model": report.model, "text": report.text}
+    token = report.names  # a repeated token with its position, "the@5"
+    key = None if report.key_index is None else token[report.key_index]
+    names = {"query": token[report.query_index], "key": key, "model": report.model, "text": report.text}
     title = labels["heads_key_title" if report.key_index is not None else "heads_title"].format(**names)
     sinks = sorted({report.tokens[i] for i in report.sink_positions})
+    ranking = None
+    if report.top is not None:
+        counts = {"shown": len(report.rows), "count": report.head_count}
+        ranking = labels["heads_top_key" if report.key_index is not None else "heads_top"].format(**names, **counts)
     return HeadsExplanation(
         lang=language.code,
         title=title,
         check=labels["heads_check"].format(count=report.head_count, difference=fmt(report.max_abs_difference, 2)),
         sink_note=labels["heads_sink_note"].format(share=fmt(SINK_SHARE, 2), tokens=", ".join(sinks)),
         labels=labels,
+        ranking=ranking,
         precision=precision,
     )

@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["fmt", "fmt_factor", "fmt_percent", "fmt_row", "fmt_terms", "fmt_vector"]
+__all__ = ["fmt", "fmt_cell", "fmt_factor", "fmt_percent", "fmt_row", "fmt_terms", "fmt_vector"]
 
 
 #: from this size on a number is shown in scientific notation (2**53: past it float64
@@ -44,6 +44,23 @@ def fmt(x: Any, precision: int = 4) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def fmt_cell(x: Any, precision: int = 4) -> str:
+    """A number in a heatmap's cell: never scientific notation. A non-zero number too small
+    for ``precision`` places is "≈0" (the steps beside the picture show its value; exactly 0
+    stays "0"), one of :data:`LARGE` or more is written out whole. The page's heatmap does the
+    same (static/format.js, ``fmtCell``).
+
+    >>> fmt_cell(0.0049, 2), fmt_cell(1e-16), fmt_cell(-3e-9), fmt_cell(0.0), fmt_cell(0.2315), fmt_cell(1e17)
+    ('≈0', '≈0', '≈0', '0', '0.2315', '100000000000000000')
+    """
+    x = float(x)
+    if math.isfinite(x) and x != 0 and abs(x) < 0.5 * 10.0**-precision:
+        return "≈0"
+    if math.isfinite(x) and abs(x) >= LARGE:
+        return f"{x:.0f}"
+    return fmt(x, precision)
 
 
 #: vectors longer than this are shown by their first and last entries (display only)

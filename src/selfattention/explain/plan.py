@@ -200,9 +200,9 @@ def plan_trace(trace: AttentionTrace) -> TracePlan:
         queries.append(
             QueryPlan(
                 index=step.index,
-                heading=QueryHeading(step.index + 1, step.token),
+                heading=QueryHeading(step.index, trace.query_names[step.index]),
                 steps=(
-                    DotProductsStep(1, step.index + 1),
+                    DotProductsStep(1, step.index),
                     ScaleStep(2, trace.scale, root, _temperature(trace), trace.d_head),
                     MaskStep(step.shifts_scores),
                     SoftmaxStep(3),
@@ -327,14 +327,15 @@ def _decoder(trace: AttentionTrace, step: QueryTrace, facts: QueryFacts) -> tupl
     if not trace.is_causal and not bool(allowed.max(initial=-1) <= position):
         return ()  # an encoder: every token sees every other
     hidden = len(trace.key_tokens) - len(allowed)
-    said: list[Statement] = [CausalKeys(step.token, position, len(allowed), hidden, trace.key_tokens[allowed[0]])]
+    token, names = trace.query_names[step.index], trace.key_names  # a repeated token with its position
+    said: list[Statement] = [CausalKeys(token, position, len(allowed), hidden, names[allowed[0]])]
     if source.rope_frequencies and facts.ranked:
         said.append(_rope(trace, step, facts, source))
     first = float(step.weights[0])
     if position > 0 and first >= SINK_SHARE:
-        said.append(AttentionSink(step.token, trace.key_tokens[0], first))
+        said.append(AttentionSink(token, names[0], first))
     if source.cached_keys:
-        said.append(KVCacheStep(step.token, source.cached_keys, source.recompute_difference))
+        said.append(KVCacheStep(token, source.cached_keys, source.recompute_difference))
     return tuple(said)
 
 
@@ -355,8 +356,8 @@ def _rope(trace: AttentionTrace, step: QueryTrace, facts: QueryFacts, source: Mo
     query_after = (float(step.query[a]), float(step.query[b]))
     key_after = (float(trace.key[key, a]), float(trace.key[key, b]))
     return RopeRotation(
-        token=step.token,
-        key_token=trace.key_tokens[key],
+        token=trace.query_names[step.index],
+        key_token=trace.key_names[key],
         query_position=query_position,
         key_position=key_position,
         dims=(a, b),
@@ -412,8 +413,8 @@ def plan_layer(trace: LayerTrace, head: int, queries: Sequence[int]) -> LayerPla
         d_model=trace.d_model,
         num_heads=trace.num_heads,
         d_head=trace.d_head,
-        first_column=head * trace.d_head + 1,
-        last_column=(head + 1) * trace.d_head,
+        first_column=head * trace.d_head,  # 0-based, as the positions and dimensions
+        last_column=(head + 1) * trace.d_head - 1,
         kv_symbol="C" if trace.is_cross else "X",
         with_embeddings=trace.embeddings is not None,
         cross=trace.is_cross,

@@ -126,14 +126,14 @@ class Caveat:
 # -- one query, step by step -------------------------------------------------------------------
 @dataclass(frozen=True)
 class QueryHeading:
-    number: int  # the query's position, counted from 1 (q1, q2, ...)
+    position: int  # the query's position, counted from 0 (q0, q1, ...) as everywhere else
     token: str
 
 
 @dataclass(frozen=True)
 class DotProductsStep:
     number: int
-    query_number: int
+    query_position: int  # counted from 0
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ def trace_query(
     if not (np.isfinite(products).all() and np.isfinite(scaled).all()):
         j = int(np.flatnonzero(~(np.isfinite(products).all(axis=1) & np.isfinite(scaled)))[0])
         raise InputError(
-            f"q{index + 1}·k{j + 1} overflows {dtype}: the numbers are too large to multiply"
+            f"q{index}·k{j} overflows {dtype}: the numbers are too large to multiply"
             f" (largest |q| entry {np.abs(q).max():.3g}, |k| entry {np.abs(k[j]).max():.3g}); scale the inputs down"
         )
     mask = mask.astype(dtype)

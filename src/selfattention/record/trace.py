@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from ..core.kernels.inputs import prepare_inputs
 from ..core.limits import check_trace_budget
 from ..core.masks import mask_row
 from .json_form import decode_array, encode, same
-from .labels import labels, pick_queries
+from .labels import distinct, labels, pick_queries
 from .provenance import Provenance, provenance_from_document
 from .query_trace import QueryTrace, trace_query
 from .steps import STEP_NAMES
@@ -78,6 +79,16 @@ class AttentionTrace:
     @property
     def d_head(self) -> int:
         return int(self.key.shape[1])
+
+    @cached_property
+    def query_names(self) -> tuple[str, ...]:
+        """``tokens`` as people read them: a repeated token with its position ("the@5")."""
+        return distinct(self.tokens)
+
+    @cached_property
+    def key_names(self) -> tuple[str, ...]:
+        """``key_tokens`` as people read them (see :attr:`query_names`)."""
+        return self.query_names if self.key_tokens == self.tokens else distinct(self.key_tokens)
 
     @property
     def query_indices(self) -> tuple[int, ...]:
@@ -233,7 +244,7 @@ def trace(
     elif tokens is not None and query_len == key_len:
         tokens_k = tokens_q
     else:
-        tokens_k = tuple(f"k{j + 1}" for j in range(key_len))
+        tokens_k = tuple(f"k{j}" for j in range(key_len))
     picked = pick_queries(queries, tokens_q)
     check_trace_budget(len(picked), key_len, q.shape[1], v.shape[1])  # before allocating
 

@@ -39,7 +39,7 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Lines:
-    """Aligned rows of cells, e.g. ``q1·k1 (Acting) | = | 16×1 + 0×0 + 1×1 | = | 17``."""
+    """Aligned rows of cells, e.g. ``q0·k0 (Acting) | = | 16×1 + 0×0 + 1×1 | = | 17``."""
 
     rows: tuple[tuple[str, ...], ...]
 
@@ -89,10 +89,10 @@ def build_document(trace: AttentionTrace, explanation: Explanation, precision: i
 
 
 def _inputs(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[Block]:
-    """Q (traced rows), K and V, one row per token."""
+    """Q (traced rows), K and V, one row per token (a repeated token with its position)."""
     rows = []
     if trace.tokens == trace.key_tokens:
-        for j, token in enumerate(trace.key_tokens[:MAX_MATRIX]):
+        for j, token in enumerate(trace.key_names[:MAX_MATRIX]):
             rows.append(
                 (
                     token,
@@ -102,10 +102,11 @@ def _inputs(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[Block
                 )
             )
     else:  # cross-attention: queries and keys label different sequences
-        rows += [(t, fmt_vector(q, p), "", "") for t, q in zip(trace.tokens[:MAX_MATRIX], trace.query, strict=False)]
+        queries = zip(trace.query_names[:MAX_MATRIX], trace.query, strict=False)
+        rows += [(t, fmt_vector(q, p), "", "") for t, q in queries]
         rows += [
             (t, "", fmt_vector(k, p), fmt_vector(v, p))
-            for t, k, v in zip(trace.key_tokens[:MAX_MATRIX], trace.key, trace.value, strict=False)
+            for t, k, v in zip(trace.key_names[:MAX_MATRIX], trace.key, trace.value, strict=False)
         ]
     title = "Q, K, V"
     if len(trace.key_tokens) > MAX_MATRIX:
@@ -124,9 +125,9 @@ def _terms(step: QueryTrace, trace: AttentionTrace, terms: DotProductTerms, p: i
 def _query_steps(
     trace: AttentionTrace, step: QueryTrace, words: QueryExplanation, p: int, labels: dict[str, str]
 ) -> list[Block]:
-    n = step.index + 1
+    n = step.index  # positions count from 0 everywhere: q0 is the first token's query
     headings, keys = words.steps, words.keys
-    names = trace.key_tokens
+    names = trace.key_names  # "the@5": a repeated token is told apart by its position
     blocks: list[Block] = []
     note = []
     if len(keys) < len(names):
@@ -141,7 +142,7 @@ def _query_steps(
         Lines(
             tuple(
                 (
-                    f"q{n}·k{terms.key + 1} ({names[terms.key]})",
+                    f"q{n}·k{terms.key} ({names[terms.key]})",
                     "=",
                     _terms(step, trace, terms, p, labels["smaller_terms"]),
                     "=",
@@ -207,13 +208,13 @@ def _query_steps(
 
 
 def _matrix_view(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[Block]:
-    header = ("", *trace.key_tokens)
+    header = ("", *trace.key_names)
 
     def table(title: str, matrix: Any) -> Table:
         return Table(
             title,
             header,
-            tuple((token, *(fmt(x, p) for x in row)) for token, row in zip(trace.tokens, matrix, strict=True)),
+            tuple((token, *(fmt(x, p) for x in row)) for token, row in zip(trace.query_names, matrix, strict=True)),
         )
 
     steps = trace.steps
@@ -222,7 +223,7 @@ def _matrix_view(trace: AttentionTrace, p: int, labels: dict[str, str]) -> list[
     outputs = Table(
         labels["times_v"],
         ("", labels["output"]),
-        tuple((s.token, fmt_vector(s.output, p)) for s in steps),
+        tuple((trace.query_names[s.index], fmt_vector(s.output, p)) for s in steps),
     )
     return [
         Heading(2, labels["matrix_view"]),

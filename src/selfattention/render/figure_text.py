@@ -115,7 +115,7 @@ def drawable_labels(labels: Sequence[str]) -> tuple[list[str], bool]:
         if all(ord(ch) in chars or ch.isspace() for ch in label):
             shown.append(label)
         else:
-            shown.append(f"#{i + 1}")
+            shown.append(f"#{i}")  # its position, counted from 0
             replaced = True
     return shown, replaced
 

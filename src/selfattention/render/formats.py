@@ -165,7 +165,10 @@ def render(
     kind = _checked(record, explanation)
     writer = kind.writers.get(format)
     if writer is None:
-        raise InputError(f"unknown format {format!r}: choose one of {', '.join(kind.formats)}")
+        choices = ", ".join(kind.formats)
+        raise InputError(
+            f"unknown format {format!r}: choose one of {choices}", code="unknown_format", format=format, choices=choices
+        )
     return writer(record, explanation, picture=picture, overview=overview)
 
 

@@ -29,10 +29,10 @@ def heads_figure(report: HeadsReport, explanation: HeadsExplanation) -> Figure:
     without a key the largest weight of each head's query row."""
     from .plot import heatmap
 
-    labels = explanation.labels
+    labels, names = explanation.labels, report.names
     layers, heads = report.grid.shape
     if report.key_index is not None:
-        value = f"{report.query_token} → {report.key_token}"
+        value = f"{names[report.query_index]} → {names[report.key_index]}"
     else:
         value = f"{labels['max']} ({labels['weights']})"
     return heatmap(
@@ -51,11 +51,13 @@ def heads_figure(report: HeadsReport, explanation: HeadsExplanation) -> Figure:
 
 
 def heads_document(report: HeadsReport, explanation: HeadsExplanation) -> list[Block]:
-    p, labels = explanation.precision, explanation.labels
+    p, labels, names = explanation.precision, explanation.labels, report.names  # names: "the@5" when repeated
     blocks: list[Block] = [Heading(1, explanation.title), Paragraph(explanation.check)]
+    if explanation.ranking:
+        blocks.append(Paragraph(explanation.ranking))
 
     def keys(row_keys: tuple[tuple[int, float], ...]) -> str:
-        return ", ".join(f"{report.tokens[j]} {fmt(w, p)}" for j, w in row_keys)
+        return ", ".join(f"{names[j]} {fmt(w, p)}" for j, w in row_keys)
 
     def flag(is_sink: bool, share: float) -> str:
         return f"* {fmt(share, 2)}" if is_sink else ""
@@ -66,7 +68,7 @@ def heads_document(report: HeadsReport, explanation: HeadsExplanation) -> list[B
             labels["rank"],
             labels["layer"],
             labels["head"],
-            f"{report.query_token} → {report.key_token}",
+            f"{names[report.query_index]} → {names[report.key_index]}",
             labels["top_keys"],
             labels["sink"],
         )
@@ -76,6 +78,26 @@ def heads_document(report: HeadsReport, explanation: HeadsExplanation) -> list[B
                 str(r.layer),
                 str(r.head),
                 fmt(r.weight or 0.0, p),
+                keys(r.top_keys),
+                flag(r.is_sink, r.sink_share),
+            )
+            for n, r in enumerate(report.rows, start=1)
+        )
+    elif report.top is not None:  # ranked by the weight of each head's heaviest key, named first
+        header = (
+            labels["rank"],
+            labels["layer"],
+            labels["head"],
+            f"{names[report.query_index]} → {labels['heaviest_key']}",
+            labels["top_keys"],
+            labels["sink"],
+        )
+        rows = tuple(
+            (
+                str(n),
+                str(r.layer),
+                str(r.head),
+                keys(r.top_keys[:1]),
                 keys(r.top_keys),
                 flag(r.is_sink, r.sink_share),
             )

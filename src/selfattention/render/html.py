@@ -3,8 +3,9 @@
 Every step of every query (the same blocks as text and Markdown), the matrices, and the
 heatmap as an SVG inside a ``data:`` URI. Nothing is loaded from the network: no external
 style sheets, fonts, scripts or images; the CSS is inline and uses the system's fonts
-(Korean ones listed first). Equation rows and wide tables scroll sideways on a narrow
-screen instead of shrinking the text.
+(Korean ones listed first). A long sum in an equation row (a dot product of d = 64 terms)
+wraps between its terms, so that the "= result" after it stays on the screen; other wide rows
+and tables scroll sideways on a narrow screen instead of shrinking the text.
 
 The page is also the notebook display of a trace (``AttentionTrace._repr_html_``), so its
 CSS is scoped to one ``.sa-report`` element and does not restyle the notebook.
@@ -44,6 +45,9 @@ CSS = """
 .sa-report .eq{background:var(--soft);border-radius:6px;padding:.35rem .6rem;width:fit-content;max-width:100%;
  box-sizing:border-box}
 .sa-report .eq table{margin:0}
+.sa-report .eq td.sum{white-space:normal;min-width:10rem}
+.sa-report .eq td.sum,.sa-report .eq td.name{overflow-wrap:normal}
+.sa-report .eq .term{white-space:nowrap}
 .sa-report .matrix th,.sa-report .matrix td{border:1px solid var(--line);padding:.25rem .55rem;
  text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .sa-report .matrix th{background:var(--soft)}
@@ -56,7 +60,7 @@ CSS = """
 .sa-report .note{color:var(--muted);font-style:italic}
 .sa-report .caveat{border-left:4px solid var(--line);padding:.25rem .75rem;color:var(--muted)}
 @media (max-width:40rem){.sa-report{padding:.6rem}.sa-report h1{font-size:1.25rem}
- .sa-report .eq td{font-size:.8rem}}
+ .sa-report .eq td{font-size:.8rem}.sa-report .eq td.name{white-space:normal}}
 """
 
 
@@ -104,8 +108,7 @@ def to_html(blocks: list[Block], lang: str = "en", caveat: str | None = None, *,
             css = ' class="caveat"' if block.text == caveat else ""
             body.append(f"<p{css}>{escape(block.text)}</p>")
         elif isinstance(block, Lines):
-            rows = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in block.rows)
-            body.append(f'<div class="scroll eq"><table>{rows}</table></div>')
+            body.append(f'<div class="scroll eq"><table>{"".join(_equation(row) for row in block.rows)}</table></div>')
         elif isinstance(block, Table):
             body.append(_table(block))
         elif isinstance(block, Picture):
@@ -124,6 +127,38 @@ def to_html(blocks: list[Block], lang: str = "en", caveat: str | None = None, *,
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{main}</body>\n</html>\n"
     )
+
+
+#: a sum of at least this many terms may wrap between them (shorter ones stay on one line)
+WRAP_TERMS = 3
+
+
+def _equation(row: tuple[str, ...]) -> str:
+    """One equation row. A long sum (``a×b + c×d + ...``) wraps between its terms, each
+    product kept whole (the "… (56 smaller terms: x)" tail wraps at its spaces); on a narrow
+    screen the row's name (``q0·k1 (animal)``) may wrap too. The last cell, the result, is
+    marked ``class="result"``.
+
+    >>> _equation(("q0·k1", "=", "1×2 + 3×4 + 5×6", "=", "44"))[:90]
+    '<tr><td class="name">q0·k1</td><td>=</td><td class="sum"><span class="term">1×2 +</span> <'
+    >>> _equation(("head 0: a + b + c",))  # a row of one cell (a sentence) stays as it is
+    '<tr><td>head 0: a + b + c</td></tr>'
+    """
+    sums = [len(text.split(" + ")) >= WRAP_TERMS for text in row[:-1]]
+    cells = []
+    for j, text in enumerate(row):
+        if j == len(row) - 1 and j > 0:
+            cells.append(f'<td class="result">{escape(text)}</td>')
+        elif j > 0 and sums[j]:
+            terms = text.split(" + ")
+            pieces = [escape(t) + (" +" if i < len(terms) - 1 else "") for i, t in enumerate(terms)]
+            spans = [p if " " in t else f'<span class="term">{p}</span>' for p, t in zip(pieces, terms, strict=True)]
+            cells.append(f'<td class="sum">{" ".join(spans)}</td>')
+        elif j == 0 and any(sums[1:]):
+            cells.append(f'<td class="name">{escape(text)}</td>')
+        else:
+            cells.append(f"<td>{escape(text)}</td>")
+    return "<tr>" + "".join(cells) + "</tr>"
 
 
 def _table(block: Table) -> str:

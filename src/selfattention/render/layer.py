@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.errors import MissingExtraError
 from ..explain.layer import LayerExplanation
 from ..explain.numbers import fmt
+from ..record.labels import distinct
 from ..record.layer_trace import LayerTrace
 from .document import MAX_MATRIX, Block, Heading, Lines, Paragraph, Picture, Table, build_document
 from .markdown import to_markdown
@@ -88,13 +89,14 @@ def layer_heads_figure(trace: LayerTrace, explanation: LayerExplanation) -> Figu
     expanded queries are outlined. Needs the ``plot`` extra."""
     from .plot import heads_grid
 
-    rows = [trace.tokens[i] for i in trace.query_indices]  # the traced queries, in trace order
+    names = distinct(trace.tokens)  # a repeated token with its position, "the@5"
+    rows = [names[i] for i in trace.query_indices]  # the traced queries, in trace order
     outlined = [trace.query_indices.index(i) for i in explanation.queries]
     titles = [f"{explanation.labels['head']} {h}" for h in range(trace.num_heads)]
     return heads_grid(
         trace.weights,
         rows,
-        trace.key_tokens,
+        distinct(trace.key_tokens),
         titles=titles,
         title=explanation.title,
         highlight_rows=outlined,
@@ -198,8 +200,8 @@ def build_layer_document(
             blocks.append(
                 Table(
                     f"{labels['head']} {h}: {labels['weights']}",
-                    ("", *trace.key_tokens),
-                    tuple((s.token, *(fmt(w, p) for w in s.weights)) for s in head.steps),
+                    ("", *head.key_names),
+                    tuple((head.query_names[s.index], *(fmt(w, p) for w in s.weights)) for s in head.steps),
                 )
             )
 
@@ -231,8 +233,8 @@ def _weights(name: str, weight: Any, bias: Any, p: int, d_model: int) -> list[Bl
         blocks.append(
             Table(
                 name,
-                ("", *(str(c + 1) for c in range(d_model))),
-                tuple((str(r + 1), *(fmt(x, p) for x in row)) for r, row in enumerate(weight)),
+                ("", *(str(c) for c in range(d_model))),  # rows and columns count from 0
+                tuple((str(r), *(fmt(x, p) for x in row)) for r, row in enumerate(weight)),
             )
         )
     if bias is not None:

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..core.errors import InputError
-from ..explain.numbers import fmt
+from ..explain.numbers import fmt_cell
 from .figure_text import plain
 
 if TYPE_CHECKING:  # matplotlib is imported lazily, inside the functions
@@ -119,10 +119,11 @@ def write_values(
     cmap: Any,
     precision: int | None,
 ) -> None:
-    """Each cell's number, if it fits: dark on light cells, white on dark ones."""
+    """Each cell's number, if it fits: dark on light cells, white on dark ones; never in
+    scientific notation (a tiny weight is "≈0", as on the page)."""
     n = max(matrix.shape)
     p = precision if precision is not None else (4 if n <= 3 else 3 if n <= 6 else 2)
-    texts = np.array([[fmt(x, p) for x in row] for row in matrix.tolist()], dtype=object)
+    texts = np.array([[fmt_cell(x, p) for x in row] for row in matrix.tolist()], dtype=object)
     longest = max((len(t) for t, h in zip(texts.ravel(), hidden.ravel(), strict=True) if not h), default=1)
     # a digit is about 0.6 em wide; keep the text within 85% of the cell and under half its height
     points = min(12.0, 0.85 * cell * 72 / (0.62 * longest), 0.45 * cell * 72)

@@ -258,7 +258,8 @@ def trace_heatmap(
 
     ``highlight`` outlines queries by position or token (e.g. trace the whole sequence and
     outline the queries a learner asked about). The title defaults to the trace's title in
-    ``lang``; blocked keys (mask) are grey.
+    ``lang``; blocked keys (mask) are grey. A repeated token is labelled with its position
+    ("the@5"), as in the text.
 
     >>> from selfattention import trace, seed_example
     >>> fig = trace_heatmap(trace(**seed_example().trace_kwargs()), highlight=["Machines"])
@@ -275,8 +276,8 @@ def trace_heatmap(
     blocked = np.stack([~step.allowed for step in trace.steps])  # (traced, S)
     return heatmap(
         trace.weights,
-        [step.token for step in trace.steps],
-        list(trace.key_tokens),
+        [trace.query_names[step.index] for step in trace.steps],
+        list(trace.key_names),
         highlight_rows=rows,
         title=language.say(title_statement(trace), 4) if title is None else title,
         blocked=blocked if blocked.any() else None,
@@ -314,8 +315,8 @@ def traces_grid(
     language = figure_language(lang)
     return heads_grid(
         np.stack([t.weights for t in traces]),  # (heads, traced, S)
-        [step.token for step in first.steps],
-        list(first.key_tokens),
+        [first.query_names[step.index] for step in first.steps],
+        list(first.key_names),
         titles=titles,
         title=title,
         value_label=language.labels["weights"],

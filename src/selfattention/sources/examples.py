@@ -59,9 +59,9 @@ def seed_example() -> Example:
             " published outputs. Its Q and K were images and are lost, so they are"
             " reconstructed: K = [[1, 0, 1], [0, 1, 1]] was chosen, and each query was solved"
             " for so that the weights and outputs round to every published figure. For"
-            ' "Acting", q1 = [16, 0, 1] gives a raw score gap q1.k1 - q1.k2 = 16 (9.2376 after'
+            ' "Acting", q0 = [16, 0, 1] gives a raw score gap q0.k0 - q0.k1 = 16 (9.2376 after'
             " scaling): weights 0.9999 / 0.0001, output [1.0002, 2.9998, 4]. For"
-            ' "Machines", q2 = [2.078, 0, 1] gives a gap of 2.078 (1.1997 after scaling):'
+            ' "Machines", q1 = [2.078, 0, 1] gives a gap of 2.078 (1.1997 after scaling):'
             " weights 0.7685 / 0.2315, output [1.463, 2.537, 4]. Any gap in [15.57, 16.45] and"
             " [2.0777, 2.0787] respectively reproduces the same published figures."
         ),

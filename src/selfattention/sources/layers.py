@@ -268,7 +268,7 @@ class MultiHeadSelfAttention:
         d_head = self.d_head
         key_labels = context_tokens if source is not None else None
         if source is not None and context_tokens is None:
-            key_labels = [f"c{j + 1}" for j in range(key_len)]
+            key_labels = [f"c{j}" for j in range(key_len)]
         heads = []
         for h in range(self.num_heads):
             columns = slice(h * d_head, (h + 1) * d_head)

@@ -113,13 +113,19 @@ def valid_text(text: str, where: str, *, from_bytes: bool = True) -> str:
     return text
 
 
-def parse_number(text: str, where: str) -> float:
+def parse_number(text: str, where: str, **cell: Any) -> float:
+    """A number typed by a person; ``cell`` (name, row, column) says where, for a refusal
+    in another language (explain.messages)."""
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"{where} is {shown(text)}: expected a number") from None
+        raise InputError(
+            f"{where} is {shown(text)}: expected a number", code="not_a_number", value=shown(text), **cell
+        ) from None
     if not math.isfinite(value):
-        raise InputError(f"{where} is {shown(text)}: expected a finite number")
+        raise InputError(
+            f"{where} is {shown(text)}: expected a finite number", code="not_finite", value=shown(text), **cell
+        )
     return value
 
 
@@ -127,13 +133,18 @@ def parse_matrix(text: str, name: str) -> NDArray[np.float64]:
     """Rows separated by ``;``, numbers by ``,`` or spaces: ``"1,0,1;0,1,1"``."""
     rows_text = [row.strip() for row in text.strip().strip(";").split(";")]
     if not text.strip() or not any(rows_text):
-        raise InputError(f'{name} is empty: expected rows of numbers such as "1,0,1;0,1,1"')
+        raise InputError(
+            f'{name} is empty: expected rows of numbers such as "1,0,1;0,1,1"', code="matrix_empty", name=name
+        )
     rows = []
-    for r, row in enumerate(rows_text, start=1):
+    for r, row in enumerate(rows_text):
         cells = _cells(row, f"{name} row {r}")
         if not cells:
-            raise InputError(f"{name} row {r} is empty: expected numbers separated by commas")
-        rows.append([parse_number(c, f"{name} row {r}, column {i}") for i, c in enumerate(cells, 1)])
+            raise InputError(
+                f"{name} row {r} is empty: expected numbers separated by commas", code="row_empty", name=name, row=r
+            )
+        at = {"name": name, "row": r}
+        rows.append([parse_number(c, f"{name} row {r}, column {i}", **at, column=i) for i, c in enumerate(cells)])
     return _rectangular(rows, name)
 
 
@@ -141,7 +152,7 @@ def _cells(row: str, where: str, expected: str = "a number") -> list[str]:
     """The entries of one inline row, split by commas or spaces; an empty entry between two
     commas ("1,,0") is refused rather than silently dropped."""
     parts = row.split(",")
-    for i, part in enumerate(parts[1:-1], start=2):
+    for i, part in enumerate(parts[1:-1], start=1):
         if not part.strip():
             raise InputError(f"{where}, column {i} is empty (two commas in a row): expected {expected}")
     return row.replace(",", " ").split()
@@ -161,7 +172,7 @@ def parse_mask(text: str) -> NDArray[np.bool_]:
     """A boolean mask inline: rows by ``;``, entries 1/0 or true/false (1 = may attend)."""
     words = {"1": True, "0": False, "true": True, "false": False, "t": True, "f": False}
     rows = []
-    for r, row in enumerate(text.strip().strip(";").split(";"), start=1):
+    for r, row in enumerate(text.strip().strip(";").split(";")):
         cells = _cells(row, f"mask row {r}", "1 (may attend) or 0 (blocked)")
         if not cells:
             raise InputError(f"mask row {r} is empty: expected 1 (may attend) or 0 (blocked) entries")
@@ -221,9 +232,9 @@ def read_json_document(path: str | os.PathLike[str]) -> Any:
         reason = getattr(error, "strerror", None) or str(error)
         raise InputError(f"input file {shown(str(p))} cannot be read: {reason}") from None
     if not exists:
-        raise InputError(f"input file {str(p)!r} does not exist")
+        raise InputError(f"input file {str(p)!r} does not exist", code="file_not_found", path=str(p))
     if is_dir:
-        raise InputError(f"input file {str(p)!r} is a folder: expected a JSON file")
+        raise InputError(f"input file {str(p)!r} is a folder: expected a JSON file", code="file_is_folder", path=str(p))
     try:
         size = p.stat().st_size
         if size > MAX_INPUT_BYTES:
@@ -239,13 +250,21 @@ def read_json_document(path: str | os.PathLike[str]) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"input file {str(p)!r} is not UTF-8 text (byte {error.start}): expected a JSON file"
+            f"input file {str(p)!r} is not UTF-8 text (byte {error.start}): expected a JSON file",
+            code="file_not_utf8",
+            path=str(p),
+            byte=error.start,
         ) from None
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         raise InputError(
-            f"input file {str(p)!r} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+            f"input file {str(p)!r} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+            code="bad_json",
+            path=str(p),
+            reason=error.msg,
+            line=error.lineno,
+            column=error.colno,
         ) from None
     except _NonFinite as error:
         raise InputError(
@@ -273,11 +292,16 @@ def _refuse_constant(name: str) -> Any:
 
 def _rectangular(rows: list[list[Any]], name: str) -> NDArray[Any]:
     width = len(rows[0])
-    for r, row in enumerate(rows, start=1):
+    for r, row in enumerate(rows):
         if len(row) != width:
             raise InputError(
-                f"{name} row {r} has {len(row)} numbers but row 1 has {width}: every row needs"
-                " the same number of values"
+                f"{name} row {r} has {len(row)} numbers but row 0 has {width}: every row needs"
+                " the same number of values",
+                code="ragged_rows",
+                name=name,
+                row=r,
+                count=len(row),
+                width=width,
             )
     return np.array(rows, dtype=float)
 
@@ -286,15 +310,21 @@ def _json_matrix(raw: Any, name: str) -> NDArray[np.float64]:
     if not isinstance(raw, list) or not raw:
         raise InputError(f"{name} is {_kind(raw)}: expected a non-empty list of rows of numbers")
     rows = []
-    for r, row in enumerate(raw, start=1):
+    for r, row in enumerate(raw):
         if not isinstance(row, list) or not row:
             raise InputError(f"{name} row {r} is {_kind(row)}: expected a non-empty list of numbers")
         cells = []
-        for c, cell in enumerate(row, start=1):
+        for c, cell in enumerate(row):
             if isinstance(cell, bool) or not isinstance(cell, (int, float)):
-                raise InputError(f"{name} row {r}, column {c} is {shown(cell)}: expected a number")
+                at = {"name": name, "row": r, "column": c, "value": shown(cell)}
+                raise InputError(
+                    f"{name} row {r}, column {c} is {shown(cell)}: expected a number", code="not_a_number", **at
+                )
             if not _finite(cell):
-                raise InputError(f"{name} row {r}, column {c} is {shown(cell)}: expected a finite number")
+                at = {"name": name, "row": r, "column": c, "value": shown(cell)}
+                raise InputError(
+                    f"{name} row {r}, column {c} is {shown(cell)}: expected a finite number", code="not_finite", **at
+                )
             cells.append(float(cell))
         rows.append(cells)
     return _rectangular(rows, name)
@@ -305,7 +335,7 @@ def _json_tokens(raw: Any, name: str) -> list[str] | None:
         return None
     if not isinstance(raw, list):
         raise InputError(f"{name} is {_kind(raw)}: expected a list of strings")
-    for i, t in enumerate(raw, start=1):
+    for i, t in enumerate(raw):
         if not isinstance(t, str):
             raise InputError(f"{name} entry {i} is {_kind(t)}: expected a string (a token's label)")
         valid_text(t, f"{name} entry {i}", from_bytes=False)
@@ -319,9 +349,9 @@ def _json_mask(raw: Any) -> NDArray[Any]:
     if all(isinstance(c, bool) for c in cells):
         return _rectangular(raw, "mask").astype(bool)
     converted = []
-    for r, row in enumerate(raw, start=1):
+    for r, row in enumerate(raw):
         out = []
-        for c, cell in enumerate(row, start=1):
+        for c, cell in enumerate(row):
             if isinstance(cell, bool):
                 raise InputError(
                     f"mask row {r}, column {c} is {shown(cell)} but others are numbers:"

@@ -104,7 +104,9 @@ def write_file(path: str | os.PathLike[str], content: str | bytes, force: bool =
         else:
             _link_new(tmp, target)
     except FileExistsError:
-        raise InputError(f"output file {str(p)!r} exists: pass --force to overwrite it") from None
+        raise InputError(
+            f"output file {str(p)!r} exists: pass --force to overwrite it", code="output_exists", path=str(p)
+        ) from None
     except OSError as error:
         raise InputError(
             f"output file {str(p)!r} could not be written ({error.strerror or error}): nothing was changed"
@@ -135,7 +137,9 @@ def _target(p: Path, force: bool) -> tuple[str, Path, int | None]:
     if kind in ("a block device", "a socket", "a folder"):
         raise InputError(f"output {str(p)!r} is {kind}: expected a file name")
     if not force:
-        raise InputError(f"output file {str(p)!r} exists: pass --force to overwrite it")
+        raise InputError(
+            f"output file {str(p)!r} exists: pass --force to overwrite it", code="output_exists", path=str(p)
+        )
     if st is None:
         return _NEW, _new_in_folder(Path(os.path.realpath(p)), p), None
     if kind in ("a FIFO", "a character device"):
@@ -152,7 +156,8 @@ def _target(p: Path, force: bool) -> tuple[str, Path, int | None]:
 
 def _new_in_folder(target: Path, given: Path) -> Path:
     if not target.parent.is_dir():
-        raise InputError(f"output folder {str(given.parent if target == given else target.parent)!r} does not exist")
+        folder = str(given.parent if target == given else target.parent)
+        raise InputError(f"output folder {folder!r} does not exist", code="output_folder_missing", folder=folder)
     return target
 
 

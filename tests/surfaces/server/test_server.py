@@ -305,8 +305,8 @@ def error_of(response, status: int) -> str:
     "document,words",
     [
         ({"query": [[1, 2]], "key": [[1, 2]]}, 'lacks "value"'),
-        ({**SEED, "query": [[16, 0], [2, 0, 1]]}, "query row 2 has 3 numbers but row 1 has 2"),
-        ({**SEED, "query": [[16, "x", 1], [2, 0, 1]]}, "query row 1, column 2 is 'x': expected a number"),
+        ({**SEED, "query": [[16, 0], [2, 0, 1]]}, "query row 1 has 3 numbers but row 0 has 2"),
+        ({**SEED, "query": [[16, "x", 1], [2, 0, 1]]}, "query row 0, column 1 is 'x': expected a number"),
         ({**SEED, "key": [[1, 0], [0, 1]]}, "query has 3 features but key has 2"),
         ({**SEED, "tokens": ["one"]}, "tokens has 1 entries but there are 2 query positions"),
         ({**SEED, "mask": [[1, 0], [1, 1]]}, "is the integer 1"),
@@ -425,7 +425,7 @@ def test_garbage_to_every_endpoint_is_never_a_500(client, body):
 def test_numbers_that_would_overflow_are_refused(client):
     # q.k of 1e308-sized vectors overflows float64 and would show only inf and NaN
     body = b'{"query": [[1e308, 1e308]], "key": [[1e308, 1e308]], "value": [[1]]}'
-    assert "query row 1, column 1 is 1e+308" in error_of(client.post("/api/trace", content=body, headers=JSON), 413)
+    assert "query row 0, column 0 is 1e+308" in error_of(client.post("/api/trace", content=body, headers=JSON), 413)
     assert "(max_abs_value)" in error_of(client.post("/api/trace", content=body, headers=JSON), 413)
     big_mask = {**SEED, "mask": [[1.7e308, 0.0], [0.0, 0.0]]}
     assert "mask holds 1.7e+308" in error_of(client.post("/api/trace", json=big_mask), 413)

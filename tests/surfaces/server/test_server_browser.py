@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from reference_loop import loop_attention
 from selfattention.explain import available_languages
-from selfattention.explain.numbers import fmt
+from selfattention.explain.numbers import fmt, fmt_cell
 from selfattention.surfaces.cli import main
 
 pytestmark = pytest.mark.browser
@@ -58,9 +58,9 @@ def test_page_shows_the_seed_example_and_its_numbers(watched, tmp_path):
     text = steps_text(page)
     for figure in ACTING:
         assert figure in text
-    assert "q1·k1 (Acting) = 16×1 + 0×0 + 1×1 = 16 + 0 + 1 = 17" in text
+    assert "q0·k0 (Acting) = 16×1 + 0×0 + 1×1 = 16 + 0 + 1 = 17" in text
     assert heatmap_weights(page) == [["0.9999", "0.0001"], ["0.7685", "0.2315"]]
-    assert page.inner_text("#query-heading") == 'Self-attention with "Acting" as the query (q1)'
+    assert page.inner_text("#query-heading") == 'Self-attention with "Acting" as the query (q0)'
     assert 'Weights: "Acting" gives 0.9999 to itself and 0.0001 to "Machines".' in page.inner_text("#meaning")
     assert output_of(page) == [1.0002, 2.9998, 4]
     page.screenshot(path=str(tmp_path / "explorer-seed.png"), full_page=True)
@@ -75,9 +75,9 @@ def test_clicking_the_machines_row_changes_the_steps(watched):
     after = wait_for_change(page, before)
     for figure in MACHINES:
         assert figure in after
-    assert "q2·k1 (Acting) = 2.078×1 + 0×0 + 1×1 = 2.078 + 0 + 1 = 3.078" in after
+    assert "q1·k0 (Acting) = 2.078×1 + 0×0 + 1×1 = 2.078 + 0 + 1 = 3.078" in after
     assert output_of(page) == [1.463, 2.537, 4]
-    assert page.inner_text("#query-heading") == 'Self-attention with "Machines" as the query (q2)'
+    assert page.inner_text("#query-heading") == 'Self-attention with "Machines" as the query (q1)'
     assert page.get_attribute("#heatmap g[data-token=Machines]", "aria-selected") == "true"
     assert page.get_attribute("#heatmap g[data-token=Acting]", "aria-selected") == "false"
     assert_clean(watched)
@@ -91,7 +91,7 @@ def test_the_keyboard_picks_a_query_with_arrows_and_enter(watched):
     assert page.evaluate("document.activeElement.dataset.row") == "1"
     page.keyboard.press("Enter")
     after = wait_for_change(page, before)
-    assert "0.7685" in after and page.inner_text("#query-heading").endswith("(q2)")
+    assert "0.7685" in after and page.inner_text("#query-heading").endswith("(q1)")
     assert page.evaluate("document.activeElement.dataset.row") == "1"  # focus stays on the grid
     assert_clean(watched)
 
@@ -141,7 +141,7 @@ def test_editing_a_value_updates_the_numbers(watched):
     for r in range(2):
         assert [float(w) for w in shown[r]] == pytest.approx(weights[r], abs=0.5e-4)
     assert output_of(page) == pytest.approx(out[1], abs=0.5e-4)
-    assert f"q2·k1 (Acting) = 3.5×1 + 0×0 + 1×1 = 3.5 + 0 + 1 = {fmt(4.5)}" in after
+    assert f"q1·k0 (Acting) = 3.5×1 + 0×0 + 1×1 = 3.5 + 0 + 1 = {fmt(4.5)}" in after
     assert page.is_checked('input[name="source"][value="vectors"]')
     # back to the example: the seed's numbers again
     page.click("#reset")
@@ -153,7 +153,7 @@ def test_editing_a_value_updates_the_numbers(watched):
 def test_adding_a_token_and_a_feature_follows_the_loop(watched):
     page = open_page(watched)
     page.click("#add-token")
-    page.wait_for_selector("#heatmap g[data-token=t3]")
+    page.wait_for_selector("#heatmap g[data-token=t2]")
     page.click("#add-dim")
     page.wait_for_selector('input[name="query-2-3"]')
     for name, text in (("query-2-0", "1"), ("key-2-3", "2"), ("query-0-3", "0.5"), ("value-2-1", "-2")):
@@ -167,9 +167,9 @@ def test_adding_a_token_and_a_feature_follows_the_loop(watched):
     assert np.array([[float(w) for w in row] for row in shown]) == pytest.approx(weights, abs=0.5e-4)
     assert output_of(page) == pytest.approx(out[0], abs=0.5e-4)
     # the example's title no longer describes these vectors
-    assert page.inner_text("#explanation-title") == 'Self-attention on "Acting Machines t3"'
+    assert page.inner_text("#explanation-title") == 'Self-attention on "Acting Machines t2"'
     page.click("#remove-token")
-    page.wait_for_function("() => !document.querySelector('#heatmap g[data-token=t3]')")
+    page.wait_for_function("() => !document.querySelector('#heatmap g[data-token=t2]')")
     assert len(heatmap_weights(page)) == 2
     assert_clean(watched)
 
@@ -222,7 +222,7 @@ def test_a_refused_value_shows_the_servers_message(watched):
     page = open_page(watched)
     page.fill('input[name="key-0-2"]', "one")
     page.wait_for_selector("#error:not([hidden])")
-    assert page.inner_text("#error-text") == "key row 1, column 3 is 'one': expected a number"
+    assert page.inner_text("#error-text") == "key row 0, column 2 is 'one': expected a number"
     page.fill('input[name="key-0-2"]', "1")
     page.wait_for_selector("#error", state="hidden")
     # the browser logs the refused request's status; nothing else may be logged
@@ -275,6 +275,11 @@ def test_the_page_formats_numbers_as_the_library_does(watched):
     for precision in (0, 2, 4, 6):
         shown = page.evaluate("([xs, p]) => xs.map((x) => window.selfattentionExplorer.fmt(x, p))", [values, precision])
         assert shown == [fmt(x, precision) for x in values], precision
+        # a heatmap's cell: never scientific notation, "≈0" for what the places cannot show
+        script = "([xs, p]) => xs.map((x) => window.selfattentionExplorer.fmtCell(x, p))"
+        cells = page.evaluate(script, [values, precision])
+        assert cells == [fmt_cell(x, precision) for x in values], precision
+        assert not any("e-" in c or "e+" in c for c in cells)
     assert_clean(watched)
 
 

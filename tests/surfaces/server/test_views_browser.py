@@ -155,7 +155,7 @@ def test_the_head_view_draws_the_seed_s_weights(watched, tmp_path):
     widths = page.eval_on_selector_all("#head-lines .line", "ls => ls.map((l) => l.dataset.weight)")
     assert widths == ["0.9999", "0.0001"]
     page.click('#head-lines .query[data-r="1"]')
-    page.wait_for_function("() => document.querySelector('#query-heading').innerText.endsWith('(q2)')")
+    page.wait_for_function("() => document.querySelector('#query-heading').innerText.endsWith('(q1)')")
     assert page.eval_on_selector_all("#head-lines .line", "ls => ls.map((l) => l.dataset.weight)") == [
         "0.7685",
         "0.2315",

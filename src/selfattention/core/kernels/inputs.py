@@ -245,12 +245,18 @@ def prepare_inputs(
     if q.shape[-1] != k.shape[-1]:
         raise ShapeError(
             f"query has {q.shape[-1]} features but key has {k.shape[-1]}: the last dimensions"
-            " of query and key must match"
+            " of query and key must match",
+            code="feature_mismatch",
+            query=q.shape[-1],
+            key=k.shape[-1],
         )
     if k.shape[-2] != v.shape[-2]:
         raise ShapeError(
             f"key has {k.shape[-2]} positions but value has {v.shape[-2]}: key and value need"
-            " one row per key position (S)"
+            " one row per key position (S)",
+            code="position_mismatch",
+            key=k.shape[-2],
+            value=v.shape[-2],
         )
     if q.shape[-1] == 0:
         raise ShapeError("query and key have 0 features: a dot product needs at least one feature (E >= 1)")

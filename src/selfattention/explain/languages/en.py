@@ -92,6 +92,9 @@ class English(Language):
         " weights; the largest difference from the model's own attention is {difference}.",
         "heads_sink_note": "* = at least {share} of the weight goes to special tokens ({tokens}) or"
         " the first token, where heads often park attention they do not need.",
+        "heads_top": 'The top {shown} of {count} heads by the weight of the heaviest key of "{query}", heaviest first.',
+        "heads_top_key": 'The top {shown} of {count} heads by the weight from "{query}" to "{key}", heaviest first.',
+        "heaviest_key": "heaviest key",
         "layer": "layer",
         "head": "head",
         "rank": "rank",
@@ -331,10 +334,10 @@ class English(Language):
 
     # -- one query ----------------------------------------------------------------------------
     def query_heading(self, s: QueryHeading, precision: int) -> str:
-        return f"Self-attention with {_q(s.token)} as the query (q{s.number})"
+        return f"Self-attention with {_q(s.token)} as the query (q{s.position})"
 
     def dot_products_step(self, s: DotProductsStep, precision: int) -> str:
-        return f"{s.number}. Dot products q{s.query_number}·k for every key: multiply elementwise, then add up."
+        return f"{s.number}. Dot products q{s.query_position}·k for every key: multiply elementwise, then add up."
 
     def scale_step(self, s: ScaleStep, precision: int) -> str:
         return (

@@ -6,8 +6,8 @@ A token is named as ``"Acting" 단어`` the way the seed names it, which also le
 particle attach to 단어 (를, 는, 와) whatever the token's last sound is.
 
 >>> from selfattention.explain.statements import QueryHeading
->>> LANGUAGE.say(QueryHeading(number=1, token="Acting"), precision=4)
-'"Acting" 단어를 쿼리(Query)로 하는 셀프 어텐션 (q1)'
+>>> LANGUAGE.say(QueryHeading(position=0, token="Acting"), precision=4)
+'"Acting" 단어를 쿼리(Query)로 하는 셀프 어텐션 (q0)'
 """
 
 from __future__ import annotations
@@ -67,9 +67,9 @@ EXAMPLES = {
         "원문 글의 예시입니다. V = [[1, 3, 4], [3, 1, 4]]는 글에 실린 출력값에서 거꾸로 구했습니다."
         " Q와 K는 그림으로만 실려 있어 남아 있지 않으므로 재구성했습니다: K = [[1, 0, 1], [0, 1, 1]]로"
         " 정하고, 가중치와 출력이 글의 모든 수치로 반올림되도록 각 쿼리를 풀었습니다."
-        ' "Acting"의 q1 = [16, 0, 1]은 점수 차이 q1·k1 - q1·k2 = 16 (스케일링 후 9.2376)을 만들어'
+        ' "Acting"의 q0 = [16, 0, 1]은 점수 차이 q0·k0 - q0·k1 = 16 (스케일링 후 9.2376)을 만들어'
         " 가중치 0.9999 / 0.0001, 출력 [1.0002, 2.9998, 4]를 줍니다."
-        ' "Machines"의 q2 = [2.078, 0, 1]은 차이 2.078 (스케일링 후 1.1997)을 만들어'
+        ' "Machines"의 q1 = [2.078, 0, 1]은 차이 2.078 (스케일링 후 1.1997)을 만들어'
         " 가중치 0.7685 / 0.2315, 출력 [1.463, 2.537, 4]를 줍니다."
         " 차이가 각각 [15.57, 16.45], [2.0777, 2.0787] 안에 있으면 글의 수치가 똑같이 나옵니다.",
     ),
@@ -126,6 +126,11 @@ class Korean(Language):
         " 돌려준 어텐션과의 가장 큰 차이는 {difference}입니다.",
         "heads_sink_note": "* = 가중치의 {share} 이상이 특수 토큰({tokens})이나 첫 단어로 갑니다. 할 일이 없는"
         " 헤드가 어텐션을 흔히 놓아 두는 곳입니다.",
+        "heads_top": '"{query}" 단어의 가장 무거운 키가 받는 가중치로 고른 상위 헤드 {shown}개(전체 {count}개 중),'
+        " 무거운 순서입니다.",
+        "heads_top_key": '"{query}" 단어가 "{key}" 단어에 주는 가중치로 고른 상위 헤드 {shown}개(전체 {count}개 중),'
+        " 무거운 순서입니다.",
+        "heaviest_key": "가장 무거운 키",
         "layer": "레이어",
         "head": "헤드",
         "rank": "순위",
@@ -367,10 +372,11 @@ class Korean(Language):
 
     # -- one query ----------------------------------------------------------------------------
     def query_heading(self, s: QueryHeading, precision: int) -> str:
-        return f"{_w(s.token)}를 쿼리(Query)로 하는 셀프 어텐션 (q{s.number})"
+        return f"{_w(s.token)}를 쿼리(Query)로 하는 셀프 어텐션 (q{s.position})"
 
     def dot_products_step(self, s: DotProductsStep, precision: int) -> str:
-        return f"{s.number}. 쿼리와 모든 키의 내적 q{s.query_number}·k 값을 계산합니다: 원소끼리 곱한 뒤 모두 더합니다."
+        q = f"q{s.query_position}"
+        return f"{s.number}. 쿼리와 모든 키의 내적 {q}·k 값을 계산합니다: 원소끼리 곱한 뒤 모두 더합니다."
 
     def scale_step(self, s: ScaleStep, precision: int) -> str:
         scale = fmt(s.scale, precision) + (f" = 1/sqrt({s.root_of})" if s.root_of is not None else "")

@@ -113,5 +113,11 @@ def check_layer_head(name: str, arch: Architecture, layer: int | None, head: int
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < count:
             raise ModelInputError(
-                f"{what} {value!r} is out of range: model {name!r} has {count} {what}s, numbered 0 to {count - 1}"
+                f"{what} {value!r} is out of range: model {name!r} has {count} {what}s, numbered 0 to {count - 1}",
+                code="model_index_out_of_range",
+                what=what,
+                value=value,
+                model=name,
+                count=count,
+                last=count - 1,
             )

@@ -6,21 +6,24 @@ in :mod:`.tracing`). With a key, heads are ranked by the weight from the query t
 head lists its heaviest keys. A head is flagged as looking at the *sink* when at least
 :data:`SINK_SHARE` of the query's weight goes to special tokens ([CLS], [SEP], ...) or to the
 first token: many heads park their attention there when they have nothing to do.
+:func:`top_heads` keeps the heads that matter most: by that weight with a key, and without one
+by the weight of the query's heaviest key.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ...record.labels import distinct
 from .loader import check_before_loading, encode, load_model, run_model, tokens_of
 from .registry import DEFAULT_MODEL
 from .tracing import find_token, head_attention
 
-__all__ = ["SINK_SHARE", "HeadRow", "HeadsReport", "rank_heads"]
+__all__ = ["SINK_SHARE", "HeadRow", "HeadsReport", "rank_heads", "top_heads"]
 
 #: a head whose query row puts at least this share on special tokens or the first token is flagged
 SINK_SHARE = 0.5
@@ -48,6 +51,12 @@ class HeadsReport:
     rows: tuple[HeadRow, ...]  # ranked by weight (with a key) or in layer, head order
     max_abs_difference: float  # largest ours-vs-model difference over every head
     tolerance: float
+    top: int | None = None  # rows holds the top N heads (top_heads), ranked, of head_count
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """``tokens`` as people read them: a repeated token with its position ("the@5")."""
+        return distinct(self.tokens)
 
     @property
     def query_token(self) -> str:
@@ -78,6 +87,7 @@ class HeadsReport:
             "query": {"index": self.query_index, "token": self.query_token},
             "key": None if self.key_index is None else {"index": self.key_index, "token": self.key_token},
             "sink_positions": list(self.sink_positions),
+            "top": self.top,
             "check": {"max_abs_difference": self.max_abs_difference, "tolerance": self.tolerance},
             "heads": [
                 {
@@ -153,3 +163,20 @@ def rank_heads(
         max_abs_difference=worst,
         tolerance=tolerance,
     )
+
+
+def top_heads(report: HeadsReport, count: int) -> HeadsReport:
+    """The ``count`` heads that matter most, heaviest first: with a key, those with the
+    largest weight from the query to the key (the report's order); without one, those whose
+    heaviest key takes the largest weight of the query (each row names that key first).
+
+    >>> import numpy as np
+    >>> rows = tuple(HeadRow(0, h, None, ((h, w),), 0.0, False) for h, w in enumerate((0.3, 0.9, 0.5)))
+    >>> report = HeadsReport("m", "a b c", ("a", "b", "c"), 0, None, (0,), np.zeros((1, 3, 3)), rows, 0.0, 1e-5)
+    >>> [r.head for r in top_heads(report, 2).rows], top_heads(report, 2).top
+    ([1, 2], 2)
+    """
+    rows = report.rows
+    if report.key_index is None:  # rank by the weight of each head's heaviest key
+        rows = tuple(sorted(rows, key=lambda r: (-(r.top_keys[0][1] if r.top_keys else 0.0), r.layer, r.head)))
+    return replace(report, rows=rows[:count], top=count)

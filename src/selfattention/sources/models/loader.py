@@ -208,7 +208,9 @@ def threads_for(tokens: int) -> int:
 def encode(loaded: LoadedModel, text: str) -> dict[str, Any]:
     """Tokenize ``text`` (checked: not empty, not longer than the model's positions)."""
     if not isinstance(text, str) or not text.strip():
-        raise ModelInputError('text is empty: give a sentence, e.g. "The animal didn\'t cross the street."')
+        raise ModelInputError(
+            'text is empty: give a sentence, e.g. "The animal didn\'t cross the street."', code="text_empty"
+        )
     encoded: dict[str, Any] = dict(loaded.tokenizer(text, return_tensors="pt", return_special_tokens_mask=True))
     seq = int(encoded["input_ids"].shape[1])
     limit = loaded.architecture.max_positions

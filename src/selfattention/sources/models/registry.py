@@ -132,7 +132,10 @@ def resolve_model(name_or_path: str) -> ResolvedModel:
     names = ", ".join(sorted(MODELS))
     raise UnknownModelError(
         f"unknown model {name_or_path!r}: expected one of the names {names} or a local model"
-        " folder (nothing is downloaded)"
+        " folder (nothing is downloaded)",
+        code="unknown_model",
+        name=name_or_path,
+        names=names,
     )
 
 

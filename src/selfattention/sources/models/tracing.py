@@ -141,7 +141,14 @@ def find_token(tokens: Sequence[str], word: int | str, what: str = "query") -> i
     if isinstance(word, (int, np.integer)) and not isinstance(word, bool):
         if -count <= word < count:
             return int(word) % count
-        raise ModelInputError(f"{what} position {word} is out of range: the text has {count} tokens, 0 to {count - 1}")
+        raise ModelInputError(
+            f"{what} position {word} is out of range: the text has {count} tokens, 0 to {count - 1}",
+            code="token_out_of_range",
+            what=what,
+            position=word,
+            count=count,
+            last=count - 1,
+        )
     text = str(word)
     if text in tokens:
         return list(tokens).index(text)
@@ -154,7 +161,11 @@ def find_token(tokens: Sequence[str], word: int | str, what: str = "query") -> i
     listing = " ".join(f"{i}:{t}" for i, t in enumerate(tokens))
     raise ModelInputError(
         f"{what} {text!r} is not among the tokens: {listing}. Give one token as listed (a word"
-        " the tokenizer splits, such as didn't -> didn ' t, is several tokens) or its 0-based position."
+        " the tokenizer splits, such as didn't -> didn ' t, is several tokens) or its 0-based position.",
+        code="token_not_found",
+        what=what,
+        word=text,
+        listing=listing,
     )
 
 

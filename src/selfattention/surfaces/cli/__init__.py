@@ -21,6 +21,7 @@ from .exercise import exercise_command
 from .explain import explain_command
 from .generate import generate_command
 from .heads import heads_command
+from .i18n import Group
 from .layer import layer_command
 from .legacy import translate
 from .model import model_command
@@ -32,7 +33,7 @@ __all__ = ["main"]
 _NOTE = "selfattention.legacy_note"
 
 
-class Commands(click.Group):
+class Commands(Group):
     """The command group; ``explain`` with a sentence (the old spelling) runs ``layer`` or
     ``model`` and, when it succeeds, says so in one note on stderr."""
 

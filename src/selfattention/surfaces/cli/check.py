@@ -13,8 +13,10 @@ from ...core.errors import SelfAttentionError
 from ...explain import available_languages, default_language
 from ...explain.checker import CheckResult, check_answers, read_check_document
 from ...explain.exercise import explain_check
+from ...explain.messages import say_error
 from ...render import formats, render
 from ...sources.vectors import read_json_document
+from .i18n import Command
 from .output import LANG_DEFAULT, fail
 
 __all__ = ["EXAMPLES", "check_command"]
@@ -32,7 +34,7 @@ in order; a blocked score may be null. Exit code 0: all right; 1: a step is wron
 """
 
 
-@click.command("check", epilog=EXAMPLES)
+@click.command("check", cls=Command, epilog=EXAMPLES)
 @click.argument("answers_file", metavar="ANSWERS.json")
 @click.option(
     "--lang",
@@ -58,7 +60,7 @@ def check_command(answers_file: str, lang: str, format: str, precision: int) -> 
         result = check_answers(exercise, answers)
         text = render(result, explain_check(result, lang, precision), format)
     except SelfAttentionError as error:
-        fail(str(error))
+        fail(say_error(error, lang))
     click.echo(text, nl=False)
     if not result.correct:
         raise SystemExit(1)

@@ -11,6 +11,7 @@ import click
 
 from ...explain.exercise import explain_exercise
 from ...sources.exercises import LEVELS, MAX_DIM, MAX_TOKENS, MIN_DIM, MIN_TOKENS, Worksheet, generate_exercise
+from .i18n import Command
 from .output import Output, fail, output_options
 from .queries import queries_option
 
@@ -27,7 +28,7 @@ Examples:
 """
 
 
-@click.command("exercise", epilog=EXAMPLES)
+@click.command("exercise", cls=Command, epilog=EXAMPLES)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Draws the numbers.")
 @click.option(
     "--tokens", type=click.IntRange(MIN_TOKENS, MAX_TOKENS), default=3, show_default=True, help="How many tokens."
@@ -55,7 +56,11 @@ def exercise_command(
     if queries is not None:
         picked = queries_option(queries)
         if not all(isinstance(q, int) for q in picked):
-            fail(f'--queries {queries!r}: an exercise asks positions, 0-based, such as "0,2"')
+            fail(
+                f'--queries {queries!r}: an exercise asks positions, 0-based, such as "0,2"',
+                code="exercise_queries",
+                text=queries,
+            )
         asked = tuple(int(q) for q in picked)
     exercise = generate_exercise(seed, tokens, dim, causal=causal, level=level, queries=asked)
     sheet = Worksheet.of(exercise, answers=answers)

@@ -18,6 +18,7 @@ from ...record.trace import AttentionTrace, trace
 from ...render.document import MAX_QUERIES
 from ...sources.examples import get_example
 from ...sources.vectors import parse_mask, parse_matrix, parse_tokens, read_input_file
+from .i18n import Command
 from .output import Output, fail, output_options
 from .queries import queries_option
 
@@ -41,7 +42,7 @@ A sentence: selfattention layer TEXT (a toy layer), selfattention model TEXT (a 
 """
 
 
-@click.command("explain", epilog=EXAMPLES)
+@click.command("explain", cls=Command, epilog=EXAMPLES)
 @click.option(
     "--input", "input_file", metavar="FILE.json", help="Read tokens, Q, K, V (and mask, causal, scale) from JSON."
 )
@@ -100,19 +101,23 @@ def build_trace(
     inline = {name: inputs[name] for name in ("query", "key", "value") if inputs[name] is not None}
     given = {name: inputs[name] is not None for name in ("tokens", "mask")}  # "" is given, and refused
     if input_file and (inline or given["tokens"] or given["mask"]):
-        fail("give either --input FILE or inline --tokens/--query/--key/--value/--mask, not both")
+        fail(
+            "give either --input FILE or inline --tokens/--query/--key/--value/--mask, not both",
+            code="input_and_inline",
+        )
     if input_file:
         kwargs = read_input_file(input_file).trace_kwargs()
     elif inline:
         missing = [f"--{n}" for n in ("query", "key", "value") if n not in inline]
         if missing:
-            fail(f"--query, --key and --value go together: missing {', '.join(missing)}")
+            listed = ", ".join(missing)
+            fail(f"--query, --key and --value go together: missing {listed}", code="qkv_together", missing=listed)
         kwargs = {name: parse_matrix(text, name) for name, text in inline.items() if text is not None}
         kwargs["tokens"] = parse_tokens(inputs["tokens"]) if inputs["tokens"] is not None else None
         kwargs["attn_mask"] = parse_mask(inputs["mask"]) if inputs["mask"] is not None else None
     else:
         if given["tokens"] or given["mask"]:
-            fail("--tokens and --mask need --query, --key and --value (or an --input file)")
+            fail("--tokens and --mask need --query, --key and --value (or an --input file)", code="tokens_need_qkv")
         kwargs = get_example("seed").trace_kwargs()
     if causal is not None:
         kwargs["is_causal"] = causal

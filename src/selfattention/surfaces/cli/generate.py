@@ -13,9 +13,12 @@ import click
 
 from ...core.errors import SelfAttentionError
 from ...explain import available_languages, default_language, explain
+from ...explain.messages import say_error
 from ...explain.numbers import fmt
 from ...sources.models import MODELS
 from ...sources.models.generation import generate_traces
+from .i18n import Command
+from .i18n import language as spoken
 from .model import warnings_to_stderr
 from .output import fail
 
@@ -29,7 +32,7 @@ Examples:
 """
 
 
-@click.command("generate", epilog=EXAMPLES)
+@click.command("generate", cls=Command, epilog=EXAMPLES)
 @click.argument("prompt")
 @click.option(
     "--model",
@@ -58,7 +61,7 @@ def generate_command(
         with warnings_to_stderr():
             steps = generate_traces(prompt, model, max_new_tokens, layer, head)
     except SelfAttentionError as error:
-        fail(str(error))
+        fail(say_error(error, spoken()))
     if format_ == "json":
         click.echo(
             json.dumps(

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import click
 
 from ...explain.heads import explain_heads
 from ...sources.models import DEFAULT_MODEL, HeadsReport, rank_heads
+from ...sources.models.heads import top_heads
+from .i18n import Command
 from .model import warnings_to_stderr
 from .output import Output, output_options
 from .queries import word
@@ -26,7 +26,7 @@ Examples:
 """
 
 
-@click.command("heads", epilog=EXAMPLES)
+@click.command("heads", cls=Command, epilog=EXAMPLES)
 @click.argument("text")
 @click.option(
     "--query",
@@ -39,7 +39,12 @@ Examples:
 @click.option("--key", "-k", "key", metavar="WORD", help="Rank heads by the weight from the query to this token.")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="NAME|DIR", help="A model name or folder.")
 @click.option(
-    "--top", type=click.IntRange(min=0), default=0, show_default=True, help="Show only the first N heads (0 = all)."
+    "--top",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Show only the N heads with the largest weight to --key (without --key: to the query's heaviest key),"
+    " heaviest first (0 = all).",
 )
 @output_options(
     HeadsReport,
@@ -50,10 +55,11 @@ def heads_command(out: Output, text: str, query: str, key: str | None, model: st
     """Every layer x head of a real model: where does the query token look?
 
     With --key, heads are ranked by the weight from the query to the key; without, each
-    head lists its heaviest keys. Heads that mostly look at [CLS], [SEP] or the first token are flagged.
+    head lists its heaviest keys (and --top ranks heads by the weight of that heaviest key).
+    Heads that mostly look at [CLS], [SEP] or the first token are flagged.
     """
     with warnings_to_stderr():
         report = rank_heads(text, word(query), word(key), model)
     if top:
-        report = dataclasses.replace(report, rows=report.rows[:top])
+        report = top_heads(report, top)
     out.write(report, explain_heads(report, out.lang, out.precision))

@@ -12,6 +12,7 @@ from ...explain.layer import explain_layer
 from ...record.layer_trace import LayerTrace
 from ...sources.embedding import tokenize
 from ...sources.pipeline import TRACE_ALL_UP_TO, text_layer_trace
+from .i18n import Command
 from .output import Output, output_options
 from .queries import parse_queries
 
@@ -27,7 +28,7 @@ Examples:
 """
 
 
-@click.command("layer", epilog=EXAMPLES)
+@click.command("layer", cls=Command, epilog=EXAMPLES)
 @click.argument("text")
 @click.option("--heads", type=click.IntRange(1, 64), default=2, show_default=True, help="Number of heads.")
 @click.option(

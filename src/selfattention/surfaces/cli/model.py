@@ -17,6 +17,7 @@ from ...explain import explain
 from ...record.trace import AttentionTrace
 from ...render.document import MAX_QUERIES
 from ...sources.models import DEFAULT_MODEL, MODELS, model_trace
+from .i18n import Command
 from .output import Output, fail, output_options
 from .queries import queries_option, word
 
@@ -46,7 +47,7 @@ def warnings_to_stderr() -> Iterator[None]:
         click.echo(f"Warning: {message}", err=True)
 
 
-@click.command("model", epilog=EXAMPLES)
+@click.command("model", cls=Command, epilog=EXAMPLES)
 @click.argument("text")
 @click.option(
     "--model",
@@ -81,7 +82,7 @@ def model_command(
     at most 16 queries unless --query or --queries names them.
     """
     if query is not None and queries:
-        fail("give --query WORD or --queries LIST, not both")
+        fail("give --query WORD or --queries LIST, not both", code="query_and_queries")
     picked: list[int | str] | None = None
     if query is not None:
         picked = [word(query)]

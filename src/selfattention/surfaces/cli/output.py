@@ -22,12 +22,15 @@ import click
 from ...core.errors import SelfAttentionError
 from ...core.limits import check_output_budget, trace_numbers
 from ...explain import available_languages, default_language
+from ...explain.messages import say, say_error
+from ...explain.plan import MAX_TERMS
 from ...record.trace import AttentionTrace
 from ...render import draw, formats, render
 from ...render.formats import DATA_FORMATS
 from ...render.plot import plot_format
 from ...sources.vectors import valid_text
 from ..files import check_output, save_figure, write_file
+from .i18n import language
 
 __all__ = ["MAX_OVERVIEW", "CliError", "Output", "fail", "output_options"]
 
@@ -36,13 +39,15 @@ MAX_OVERVIEW = 256
 
 
 class CliError(click.ClickException):
-    """A refusal shown as ``Error: ...`` with exit code 2, never a traceback."""
+    """A refusal shown as ``Error: ...`` (``오류: ...`` in Korean) with exit code 2, never a traceback."""
 
     exit_code = 2
 
 
-def fail(message: str) -> NoReturn:
-    raise CliError(message)
+def fail(message: str, *, code: str | None = None, **params: Any) -> NoReturn:
+    """Refuse with ``message`` (English), or with the spoken language's words for ``code``
+    (:mod:`selfattention.explain.messages`) filled in with ``params``."""
+    raise CliError(say(code, language(), message, **params))
 
 
 @dataclass(frozen=True)
@@ -73,10 +78,15 @@ class Output:
         if self.plot:
             plot_format(self.plot)
             if self.output and os.path.realpath(self.plot) == os.path.realpath(self.output):
-                fail(f"--plot and --output are the same file {self.plot!r}: give two names")
+                message = f"--plot and --output are the same file {self.plot!r}: give two names"
+                fail(message, code="same_file", path=self.plot)
         for option, path in (("--plot", self.plot), ("--output", self.output)):
             if path is not None and not path.strip():
-                fail(f"{option} is empty: expected a file name (leave {option} out to write nothing there)")
+                fail(
+                    f"{option} is empty: expected a file name (leave {option} out to write nothing there)",
+                    code="option_empty",
+                    option=option,
+                )
             if path:
                 check_output(path, self.force)
 
@@ -124,9 +134,12 @@ class Output:
             click.echo(text, nl=False)
 
 
-#: options that name files or folders (any bytes the file system takes are fine there), and
-#: what an empty one should have named
-_PATH_OPTIONS = {"input_file": "a JSON file name", "model": "a model name or a local Hugging Face folder"}
+#: options that name files or folders (any bytes the file system takes are fine there), what
+#: an empty one should have named, and the code of that refusal
+_PATH_OPTIONS = {
+    "input_file": ("a JSON file name", "input_empty"),
+    "model": ("a model name or a local Hugging Face folder", "model_empty"),
+}
 
 
 def _check_texts(options: dict[str, Any]) -> None:
@@ -140,7 +153,8 @@ def _check_texts(options: dict[str, Any]) -> None:
         label = next((o for o in param.opts if o.startswith("--")), (param.name or "").upper())
         if param.name in _PATH_OPTIONS:
             if not value.strip():
-                fail(f"{label} is empty: expected {_PATH_OPTIONS[param.name]}")
+                expected, code = _PATH_OPTIONS[param.name]
+                fail(f"{label} is empty: expected {expected}", code=code, option=label)
         else:
             valid_text(value, label)
 
@@ -149,6 +163,8 @@ def _check_texts(options: dict[str, Any]) -> None:
 NUMBER_BYTES = 32
 #: keys a document shows per query
 SHOWN_KEYS = 16
+#: the markup around one term of a dot product in HTML (<span class="term">...</span>)
+SPAN_BYTES = 40
 #: a document's own words (title, introduction, the whole-matrix overview), and an html picture
 DOCUMENT_BYTES = 40_000
 PICTURE_BYTES = 400_000
@@ -158,9 +174,13 @@ _OTHERWISE = "use fewer tokens or narrower vectors"
 
 def _document_bytes(key_len: int, widths: int, format: str) -> int:
     """About how much of a document (text, Markdown, HTML) one query fills at most: its four
-    steps for up to SHOWN_KEYS keys, each showing up to 24 numbers of the vectors."""
+    steps for up to SHOWN_KEYS keys, each showing up to 24 numbers of the vectors. HTML marks
+    the same text up, and puts each written-out term of a dot product in its own span (at most
+    MAX_TERMS and the rest, so that a long sum wraps: render/html.py)."""
     text = 3000 + min(key_len, SHOWN_KEYS) * (100 + 25 * min(widths, 24))
-    return 2 * text if format == "html" else text
+    if format == "html":
+        return 2 * text + min(key_len, SHOWN_KEYS) * (MAX_TERMS + 1) * SPAN_BYTES
+    return text
 
 
 LANG_DEFAULT = "ko when LC_ALL/LC_MESSAGES/LANG is Korean, else en"
@@ -181,7 +201,7 @@ def output_options(record: type, *, format_help: str, plot_help: str | None) -> 
                 out.check()
                 command(out=out, **options)
             except SelfAttentionError as error:
-                fail(str(error))
+                fail(say_error(error, out.lang))
 
         shown = [
             click.option(

@@ -38,5 +38,9 @@ def queries_option(text: str) -> list[int | str]:
     """--queries, refused when it names no query (an empty trace would show nothing)."""
     queries = parse_queries(text)
     if not queries:
-        fail(f'--queries {text!r} names no query: expected tokens or 0-based positions such as "0,2"')
+        fail(
+            f'--queries {text!r} names no query: expected tokens or 0-based positions such as "0,2"',
+            code="queries_empty",
+            text=text,
+        )
     return queries

@@ -12,6 +12,7 @@ from ...core.ring import LAYOUTS
 from ...explain.ring import explain_ring
 from ...record.ring import RingReport
 from ..ring_run import DTYPES, MAX_LENGTH, MAX_WORLD_SIZE, run_ring
+from .i18n import Command
 from .output import Output, output_options
 
 __all__ = ["EXAMPLES", "ring_command"]
@@ -25,7 +26,7 @@ Examples:
 """
 
 
-@click.command("ring", epilog=EXAMPLES)
+@click.command("ring", cls=Command, epilog=EXAMPLES)
 @click.option(
     "--world-size",
     "-w",

@@ -6,6 +6,7 @@ import re
 
 import click
 
+from .i18n import Command
 from .output import fail
 
 __all__ = ["check_listen", "serve_command"]
@@ -14,7 +15,7 @@ __all__ = ["check_listen", "serve_command"]
 _HOST_NAME = re.compile(r"[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?")
 
 
-@click.command("serve")
+@click.command("serve", cls=Command)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
 @click.option(

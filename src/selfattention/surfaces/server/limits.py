@@ -60,9 +60,9 @@ def check_input(data: VectorInput) -> None:
         matrix = getattr(data, name)
         too_big = np.argwhere(np.abs(matrix) > MAX_ABS_VALUE)
         if too_big.size:
-            r, c = (int(i) + 1 for i in too_big[0])
+            r, c = (int(i) for i in too_big[0])  # positions and features count from 0
             raise LimitError(
-                f"{name} row {r}, column {c} is {matrix[r - 1, c - 1]:g}: the web explorer takes numbers"
+                f"{name} row {r}, column {c} is {matrix[r, c]:g}: the web explorer takes numbers"
                 f" up to {MAX_ABS_VALUE:g} in size (max_abs_value), so that q * k cannot overflow"
             )
     if data.scale is not None and abs(data.scale) > MAX_ABS_VALUE:

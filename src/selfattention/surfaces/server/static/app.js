@@ -1,7 +1,7 @@
 // The explorer's page. It does no maths and has no prose of its own: numbers come from the
 // trace the API returns, words from the explanation and the language's labels. It only
 // keeps the input the person is editing, sends it, and lays the answer out.
-import { PRECISION, fmt } from "./format.js";
+import { PRECISION, fmt, fmtCell } from "./format.js";
 import { drawHeatmap, focusCell, setUp } from "./heatmap.js";
 import { drawSteps } from "./steps.js";
 import { drawViews, fileTag, onQueryPicked, setUpExplorer, showSource } from "./explorer.js";
@@ -174,7 +174,7 @@ import { drawPipeline, loadPipeline, setUpPipeline } from "./pipeline.js";
     groups.append(th(`Q (${label("query")})`, dims), th(`K (${label("key")})`, dims), th(`V (${label("value")})`, vdims));
     const numbers = document.createElement("tr");
     for (const width of [dims, dims, vdims]) {
-      for (let e = 0; e < width; e++) numbers.append(th(String(e + 1)));
+      for (let e = 0; e < width; e++) numbers.append(th(String(e)));
     }
     head.append(groups, numbers);
 
@@ -184,14 +184,14 @@ import { drawPipeline, loadPipeline, setUpPipeline } from "./pipeline.js";
       const row = document.createElement("tr");
       const name = document.createElement("th");
       name.scope = "row";
-      name.append(textInput(token, `${label("page_tokens")} ${i + 1}`, (text) => {
+      name.append(textInput(token, `${label("page_tokens")} ${i}`, (text) => {
         state.tokens[i] = text;
       }, `token-${i}`));
       row.append(name);
       for (const [matrix, word] of [["query", "query"], ["key", "key"], ["value", "value"]]) {
         state[matrix][i].forEach((text, e) => {
           const td = document.createElement("td");
-          const aria = `${label(word)} ${token} ${e + 1}`;
+          const aria = `${label(word)} ${token} ${e}`;
           td.append(textInput(text, aria, (value) => {
             state[matrix][i][e] = value;
           }, `${matrix}-${i}-${e}`));
@@ -426,7 +426,7 @@ import { drawPipeline, loadPipeline, setUpPipeline } from "./pipeline.js";
       refresh(60);
     });
     $("add-token").addEventListener("click", () => resize(() => {
-      state.tokens.push(`t${state.tokens.length + 1}`);
+      state.tokens.push(`t${state.tokens.length}`);
       const dims = state.query[0].length;
       const vdims = state.value[0].length;
       state.query.push(Array(dims).fill("0"));
@@ -536,6 +536,6 @@ import { drawPipeline, loadPipeline, setUpPipeline } from "./pipeline.js";
   }
 
   // for the browser tests: the page's number formatting, to compare with Python's
-  window.selfattentionExplorer = { fmt, state };
+  window.selfattentionExplorer = { fmt, fmtCell, state };
   document.addEventListener("DOMContentLoaded", start);
 })();

@@ -35,6 +35,22 @@ function roundHalfEven(x, p) {
   return last % 2 === 0 ? truncated : rounded;
 }
 
+// a number in a heatmap's cell (numbers.fmt_cell): never scientific notation; a non-zero
+// number too small for `p` places is "≈0" (the steps show its value), exactly 0 stays "0"
+export function fmtCell(x, p = PRECISION) {
+  if (typeof x === "number" && Number.isFinite(x) && x !== 0 && Math.abs(x) < 0.5 * Math.pow(10, -p)) return "≈0";
+  if (typeof x === "number" && Number.isFinite(x) && Math.abs(x) >= LARGE) return BigInt(x).toString(); // whole, as Python's f"{x:.0f}"
+  return fmt(x, p);
+}
+
+// tokens as people read them (record.labels.distinct): a repeated token with its position
+// ("the@0", "the@3"), a unique one as it is
+export function tokenNames(tokens) {
+  const count = new Map();
+  for (const t of tokens) count.set(t, (count.get(t) || 0) + 1);
+  return tokens.map((t, i) => (count.get(t) > 1 ? `${t}@${i}` : t));
+}
+
 export function fmtVector(values, p = PRECISION) {
   return "[" + values.map((v) => fmt(v, p)).join(", ") + "]";
 }

@@ -2,7 +2,7 @@
 // columns the keys; a click or Enter picks a query (or, in block mode, blocks a key). The
 // grid keeps one focusable cell (a roving tabindex) and moves it with the arrow keys.
 
-import { PRECISION, fmt } from "./format.js";
+import { PRECISION, fmt, fmtCell, tokenNames } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 let ctx = null; // {state, label, select, toggleBlock}
@@ -19,17 +19,17 @@ function svg(name, attributes = {}, text = null) {
 }
 
 function cellText(weight, keys) {
-  const text = fmt(weight, keys <= 8 ? PRECISION : 2);
-  return text.includes("e") ? "≈0" : text; // too small for the cell: the steps show it
+  return fmtCell(weight, keys <= 8 ? PRECISION : 2); // too small for the cell: "≈0", the steps show it
 }
 
 export function drawHeatmap() {
   const trace = ctx.state.result.trace;
   const rows = trace.steps;
-  const keys = trace.key_tokens;
+  const keys = tokenNames(trace.key_tokens); // "the@5": a repeated token with its position, as in the text
+  const queries = tokenNames(trace.tokens);
   // the focused cell stays inside the grid when it shrinks, so Tab can always reach it
   ctx.state.focus = [Math.min(ctx.state.focus[0], rows.length - 1), Math.min(ctx.state.focus[1], keys.length - 1)];
-  const longest = Math.max(...trace.tokens.map((t) => t.length), ...keys.map((t) => t.length), 1);
+  const longest = Math.max(...queries.map((t) => t.length), ...keys.map((t) => t.length), 1);
   const labelWidth = Math.min(20 + 9 * longest, 160);
   const size = keys.length <= 8 ? 64 : keys.length <= 24 ? 36 : 22;
   const top = Math.min(16 + 7 * longest, 120);
@@ -58,6 +58,7 @@ export function drawHeatmap() {
 
   rows.forEach((step, r) => {
     const y = top + size * r;
+    const name = queries[step.index];
     const row = svg("g", {
       role: "row",
       "aria-rowindex": r + 2,
@@ -67,7 +68,7 @@ export function drawHeatmap() {
     });
     const header = svg("g", { role: "rowheader", "aria-colindex": 1, class: "row-header" });
     header.append(svg("rect", { x: 0, y, width: labelWidth - 4, height: size, class: "row-hit" }));
-    header.append(svg("text", { x: labelWidth - 10, y: y + size / 2, class: "query-label" }, step.token));
+    header.append(svg("text", { x: labelWidth - 10, y: y + size / 2, class: "query-label" }, name));
     header.addEventListener("click", () => ctx.select(r));
     row.append(header);
     keys.forEach((key, j) => {
@@ -81,7 +82,7 @@ export function drawHeatmap() {
         class: "cell" + (blocked ? " blocked" : ""),
         "data-row": r,
         "data-col": j,
-        "aria-label": `${step.token} → ${key}: ${blocked ? ctx.label("page_blocked_cell") : fmt(weight)}`,
+        "aria-label": `${name} → ${key}: ${blocked ? ctx.label("page_blocked_cell") : fmt(weight)}`,
       });
       const x = labelWidth + size * j;
       g.append(svg("rect", { x: x + 1, y: y + 1, width: size - 2, height: size - 2, fill: shade(blocked ? 0 : weight) }));
@@ -90,7 +91,7 @@ export function drawHeatmap() {
       } else if (size >= 36) {
         g.append(svg("text", { x: x + size / 2, y: y + size / 2, class: weight > 0.55 ? "weight dark" : "weight" }, cellText(weight, keys.length)));
       }
-      g.append(svg("title", {}, `${step.token} → ${key}: ${blocked ? ctx.label("page_blocked_cell") : fmt(weight)}`));
+      g.append(svg("title", {}, `${name} → ${key}: ${blocked ? ctx.label("page_blocked_cell") : fmt(weight)}`));
       g.addEventListener("click", () => {
         ctx.state.focus = [r, j];
         if (ctx.state.blockMode) ctx.toggleBlock(step.index, j);

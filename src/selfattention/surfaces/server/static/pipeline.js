@@ -35,7 +35,7 @@ function go(step) {
 }
 
 function columns(count, from = 0) {
-  return Array.from({ length: count }, (_, e) => String(from + e + 1));
+  return Array.from({ length: count }, (_, e) => String(from + e)); // columns count from 0, as positions and heads
 }
 
 function paragraph(text) {
@@ -102,7 +102,7 @@ export function drawPipeline() {
     const h = pipe.head;
     const from = h * dHead;
     title = fillLabel(title, { head: h });
-    help = fillLabel(help, { head: h, first: from + 1, last: from + dHead });
+    help = fillLabel(help, { head: h, first: from, last: from + dHead - 1 });
     parts.push(headButtons(() => drawPipeline()));
     const cols = columns(dHead, from);
     parts.push(matrixTable(slice(layer.query, from, from + dHead), tokens, cols, `Q (${label("page_head")} ${h})`));

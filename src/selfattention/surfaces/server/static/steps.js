@@ -2,7 +2,7 @@
 // the explanation: dot products (terms, products, sum), scaling, the mask, softmax
 // (exponentials, their sum, the weights), the weighted values and the output.
 
-import { fmt, fmtVector } from "./format.js";
+import { fmt, fmtVector, tokenNames } from "./format.js";
 
 // a dot product with more terms shows its largest ones (as the text renderer does)
 const MAX_TERMS = 8;
@@ -15,7 +15,7 @@ function factor(x) {
 }
 
 function equation(...parts) {
-  // one line of a step: "q1·k1 (Acting) = 16×1 + 0×0 + 1×1 = 16 + 0 + 1 = 17", result in bold
+  // one line of a step: "q0·k0 (Acting) = 16×1 + 0×0 + 1×1 = 16 + 0 + 1 = 17", result in bold
   const line = document.createElement("div");
   line.className = "eq";
   parts.forEach((part, n) => {
@@ -47,14 +47,14 @@ export function drawSteps(state, label) {
   const { trace, explanation } = state.result;
   const step = trace.steps[state.selected];
   const words = explanation.queries.find((q) => q.index === step.index);
-  const n = step.index + 1;
-  const keys = trace.key_tokens;
+  const n = step.index; // positions count from 0, as the flags, the JSON and the text: q0 is the first query
+  const keys = tokenNames(trace.key_tokens); // "the@5": a repeated token with its position
   const all = keys.map((_, j) => j);
   $("query-heading").textContent = words.heading;
 
   const items = [];
   items.push(stepItem(words.steps.dot_products, all.map((j) => {
-    const name = `q${n}·k${j + 1} (${keys[j]})`;
+    const name = `q${n}·k${j} (${keys[j]})`;
     const dims = step.query.map((_, e) => e);
     const line = (shown, more) => {
       const terms = shown.map((e) => `${factor(step.query[e])}×${factor(trace.key[j][e])}`).join(" + ") + more;

@@ -5,7 +5,7 @@
 // pipeline.js) and the notebook views (selfattention.surfaces.notebook_views, which inline
 // this file and format.js) draw with the same code. Keep it free of page ids and globals.
 
-import { fmt } from "./format.js";
+import { fmt, fmtCell, tokenNames } from "./format.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -31,8 +31,7 @@ export function shade(weight) {
 
 // a number in a small cell: two places, and "≈0" for what two places cannot show
 function short(weight) {
-  const text = fmt(weight, 2);
-  return text.includes("e") ? "≈0" : text;
+  return fmtCell(weight, 2);
 }
 
 function fill(template, values) {
@@ -74,6 +73,7 @@ export function headsGrid(doc, { label, current = null, onPick = null }) {
   const cell = 44;
   const left = 70;
   const top = 30;
+  const names = tokenNames(doc.tokens);
   const width = left + cell * doc.heads + 4;
   const height = top + cell * doc.layers + 4;
   const root = svgElement("svg", {
@@ -102,7 +102,7 @@ export function headsGrid(doc, { label, current = null, onPick = null }) {
     for (let h = 0; h < doc.heads; h++) {
       const weight = doc.weights[l][h];
       const sink = doc.sink[l][h];
-      const named = doc.key ? doc.key.token : doc.top_keys[l][h].token;
+      const named = names[doc.key ? doc.key.index : doc.top_keys[l][h].index]; // "the@5" when repeated
       const text = `${label("page_layer")} ${l}, ${label("page_head")} ${h}: ${fmt(weight)} → ${named}` +
         (sink ? ` (${label("page_sink")})` : "");
       const isCurrent = current && current.layer === l && current.head === h;
@@ -189,8 +189,9 @@ export function smallMultiples(doc, { label, current = null, query = null, onPic
  *  `doc` = {tokens, key_tokens, query_indices, weights: (queries, keys)}; `row` picks the
  *  query row; `onPick(row)` chooses another (click, or arrows and Enter on the left tokens). */
 export function headLines(doc, { label, row = 0, onPick = null }) {
-  const queries = doc.query_indices.map((i) => doc.tokens[i]);
-  const keys = doc.key_tokens;
+  const names = tokenNames(doc.tokens); // "the@5": a repeated token with its position, as in the text
+  const queries = doc.query_indices.map((i) => names[i]);
+  const keys = tokenNames(doc.key_tokens);
   const longest = Math.max(...queries.map((t) => t.length), ...keys.map((t) => t.length), 1);
   const labelWidth = Math.min(24 + 8 * longest, 150);
   const gap = 170;

@@ -1,5 +1,5 @@
 """The page reads as the text does (issue #14, item 5), in a real browser (the server and
-fixtures of test_server_browser.py): positions count from 0 in the steps and headings, a
+fixtures of this folder's conftest.py): positions count from 0 in the steps and headings, a
 repeated token is told apart by its position in the heatmap and the steps, and a heatmap cell
 never shows scientific notation."""
 
@@ -9,9 +9,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
 
-from test_server_browser import assert_clean, browser, open_page, server_url, settle, watched
-
-__all__ = ["browser", "server_url", "watched"]  # fixtures, used by name
+from browser_pages import assert_clean, open_page, settle
 
 pytestmark = [pytest.mark.browser]
 

@@ -18,6 +18,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 import selfattention.sources.models as sm  # noqa: E402
+from selfattention.explain import get_language  # noqa: E402
 from selfattention.sources.models.generation import generate_traces  # noqa: E402
 from selfattention.surfaces.cli import main  # noqa: E402
 
@@ -94,3 +95,41 @@ def test_the_cli_refuses_in_one_line(llama):
     result = CliRunner().invoke(main, ["generate", PROMPT, "--model", str(llama), "--layer", "7"])
     assert result.exit_code == 2 and "Error: layer 7 is out of range" in result.output
     assert "Traceback" not in result.output
+
+
+def test_generation_stops_at_the_end_of_text_token(llama):
+    """Once the model picks its end-of-text token, generation ends there (that step included),
+    as transformers' generate does: the token the tiny model picks second is made its end."""
+    free = generate_traces(PROMPT, str(llama), max_new_tokens=4, layer=0, head=0)
+    loaded = sm.load_model(str(llama))
+    config = loaded.model.generation_config
+    tokenizer = transformers.AutoTokenizer.from_pretrained(llama)
+    saved = config.eos_token_id
+    config.eos_token_id = [tokenizer.convert_tokens_to_ids(free[1].chosen)]
+    try:
+        stopped = generate_traces(PROMPT, str(llama), max_new_tokens=4, layer=0, head=0)
+    finally:
+        config.eos_token_id = saved
+    chosen = [s.chosen for s in free]
+    assert [s.chosen for s in stopped] == chosen[: chosen.index(free[1].chosen) + 1]
+    assert len(stopped) < len(free)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_cli_prints_each_step_in_the_pages_words(llama, lang):
+    """The text form says per step what the page's panel says (its labels, in the language
+    asked), the heaviest keys, the check against the recomputation, and ends with the text."""
+    args = ["generate", PROMPT, "--model", str(llama), "--max-new-tokens", "3", "--layer", "0", "--head", "1"]
+    result = CliRunner().invoke(main, [*args, "--lang", lang])
+    assert result.exit_code == 0, result.output
+    steps = generate_traces(PROMPT, str(llama), max_new_tokens=3, layer=0, head=1)
+    labels = get_language(lang).labels
+    lines = result.stdout.splitlines()
+    for n, step in enumerate(steps):
+        heading = lines.index(labels["page_generate_step"].format(n=n + 1, total=3))
+        about = lines[heading + 1]
+        assert f'"{step.read}"' in about and f'"{step.chosen}"' in about
+        row = step.trace.weights[0]
+        j = int(np.argmax(row))
+        assert lines[heading + 2].startswith(f"  {labels['top_keys']}: {step.trace.key_names[j]} ")
+    assert lines[-1] == steps[-1].text.splitlines()[-1]

@@ -66,7 +66,8 @@ def generate_traces(
     prompt: str, model: str = "smollm2", max_new_tokens: int = 8, layer: int = 0, head: int = 0
 ) -> tuple[GenerationStep, ...]:
     """Generate ``max_new_tokens`` tokens greedily, tracing head ``head`` of layer ``layer``
-    for the token read at each step (0-based layer and head)."""
+    for the token read at each step (0-based layer and head). Generation stops early, as
+    transformers' does, once the model picks its end-of-text token (that step included)."""
     check_generation(model, max_new_tokens, layer, head)
     loaded = load_model(model)
     if not hasattr(loaded.model, "lm_head") and not hasattr(loaded.model, "get_output_embeddings"):
@@ -79,6 +80,7 @@ def generate_traces(
     ids = [int(i) for i in encode(loaded, prompt)["input_ids"][0].tolist()]
     cache = transformers.DynamicCache(config=loaded.model.config)
     steps = []
+    stops = _end_of_text(loaded)
     reading = ids  # step 0 reads the whole prompt
     for _ in range(max_new_tokens):
         recorder = Recorder(layers=frozenset([layer]))
@@ -91,8 +93,19 @@ def generate_traces(
         step = _step(loaded, text, ids, captured, layer, head, chosen, cached)
         ids = [*ids, chosen]
         steps.append(replace(step, text=loaded.tokenizer.decode(ids)))
+        if chosen in stops:  # the model ended its text, as transformers' generate stops there
+            break
         reading = [chosen]
     return tuple(steps)
+
+
+def _end_of_text(loaded: LoadedModel) -> frozenset[int]:
+    """The token ids that end generation: the model's end-of-text token(s)."""
+    config = getattr(loaded.model, "generation_config", None)
+    ids = getattr(config, "eos_token_id", None)
+    if ids is None:
+        ids = getattr(loaded.tokenizer, "eos_token_id", None)
+    return frozenset([] if ids is None else [ids] if isinstance(ids, int) else [int(i) for i in ids])
 
 
 def _recompute(loaded: LoadedModel, ids: list[int], layer: int, head: int) -> NDArray[np.float64]:

@@ -1,22 +1,28 @@
 """``selfattention generate PROMPT``: greedy generation, one head traced at every step.
 
 :func:`selfattention.sources.models.generation.generate_traces` does the work; this module
-parses and prints: per step the token read, the keys it sees (the cached ones and its own),
-its heaviest weights, the check against the full recomputation, and the token chosen.
+parses and prints, with the words of the page's generation panel (one document,
+:func:`~selfattention.surfaces.view_documents.generation_document`): per step the token read,
+the keys it sees (the cached ones and its own), its heaviest weights, the check against the
+full recomputation, the token chosen, and what the decoder adds (a sink, the KV cache).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import click
 
 from ...core.errors import SelfAttentionError
-from ...explain import available_languages, default_language, explain
+from ...explain import available_languages, default_language, get_language
 from ...explain.messages import say_error
 from ...explain.numbers import fmt
+from ...explain.plan import plan_trace
+from ...explain.statements import AttentionSink, KVCacheStep
 from ...sources.models import MODELS
-from ...sources.models.generation import generate_traces
+from ...sources.models.generation import GenerationStep, generate_traces
+from ..view_documents import generation_document
 from .i18n import Command
 from .i18n import language as spoken
 from .model import warnings_to_stderr
@@ -68,21 +74,42 @@ def generate_command(
                 {
                     "prompt": prompt,
                     "generated": [s.chosen for s in steps],
+                    "text": steps[-1].text,
                     "steps": [{"read": s.read, "chosen": s.chosen, "trace": s.trace.to_dict()} for s in steps],
                 },
                 ensure_ascii=False,
             )
         )
         return
-    language = lang or default_language()
-    click.echo(f"{model}, layer {layer}, head {head}: {prompt!r}")
-    for number, step in enumerate(steps):
-        words = explain(step.trace, language, precision)
-        row = step.trace.steps[0]
-        heaviest = sorted(range(len(row.weights)), key=lambda j: -row.weights[j])[:3]
-        keys = ", ".join(f"{step.trace.key_tokens[j]} {fmt(row.weights[j], precision)}" for j in heaviest)
-        click.echo(f"\nstep {number}: reads {step.read!r} -> {step.chosen!r}; heaviest keys: {keys}")
-        for sentence in words.queries[0].meaning[-3:]:
-            if "KV" in sentence or "sink" in sentence.lower() or "싱크" in sentence:
-                click.echo(f"  {sentence}")
-    click.echo("\n" + steps[-1].text)
+    for line in generation_lines(prompt, steps, lang or default_language(), precision):
+        click.echo(line)
+
+
+def generation_lines(prompt: str, steps: Sequence[GenerationStep], lang: str, precision: int) -> list[str]:
+    """The text form: per step what the page's generation panel says (the same document and
+    words), the heaviest keys, and what the decoder adds there (a sink, the KV cache)."""
+    document = generation_document(prompt, steps, lang, precision)
+    language = get_language(lang)
+    labels = language.labels
+    lines = [document["steps"][0]["words"]["title"]]
+    for n, (step, shown) in enumerate(zip(steps, document["steps"], strict=True)):
+        about = labels["page_generate_reads_prompt" if n == 0 else "page_generate_reads"]
+        weights = shown["weights"]
+        heaviest = sorted(range(len(weights)), key=lambda j: -weights[j])[:3]
+        names = step.trace.key_names
+        check = shown["check"]
+        lines += [
+            "",
+            labels["page_generate_step"].format(n=n + 1, total=len(steps)),
+            "  " + about.format(**{k: shown[k] for k in ("read", "position", "cached", "chosen")}, keys=len(weights)),
+            f"  {labels['top_keys']}: " + ", ".join(f"{names[j]} {fmt(weights[j], precision)}" for j in heaviest),
+            "  "
+            + labels["page_generate_check"].format(
+                difference=fmt(check["recompute_difference"], 2),
+                tolerance=fmt(check["tolerance"], 2),
+                model=fmt(check["model_difference"], 2),
+            ),
+        ]
+        said = plan_trace(step.trace).queries[0].meaning
+        lines += [f"  {language.say(s, precision)}" for s in said if isinstance(s, (AttentionSink, KVCacheStep))]
+    return [*lines, "", document["text"]]

@@ -1,10 +1,25 @@
 import os
+import shutil
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+
+# Debian's Chromium, started once for the whole session: Playwright's sync API allows one
+# instance per process, so every browser test (page, report, notebook) shares this one
+CHROMIUM = os.environ.get("SELFATTENTION_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 # PyTorch's default 2 threads make small operations jitter here; one is steady.
 try:
@@ -55,3 +70,15 @@ def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> str:
     from tiny_models import bert_like
 
     return str(bert_like(tmp_path_factory.mktemp("tiny-bert") / "bert"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium; the test is skipped when it or Playwright is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Debian's chromium is not installed ({CHROMIUM}): apt-get install -y chromium (.ci/run does)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

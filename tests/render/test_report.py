@@ -174,28 +174,24 @@ def test_overview_outlines_the_asked_queries_in_the_whole_matrix(tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium is not installed")
-def test_report_in_a_real_browser_at_phone_width(tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_report_in_a_real_browser_at_phone_width(tmp_path, browser):
     t = seed_trace()
     path = tmp_path / "report.html"
     path.write_text(sa.render(t, sa.explain(t), "html"), encoding="utf-8")
     requests: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(path.as_uri())
-            width = page.evaluate("document.documentElement.scrollWidth")
-            image = page.evaluate(
-                "(() => { const i = document.images[0]; const r = i.getBoundingClientRect();"
-                " return [i.complete, i.naturalWidth, r.width, r.height]; })()"
-            )
-            shown = page.inner_text("main")
-            font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main p')).fontSize)")
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri())
+        width = page.evaluate("document.documentElement.scrollWidth")
+        image = page.evaluate(
+            "(() => { const i = document.images[0]; const r = i.getBoundingClientRect();"
+            " return [i.complete, i.naturalWidth, r.width, r.height]; })()"
+        )
+        shown = page.inner_text("main")
+        font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main p')).fontSize)")
+    finally:
+        page.close()
     assert width <= 390  # nothing makes the phone scroll sideways (wide rows scroll in their own box)
     complete, natural, w, h = image
     assert complete and natural > 0 and 0 < w <= 390 and h > 100  # the SVG decoded and fits the screen
@@ -206,11 +202,9 @@ def test_report_in_a_real_browser_at_phone_width(tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium is not installed")
-def test_long_dot_products_wrap_so_each_result_is_visible(tmp_path):
+def test_long_dot_products_wrap_so_each_result_is_visible(tmp_path, browser):
     """Issue #14: with d = 64 each dot product writes 8 terms and the rest; the sum wraps
     between its terms so that "= result" stays on screen, on a laptop and on a phone."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     rng = np.random.default_rng(3)
     x = rng.normal(size=(4, 64)) * 1.7
     t = sa.trace(x, x, x, tokens=["the", "animal", "was", "tired"])
@@ -229,17 +223,12 @@ def test_long_dot_products_wrap_so_each_result_is_visible(tmp_path):
         text: box.innerText,
       };
     }"""
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        try:
-            seen = {}
-            for width in (1280, 420):
-                page = browser.new_page(viewport={"width": width, "height": 900})
-                page.goto(path.as_uri())
-                seen[width] = page.evaluate(probe)
-                page.close()
-        finally:
-            browser.close()
+    seen = {}
+    for width in (1280, 420):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(path.as_uri())
+        seen[width] = page.evaluate(probe)
+        page.close()
     for width, got in seen.items():
         assert got["overflow"] <= 1, (width, got["overflow"])  # nothing hidden to the right of the box
         assert got["page"] <= width  # and the page does not scroll sideways
@@ -252,7 +241,6 @@ def test_long_dot_products_wrap_so_each_result_is_visible(tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium is not installed")
 def test_report_screenshot_at_phone_size_shows_the_heatmap(tmp_path):
     image = pytest.importorskip("PIL.Image")
     t = seed_trace()

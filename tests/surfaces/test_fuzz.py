@@ -431,7 +431,8 @@ def check_cli(args: list[str]) -> Any:
         raise result.exception  # a crash, not a refusal
     assert result.exit_code in (0, 2), (result.exit_code, output)
     if result.exit_code == 2:
-        error_lines = [line for line in output.splitlines() if line.startswith("Error: ")]
+        # one error line, in the language asked (--lang ko: "오류: ")
+        error_lines = [line for line in output.splitlines() if line.startswith(("Error: ", "오류: "))]
         assert len(error_lines) == 1, output
         if "Usage:" not in output:  # click's own usage errors add their usage lines
             assert output.strip() == error_lines[0], output

@@ -46,12 +46,10 @@ CELLS = [
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Debian's chromium is not installed ({CHROMIUM})")
-def test_a_notebook_runs_the_views_and_chromium_draws_them(tmp_path):
+def test_a_notebook_runs_the_views_and_chromium_draws_them(tmp_path, browser):
     nbformat = pytest.importorskip("nbformat", reason="nbformat (the notebook extra) is not installed")
     nbclient = pytest.importorskip("nbclient", reason="nbclient (the notebook extra) is not installed")
     pytest.importorskip("ipykernel", reason="ipykernel (the notebook extra) is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
     env_path = os.environ.get("PYTHONPATH", "")
@@ -72,11 +70,8 @@ def test_a_notebook_runs_the_views_and_chromium_draws_them(tmp_path):
     layer = sa.text_layer_trace("The cat sat on the mat.", d_model=8, num_heads=2, seed=3)
     outside: list[str] = []
     errors: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(viewport={"width": 1000, "height": 900})
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    try:
         context.route(
             "**/*",
             lambda route: (
@@ -108,5 +103,6 @@ def test_a_notebook_runs_the_views_and_chromium_draws_them(tmp_path):
         view.screenshot(path=str(tmp_path / "notebook-views.png"), full_page=True)
         if os.environ.get("SELFATTENTION_SHOTS"):
             shutil.copy(tmp_path / "notebook-views.png", Path(os.environ["SELFATTENTION_SHOTS"]) / "notebook-views.png")
-        browser.close()
+    finally:
+        context.close()
     assert errors == [] and outside == []

@@ -1,5 +1,5 @@
-"""The browser tests' shared set-up: one live uvicorn on a free localhost port, one headless
-Debian Chromium (through Playwright) for the session, and a watched page per test that records
+"""The browser tests' shared set-up: one live uvicorn on a free localhost port (the session's
+one Chromium is ``browser`` in tests/conftest.py), and a watched page per test that records
 console errors and any request that tries to leave localhost.
 
 Nothing here is imported unless a test asks for these fixtures, so the API tests in this folder
@@ -9,8 +9,6 @@ run without uvicorn or Playwright. The watched page and the helpers that read th
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import threading
 import time
@@ -19,16 +17,6 @@ from typing import Any
 
 import pytest
 from browser_pages import Watched, watch_context
-
-CHROMIUM = os.environ.get("SELFATTENTION_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
@@ -54,18 +42,6 @@ def server_url() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's headless Chromium; the test is skipped when it or Playwright is missing."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Debian's chromium is not installed ({CHROMIUM}): apt-get install -y chromium (.ci/run does)")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

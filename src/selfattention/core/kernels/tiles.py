@@ -28,8 +28,10 @@ from numpy.typing import NDArray
 
 from ..masks import apply_mask, causal_mask
 from ..softmax import row_shift, safe_divisor
+from .exponential import ExpTile, numpy_exp_tile
 
 __all__ = ["Head", "Limits", "limits_for"]
+
 
 #: e-folds kept free below the largest float by every sum of the online path
 _VALUE_MARGIN = 8.0
@@ -56,8 +58,19 @@ def limits_for(dtype: np.dtype[Any]) -> Limits:
 class Head:
     """Buffers reused across query blocks and heads, and the loop over one (L, S) head."""
 
-    def __init__(self, dtype: np.dtype[Any], block_q: int, block_k: int, E: int, Ev: int, S: int, strip: int) -> None:
+    def __init__(
+        self,
+        dtype: np.dtype[Any],
+        block_q: int,
+        block_k: int,
+        E: int,
+        Ev: int,
+        S: int,
+        strip: int,
+        exp_tile: ExpTile = numpy_exp_tile,
+    ) -> None:
         self.dtype, self.block_q, self.block_k = dtype, block_q, block_k
+        self.exp_tile = exp_tile
         self.strip = strip  # rows per strip of a causal diagonal tile (bounded path)
         self.limits = limits_for(dtype)
         self.scores = np.empty((block_q, block_k), dtype)  # the one score tile
@@ -208,15 +221,15 @@ class Head:
             for r0, r1, c1 in chunks:
                 if c1 <= j0:
                     continue
-                scores = self.scores[r0:r1, : c1 - j0]
+                rows = self.scores[r0:r1]  # whole rows of the buffer: C-contiguous
+                scores = rows[:, : c1 - j0]
                 np.matmul(query[r0:r1], key_t[:, j0:c1], out=scores)  # (m, E) x (E, bk) -> (m, bk): s
-                if shifted:
-                    scores -= shift[r0:r1, None]  # s - c
                 if mask is not None:
                     np.copyto(scores, -np.inf, where=~mask[i0 + r0 : i0 + r1, j0:c1])
                 if causal and c1 - 1 > i0 + r0:
                     _block_causal(scores, i0 + r0, j0)
-                np.exp(scores, out=scores)
+                # exp(s - c); -inf - c = -inf for a blocked key, so masking first changes nothing
+                self.exp_tile(rows, c1 - j0, shift[r0:r1] if shifted else None)
                 np.matmul(scores, self.value[j0:c1], out=part[r0:r1])  # (m, bk) x (bk, Ev) -> (m, Ev)
                 np.matmul(scores, self.ones[: c1 - j0], out=part_total[r0:r1])  # (m, bk) x (bk,) -> (m,)
                 acc[r0:r1] += part[r0:r1]
@@ -257,10 +270,8 @@ class Head:
             new_max = np.maximum(row_max, block_max)  # NaN (an unmasked NaN input) propagates
             shift = row_shift(new_max)  # all blocked so far: shift by 0
             rescale = np.exp(row_max - shift)  # (n,); exp(-inf - 0) = 0, never -inf - (-inf)
-            scores -= shift[:, None]
-            if room is not None:
-                scores -= room  # every e^(s - m - h) |v| summed over the keys stays finite
-            np.exp(scores, out=scores)  # blocked keys: exp(-inf) = 0 exactly
+            # blocked keys: exp(-inf) = 0 exactly
+            self._exp_shifted(scores, shift, room)  # room: every e^(s - m - h) |v| summed over the keys stays finite
             np.matmul(scores, self.value[j0:j1], out=part)  # (n, bk) x (bk, Ev) -> (n, Ev)
             np.matmul(scores, self.ones[: j1 - j0], out=part_total)  # (n, bk) x (bk,) -> (n,)
             acc *= rescale[:, None]
@@ -279,11 +290,17 @@ class Head:
             for j0 in range(0, key_end, self.block_k):
                 j1 = min(j0 + self.block_k, key_end)
                 scores = self._masked_scores(query, key_t, mask, causal, i0, i1, j0, j1)
-                scores -= shift[:, None]
-                if room is not None:
-                    scores -= room
-                np.exp(scores, out=scores)
+                self._exp_shifted(scores, shift, room)
                 np.divide(scores, safe_total[:, None], out=weights[i0:i1, j0:j1])
+
+    def _exp_shifted(self, scores: NDArray[Any], shift: NDArray[Any], room: NDArray[Any] | None) -> None:
+        """scores (n, m), a view of the buffer's first n rows: exp(s - shift - room), in place."""
+        if room is not None:
+            scores -= shift[:, None]
+            scores -= room
+            self.exp_tile(self.scores[: scores.shape[0]], scores.shape[1], None)
+        else:
+            self.exp_tile(self.scores[: scores.shape[0]], scores.shape[1], shift)
 
     def _headroom(self, mask: NDArray[Any] | None, causal: bool, i0: int, i1: int, key_end: int) -> NDArray[Any] | None:
         """(n, 1): how far below 0 rows i0..i1 of the online path shift their exponents,

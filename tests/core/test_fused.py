@@ -184,3 +184,26 @@ def test_fused_without_numba_says_what_to_install(monkeypatch):
         exponential.compiled_exp_tile(np.dtype(np.float32))
     big = np.ones((1, 600, 4))  # auto falls back to the blocked kernel
     np.testing.assert_allclose(sa.scaled_dot_product_attention(big, big, big), big)
+
+
+def test_auto_goes_on_without_a_numba_that_cannot_load(monkeypatch, rng):
+    """numba installed but broken (a release that does not support this NumPy): ``auto``
+    warns once and uses the blocked kernel; ``implementation="fused"`` says what to do."""
+    from selfattention.core import kernels
+
+    monkeypatch.setattr(exponential, "compiled_available", lambda: True)  # as if installed
+    monkeypatch.setattr(kernels.fused, "compiled_available", lambda: True)
+    monkeypatch.setitem(IMPLEMENTATIONS, "fused", kernels.fused.attention)
+    monkeypatch.setitem(sys.modules, "selfattention.core.kernels.compiled", None)  # its import fails
+    monkeypatch.delattr(kernels, "compiled", raising=False)
+    exponential.compiled_loops.cache_clear()
+    try:
+        q, k, v = (rng.standard_normal((2, 600, 8)) for _ in range(3))
+        with pytest.warns(RuntimeWarning, match="numba is installed but could not be loaded"):
+            got = sa.scaled_dot_product_attention(q, k, v)
+        blocked = sa.scaled_dot_product_attention(q, k, v, implementation="blocked")
+        np.testing.assert_array_equal(got, blocked)
+        with pytest.raises(sa.SelfAttentionError, match="installed but could not be loaded"):
+            sa.scaled_dot_product_attention(q, k, v, implementation="fused")
+    finally:
+        exponential.compiled_loops.cache_clear()  # the next test loads the real one again

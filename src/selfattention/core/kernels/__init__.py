@@ -67,7 +67,9 @@ AUTO_BLOCKED_MIN_SCORES = 1 << 18
 def _choose(implementation: str, inputs: AttentionInputs, need_weights: bool) -> Kernel:
     if implementation == "auto":
         if math.prod(inputs.batch_shape) * inputs.query_len * inputs.key_len > AUTO_BLOCKED_MIN_SCORES:
-            return IMPLEMENTATIONS.get("fused", IMPLEMENTATIONS["blocked"])
+            if "fused" in IMPLEMENTATIONS and fused.usable():  # numba installed, and it loads
+                return IMPLEMENTATIONS["fused"]
+            return IMPLEMENTATIONS["blocked"]
         return IMPLEMENTATIONS["reference"]
     try:
         return IMPLEMENTATIONS[implementation]

@@ -16,7 +16,9 @@ array([[1., 2.],
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +27,7 @@ from numpy.typing import NDArray
 
 from ..errors import SelfAttentionError
 
-__all__ = ["ExpTile", "compiled_available", "compiled_exp_tile", "numpy_exp_tile"]
+__all__ = ["ExpTile", "compiled_available", "compiled_exp_tile", "compiled_loops", "numpy_exp_tile"]
 
 #: ``exp_tile(rows, width, shift)``: ``rows[r, :width] = exp(rows[r, :width] - shift[r])`` in
 #: place, or ``exp(rows[r, :width])`` when ``shift`` is None. ``rows`` (n, block_k) is a run of
@@ -46,6 +48,24 @@ def compiled_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
+@functools.cache
+def compiled_loops() -> Any:
+    """The module of compiled loops (:mod:`.compiled`), imported once; None, with a warning,
+    when numba is installed but cannot be loaded (a release that does not support this NumPy,
+    a broken llvmlite), so that ``"auto"`` goes on with the blocked kernel."""
+    try:
+        from . import compiled  # numba, imported on first use
+    except Exception as error:  # any failure of an optional compiler means: do without it
+        warnings.warn(
+            f"numba is installed but could not be loaded ({type(error).__name__}: {error}); the"
+            " blocked kernel is used instead of the fused one",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+    return compiled
+
+
 def compiled_exp_tile(dtype: np.dtype[Any]) -> ExpTile:
     """The compiled :data:`ExpTile` for float32 or float64 tiles.
 
@@ -56,8 +76,12 @@ def compiled_exp_tile(dtype: np.dtype[Any]) -> ExpTile:
         raise SelfAttentionError(
             "implementation 'fused' needs numba: pip install 'selfattention[fast]', or use 'blocked'"
         )
-    from . import compiled  # numba, imported on first use
-
+    compiled = compiled_loops()
+    if compiled is None:
+        raise SelfAttentionError(
+            "implementation 'fused' needs numba, which is installed but could not be loaded (see the"
+            " warning above): reinstall it (pip install -U numba), or use 'blocked'"
+        )
     kernel = {np.dtype(np.float32): compiled.exp_tile32, np.dtype(np.float64): compiled.exp_tile64}[np.dtype(dtype)]
     no_shift: dict[int, NDArray[Any]] = {}
 

@@ -23,15 +23,21 @@ from typing import Any
 from numpy.typing import NDArray
 
 from . import blocked
-from .exponential import compiled_available, compiled_exp_tile
+from .exponential import compiled_available, compiled_exp_tile, compiled_loops
 from .inputs import AttentionInputs
 
-__all__ = ["attention", "available"]
+__all__ = ["attention", "available", "usable"]
 
 
 def available() -> bool:
-    """True when numba can be imported (checked without importing it)."""
+    """True when numba is installed (checked without importing it)."""
     return compiled_available()
+
+
+def usable() -> bool:
+    """True when numba is installed and loads (imported, and the loops loaded or compiled, on
+    the first call in a process; the answer is kept, so a call's kernel never changes)."""
+    return compiled_available() and compiled_loops() is not None
 
 
 def attention(

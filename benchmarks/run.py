@@ -1,14 +1,16 @@
 """Side-by-side timings of attention on this machine, in one process (`make bench`).
 
 For N in {256, 1024, 4096, 16384}, B = 1, H = 8, d = 64, float32, with and without causal:
-naive NumPy, our reference kernel, our blocked kernel, ``auto`` (what
+naive NumPy, our reference kernel, our blocked kernel, our fused kernel (the blocked one with
+numba's compiled exponential, when numba is installed), ``auto`` (what
 ``selfattention.scaled_dot_product_attention`` does by default, checks included), PyTorch
 SDPA (default backend) and PyTorch SDPA (math backend), beside the machine's float32 matmul
-throughput; float64 too for N <= 4096 (``auto`` against PyTorch SDPA in float64). Reported: median
+throughput; float64 too for N <= 4096 (against PyTorch SDPA in float64). Reported: median
 time, GFLOP/s, ratio to PyTorch SDPA, ratio to the matmul peak and peak extra memory
-(tracemalloc, NumPy paths only). Then the issue's targets: memory at N = 16384, H = 1; causal
-vs non-causal; the cold `selfattention explain`; the overhead of implementation="torch";
-tracing 3 queries of a 100k-token sequence.
+(tracemalloc, NumPy paths only). Then (benchmarks/extras.py) the issue's targets: memory at
+N = 16384, H = 1; causal vs non-causal; the cold `selfattention explain`; the fused kernel's
+cold start; the overhead of implementation="torch"; tracing 3 queries of a 100k-token
+sequence; a web request and all 72 MiniLM heads (--no-user-paths leaves those two out).
 
 FLOPs: 4 * N^2 * d * H (two matmuls of 2 * N^2 * d each, per head); causal attention counts
 half of that (the work a causal kernel has to do), so GFLOP/s compare across both.
@@ -42,22 +44,19 @@ import platform  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
-import tracemalloc  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+import extras  # noqa: E402
 import numpy as np  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+from common import ROOT, B, D, H, peak_extra_bytes, timed  # noqa: E402
 
 import selfattention as sa  # noqa: E402
 from selfattention.core.kernels import IMPLEMENTATIONS, blocked, prepare_inputs, reference  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 SIZES = (256, 1024, 4096, 16384)
-B, H, D = 1, 8, 64
 MAX_SCORE_BYTES = 2 * 2**30  # skip paths that hold the whole score matrix above this
 #: naive NumPy, reference and the math backend at most this many bytes of scores: beyond
 #: it they are 5-30x slower than the rest and only lengthen the run (--slow-paths-up-to)
@@ -80,22 +79,6 @@ DTYPES = {"float32": np.float32, "float64": np.float64}
 def flops(n: int, causal: bool, heads: int = H) -> float:
     full = 4.0 * n * n * D * heads * B
     return full / 2 if causal else full
-
-
-def timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def peak_extra_bytes(fn: Callable[[], Any]) -> int:
-    """Peak memory allocated during fn (NumPy reports its buffers to tracemalloc)."""
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 MATMUL_SAMPLES: list[float] = []
@@ -141,6 +124,7 @@ def candidates(n: int, causal: bool, torch: Any, dtype: str = "float32") -> dict
         "naive NumPy": (lambda: naive(q, k, v, causal)) if small else too_big,
         "reference": (lambda: reference.attention(inputs)) if small else too_big,
         "blocked": lambda: blocked.attention(inputs),
+        **({"fused": lambda: IMPLEMENTATIONS["fused"](inputs, False)} if "fused" in IMPLEMENTATIONS else {}),
         "auto": lambda: sa.scaled_dot_product_attention(q, k, v, is_causal=causal),
     }
     if torch is None:
@@ -196,123 +180,6 @@ def measure(n: int, causal: bool, torch: Any, rounds: int, dtype: str = "float32
             row["vs_torch"] = statistics.median(t / s for t, s in zip(torch_times, ts, strict=True))
         result[name] = row
     return result
-
-
-def explain_cold_wall(rounds: int = 5) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    command = [sys.executable, "-m", "selfattention", "explain"]
-    walls = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        subprocess.run(command, env=env, capture_output=True, check=True, timeout=60)
-        walls.append(time.perf_counter() - start)
-    check = (
-        "import sys, runpy; sys.argv = ['selfattention', 'explain'];"
-        "import contextlib, io\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    try: runpy.run_module('selfattention', run_name='__main__')\n"
-        "    except SystemExit: pass\n"
-        "print('torch' in sys.modules)"
-    )
-    imported = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=60)
-    return {
-        "median_s": statistics.median(walls),
-        "min_s": min(walls),
-        "max_s": max(walls),
-        "torch_imported": imported.stdout.strip() == "True",
-    }
-
-
-def long_sequence_memory() -> dict[str, Any]:
-    n = 16384
-    rng = np.random.default_rng(1)
-    q, k, v = (rng.standard_normal((1, 1, n, D)).astype(np.float32) for _ in range(3))
-    out: dict[str, Any] = {"N": n, "H": 1, "d": D, "score_matrix_mib": n * n * 4 / 2**20}
-    for causal in (False, True):
-        inputs = prepare_inputs(q, k, v, None, causal)
-        peak = peak_extra_bytes(lambda inputs=inputs: blocked.attention(inputs))
-        out["causal" if causal else "non_causal"] = peak / 2**20
-    out["output_mib"] = n * D * 4 / 2**20
-    return out
-
-
-def causal_speedup(torch: Any, rounds: int, n: int = 4096) -> dict[str, Any]:
-    """Non-causal time / causal time at N = 4096, both timed in the same round."""
-    rng = np.random.default_rng(7)
-    q, k, v = (rng.standard_normal((B, H, n, D)).astype(np.float32) for _ in range(3))
-    runs: dict[str, Callable[[bool], Any]] = {
-        "blocked": lambda causal: blocked.attention(prepare_inputs(q, k, v, None, causal)),
-    }
-    if torch is not None:
-        tq, tk, tv = (torch.from_numpy(a) for a in (q, k, v))
-        runs["torch SDPA"] = lambda causal: torch.nn.functional.scaled_dot_product_attention(
-            tq, tk, tv, is_causal=causal
-        )
-    out: dict[str, Any] = {}
-    for name, fn in runs.items():
-        fn(False), fn(True)
-        ratios = []
-        for _ in range(max(rounds, 5)):
-            full = timed(lambda fn=fn: fn(False))
-            time.sleep(SETTLE_S)
-            ratios.append(full / timed(lambda fn=fn: fn(True)))
-            time.sleep(SETTLE_S)
-        out[name] = {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios)}
-    return out
-
-
-def crossover(rounds: int) -> dict[str, Any]:
-    """Reference vs blocked around the dispatcher's threshold (H = 8, d = 64, float32)."""
-    out: dict[str, Any] = {"threshold_scores": sa.core.kernels.AUTO_BLOCKED_MIN_SCORES}
-    for n in (128, 256, 512, 724, 1024, 2048):
-        rng = np.random.default_rng(n)
-        q, k, v = (rng.standard_normal((B, H, n, D)).astype(np.float32) for _ in range(3))
-        inputs = prepare_inputs(q, k, v, None, False)
-        ref = lambda inputs=inputs: reference.attention(inputs)  # noqa: E731
-        blk = lambda inputs=inputs: blocked.attention(inputs)  # noqa: E731
-        ref(), blk()
-        reps = max(rounds, 9 if n <= 512 else 3)
-        pairs = [(timed(ref), timed(blk)) for _ in range(reps)]
-        out[str(n)] = {
-            "scores": B * H * n * n,
-            "reference_s": statistics.median(a for a, _ in pairs),
-            "blocked_s": statistics.median(b for _, b in pairs),
-            "reference_over_blocked": statistics.median(a / b for a, b in pairs),
-        }
-    return out
-
-
-def torch_overhead(torch: Any, rounds: int) -> dict[str, Any]:
-    if torch is None:
-        return {"note": "torch not installed"}
-    if "torch" not in IMPLEMENTATIONS:
-        return {"note": 'implementation="torch" is not on this branch yet: not measured'}
-    result: dict[str, Any] = {}
-    sdpa = torch.nn.functional.scaled_dot_product_attention
-    for n in (256, 1024, 4096):
-        tq, tk, tv = (torch.randn(B, H, n, D) for _ in range(3))
-        ours = lambda tq=tq, tk=tk, tv=tv: sa.scaled_dot_product_attention(tq, tk, tv, implementation="torch")  # noqa: E731
-        direct = lambda tq=tq, tk=tk, tv=tv: sdpa(tq, tk, tv)  # noqa: E731
-        ours(), direct()
-        reps = max(rounds, 20 if n <= 1024 else 5)
-        pairs = [(timed(ours), timed(direct)) for _ in range(reps)]
-        result[str(n)] = {
-            "overhead": statistics.median(a / b for a, b in pairs) - 1,
-            "ours_s": statistics.median(a for a, _ in pairs),
-            "direct_s": statistics.median(b for _, b in pairs),
-        }
-    return result
-
-
-def trace_long(n: int = 100_000, rounds: int = 3) -> dict[str, Any]:
-    """sa.trace of 3 queries of an n-token causal sequence (d = 64, float32): rows, not n x n."""
-    rng = np.random.default_rng(3)
-    q, k, v = (rng.standard_normal((n, D)).astype(np.float32) for _ in range(3))
-    picked = [0, n // 2, n - 1]
-    call = lambda: sa.trace(q, k, v, is_causal=True, queries=picked)  # noqa: E731
-    peak = peak_extra_bytes(call)
-    walls = [timed(call) for _ in range(rounds)]
-    return {"N": n, "d": D, "queries": picked, "median_s": statistics.median(walls), "peak_extra_mib": peak / 2**20}
 
 
 def table(results: dict[str, Any], peak: float) -> str:
@@ -373,6 +240,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds per configuration (default 3)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument("--float64-sizes", type=int, nargs="*", default=[256, 1024, 4096])
+    parser.add_argument("--no-user-paths", action="store_true", help="leave out the web and MiniLM timings")
     parser.add_argument("--slow-paths-up-to", type=int, default=None, help="MiB of scores (default 2048)")
     args = parser.parse_args()
     if args.slow_paths_up_to is not None:
@@ -391,6 +259,9 @@ def main() -> None:
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
     unset = os.environ.get("SELFATTENTION_BENCH_UNSET", "")
     print(f"BLAS: {blas_info()}; unset for this run: {unset or 'nothing'}", flush=True)
+    if "fused" in IMPLEMENTATIONS:  # numba's import and load (or compile) once, before any timing or memory probe
+        tiny = np.zeros((1, 2, 2), np.float32)
+        IMPLEMENTATIONS["fused"](prepare_inputs(tiny, tiny, tiny), False)
     matmul_gflops()
     MATMUL_SAMPLES.extend(matmul_gflops() for _ in range(5))
     print(f"float32 matmul (2048^3): {statistics.median(MATMUL_SAMPLES):.0f} GFLOP/s", flush=True)
@@ -414,18 +285,23 @@ def main() -> None:
             )
             print(f"N={n} causal={causal} float64: {summary}", flush=True)
 
-    extra: dict[str, Any] = {"long_sequence_memory_mib": long_sequence_memory()}
-    extra["causal_speedup_4096_same_round"] = causal_speedup(torch, args.rounds)
+    extra: dict[str, Any] = {"long_sequence_memory_mib": extras.long_sequence_memory()}
+    extra["causal_speedup_4096_same_round"] = extras.causal_speedup(torch, args.rounds)
     if "4096/no" in results and "4096/yes" in results:
         extra["causal_speedup_4096_from_table"] = {
             name: results["4096/no"][name]["median_s"] / results["4096/yes"][name]["median_s"]
             for name in results["4096/no"]
             if "median_s" in results["4096/no"][name] and "median_s" in results["4096/yes"].get(name, {})
         }
-    extra["auto_crossover"] = crossover(args.rounds)
-    extra["explain_cold_wall"] = explain_cold_wall()
-    extra["torch_overhead"] = torch_overhead(torch, args.rounds)
-    extra["trace_3_queries_of_100k"] = trace_long()
+    extra["one_thread_cpu_time"] = extras.one_thread_cpu_time(torch, args.rounds)
+    extra["auto_crossover"] = extras.crossover(args.rounds)
+    extra["explain_cold_wall"] = extras.explain_cold_wall()
+    extra["fused_cold_start"] = extras.fused_cold_start()
+    extra["torch_overhead"] = extras.torch_overhead(torch, args.rounds)
+    extra["trace_3_queries_of_100k"] = extras.trace_long()
+    if not args.no_user_paths:
+        extra["web_requests"] = extras.web_requests()
+        extra["minilm_heads"] = extras.minilm_heads()
     load_after = os.getloadavg()
 
     # the matmul peak: the median of one matmul per round, measured under the rounds' load

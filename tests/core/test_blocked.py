@@ -210,10 +210,16 @@ def test_bad_block_sizes_and_method():
         run(q, q, q, method="fast")
 
 
+#: what "auto" uses above its threshold: the fused kernel when numba is installed
+LARGE = "fused" if "fused" in IMPLEMENTATIONS else "blocked"
+
+
 def test_auto_chooses_blocked_for_large_score_matrices(monkeypatch):
     small = prepare_inputs(np.ones((2, 4, 3)), np.ones((2, 5, 3)), np.ones((2, 5, 1)))
     assert kernels._choose("auto", small, False) is IMPLEMENTATIONS["reference"]
     monkeypatch.setattr(kernels, "AUTO_BLOCKED_MIN_SCORES", 2 * 4 * 5 - 1)
+    assert kernels._choose("auto", small, False) is IMPLEMENTATIONS[LARGE]
+    monkeypatch.delitem(IMPLEMENTATIONS, "fused", raising=False)  # numba missing: the blocked kernel
     assert kernels._choose("auto", small, False) is IMPLEMENTATIONS["blocked"]
 
 
@@ -277,19 +283,27 @@ def test_import_and_explain_do_not_import_torch():
     assert result.stdout.rstrip().endswith("ok")
 
 
+@pytest.mark.parametrize("kernel", ["blocked", "fused"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("is_causal", [False, True])
-def test_threads_change_nothing(is_causal, monkeypatch, rng):
-    """Query blocks shared among threads give the same bits as one thread."""
+def test_threads_change_nothing(is_causal, dtype, kernel, monkeypatch, rng):
+    """Query blocks shared among threads give the same bits as one thread (the fused kernel's
+    compiled exponential included: each element depends on that element only)."""
     pytest.importorskip("threadpoolctl")
+    if kernel not in IMPLEMENTATIONS:
+        pytest.skip("numba is not installed (pip install 'selfattention[fast]'): no fused kernel")
     monkeypatch.setattr(blocked, "PARALLEL_MIN_SCORES", 0)
-    q, k, v = randn(rng, 2, 3, 37, 8), randn(rng, 2, 3, 41, 8), randn(rng, 2, 3, 41, 5)
+    q, k, v = randn(rng, 2, 3, 37, 8, dtype=dtype), randn(rng, 2, 3, 41, 8, dtype=dtype), randn(rng, 2, 3, 41, 5)
     mask = rng.random((37, 41)) > 0.2
     for m in (None, mask):
-        one, _ = run(q, k, v, m, is_causal, block_q=5, block_k=8, threads=1)
-        two, _ = run(q, k, v, m, is_causal, block_q=5, block_k=8, threads=2)
-        np.testing.assert_array_equal(two, one)
-        expected, _ = batched_loop(q, k, v, m, is_causal)
-        np.testing.assert_allclose(two, expected, rtol=RTOL, atol=ATOL)
+        inputs = prepare_inputs(q, k, v.astype(dtype), m, is_causal)
+        one, _ = IMPLEMENTATIONS[kernel](inputs, False, block_q=5, block_k=8, threads=1)
+        for workers in (2, 3):
+            many, _ = IMPLEMENTATIONS[kernel](inputs, False, block_q=5, block_k=8, threads=workers)
+            np.testing.assert_array_equal(many, one)
+        if dtype == np.float64:  # float32 parity: the kernels' tests (TESTING.md's rule)
+            expected, _ = batched_loop(q, k, v, m, is_causal)
+            np.testing.assert_allclose(one, expected, rtol=RTOL, atol=ATOL)
     assert threads.worker_count(2, 10, 10**9, blocked.PARALLEL_MIN_SCORES) == 2
     monkeypatch.setattr(threads.importlib.util, "find_spec", lambda name: None)  # threadpoolctl missing
     assert threads.worker_count(2, 10, 10**9, blocked.PARALLEL_MIN_SCORES) == 1
@@ -338,14 +352,14 @@ def test_blas_one_thread_without_threadpoolctl(monkeypatch, rng):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_auto_on_both_sides_of_its_threshold_matches_loop(dtype, rng):
-    """auto picks the reference kernel below AUTO_BLOCKED_MIN_SCORES and the blocked one
-    above it (threaded, BLAS held to one thread): both agree with the float64 loop."""
+    """auto picks the reference kernel below AUTO_BLOCKED_MIN_SCORES and the blocked one (fused
+    with numba) above it (threaded, BLAS held to one thread): both agree with the float64 loop."""
     heads, E = 4, 8
     for n in (int((kernels.AUTO_BLOCKED_MIN_SCORES / heads) ** 0.5) + d for d in (-3, 3)):
         q, k, v = (randn(rng, heads, n, E, dtype=dtype) for _ in range(3))
         inputs = prepare_inputs(q, k, v, None, True)
         small = heads * n * n <= kernels.AUTO_BLOCKED_MIN_SCORES
-        assert kernels._choose("auto", inputs, False) is IMPLEMENTATIONS["reference" if small else "blocked"]
+        assert kernels._choose("auto", inputs, False) is IMPLEMENTATIONS["reference" if small else LARGE]
         got = sa.scaled_dot_product_attention(q, k, v, is_causal=True)
         rows = [0, n // 2, n - 1]
         expected, _ = batched_loop(

@@ -16,7 +16,7 @@ import pytest
 
 import selfattention as sa
 from reference_loop import loop_attention
-from selfattention.core.kernels import IMPLEMENTATIONS, blocked, prepare_inputs
+from selfattention.core.kernels import IMPLEMENTATIONS, prepare_inputs
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -36,9 +36,12 @@ def all_ways(q: np.ndarray, k: np.ndarray, v: np.ndarray, **kwargs: Any) -> dict
     """The output of every kernel, and of each blocked path with small and default tiles."""
     results = {name: sa.scaled_dot_product_attention(q, k, v, **kwargs, implementation=name) for name in KERNELS}
     inputs = prepare_inputs(q, k, v, kwargs.get("attn_mask"), kwargs.get("is_causal", False), kwargs.get("scale"))
-    for method, block in BLOCKED_PATHS:
-        out, _ = blocked.attention(inputs, method=method, block_q=block, block_k=block)
-        results[f"blocked-{method}-{block}"] = out
+    for kernel in ("blocked", "fused"):  # the fused kernel takes the same paths (when numba is installed)
+        if kernel not in IMPLEMENTATIONS:
+            continue
+        for method, block in BLOCKED_PATHS:
+            out, _ = IMPLEMENTATIONS[kernel](inputs, method=method, block_q=block, block_k=block)
+            results[f"{kernel}-{method}-{block}"] = out
     return results
 
 

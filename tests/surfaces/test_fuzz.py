@@ -308,6 +308,10 @@ def odd_array(kind: str, shape: tuple[int, ...], values: np.ndarray) -> Any:
         return values.astype(kind)
 
 
+#: the fused kernel (numba) joins when it is installed
+FUSED = "fused" in sa.core.kernels.IMPLEMENTATIONS
+
+
 @FUZZ
 @given(
     kinds=st.tuples(*(st.sampled_from(ODD_DTYPES) for _ in range(3))),
@@ -315,7 +319,7 @@ def odd_array(kind: str, shape: tuple[int, ...], values: np.ndarray) -> Any:
     gqa=st.booleans(),
     heads=st.tuples(st.integers(1, 4), st.integers(1, 4)),
     entry=st.sampled_from(["sdpa", "weights", "trace"]),
-    implementation=st.sampled_from(["auto", "reference", "blocked", "torch"]),
+    implementation=st.sampled_from(["auto", "reference", "blocked", "torch", *(["fused"] if FUSED else [])]),
     magnitude=st.sampled_from([1.0, 1e20, 1e200, 1e307]),
 )
 def test_kernel_arguments(kinds, scale, gqa, heads, entry, implementation, magnitude):

@@ -6,6 +6,8 @@ agrees with the others to the tolerances of TESTING.md:
 - ``"reference"``: the formula written literally, with the whole (L, S) score matrix.
 - ``"blocked"``: online softmax over query and key tiles, O((L + S) * E) extra memory
   (:mod:`selfattention.core.kernels.blocked`).
+- ``"fused"`` (when numba is installed: ``selfattention[fast]``): the blocked kernel with a
+  compiled exponential (:mod:`selfattention.core.kernels.fused`).
 - ``"torch"`` (when PyTorch is installed): ``torch.nn.functional.scaled_dot_product_attention``
   with the library's rules (:mod:`selfattention.core.kernels.torch`). torch tensors given to
   :func:`scaled_dot_product_attention` always go there and come back as torch tensors.
@@ -25,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..errors import SelfAttentionError
 from ..limits import check_score_budget
 from ..softmax import safe_softmax
-from . import blocked, reference
+from . import blocked, fused, reference
 from . import torch as torch_kernel  # torch itself is imported only on first use
 from .inputs import AttentionInputs, as_real_array, default_scale, prepare_inputs
 from .threads import blas_one_thread
@@ -46,13 +48,16 @@ IMPLEMENTATIONS: dict[str, Kernel] = {
     "reference": reference.attention,
     "blocked": blocked.attention,
 }
+if fused.available():  # numba itself is imported on first use
+    IMPLEMENTATIONS["fused"] = fused.attention
 if torch_kernel.available():
     IMPLEMENTATIONS["torch"] = torch_kernel.attention
 
-#: "auto" uses the blocked kernel once a call's score matrix (batch x L x S) would exceed this
-#: many elements (1 MiB of float32): below it the reference kernel's few whole-array passes
-#: cost less than the blocked kernel's per-head bookkeeping; above it the blocked kernel,
-#: threaded over heads and query blocks, is faster and its memory stays bounded (B = 1, H = 8,
+#: "auto" uses the blocked kernel (the fused one when numba is installed) once a call's score
+#: matrix (batch x L x S) would exceed this many elements (1 MiB of float32): below it the
+#: reference kernel's few whole-array passes cost less than the blocked kernel's per-head
+#: bookkeeping; above it the blocked kernel, threaded over heads and query blocks, is faster
+#: and its memory stays bounded (B = 1, H = 8,
 #: d = 64, float32, loaded 2-core machine: blocked 2x faster at N = 256, reference 2.3x faster
 #: at N = 128; benchmarks/run.py measures the crossover). Both run with BLAS held to one
 #: thread (:func:`.threads.blas_one_thread`).
@@ -62,11 +67,17 @@ AUTO_BLOCKED_MIN_SCORES = 1 << 18
 def _choose(implementation: str, inputs: AttentionInputs, need_weights: bool) -> Kernel:
     if implementation == "auto":
         if math.prod(inputs.batch_shape) * inputs.query_len * inputs.key_len > AUTO_BLOCKED_MIN_SCORES:
+            if "fused" in IMPLEMENTATIONS and fused.usable():  # numba installed, and it loads
+                return IMPLEMENTATIONS["fused"]
             return IMPLEMENTATIONS["blocked"]
         return IMPLEMENTATIONS["reference"]
     try:
         return IMPLEMENTATIONS[implementation]
     except KeyError:
+        if implementation == "fused":
+            raise SelfAttentionError(
+                "implementation 'fused' needs numba: pip install 'selfattention[fast]', or use 'blocked'"
+            ) from None
         choices = ", ".join(repr(name) for name in ["auto", *IMPLEMENTATIONS])
         raise SelfAttentionError(f"implementation is {implementation!r}: expected one of {choices}") from None
 

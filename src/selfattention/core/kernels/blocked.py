@@ -80,6 +80,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import SelfAttentionError
+from .exponential import ExpTile, numpy_exp_tile
 from .inputs import AttentionInputs
 from .threads import Item, Shared, blas_one_thread, in_threads, worker_count
 from .tiles import Head
@@ -114,6 +115,7 @@ def attention(
     block_k: int | None = None,
     method: str = "auto",
     threads: int | None = None,
+    exp_tile: ExpTile = numpy_exp_tile,
 ) -> tuple[NDArray[Any], NDArray[Any] | None]:
     """Output (..., L, Ev) and, when asked, weights (..., L, S), in the compute dtype.
 
@@ -122,7 +124,8 @@ def attention(
     applies, online elsewhere), ``"online"`` or ``"bounded"`` (bounded where it applies):
     the choice changes rounding only, never the result. ``threads``: how many threads share
     the query blocks (default: one per CPU for calls of at least :data:`PARALLEL_MIN_SCORES`
-    scores, when threadpoolctl is installed; the result does not depend on it).
+    scores, when threadpoolctl is installed; the result does not depend on it). ``exp_tile``:
+    the exponential of a score tile (:mod:`.exponential`; the fused kernel passes a compiled one).
     """
     if method not in ("auto", "online", "bounded"):
         raise SelfAttentionError(f"method is {method!r}: expected 'auto', 'online' or 'bounded'")
@@ -158,7 +161,7 @@ def attention(
     workers = worker_count(threads, len(items), math.prod(batch) * L * S, PARALLEL_MIN_SCORES)
 
     def work(share: Iterator[Item]) -> None:
-        head = Head(dtype, block_q, block_k, q.shape[-1], Ev, S, CAUSAL_STRIP)
+        head = Head(dtype, block_q, block_k, q.shape[-1], Ev, S, CAUSAL_STRIP, exp_tile)
         current: tuple[int, ...] | None = None
         with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):  # per thread
             for index, i0 in share:

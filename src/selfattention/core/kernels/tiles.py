@@ -28,8 +28,11 @@ from numpy.typing import NDArray
 
 from ..masks import apply_mask, causal_mask
 from ..softmax import row_shift, safe_divisor
+from .exponential import ExpTile, numpy_exp_tile
+from .tile_masks import allowed_keys, block_causal, poisoned_outputs, runs
 
 __all__ = ["Head", "Limits", "limits_for"]
+
 
 #: e-folds kept free below the largest float by every sum of the online path
 _VALUE_MARGIN = 8.0
@@ -56,14 +59,26 @@ def limits_for(dtype: np.dtype[Any]) -> Limits:
 class Head:
     """Buffers reused across query blocks and heads, and the loop over one (L, S) head."""
 
-    def __init__(self, dtype: np.dtype[Any], block_q: int, block_k: int, E: int, Ev: int, S: int, strip: int) -> None:
+    def __init__(
+        self,
+        dtype: np.dtype[Any],
+        block_q: int,
+        block_k: int,
+        E: int,
+        Ev: int,
+        S: int,
+        strip: int,
+        exp_tile: ExpTile = numpy_exp_tile,
+    ) -> None:
         self.dtype, self.block_q, self.block_k = dtype, block_q, block_k
+        self.exp_tile = exp_tile
         self.strip = strip  # rows per strip of a causal diagonal tile (bounded path)
         self.limits = limits_for(dtype)
         self.scores = np.empty((block_q, block_k), dtype)  # the one score tile
         self.query = np.empty((block_q, E), dtype)  # q * scale
         self.key = np.empty((S, E), dtype)  # k, contiguous: the score matmul reads key.T
-        self.value = np.empty((S, Ev), dtype)  # v, non-finite entries zeroed
+        self.value = np.empty((S, Ev), dtype)  # v, non-finite entries zeroed (or not contiguous)
+        self.values = self.value  # what the value matmuls read: this buffer, or v itself
         self.ones = np.ones(block_k, dtype)  # row sums as a matrix-vector product
         self.acc = np.empty((block_q, Ev), dtype)  # running o
         self.total = np.empty(block_q, dtype)  # running l
@@ -89,24 +104,42 @@ class Head:
         self.all_finite = bool(self.finite_v.all())
         self.root = math.copysign(math.sqrt(abs(scale)), scale)  # queries times root, keys times |root|
         np.multiply(k, abs(self.root), out=self.key)  # as PyTorch: q.k cannot overflow before the scale
-        finite_values = v if self.all_finite else np.where(self.finite_v, v, 0)
-        np.copyto(self.value, finite_values)  # see _online
-        value_max = np.abs(finite_values).max(axis=1, initial=0.0).astype(np.float64)  # (S,)
+        if self.all_finite:
+            finite_values = v
+            top = float(max(v.max(initial=0.0), -v.min(initial=0.0)))  # max |v|, no (S, Ev) temporary
+        else:
+            finite_values = np.where(self.finite_v, v, 0)
+            top = float(np.abs(finite_values).max(initial=0.0))
+        if self.all_finite and v.flags.c_contiguous:
+            self.values = v  # nothing to zero: the matmuls read v itself
+        else:
+            np.copyto(self.value, finite_values)  # see _online
+            self.values = self.value
         # a row of the online path sums up to S terms e^(s - m) |v| <= |v|: beyond the largest
         # float when |v| is near it (1e308 in float64, S x 1e37 in float32), so such rows are
         # shifted further down (see _headroom); None when no row of this head needs it
         self.value_room = None
-        if float(value_max.max(initial=0.0)) * S > math.exp(self.limits.log_max - _VALUE_MARGIN):
-            self.value_room = value_max
+        value_max = None
+        if top * S > math.exp(self.limits.log_max - _VALUE_MARGIN):
+            value_max = self.value_room = np.abs(finite_values).max(axis=1, initial=0.0).astype(np.float64)  # (S,)
         # a bool mask only removes keys, so the bound still holds; a float mask shifts scores
         self.bounded = method != "online" and not need_weights and (mask is None or mask.dtype == np.bool_)
         if self.bounded:
-            # per key: |k_j| and the largest finite |v_j| (S, 2); per query, their maxima over
-            # the keys it may see, so that each row's path depends only on those keys
+            # per key: |k_j| and, when a row's cap can depend on it (values within e^(T + 9)
+            # of the largest float over S), the largest finite |v_j| (S, 1 or 2); per query,
+            # their maxima over the keys it may see, so that each row's path depends only on
+            # those keys. Ordinary values leave every row the cap T: one column.
             key = self.key
-            per_key = np.stack([np.sqrt(np.einsum("se,se->s", key, key, dtype=np.float64)), value_max], axis=1)
+            norms = np.sqrt(np.einsum("se,se->s", key, key, dtype=np.float64))  # (S,)
+            least_room = self.limits.log_max - 8.0 - math.log(S) - math.log(max(top, 1.0))
+            if least_room < self.limits.shift_cap + 1.0:  # (+1: above any rounding of the rows' own logs)
+                if value_max is None:
+                    value_max = np.abs(finite_values).max(axis=1, initial=0.0).astype(np.float64)
+                per_key = np.stack([norms, value_max], axis=1)
+            else:
+                per_key = norms[:, None]
             if mask is None:
-                per_key = np.maximum.accumulate(per_key, axis=0) if causal else np.broadcast_to(per_key.max(0), (S, 2))
+                per_key = np.maximum.accumulate(per_key, axis=0) if causal else per_key.max(0, keepdims=True)
             self.per_key = per_key
 
     def block(
@@ -128,25 +161,34 @@ class Head:
         redo = np.ones(n, dtype=bool)
         if self.bounded:
             query_norm = np.sqrt(np.einsum("le,le->l", query, query, dtype=np.float64))
-            if mask is None:
-                seen = self.per_key[np.minimum(np.arange(i0, i1), S - 1)]  # (n, 2): up to the last key seen
+            per_key = self.per_key
+            if mask is not None:
+                seen = self._seen(per_key, mask, causal, i0, i1, key_end)  # (n, c)
+            elif not causal:
+                seen = per_key  # (1, c): every row sees every key
+            elif i1 <= S:
+                seen = per_key[i0:i1]  # (n, c): up to row i's own key
             else:
-                seen = self._seen(self.per_key, mask, causal, i0, i1, key_end)
-            key_max, value_max = seen[:, 0], seen[:, 1]
-            # e^T * S * max|v| must stay finite (with e^8 to spare); rows with no room go online
-            room = self.limits.log_max - 8.0 - math.log(S) - np.log(np.maximum(value_max, 1.0))
-            row_cap = np.minimum(self.limits.shift_cap, room)  # (n,)
+                seen = per_key[np.minimum(np.arange(i0, i1), S - 1)]  # (n, c): up to the last key seen
+            key_max = seen[:, 0]
+            row_cap: Any = self.limits.shift_cap  # the cap T of every row, unless values are huge
+            if per_key.shape[1] == 2:
+                # e^T * S * max|v| must stay finite (with e^8 to spare); rows with no room go online
+                room = self.limits.log_max - 8.0 - math.log(S) - np.log(np.maximum(seen[:, 1], 1.0))
+                row_cap = np.minimum(self.limits.shift_cap, room)  # (n,)
             shift = np.maximum(query_norm * key_max - row_cap, 0.0)  # (n,)
             acc, total = self._bounded(
                 query, shift.astype(self.dtype), key_t, self.finite_v, self.all_finite, mask, causal, i0, i1, key_end
             )
-            redo = ~(total >= self.limits.sum_floor) | (row_cap < 1.0)  # NaN sums are redone too
+            redo = ~(total >= self.limits.sum_floor)  # NaN sums are redone too
+            if per_key.shape[1] == 2:
+                redo |= row_cap < 1.0
             np.divide(acc, total[:, None], out=out[i0:i1])
             if self.poisoned is not None:
                 out[i0:i1][self.poisoned[:n]] = np.nan
             if not redo.any():
                 return
-        for r0, r1 in _runs(np.flatnonzero(redo)):
+        for r0, r1 in runs(np.flatnonzero(redo)):
             self._online(
                 query[r0:r1], key_t, self.v, self.finite_v, self.all_finite,
                 mask, causal, i0 + r0, i0 + r1, key_end, out, weights,
@@ -208,22 +250,22 @@ class Head:
             for r0, r1, c1 in chunks:
                 if c1 <= j0:
                     continue
-                scores = self.scores[r0:r1, : c1 - j0]
+                rows = self.scores[r0:r1]  # whole rows of the buffer: C-contiguous
+                scores = rows[:, : c1 - j0]
                 np.matmul(query[r0:r1], key_t[:, j0:c1], out=scores)  # (m, E) x (E, bk) -> (m, bk): s
-                if shifted:
-                    scores -= shift[r0:r1, None]  # s - c
                 if mask is not None:
                     np.copyto(scores, -np.inf, where=~mask[i0 + r0 : i0 + r1, j0:c1])
                 if causal and c1 - 1 > i0 + r0:
-                    _block_causal(scores, i0 + r0, j0)
-                np.exp(scores, out=scores)
-                np.matmul(scores, self.value[j0:c1], out=part[r0:r1])  # (m, bk) x (bk, Ev) -> (m, Ev)
+                    block_causal(scores, i0 + r0, j0)
+                # exp(s - c); -inf - c = -inf for a blocked key, so masking first changes nothing
+                self.exp_tile(rows, c1 - j0, shift[r0:r1] if shifted else None)
+                np.matmul(scores, self.values[j0:c1], out=part[r0:r1])  # (m, bk) x (bk, Ev) -> (m, Ev)
                 np.matmul(scores, self.ones[: c1 - j0], out=part_total[r0:r1])  # (m, bk) x (bk,) -> (m,)
                 acc[r0:r1] += part[r0:r1]
                 total[r0:r1] += part_total[r0:r1]
                 if self.poisoned is not None:
-                    allowed = _allowed(mask, causal, i0 + r0, i0 + r1, j0, c1)
-                    self.poisoned[r0:r1] |= _poisoned(allowed, finite_v[j0:c1])
+                    allowed = allowed_keys(mask, causal, i0 + r0, i0 + r1, j0, c1)
+                    self.poisoned[r0:r1] |= poisoned_outputs(allowed, finite_v[j0:c1])
         return acc, total
 
     def _online(
@@ -257,11 +299,9 @@ class Head:
             new_max = np.maximum(row_max, block_max)  # NaN (an unmasked NaN input) propagates
             shift = row_shift(new_max)  # all blocked so far: shift by 0
             rescale = np.exp(row_max - shift)  # (n,); exp(-inf - 0) = 0, never -inf - (-inf)
-            scores -= shift[:, None]
-            if room is not None:
-                scores -= room  # every e^(s - m - h) |v| summed over the keys stays finite
-            np.exp(scores, out=scores)  # blocked keys: exp(-inf) = 0 exactly
-            np.matmul(scores, self.value[j0:j1], out=part)  # (n, bk) x (bk, Ev) -> (n, Ev)
+            # blocked keys: exp(-inf) = 0 exactly
+            self._exp_shifted(scores, shift, room)  # room: every e^(s - m - h) |v| summed over the keys stays finite
+            np.matmul(scores, self.values[j0:j1], out=part)  # (n, bk) x (bk, Ev) -> (n, Ev)
             np.matmul(scores, self.ones[: j1 - j0], out=part_total)  # (n, bk) x (bk,) -> (n,)
             acc *= rescale[:, None]
             acc += part
@@ -269,7 +309,7 @@ class Head:
             total += part_total
             row_max[:] = new_max
             if poisoned is not None:
-                poisoned |= _poisoned(_allowed(mask, causal, i0, i1, j0, j1), finite_v[j0:j1])
+                poisoned |= poisoned_outputs(allowed_keys(mask, causal, i0, i1, j0, j1), finite_v[j0:j1])
         safe_total = safe_divisor(total)  # fully masked rows: output 0, not 0/0
         np.divide(acc, safe_total[:, None], out=out[i0:i1])
         if poisoned is not None:
@@ -279,11 +319,17 @@ class Head:
             for j0 in range(0, key_end, self.block_k):
                 j1 = min(j0 + self.block_k, key_end)
                 scores = self._masked_scores(query, key_t, mask, causal, i0, i1, j0, j1)
-                scores -= shift[:, None]
-                if room is not None:
-                    scores -= room
-                np.exp(scores, out=scores)
+                self._exp_shifted(scores, shift, room)
                 np.divide(scores, safe_total[:, None], out=weights[i0:i1, j0:j1])
+
+    def _exp_shifted(self, scores: NDArray[Any], shift: NDArray[Any], room: NDArray[Any] | None) -> None:
+        """scores (n, m), a view of the buffer's first n rows: exp(s - shift - room), in place."""
+        if room is not None:
+            scores -= shift[:, None]
+            scores -= room
+            self.exp_tile(self.scores[: scores.shape[0]], scores.shape[1], None)
+        else:
+            self.exp_tile(self.scores[: scores.shape[0]], scores.shape[1], shift)
 
     def _headroom(self, mask: NDArray[Any] | None, causal: bool, i0: int, i1: int, key_end: int) -> NDArray[Any] | None:
         """(n, 1): how far below 0 rows i0..i1 of the online path shift their exponents,
@@ -323,56 +369,5 @@ class Head:
         if mask is not None:
             apply_mask(scores, mask[i0:i1, j0:j1], in_place=True)  # a view, stride 0 where the mask broadcasts
         if causal and j1 - 1 > i0:
-            _block_causal(scores, i0, j0)
+            block_causal(scores, i0, j0)
         return scores
-
-
-def _block_causal(scores: NDArray[Any], i0: int, j0: int) -> None:
-    """Set -inf where key j0 + c comes after query i0 + r (top-left causal), in place.
-
-    Only the columns after key i0 can be blocked for some row: at most block_q of them."""
-    n, m = scores.shape
-    c0 = max(0, i0 + 1 - j0)  # keys j0 .. i0 are visible to every row of the block
-    if c0 >= m:
-        return
-    np.copyto(scores[:, c0:], -np.inf, where=_later(j0 + c0 - i0, n, m - c0))
-
-
-@functools.lru_cache(maxsize=32)
-def _later(offset: int, n: int, m: int) -> NDArray[np.bool_]:
-    """(n, m), read-only: True where key column c comes after query row r, the first column
-    being ``offset`` keys after the first row. The same few patterns recur on every diagonal
-    tile, so they are built once."""
-    later = ~causal_mask(n, m, key_start=offset)  # (n, m)
-    later.flags.writeable = False
-    return later
-
-
-def _allowed(mask: NDArray[Any] | None, causal: bool, i0: int, i1: int, j0: int, j1: int) -> NDArray[np.bool_]:
-    """(n, m): True where query i0 + r may attend to key j0 + c (mask and causal triangle)."""
-    allowed = np.ones((i1 - i0, j1 - j0), dtype=bool)
-    if mask is not None:
-        tile = mask[i0:i1, j0:j1]
-        allowed &= tile if tile.dtype == np.bool_ else ~np.isneginf(tile)
-    if causal:
-        allowed &= causal_mask(i1 - i0, j1 - j0, query_start=i0, key_start=j0)
-    return allowed
-
-
-def _poisoned(allowed: NDArray[np.bool_], finite_v: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """(n, Ev): True where a query may attend to a key whose value is not finite: its output
-    is NaN, as in the reference kernel and PyTorch, even when the key's weight underflowed to
-    0; a masked key's value contributes nothing, even NaN."""
-    hit = allowed.astype(np.float32) @ (~finite_v).astype(np.float32)  # (n, bk) x (bk, Ev)
-    result: NDArray[np.bool_] = hit > 0
-    return result
-
-
-def _runs(rows: NDArray[np.intp]) -> list[tuple[int, int]]:
-    """Consecutive runs [start, stop) of sorted row indices."""
-    if rows.size == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
-    starts = np.concatenate(([0], breaks))
-    stops = np.concatenate((breaks, [rows.size]))
-    return [(int(rows[a]), int(rows[b - 1]) + 1) for a, b in zip(starts, stops, strict=True)]

@@ -1,0 +1,209 @@
+"""The fused kernel (the blocked kernel with numba's compiled exponential) and that exponential.
+
+The kernel runs through every parametrised kernel test (test_kernels, test_kernel_edges,
+test_properties, test_gqa, test_blocked's thread test) when numba is installed, because it is
+registered in IMPLEMENTATIONS; this file tests what is its own: the exponential against
+NumPy's and an exact one, special values, several tiles in float32 against TESTING.md's rule,
+the cold start (numba's cache) and life without numba.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import selfattention as sa
+from reference_loop import batched_loop
+from selfattention.core.kernels import IMPLEMENTATIONS, exponential
+
+NO_NUMBA = "numba is not installed (pip install 'selfattention[fast]'): no fused kernel to test"
+needs_numba = pytest.mark.skipif("fused" not in IMPLEMENTATIONS, reason=NO_NUMBA)
+SRC = os.path.join(os.path.dirname(__file__), "..", "..", "src")
+
+
+def compiled_exp(x: np.ndarray, shift: float = 0.0) -> np.ndarray:
+    """exp(x - shift) by the compiled loop, x 1-d, as one row of a tile."""
+    rows = x.reshape(1, -1).copy()
+    exponential.compiled_exp_tile(x.dtype)(rows, rows.shape[1], np.array([shift], x.dtype))
+    return rows[0]
+
+
+def special_and_edge_values(dtype: type) -> np.ndarray:
+    """inf, -inf, NaN, 0 and the inputs around overflow, the subnormal range and underflow,
+    each with its neighbours one ulp away."""
+    if dtype == np.float32:
+        edges = [88.72283, 88.722839, 88.72284, -87.33654, -103.97208, -104.0, 0.0, 1e-30, 1.0]
+    else:
+        edges = [709.782712893384, 709.79, -708.3964, -745.1332191019411, -746.0, 0.0, 1e-300, 1.0]
+    x = np.array([*edges, np.inf, -np.inf, np.nan], dtype)
+    return np.concatenate([np.nextafter(x, dtype(np.inf)), x, np.nextafter(x, dtype(-np.inf))])
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_exp_is_numpys_to_two_ulp_with_the_same_special_values(dtype, rng):
+    """Random inputs over the whole range and every edge: float64 within 2 ulp of NumPy's
+    ``exp`` (itself within 0.5 ulp); float32 within 1.5 ulp of the exact value (NumPy's float32
+    ``exp``: 2.5 ulp measured, so the two may differ by 4); inf, 0, subnormal and NaN exactly
+    where NumPy has them."""
+    top = 90.0 if dtype == np.float32 else 712.0
+    bottom = -106.0 if dtype == np.float32 else -750.0
+    x = np.concatenate([rng.uniform(bottom, top, 200_000), rng.uniform(-1, 1, 50_000)]).astype(dtype)
+    x = np.concatenate([x, special_and_edge_values(dtype)])
+    got = compiled_exp(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = np.exp(x)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_array_equal(np.isposinf(got), np.isposinf(expected))
+    np.testing.assert_array_equal(got == 0, expected == 0)
+    finite = np.isfinite(expected)
+    ulps = np.abs(got[finite] - expected[finite]) / np.spacing(expected[finite])
+    assert ulps.max() <= (4 if dtype == np.float32 else 2), f"{ulps.max()} ulp at x = {x[finite][ulps.argmax()]!r}"
+    if dtype == np.float32:  # against the exact value: 1.4 ulp measured over [-100, 100]
+        exact = np.exp(x[finite].astype(np.float64))
+        normal = exact >= np.finfo(np.float32).tiny
+        error = np.abs(got[finite][normal] - exact[normal]) / np.spacing(exact[normal].astype(np.float32))
+        assert error.max() <= 1.5, f"{error.max()} ulp"
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_exp_subtracts_the_shift_row_by_row(dtype, rng):
+    """exp(s - c) for each row's own c, only over the first ``width`` columns; a blocked key
+    (-inf) gives exactly 0 whatever the shift."""
+    rows = rng.standard_normal((3, 8)).astype(dtype)
+    rows[1, 2] = -np.inf
+    shift = np.array([0.0, 2.5, -1.0], dtype)
+    before = rows.copy()
+    exponential.compiled_exp_tile(np.dtype(dtype))(rows, 5, shift)
+    expected = before.copy()
+    exponential.numpy_exp_tile(expected, 5, shift)
+    np.testing.assert_allclose(rows[:, :5], expected[:, :5], rtol=4 * np.finfo(dtype).eps)
+    assert rows[1, 2] == 0
+    np.testing.assert_array_equal(rows[:, 5:], before[:, 5:])  # past the width: untouched
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("is_causal", [False, True])
+def test_several_tiles_match_the_loop(dtype, is_causal, rng):
+    """Many tiles of the default size (L, S > 512), a bool mask with padded keys and a fully
+    masked row, against the float64 loop: float64 to 1e-10; float32 within twice the error of
+    the naive float32 maths (TESTING.md), floor 1e-6."""
+    L, S, E = 700, 1100, 64
+    q, k, v = (rng.standard_normal((2, n, E)).astype(dtype) for n in (L, S, S))
+    mask = rng.random((L, S)) > 0.1
+    mask[:, -37:] = False  # padding
+    mask[5] = False  # a fully masked row
+    got = sa.scaled_dot_product_attention(q, k, v, mask, is_causal, implementation="fused")
+    rows = [0, 5, 6, 511, 512, L - 1]
+    q64, k64, v64 = (a.astype(np.float64) for a in (q, k, v))
+    row_mask = mask[rows] & (np.tri(L, S, dtype=bool)[rows] if is_causal else True)
+    expected, _ = batched_loop(q64[:, rows], k64, v64, row_mask)
+    assert (got[:, 5] == 0).all()
+    if dtype == np.float64:
+        np.testing.assert_allclose(got[:, rows], expected, rtol=1e-10, atol=1e-12)
+        return
+    scores = q[:, rows] @ np.swapaxes(k, -1, -2) / np.float32(np.sqrt(E))  # (2, 6, S)
+    scores = np.where(row_mask, scores, np.float32(-np.inf))
+    top = scores.max(-1, keepdims=True)
+    weights = np.exp(scores - np.where(np.isneginf(top), 0, top))
+    total = weights.sum(-1, keepdims=True)
+    naive = (weights / np.where(total == 0, 1, total)) @ v
+    naive_error = np.abs(naive - expected).max()
+    assert np.abs(got[:, rows] - expected).max() <= 2 * naive_error + 1e-6
+
+
+@needs_numba
+def test_fused_and_blocked_differ_by_rounding_only(rng):
+    q, k, v = (rng.standard_normal((4, 600, 32)).astype(np.float32) for _ in range(3))
+    fused = sa.scaled_dot_product_attention(q, k, v, implementation="fused")
+    blocked = sa.scaled_dot_product_attention(q, k, v, implementation="blocked")
+    np.testing.assert_allclose(fused, blocked, rtol=1e-5, atol=1e-6)
+
+
+def run_python(code: str, **env: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""), **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_import_selfattention_does_not_import_numba():
+    """numba is optional and heavy (0.5 s to import): ``import selfattention`` and a small
+    call (the reference kernel) leave it alone."""
+    out = run_python(
+        """
+        import sys
+        import numpy as np
+        import selfattention as sa
+        x = np.ones((4, 3))
+        sa.scaled_dot_product_attention(x, x, x)
+        print('numba' in sys.modules, 'llvmlite' in sys.modules)
+        """
+    )
+    assert out.split() == ["False", "False"]
+
+
+@needs_numba
+@pytest.mark.slow
+def test_second_cold_start_loads_the_compiled_code(tmp_path):
+    """The first process compiles the exponential into numba's cache; the next one loads it."""
+    code = """
+        import numpy as np
+        import selfattention as sa
+        from selfattention.core.kernels import compiled
+        x = np.ones((2, 600, 8), np.float32)
+        sa.scaled_dot_product_attention(x, x, x, implementation="fused")
+        stats = compiled.exp_tile32.stats
+        print(sum(stats.cache_misses.values()), sum(stats.cache_hits.values()))
+        """
+    first = run_python(code, NUMBA_CACHE_DIR=str(tmp_path))
+    second = run_python(code, NUMBA_CACHE_DIR=str(tmp_path))
+    assert first.split() == ["1", "0"]  # compiled
+    assert second.split() == ["0", "1"]  # loaded
+
+
+def test_fused_without_numba_says_what_to_install(monkeypatch):
+    monkeypatch.delitem(IMPLEMENTATIONS, "fused", raising=False)
+    x = np.ones((2, 3))
+    with pytest.raises(sa.SelfAttentionError, match=r"needs numba: pip install 'selfattention\[fast\]'"):
+        sa.scaled_dot_product_attention(x, x, x, implementation="fused")
+    monkeypatch.setattr(exponential.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(sa.SelfAttentionError, match="needs numba"):
+        exponential.compiled_exp_tile(np.dtype(np.float32))
+    big = np.ones((1, 600, 4))  # auto falls back to the blocked kernel
+    np.testing.assert_allclose(sa.scaled_dot_product_attention(big, big, big), big)
+
+
+def test_auto_goes_on_without_a_numba_that_cannot_load(monkeypatch, rng):
+    """numba installed but broken (a release that does not support this NumPy): ``auto``
+    warns once and uses the blocked kernel; ``implementation="fused"`` says what to do."""
+    from selfattention.core import kernels
+
+    monkeypatch.setattr(exponential, "compiled_available", lambda: True)  # as if installed
+    monkeypatch.setattr(kernels.fused, "compiled_available", lambda: True)
+    monkeypatch.setitem(IMPLEMENTATIONS, "fused", kernels.fused.attention)
+    monkeypatch.setitem(sys.modules, "selfattention.core.kernels.compiled", None)  # its import fails
+    monkeypatch.delattr(kernels, "compiled", raising=False)
+    exponential.compiled_loops.cache_clear()
+    try:
+        q, k, v = (rng.standard_normal((2, 600, 8)) for _ in range(3))
+        with pytest.warns(RuntimeWarning, match="numba is installed but could not be loaded"):
+            got = sa.scaled_dot_product_attention(q, k, v)
+        blocked = sa.scaled_dot_product_attention(q, k, v, implementation="blocked")
+        np.testing.assert_array_equal(got, blocked)
+        with pytest.raises(sa.SelfAttentionError, match="installed but could not be loaded"):
+            sa.scaled_dot_product_attention(q, k, v, implementation="fused")
+    finally:
+        exponential.compiled_loops.cache_clear()  # the next test loads the real one again

@@ -99,19 +99,24 @@ def test_the_cli_refuses_in_one_line(llama):
 
 def test_generation_stops_at_the_end_of_text_token(llama):
     """Once the model picks its end-of-text token, generation ends there (that step included),
-    as transformers' generate does: the token the tiny model picks second is made its end."""
+    as transformers' generate does: the token the tiny model picks second is made its end, and
+    transformers' own greedy generate with that end is the reference."""
     free = generate_traces(PROMPT, str(llama), max_new_tokens=4, layer=0, head=0)
-    loaded = sm.load_model(str(llama))
-    config = loaded.model.generation_config
     tokenizer = transformers.AutoTokenizer.from_pretrained(llama)
+    end = tokenizer.convert_tokens_to_ids(free[1].chosen)
+    config = sm.load_model(str(llama)).model.generation_config
     saved = config.eos_token_id
-    config.eos_token_id = [tokenizer.convert_tokens_to_ids(free[1].chosen)]
+    config.eos_token_id = [end]
     try:
         stopped = generate_traces(PROMPT, str(llama), max_new_tokens=4, layer=0, head=0)
     finally:
         config.eos_token_id = saved
-    chosen = [s.chosen for s in free]
-    assert [s.chosen for s in stopped] == chosen[: chosen.index(free[1].chosen) + 1]
+    eager = transformers.AutoModelForCausalLM.from_pretrained(llama, attn_implementation="eager").eval()
+    encoded = tokenizer(PROMPT, return_tensors="pt")
+    with torch.no_grad():
+        ids = eager.generate(**encoded, max_new_tokens=4, do_sample=False, eos_token_id=end, pad_token_id=2)
+    expected = tokenizer.convert_ids_to_tokens(ids[0, encoded["input_ids"].shape[1] :].tolist())
+    assert [s.chosen for s in stopped] == expected[: expected.index(free[1].chosen) + 1]
     assert len(stopped) < len(free)
 
 

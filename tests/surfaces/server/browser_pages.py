@@ -29,6 +29,22 @@ def assert_clean(watch: Any, allowed: tuple[str, ...] = ()) -> None:
     assert watch.outside == [], watch.outside
 
 
+def submit_toy_layer(page: Any, text: str, d_model: int, heads: int, seed: int, head: int) -> None:
+    """Send ``text`` through the toy layer as a person would: choose the source, fill the form
+    and submit it. Skips the test when this server has no toy layer."""
+    import pytest
+
+    if not page.evaluate("() => window.selfattentionExplorer.state.info.features.text"):
+        pytest.skip("the toy layer (selfattention.sources.pipeline) is not here")
+    page.check('input[name="source"][value="text"]')
+    page.fill("#text-text", text)
+    page.select_option("#text-d-model", str(d_model))
+    page.select_option("#text-heads", str(heads))
+    page.fill("#text-seed", str(seed))
+    page.fill("#text-head", str(head))
+    page.click('#text-form button[type="submit"]')
+
+
 def settle(page: Any) -> None:
     """Wait until the last edit's answer is on the page."""
     page.wait_for_function("() => !window.selfattentionExplorer.state.busy")

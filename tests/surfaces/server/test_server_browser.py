@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the web extra (fastapi) is not installed")
 
-from browser_pages import assert_clean, heatmap_weights, open_page, settle
+from browser_pages import assert_clean, heatmap_weights, open_page, settle, submit_toy_layer
 from click.testing import CliRunner
 
 from reference_loop import loop_attention
@@ -357,19 +357,11 @@ def test_a_real_models_head_on_the_page(watched, tmp_path):
 
 def test_a_sentence_through_the_toy_layer(watched):
     page = open_page(watched)
-    if not page.evaluate("() => window.selfattentionExplorer.state.info.features.text"):
-        pytest.skip("the toy layer (selfattention.sources.pipeline) is not here")
     torch = pytest.importorskip("torch")
     from selfattention.sources.layers import MultiHeadSelfAttention
     from selfattention.sources.pipeline import text_layer_trace
 
-    page.check('input[name="source"][value="text"]')
-    page.fill("#text-text", "The cat sat on the mat.")
-    page.select_option("#text-d-model", "16")
-    page.select_option("#text-heads", "4")
-    page.fill("#text-seed", "5")
-    page.fill("#text-head", "2")
-    page.click('#text-form button[type="submit"]')
+    submit_toy_layer(page, "The cat sat on the mat.", d_model=16, heads=4, seed=5, head=2)
     page.wait_for_selector("#heatmap g[data-token=mat]")
     settle(page)
     assert "Illustrative numbers, not a trained model" in page.inner_text("#text-note")

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the web extra (fastapi) is not installed")
 
-from browser_pages import assert_clean, heatmap_weights, open_page, settle, shot
+from browser_pages import assert_clean, heatmap_weights, open_page, settle, shot, submit_toy_layer
 
 from selfattention.explain import available_languages
 
@@ -168,20 +168,12 @@ def test_the_head_view_draws_the_seed_s_weights(watched, tmp_path):
 
 def test_the_toy_layer_s_pipeline_steps_forward_and_back(watched, tmp_path):
     page = open_page(watched)
-    if not page.evaluate("() => window.selfattentionExplorer.state.info.features.text"):
-        pytest.skip("the toy layer (selfattention.sources.pipeline) is not here")
     torch = pytest.importorskip("torch")
     from selfattention.explain.numbers import fmt
     from selfattention.sources.layers import MultiHeadSelfAttention
     from selfattention.sources.pipeline import text_layer_trace
 
-    page.check('input[name="source"][value="text"]')
-    page.fill("#text-text", "The cat sat on the mat.")
-    page.select_option("#text-d-model", "8")
-    page.select_option("#text-heads", "2")
-    page.fill("#text-seed", "3")
-    page.fill("#text-head", "1")
-    page.click('#text-form button[type="submit"]')
+    submit_toy_layer(page, "The cat sat on the mat.", d_model=8, heads=2, seed=3, head=1)
     page.wait_for_selector("#pipeline-body .token-list")
     settle(page)
     layer = text_layer_trace("The cat sat on the mat.", d_model=8, num_heads=2, seed=3)

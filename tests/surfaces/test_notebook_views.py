@@ -16,8 +16,6 @@ import pytest
 import selfattention as sa
 from selfattention.explain.numbers import fmt
 
-CHROMIUM = os.environ.get("SELFATTENTION_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-
 
 def test_import_selfattention_stays_numpy_only():
     code = (

@@ -49,6 +49,99 @@ def raised_codes() -> dict[str, set[str]]:
     return found
 
 
+def refusal_classes() -> set[str]:
+    """The names of every class in the SelfAttentionError family defined in the package."""
+    bases: dict[str, set[str]] = {}
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases[node.name] = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+    family = {"SelfAttentionError"}
+    while grown := {name for name, parents in bases.items() if parents & family} - family:
+        family |= grown
+    return family
+
+
+def uncoded_refusals(path: Path, family: set[str]) -> list[int]:
+    """Lines of ``path`` that raise a refusal of the family (or the CLI's ``fail``) without a code."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            call = node.exc
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "fail":
+            call = node
+        else:
+            continue
+        name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
+        if (name in family or name == "fail") and not any(k.arg in ("code", None) for k in call.keywords):
+            lines.append(node.lineno)
+    return lines
+
+
+#: modules whose refusals are still English only, shrinking to nothing (#14 item 6)
+NOT_YET_CODED: set[str] = {
+    "core/kernels/__init__.py",
+    "core/kernels/blocked.py",
+    "core/kernels/exponential.py",
+    "core/kernels/inputs.py",
+    "core/kernels/threads.py",
+    "core/kernels/torch.py",
+    "core/limits.py",
+    "core/masks.py",
+    "core/ring/attention.py",
+    "core/ring/layout.py",
+    "explain/checker.py",
+    "explain/layer.py",
+    "record/labels.py",
+    "record/layer_trace.py",
+    "record/query_trace.py",
+    "record/trace.py",
+    "render/formats.py",
+    "render/panel.py",
+    "render/plot.py",
+    "sources/embedding.py",
+    "sources/examples.py",
+    "sources/exercises.py",
+    "sources/layer_torch.py",
+    "sources/layers.py",
+    "sources/models/architecture.py",
+    "sources/models/capture.py",
+    "sources/models/generation.py",
+    "sources/models/gguf_cache.py",
+    "sources/models/loader.py",
+    "sources/models/registry.py",
+    "sources/models/tracing.py",
+    "sources/pipeline.py",
+    "sources/positional.py",
+    "sources/vectors.py",
+    "surfaces/cli/check.py",
+    "surfaces/cli/generate.py",
+    "surfaces/cli/output.py",
+    "surfaces/cli/serve.py",
+    "surfaces/files.py",
+    "surfaces/ranks.py",
+    "surfaces/ring_run.py",
+    "surfaces/server/app.py",
+    "surfaces/server/exercises.py",
+    "surfaces/server/generate.py",
+    "surfaces/server/limits.py",
+    "surfaces/server/payload.py",
+    "surfaces/server/sources.py",
+    "surfaces/server/views.py",
+}
+
+SOURCES = sorted(str(path.relative_to(SRC)) for path in SRC.rglob("*.py"))
+
+
+@pytest.mark.parametrize("module", SOURCES)
+def test_every_refusal_carries_a_code_so_that_it_can_be_said_in_korean(module):
+    uncoded = uncoded_refusals(SRC / module, refusal_classes())
+    if module in NOT_YET_CODED:
+        assert uncoded, f"{module} is fully coded now: remove it from NOT_YET_CODED"
+    else:
+        assert not uncoded, f"{module}: refusals without code= on lines {uncoded}"
+
+
 def test_every_code_raised_has_korean_words_and_every_template_is_used():
     raised = raised_codes()
     assert len(raised) >= 20

@@ -1,17 +1,10 @@
-"""한국어: the refusals a learner meets most, by code (see :mod:`selfattention.explain.messages`).
-
-A value the learner gave is quoted after a colon ("입력 파일이 없습니다: 'x.json'"), so that
-no particle has to agree with a word we do not know in advance.
+"""한국어, the refusals met most: files, numbers, queries and tokens, names, outputs, the
+command line's own options.
 """
 
 from __future__ import annotations
 
-__all__ = ["ERRORS", "ERROR_PREFIX", "WORDS"]
-
-ERROR_PREFIX = "오류"
-
-#: values of a ``{what}`` param
-WORDS = {"query": "쿼리", "key": "키", "layer": "레이어", "head": "헤드"}
+__all__ = ["ERRORS"]
 
 ERRORS = {
     # input files (--input, check FILE)

@@ -4,6 +4,7 @@ words, every template is filled in from the params of the refusal, and English i
 from __future__ import annotations
 
 import ast
+import functools
 import string
 from pathlib import Path
 
@@ -18,21 +19,50 @@ from selfattention.explain.messages import ko as korean
 SRC = Path(sa.__file__).parent
 
 
-#: codes the command line takes from a table (surfaces/cli/output.py, _PATH_OPTIONS)
-TABLED = {"input_empty", "model_empty"}
+#: codes said from a table or a handler rather than raised: the command line's path options
+#: (surfaces/cli/output.py, _PATH_OPTIONS) and the server's own answers (surfaces/server/errors.py)
+TABLED = {
+    "input_empty": {"option"},
+    "model_empty": {"option"},
+    "not_served": {"where"},
+    "request_invalid": {"where", "reason"},
+    "internal_error": {"name"},
+}
+
+
+@functools.cache
+def parsed() -> dict[str, ast.Module]:
+    """Every module of the package, parsed once, by its path under the package."""
+    return {
+        str(path.relative_to(SRC)): ast.parse(path.read_text(encoding="utf-8")) for path in sorted(SRC.rglob("*.py"))
+    }
+
+
+@functools.cache
+def refusal_classes() -> frozenset[str]:
+    """The names of every class in the SelfAttentionError family defined in the package."""
+    bases: dict[str, set[str]] = {}
+    for tree in parsed().values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases[node.name] = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+    family = {"SelfAttentionError"}
+    while grown := {name for name, parents in bases.items() if parents & family} - family:
+        family |= grown
+    return frozenset(family)
 
 
 def refusal(call: ast.Call) -> bool:
+    """A refusal is made here: an error of the family, or the command line's ``fail``."""
     name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
-    return name == "fail" or name.endswith("Error")
+    return name == "fail" or name in refusal_classes()
 
 
 def raised_codes() -> dict[str, set[str]]:
-    """Every literal ``code=...`` given to a refusal (an ...Error or the command line's fail)
-    in the package, with the params given beside it."""
-    found: dict[str, set[str]] = {code: {"option"} for code in TABLED}
-    for path in SRC.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    """Every literal ``code=...`` given to a refusal in the package, with the params given beside it."""
+    found: dict[str, set[str]] = {code: set(params) for code, params in TABLED.items()}
+    for tree in parsed().values():
+        for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not refusal(node):
                 continue
             keywords = {k.arg: k.value for k in node.keywords if k.arg}
@@ -49,33 +79,13 @@ def raised_codes() -> dict[str, set[str]]:
     return found
 
 
-def refusal_classes() -> set[str]:
-    """The names of every class in the SelfAttentionError family defined in the package."""
-    bases: dict[str, set[str]] = {}
-    for path in SRC.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ClassDef):
-                bases[node.name] = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
-    family = {"SelfAttentionError"}
-    while grown := {name for name, parents in bases.items() if parents & family} - family:
-        family |= grown
-    return family
-
-
-def uncoded_refusals(path: Path, family: set[str]) -> list[int]:
-    """Lines of ``path`` that raise a refusal of the family (or the CLI's ``fail``) without a code."""
-    lines = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
-            call = node.exc
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "fail":
-            call = node
-        else:
-            continue
-        name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
-        if (name in family or name == "fail") and not any(k.arg in ("code", None) for k in call.keywords):
-            lines.append(node.lineno)
-    return lines
+def uncoded_refusals(module: str) -> list[int]:
+    """Lines of ``module`` that make a refusal without a code."""
+    return [
+        node.lineno
+        for node in ast.walk(parsed()[module])
+        if isinstance(node, ast.Call) and refusal(node) and not any(k.arg in ("code", None) for k in node.keywords)
+    ]
 
 
 #: modules whose refusals are still English only, shrinking to nothing (#14 item 6)
@@ -121,7 +131,6 @@ NOT_YET_CODED: set[str] = {
     "surfaces/files.py",
     "surfaces/ranks.py",
     "surfaces/ring_run.py",
-    "surfaces/server/app.py",
     "surfaces/server/exercises.py",
     "surfaces/server/generate.py",
     "surfaces/server/limits.py",
@@ -135,7 +144,7 @@ SOURCES = sorted(str(path.relative_to(SRC)) for path in SRC.rglob("*.py"))
 
 @pytest.mark.parametrize("module", SOURCES)
 def test_every_refusal_carries_a_code_so_that_it_can_be_said_in_korean(module):
-    uncoded = uncoded_refusals(SRC / module, refusal_classes())
+    uncoded = uncoded_refusals(module)
     if module in NOT_YET_CODED:
         assert uncoded, f"{module} is fully coded now: remove it from NOT_YET_CODED"
     else:

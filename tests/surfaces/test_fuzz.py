@@ -598,7 +598,7 @@ def check_response(response: Any) -> Any:
     assert response.status_code < 500, response.text
     if response.status_code != 200:
         body = response.json()
-        assert set(body) == {"error"} and isinstance(body["error"], str) and body["error"], body
+        assert set(body) == {"error", "code"} and isinstance(body["error"], str) and body["error"], body
         assert "Traceback" not in body["error"] and "\n" not in body["error"]
     return response
 

@@ -30,7 +30,7 @@ class SelfAttentionError(ValueError):
     ("input file 'x.json' does not exist", 'file_not_found', {'path': 'x.json'})
     """
 
-    def __init__(self, message: str = "", *, code: str | None = None, **params: Any) -> None:
+    def __init__(self, message: str = "", /, *, code: str | None = None, **params: Any) -> None:
         super().__init__(message)
         self.code = code  # names the message in the catalogs of explain.messages (None: English only)
         self.params = params  # the values the message was made from

@@ -167,7 +167,7 @@ def test_example_is_the_seed_as_an_input_document(client):
     body = client.get("/api/example").json()
     assert body["name"] == "seed"
     assert body["input"] == {key: SEED[key] for key in ("tokens", "query", "key", "value")}
-    assert client.get("/api/example?name=nope").json() == {"error": "unknown example 'nope': choose one of seed"}
+    assert error_of(client.get("/api/example?name=nope"), 422) == "unknown example 'nope': choose one of seed"
 
 
 def test_every_language_has_every_page_label(client):
@@ -297,7 +297,8 @@ def test_a_localhost_server_refuses_other_host_names():
 def error_of(response, status: int) -> str:
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) == {"error"} and isinstance(body["error"], str) and body["error"]
+    assert set(body) == {"error", "code"} and isinstance(body["error"], str) and body["error"]
+    assert body["code"] is None or re.fullmatch("[a-z_]+", body["code"]), body
     return body["error"]
 
 
@@ -384,6 +385,36 @@ def test_unknown_paths_and_methods_are_json_errors(client):
     assert "GET /nowhere is not served here" in error_of(client.get("/nowhere"), 404)
     assert "is not served here" in error_of(client.get("/api/trace"), 405)
     assert "name" in error_of(client.get("/api/example?name=" + "x" * 200), 422)
+
+
+KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.8"}
+
+
+def test_refusals_are_said_in_the_language_accept_language_prefers(client):
+    """The page sends its language; the same refusal comes back in Korean, with the same code."""
+    body = {"query": [[1, 0]], "key": [[1, "one"]], "value": [[1]]}
+    english = client.post("/api/trace", json=body)
+    korean = client.post("/api/trace", json=body, headers=KOREAN)
+    assert error_of(english, 422) == "key row 0, column 1 is 'one': expected a number"
+    assert error_of(korean, 422) == "key의 0번 행 1번 열이 숫자가 아닙니다: 'one'"
+    assert english.json()["code"] == korean.json()["code"] == "not_a_number"
+    # a language the explanation lacks, or one weighted q=0, gives English
+    for header in ("fr-FR, de;q=0.5", "ko;q=0, en;q=0.1", "ko;q=oops"):
+        assert (
+            error_of(client.post("/api/trace", json=body, headers={"Accept-Language": header}), 422)
+            == (english.json()["error"])
+        )
+    # the server's own refusals too: a path not served, a body not JSON, a wrong field
+    assert error_of(client.get("/nowhere", headers=KOREAN), 404) == (
+        "여기서 제공하지 않는 주소입니다: GET /nowhere. 페이지는 /에, API는 /api/ 아래에 있습니다(/openapi.json 참고)"
+    )
+    refused = client.post("/api/trace", content=b"{}", headers={"Content-Type": "text/plain", **KOREAN})
+    assert error_of(refused, 415) == (
+        "요청 본문의 형식이 다음과 같습니다: text/plain. Content-Type: application/json으로 보내 주세요"
+    )
+    assert error_of(client.get("/api/example?name=" + "x" * 200, headers=KOREAN), 422).startswith(
+        "요청이 올바르지 않습니다: query.name: "
+    )
 
 
 GARBAGE = [

@@ -225,6 +225,12 @@ def test_a_refused_value_shows_the_servers_message(watched):
     assert page.inner_text("#error-text") == "key row 0, column 2 is 'one': expected a number"
     page.fill('input[name="key-0-2"]', "1")
     page.wait_for_selector("#error", state="hidden")
+    # in Korean, the server says it in Korean: the page sends its language with each request
+    page.select_option("#lang", "ko")
+    page.wait_for_function("() => document.documentElement.lang === 'ko'")
+    page.fill('input[name="value-1-0"]', "둘")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.inner_text("#error-text") == "value의 1번 행 0번 열이 숫자가 아닙니다: '둘'"
     # the browser logs the refused request's status; nothing else may be logged
     assert_clean(watched, allowed=("status of 422",))
 

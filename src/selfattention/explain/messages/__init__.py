@@ -34,7 +34,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = {"ko": ko.WORDS}
 ERROR_PREFIX: Mapping[str, str] = {"en": "Error", "ko": ko.ERROR_PREFIX}
 
 
-def say(code: str | None, lang: str, english: str, **params: Any) -> str:
+def say(code: str | None, lang: str, english: str, /, **params: Any) -> str:
     """The message of ``code`` in ``lang`` with ``params``; ``english`` when the language has
     no template for it (English itself, a new code not translated yet)."""
     template = CATALOGS.get(lang, {}).get(code or "")

@@ -44,7 +44,7 @@ class CliError(click.ClickException):
     exit_code = 2
 
 
-def fail(message: str, *, code: str | None = None, **params: Any) -> NoReturn:
+def fail(message: str, /, *, code: str | None = None, **params: Any) -> NoReturn:
     """Refuse with ``message`` (English), or with the spoken language's words for ``code``
     (:mod:`selfattention.explain.messages`) filled in with ``params``."""
     raise CliError(say(code, language(), message, **params))

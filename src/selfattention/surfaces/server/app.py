@@ -24,19 +24,18 @@ from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic.json_schema import models_json_schema
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 
 from ... import __version__
-from ...core.errors import LimitError, SelfAttentionError
+from ...core.errors import LimitError
 from ...explain import available_languages, explain
 from ...sources.examples import EXAMPLES, get_example
 from . import features
 from .downloads import add_downloads
+from .errors import Refusal, add_error_handlers, error_response
 from .exercises import add_exercises
 from .generate import add_generate
 from .hosts import LOCAL_HOSTS, host_name
@@ -77,6 +76,7 @@ __all__ = ["LOCAL_HOSTS", "create_app"]
 _STATIC = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
+    "api.js": "text/javascript; charset=utf-8",
     "format.js": "text/javascript; charset=utf-8",
     "heatmap.js": "text/javascript; charset=utf-8",
     "steps.js": "text/javascript; charset=utf-8",
@@ -109,12 +109,13 @@ def create_app(allowed_hosts: list[str] | None = None) -> FastAPI:
         title="selfattention explorer",
         version=__version__,
         description="Trace and explain self-attention step by step: the same documents as"
-        " `selfattention explain`, for the page and for any client.",
+        " `selfattention explain`, for the page and for any client. A refusal is"
+        ' `{"error": "...", "code": "..."}`, said in the language `Accept-Language` prefers.',
         # FastAPI's /docs and /redoc pages load their scripts from a CDN: nothing here does
         docs_url=None,
         redoc_url=None,
     )
-    _add_error_handlers(app)
+    add_error_handlers(app)
     _add_headers(app, allowed_hosts)
     _add_page(app)
     _add_api(app)
@@ -147,7 +148,13 @@ def _add_page(app: FastAPI) -> None:
     def static(name: str) -> Response:
         if name not in _STATIC or name == "index.html":
             files = ", ".join(sorted(set(_STATIC) - {"index.html"}))
-            raise HTTPException(404, f"no static file {name!r}: the page's files are {files}")
+            raise Refusal(
+                404,
+                f"no static file {name!r}: the page's files are {files}",
+                code="no_static_file",
+                name=name,
+                files=files,
+            )
         return Response(_static(name), media_type=_STATIC[name], headers={"Cache-Control": "no-cache"})
 
 
@@ -277,18 +284,30 @@ async def _read_body(request: Request) -> bytes:
     reading it all (413)."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json":
-        raise HTTPException(
+        declared_type = media_type or "without a type"
+        raise Refusal(
             415,
-            f"the request body is declared {media_type or 'without a type'}: send it as Content-Type: application/json",
+            f"the request body is declared {declared_type}: send it as Content-Type: application/json",
+            code="body_not_json",
+            media_type=declared_type,
         )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise LimitError(f"the request body has {declared} bytes: at most {MAX_BODY_BYTES} (max_body_bytes)")
+        raise LimitError(
+            f"the request body has {declared} bytes: at most {MAX_BODY_BYTES} (max_body_bytes)",
+            code="body_too_large",
+            size=declared,
+            limit=MAX_BODY_BYTES,
+        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise LimitError(f"the request body is over {MAX_BODY_BYTES} bytes (max_body_bytes)")
+            raise LimitError(
+                f"the request body is over {MAX_BODY_BYTES} bytes (max_body_bytes)",
+                code="body_over_limit",
+                limit=MAX_BODY_BYTES,
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -317,48 +336,22 @@ def _document_request_bodies(app: FastAPI) -> None:
 # -- errors and headers --------------------------------------------------------------------
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-def _add_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(SelfAttentionError)
-    async def refused(request: Request, error: SelfAttentionError) -> JSONResponse:
-        return _error(413 if isinstance(error, LimitError) else 422, str(error))
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
-        message = str(error.detail)
-        if error.status_code in (404, 405) and message in ("Not Found", "Method Not Allowed"):
-            message = (
-                f"{request.method} {request.url.path} is not served here: the page is at /,"
-                " the API under /api/ (described in /openapi.json)"
-            )
-        return _error(error.status_code, message)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ()))
-        return _error(422, f"{where}: {first.get('msg', 'invalid')}")
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:  # pragma: no cover
-        # a bug, not the user's fault: still JSON, and the tests send garbage to find these
-        return _error(500, f"internal error ({type(error).__name__}): please report it")
-
-
 def _add_headers(app: FastAPI, allowed_hosts: list[str] | None) -> None:
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         start = time.perf_counter()
         host = host_name(request.headers.get("host", ""))
         if allowed_hosts and host not in allowed_hosts:
-            response: Response = _error(
+            names = ", ".join(allowed_hosts)
+            refusal = Refusal(
                 400,
-                f"the Host header names {host!r}: this server answers only to {', '.join(allowed_hosts)}"
+                f"the Host header names {host!r}: this server answers only to {names}"
                 " (serve --allow-host NAME adds a name)",
+                code="host_not_allowed",
+                host=host,
+                names=names,
             )
+            response: Response = error_response(request, refusal.status, refusal)
         else:
             response = await call_next(request)
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.3f}"

@@ -85,9 +85,11 @@ class ExplainRequest(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every refusal: one sentence naming the problem and what is expected."""
+    """Every refusal: one sentence naming the problem and what is expected, in the language
+    the request's Accept-Language prefers (English otherwise), and the refusal's code."""
 
     error: str
+    code: str | None = Field(description="names the refusal for a program (null for one without a name)")
 
 
 def _step_field(step: Step) -> tuple[Any, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import common, core, sources, surfaces
+from . import common, core, server, sources, surfaces
 
 __all__ = ["ERRORS", "ERROR_PREFIX", "WORDS"]
 
@@ -29,4 +29,4 @@ def _merged(*areas: Mapping[str, str]) -> dict[str, str]:
     return merged
 
 
-ERRORS = _merged(common.ERRORS, core.ERRORS, sources.ERRORS, surfaces.ERRORS)
+ERRORS = _merged(common.ERRORS, core.ERRORS, server.ERRORS, sources.ERRORS, surfaces.ERRORS)

@@ -1,6 +1,7 @@
 // The explorer's page. It does no maths and has no prose of its own: numbers come from the
 // trace the API returns, words from the explanation and the language's labels. It only
 // keeps the input the person is editing, sends it, and lays the answer out.
+import { getJSON, postJSON } from "./api.js";
 import { PRECISION, fmt, fmtCell } from "./format.js";
 import { drawHeatmap, focusCell, setUp } from "./heatmap.js";
 import { drawSteps } from "./steps.js";
@@ -38,32 +39,6 @@ import { drawPipeline, loadPipeline, setUpPipeline } from "./pipeline.js";
   };
 
   const $ = (id) => document.getElementById(id);
-
-  // -- talking to the server ----------------------------------------------------------------
-  async function getJSON(url) {
-    const response = await fetch(url);
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.error || response.statusText);
-    return body;
-  }
-
-  async function postJSON(url, payload) {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(payload),
-    });
-    if (!response.ok) {
-      let message = response.statusText;
-      try {
-        message = (await response.json()).error || message;
-      } catch (_) {
-        /* not JSON: keep the status text */
-      }
-      throw new Error(message);
-    }
-    return response;
-  }
 
   function cell(text) {
     // a number when it reads as one; otherwise the text itself, so that the server names it

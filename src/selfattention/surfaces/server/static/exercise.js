@@ -1,6 +1,8 @@
 // The exercise tab: draw an exercise (POST /api/exercise), type answers into the grid, check
 // them (POST /api/check) and read the diagnosis. Like the rest of the page it does no maths
 // and has no prose of its own: numbers and words come from the server, in the page's language.
+import { postJSON } from "./api.js";
+
 (function () {
   const STEPS = ["dot_products", "scaled_scores", "weights", "output"];
   const state = { doc: null, checked: false };
@@ -11,14 +13,7 @@
   }
 
   async function post(url, payload) {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(payload),
-    });
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.error || response.statusText);
-    return body;
+    return (await postJSON(url, payload)).json();
   }
 
   function showTab(name) {

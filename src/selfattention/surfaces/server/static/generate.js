@@ -5,6 +5,7 @@
 // cells, the check against the full recomputation, and the explanation's words. No maths and
 // no prose: numbers come from the API, words from the language's labels and the explanation.
 
+import { getJSON } from "./api.js";
 import { fmt } from "./format.js";
 import { fillLabel, shade } from "./views.js";
 
@@ -32,8 +33,7 @@ export function setUpGenerate(context) {
 /** The registered decoders, from /api/models (none when the server has no models). */
 export async function loadDecoders() {
   try {
-    const response = await fetch("/api/models");
-    gen.decoders = response.ok ? (await response.json()).decoders : [];
+    gen.decoders = (await getJSON("/api/models")).decoders;
   } catch (_) {
     gen.decoders = [];
   }

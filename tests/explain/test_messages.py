@@ -90,22 +90,8 @@ def uncoded_refusals(module: str) -> list[int]:
 
 #: modules whose refusals are still English only, shrinking to nothing (#14 item 6)
 NOT_YET_CODED: set[str] = {
-    "core/kernels/__init__.py",
-    "core/kernels/blocked.py",
-    "core/kernels/exponential.py",
-    "core/kernels/inputs.py",
-    "core/kernels/threads.py",
-    "core/kernels/torch.py",
-    "core/limits.py",
-    "core/masks.py",
-    "core/ring/attention.py",
-    "core/ring/layout.py",
     "explain/checker.py",
     "explain/layer.py",
-    "record/labels.py",
-    "record/layer_trace.py",
-    "record/query_trace.py",
-    "record/trace.py",
     "render/formats.py",
     "render/panel.py",
     "render/plot.py",

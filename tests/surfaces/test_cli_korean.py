@@ -124,11 +124,12 @@ def test_files_and_json_errors_are_korean(tmp_path):
     assert result.stderr == f"오류: 입력 파일이 없습니다: {str(tmp_path / 'none.json')!r}\n"
 
 
-def test_a_refusal_without_korean_words_is_still_said_in_english():
-    """A message the catalog does not hold yet keeps its English words after the Korean prefix."""
+def test_a_library_refusal_is_said_in_korean_too():
+    """A refusal raised by the library (here the kernels' check of scale), not by the command
+    line itself, is said in Korean too (a code without Korean words stays English:
+    tests/explain/test_messages.py)."""
     result = run("explain", "-q", "1,0;0,1", "-k", "1,0;0,1", "-v", "1;2", "--scale", "inf", "--lang", "ko")
-    assert result.exit_code == 2
-    assert result.stderr.startswith("오류: scale is inf")
+    assert error_line(result) == "오류: scale이 유한한 숫자가 아닙니다: inf. 유한한 숫자를 주세요"
 
 
 # -- --help -------------------------------------------------------------------------------------

@@ -76,7 +76,13 @@ def check_score_budget(
         raise LimitError(
             f"{what} would build a {tuple(shape)} score matrix of {dtype}"
             f" ({format_bytes(size)}), above its budget of {format_bytes(MAX_SCORE_BYTES)}"
-            f" (selfattention.core.limits.MAX_SCORE_BYTES): {hint or _SCORE_HINT}"
+            f" (selfattention.core.limits.MAX_SCORE_BYTES): {hint or _SCORE_HINT}",
+            # the two callers' words: the reference kernel's, and attention_weights' with its own hint
+            code="weights_over_score_budget" if what == "attention_weights" else "scores_over_budget",
+            shape=tuple(shape),
+            dtype=str(dtype),
+            size=format_bytes(size),
+            budget=format_bytes(MAX_SCORE_BYTES),
         )
 
 
@@ -108,7 +114,14 @@ def check_trace_budget(queries: int, key_len: int, d_head: int, d_value: int) ->
             f" numbers ({format_bytes(8 * numbers)} in float64), above the trace budget of"
             f" {MAX_TRACE_NUMBERS:,} (selfattention.core.limits.MAX_TRACE_NUMBERS): trace a few"
             " queries with trace(queries=[...]) (--queries on the command line), or compute"
-            ' the outputs alone with scaled_dot_product_attention(..., implementation="blocked")'
+            ' the outputs alone with scaled_dot_product_attention(..., implementation="blocked")',
+            code="trace_over_budget",
+            queries=queries,
+            keys=key_len,
+            d=d_head,
+            numbers=f"{numbers:,}",
+            size=format_bytes(8 * numbers),
+            budget=f"{MAX_TRACE_NUMBERS:,}",
         )
 
 
@@ -142,7 +155,14 @@ def check_layer_budget(num_heads: int, queries: int, query_len: int, key_len: in
             f"the layer computes the whole score matrix of each of its {num_heads} heads: {num_heads} x"
             f" {query_len} x {key_len} in float64 is {format_bytes(scores)}, above its budget of"
             f" {format_bytes(MAX_SCORE_BYTES)} (selfattention.core.limits.MAX_SCORE_BYTES), whichever queries"
-            f" are traced: shorten the text to at most {fit} tokens, or use fewer heads"
+            f" are traced: shorten the text to at most {fit} tokens, or use fewer heads",
+            code="layer_scores_over_budget",
+            heads=num_heads,
+            query_len=query_len,
+            key_len=key_len,
+            size=format_bytes(scores),
+            budget=format_bytes(MAX_SCORE_BYTES),
+            fit=fit,
         )
     d_head = d_model // max(num_heads, 1)
     # x, embeddings, positional, Q, concat, output (L x d_model); K, V, context (S x d_model);
@@ -160,7 +180,16 @@ def check_layer_budget(num_heads: int, queries: int, query_len: int, key_len: in
         raise LimitError(
             f"tracing {queries} queries in each of {num_heads} heads of {key_len} keys (d_model = {d_model})"
             f" would store {numbers:,} numbers ({format_bytes(8 * numbers)} in float64), above the trace"
-            f" budget of {MAX_TRACE_NUMBERS:,} (selfattention.core.limits.MAX_TRACE_NUMBERS): {advice}"
+            f" budget of {MAX_TRACE_NUMBERS:,} (selfattention.core.limits.MAX_TRACE_NUMBERS): {advice}",
+            code="layer_trace_over_budget" if fit else "layer_trace_none_fits",
+            queries=queries,
+            heads=num_heads,
+            keys=key_len,
+            d_model=d_model,
+            numbers=f"{numbers:,}",
+            size=format_bytes(8 * numbers),
+            budget=f"{MAX_TRACE_NUMBERS:,}",
+            fit=fit,
         )
 
 
@@ -187,5 +216,13 @@ def check_output_budget(
         advice = f"at most {fit} queries fit; {fewer}" if fit else f"not even one query fits: {otherwise}"
         raise LimitError(
             f"{what} of {queries} queries would be about {format_bytes(size)}, above the output budget of"
-            f" {format_bytes(MAX_OUTPUT_BYTES)} (selfattention.core.limits.MAX_OUTPUT_BYTES): {advice}"
+            f" {format_bytes(MAX_OUTPUT_BYTES)} (selfattention.core.limits.MAX_OUTPUT_BYTES): {advice}",
+            code="output_over_budget" if fit else "output_none_fits",
+            what=what,
+            queries=queries,
+            size=format_bytes(size),
+            budget=format_bytes(MAX_OUTPUT_BYTES),
+            fit=fit,
+            fewer=fewer,
+            otherwise=otherwise,
         )

@@ -129,7 +129,11 @@ def from_key_padding_mask(key_padding_mask: ArrayLike) -> NDArray[Any]:
     A float padding mask is additive and only reshaped."""
     mask = np.asarray(key_padding_mask)
     if mask.ndim != 2:
-        raise MaskError(f"key_padding_mask must have shape (batch, key_pos); got shape {mask.shape}")
+        raise MaskError(
+            f"key_padding_mask must have shape (batch, key_pos); got shape {mask.shape}",
+            code="padding_mask_not_2d",
+            shape=mask.shape,
+        )
     mask = mask[:, None, None, :]  # (batch, 1, 1, key_pos)
     return ~mask if mask.dtype == np.bool_ else mask
 
@@ -152,26 +156,36 @@ def prepare_mask(
         if np.isnan(mask).any() or np.isposinf(mask).any():
             raise MaskError(
                 "attn_mask holds NaN or +inf: a float mask is added to the scores, so it may"
-                " hold finite numbers and -inf (blocked) only"
+                " hold finite numbers and -inf (blocked) only",
+                code="mask_not_finite",
             )
     else:
         raise MaskError(
             f"attn_mask has dtype {mask.dtype}: expected bool (True = may attend) or float"
-            " (added to the scores, -inf = blocked); convert 0/1 integers with mask.astype(bool)"
+            " (added to the scores, -inf = blocked); convert 0/1 integers with mask.astype(bool)",
+            code="mask_wrong_dtype",
+            dtype=str(mask.dtype),
+            convert="mask.astype(bool)",
         )
     if mask.ndim == 0:
-        raise MaskError("attn_mask is a scalar: expected an array that broadcasts to (L, S)")
+        raise MaskError("attn_mask is a scalar: expected an array that broadcasts to (L, S)", code="mask_scalar")
     target = (*batch_shape, query_len, key_len)
     try:
         np.broadcast_shapes(mask.shape, target)
     except ValueError:
         raise MaskError(
-            f"attn_mask has shape {mask.shape}, which does not broadcast to the scores' shape {target} (..., L, S)"
+            f"attn_mask has shape {mask.shape}, which does not broadcast to the scores' shape {target} (..., L, S)",
+            code="mask_not_broadcast",
+            shape=mask.shape,
+            target=target,
         ) from None
     if mask.ndim > len(target) or any(m != 1 and m != t for m, t in zip(mask.shape[::-1], target[::-1], strict=False)):
         raise MaskError(
             f"attn_mask has shape {mask.shape}, which would enlarge the scores' shape {target}:"
-            " a mask must broadcast to (..., L, S), not beyond it"
+            " a mask must broadcast to (..., L, S), not beyond it",
+            code="mask_enlarges_scores",
+            shape=mask.shape,
+            target=target,
         )
     return mask
 
@@ -214,15 +228,23 @@ def combine_masks(
         if padding.shape != expected:
             raise MaskError(
                 f"key_padding_mask has shape {padding.shape}: expected {expected}, {where}, with True = a real"
-                " key and False = padding"
+                " key and False = padding",
+                code="padding_mask_wrong_shape" if batched else "padding_mask_wrong_shape_unbatched",
+                shape=padding.shape,
+                expected=expected,
             )
         if padding.dtype != np.bool_ and not np.issubdtype(padding.dtype, np.floating):
             raise MaskError(
                 f"key_padding_mask has dtype {padding.dtype}: expected bool (True = a real key, False = padding)"
-                " or float (added to the scores, -inf = blocked)"
+                " or float (added to the scores, -inf = blocked)",
+                code="padding_mask_wrong_dtype",
+                dtype=str(padding.dtype),
             )
         if padding.dtype != np.bool_ and (np.isnan(padding).any() or np.isposinf(padding).any()):
-            raise MaskError("key_padding_mask holds NaN or +inf: a float mask may hold finite numbers and -inf only")
+            raise MaskError(
+                "key_padding_mask holds NaN or +inf: a float mask may hold finite numbers and -inf only",
+                code="padding_mask_not_finite",
+            )
         padding = padding.reshape(batch, 1, 1, key_len)  # (batch, 1, 1, S)
     if mask is None or padding is None:
         return mask if padding is None else padding

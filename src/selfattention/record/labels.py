@@ -33,25 +33,50 @@ def distinct(tokens: Sequence[str]) -> tuple[str, ...]:
     return tuple(f"{t}{POSITION_MARK}{i}" if seen[t] > 1 else t for i, t in enumerate(tokens))
 
 
-def labels(given: Sequence[str] | None, count: int, name: str, what: str) -> tuple[str, ...]:
-    """The labels of ``count`` positions: ``given`` checked (one visible name each), or
-    t0, t1, ... when None (positions count from 0). ``name`` and ``what`` name them in messages.
+#: whose positions labels name ("query" or "key"): what a message calls them, and their dimension
+_POSITIONS = {"query": ("query positions (L)", "L"), "key": ("key positions (S)", "S")}
 
-    >>> labels(None, 2, "tokens", "query positions (L)")
+
+def labels(given: Sequence[str] | None, count: int, name: str, side: str) -> tuple[str, ...]:
+    """The labels of ``count`` positions: ``given`` checked (one visible name each), or
+    t0, t1, ... when None (positions count from 0). ``name`` names them in messages, and
+    ``side`` ("query" or "key") says whose positions they label.
+
+    >>> labels(None, 2, "tokens", "query")
     ('t0', 't1')
     """
+    what, dim = _POSITIONS[side]
     if given is None:
         return tuple(f"t{i}" for i in range(count))
     if isinstance(given, str):
-        raise InputError(f"{name} is one string: expected a list of {count} strings, one per {what}")
+        raise InputError(
+            f"{name} is one string: expected a list of {count} strings, one per {what}",
+            code="labels_one_string",
+            name=name,
+            count=count,
+            what=side,
+            dim=dim,
+        )
     result = tuple(str(t) for t in given)
     if len(result) != count:
-        raise InputError(f"{name} has {len(result)} entries but there are {count} {what}: give one label each")
+        raise InputError(
+            f"{name} has {len(result)} entries but there are {count} {what}: give one label each",
+            code="labels_wrong_count",
+            name=name,
+            entries=len(result),
+            count=count,
+            what=side,
+            dim=dim,
+        )
     for i, label in enumerate(result):
         if any(unicodedata.category(c) == "Cc" for c in label):  # a newline breaks every table and title
             raise InputError(
                 f"{name} entry {i} is {label!r}: a label holds a control character (newline, tab, ...);"
-                " expected a visible name such as 'NL'"
+                " expected a visible name such as 'NL'",
+                code="label_control_char",
+                name=name,
+                entry=i,
+                label=label,
             )
     return result
 
@@ -83,7 +108,11 @@ def pick_queries(queries: Sequence[int | str] | None, tokens: tuple[str, ...]) -
                 )
             raw = tokens.index(raw)
         if isinstance(raw, bool) or not isinstance(raw, (int, np.integer)):
-            raise InputError(f"queries holds {raw!r}: expected query positions (integers) or tokens")
+            raise InputError(
+                f"queries holds {raw!r}: expected query positions (integers) or tokens",
+                code="queries_bad_item",
+                value=raw,
+            )
         i = int(raw) + query_len if raw < 0 else int(raw)
         if not 0 <= i < query_len:
             from_end = f" (or {-query_len} to -1, counted from the end)" if raw < 0 else ""

@@ -112,7 +112,11 @@ class LayerTrace:
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < self.num_heads:
             raise InputError(
                 f"head {index!r} does not exist: this layer has {self.num_heads} heads, numbered 0 to"
-                f" {self.num_heads - 1}"
+                f" {self.num_heads - 1}",
+                code="layer_trace_head_not_found",
+                head=index,
+                count=self.num_heads,
+                last=self.num_heads - 1,
             )
         return self.heads[int(index)]
 
@@ -142,7 +146,11 @@ class LayerTrace:
     def from_dict(cls, data: Any) -> LayerTrace:
         """Read :meth:`to_dict`'s form back; raises :class:`InputError` if it is not one."""
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
-            raise InputError(f'not a layer trace document: expected an object with "format": "{_FORMAT}"')
+            raise InputError(
+                f'not a layer trace document: expected an object with "format": "{_FORMAT}"',
+                code="not_a_layer_trace_document",
+                format=_FORMAT,
+            )
         try:
             dtype = np.dtype(data["dtype"])
 
@@ -166,14 +174,18 @@ class LayerTrace:
                 **optional,
             )
         except (KeyError, TypeError, ValueError) as error:
-            raise InputError(f"not a valid layer trace document: {error!s}") from None
+            raise InputError(
+                f"not a valid layer trace document: {error!s}", code="layer_trace_document_invalid", reason=str(error)
+            ) from None
 
     @classmethod
     def from_json(cls, text: str) -> LayerTrace:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
-            raise InputError(f"layer trace JSON is invalid: {error}") from None
+            raise InputError(
+                f"layer trace JSON is invalid: {error}", code="layer_trace_json_invalid", reason=str(error)
+            ) from None
         return cls.from_dict(data)
 
     def __eq__(self, other: object) -> bool:

@@ -126,7 +126,13 @@ def trace_query(
         j = int(np.flatnonzero(~(np.isfinite(products).all(axis=1) & np.isfinite(scaled)))[0])
         raise InputError(
             f"q{index}·k{j} overflows {dtype}: the numbers are too large to multiply"
-            f" (largest |q| entry {np.abs(q).max():.3g}, |k| entry {np.abs(k[j]).max():.3g}); scale the inputs down"
+            f" (largest |q| entry {np.abs(q).max():.3g}, |k| entry {np.abs(k[j]).max():.3g}); scale the inputs down",
+            code="dot_product_overflow",
+            query=index,
+            key=j,
+            dtype=str(dtype),
+            q_max=f"{np.abs(q).max():.3g}",
+            k_max=f"{np.abs(k[j]).max():.3g}",
         )
     mask = mask.astype(dtype)
     masked = apply_mask(scaled, mask)  # (S,)

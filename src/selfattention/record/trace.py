@@ -115,7 +115,12 @@ class AttentionTrace:
             if s.index == query or s.token == query:
                 return s
         traced = ", ".join(f"{s.index} ({s.token!r})" for s in self.steps)
-        raise InputError(f"query {query!r} is not traced: traced queries are {traced}")
+        raise InputError(
+            f"query {query!r} is not traced: traced queries are {traced}",
+            code="query_not_traced",
+            query=query,
+            traced=traced,
+        )
 
     # -- JSON ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -143,7 +148,11 @@ class AttentionTrace:
     def from_dict(cls, data: Any) -> AttentionTrace:
         """Read :meth:`to_dict`'s form back; raises :class:`InputError` if it is not one."""
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
-            raise InputError(f'not a trace document: expected an object with "format": "{_FORMAT}"')
+            raise InputError(
+                f'not a trace document: expected an object with "format": "{_FORMAT}"',
+                code="not_a_trace_document",
+                format=_FORMAT,
+            )
         try:
             dtype = np.dtype(data["dtype"])
             if dtype.kind != "f":
@@ -163,9 +172,15 @@ class AttentionTrace:
             )
             _check_shapes(result)
         except (KeyError, TypeError, ValueError, OverflowError) as error:
-            raise InputError(f"not a valid trace document: {str(error)[:200]}") from None
+            raise InputError(
+                f"not a valid trace document: {str(error)[:200]}",
+                code="trace_document_invalid",
+                reason=str(error)[:200],
+            ) from None
         except RecursionError:
-            raise InputError("not a valid trace document: it nests too deeply") from None
+            raise InputError(
+                "not a valid trace document: it nests too deeply", code="trace_document_too_deep"
+            ) from None
         return result
 
     @classmethod
@@ -173,11 +188,15 @@ class AttentionTrace:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
-            raise InputError(f"trace JSON is invalid: {error}") from None
+            raise InputError(f"trace JSON is invalid: {error}", code="trace_json_invalid", reason=str(error)) from None
         except RecursionError:
-            raise InputError("trace JSON nests too deeply: expected a trace document") from None
+            raise InputError(
+                "trace JSON nests too deeply: expected a trace document", code="trace_json_too_deep"
+            ) from None
         except ValueError as error:  # e.g. an integer of more than 4300 digits
-            raise InputError(f"trace JSON is invalid: {str(error)[:200]}") from None
+            raise InputError(
+                f"trace JSON is invalid: {str(error)[:200]}", code="trace_json_invalid", reason=str(error)[:200]
+            ) from None
         return cls.from_dict(data)
 
     def __eq__(self, other: object) -> bool:
@@ -230,17 +249,27 @@ def trace(
         if array.ndim != 2:
             raise ShapeError(
                 f"{name} has shape {array.shape}: a trace is of one sequence and one head, so"
-                f" {name} must be 2-D; pick one, e.g. {name}[batch, head]"
+                f" {name} must be 2-D; pick one, e.g. {name}[batch, head]",
+                code="trace_not_2d",
+                name=name,
+                shape=array.shape,
             )
         if not np.isfinite(array).all():
             bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-            raise InputError(f"{name} holds a non-finite number (NaN or inf) at {bad}: a trace needs finite numbers")
+            raise InputError(
+                f"{name} holds a non-finite number (NaN or inf) at {bad}: a trace needs finite numbers",
+                code="trace_not_finite",
+                name=name,
+                at=bad,
+            )
     query_len, key_len = q.shape[0], k.shape[0]
     if key_len == 0:
-        raise ShapeError("key and value have 0 positions: a query needs at least one key (S >= 1)")
-    tokens_q = labels(tokens, query_len, "tokens", "query positions (L)")
+        raise ShapeError(
+            "key and value have 0 positions: a query needs at least one key (S >= 1)", code="trace_no_keys"
+        )
+    tokens_q = labels(tokens, query_len, "tokens", "query")
     if key_tokens is not None:
-        tokens_k = labels(key_tokens, key_len, "key_tokens", "key positions (S)")
+        tokens_k = labels(key_tokens, key_len, "key_tokens", "key")
     elif tokens is not None and query_len == key_len:
         tokens_k = tokens_q
     else:

@@ -76,10 +76,16 @@ def _choose(implementation: str, inputs: AttentionInputs, need_weights: bool) ->
     except KeyError:
         if implementation == "fused":
             raise SelfAttentionError(
-                "implementation 'fused' needs numba: pip install 'selfattention[fast]', or use 'blocked'"
+                "implementation 'fused' needs numba: pip install 'selfattention[fast]', or use 'blocked'",
+                code="fused_needs_numba",
             ) from None
         choices = ", ".join(repr(name) for name in ["auto", *IMPLEMENTATIONS])
-        raise SelfAttentionError(f"implementation is {implementation!r}: expected one of {choices}") from None
+        raise SelfAttentionError(
+            f"implementation is {implementation!r}: expected one of {choices}",
+            code="unknown_implementation",
+            implementation=implementation,
+            choices=choices,
+        ) from None
 
 
 def scaled_dot_product_attention(
@@ -173,6 +179,8 @@ def _torch_inputs(implementation: str, *arrays: Any) -> bool:
     if implementation not in ("auto", "torch"):
         raise SelfAttentionError(
             f"implementation {implementation!r} takes NumPy arrays but torch tensors were given: use"
-            ' implementation="torch" (or "auto"), or pass tensor.detach().cpu().numpy()'
+            ' implementation="torch" (or "auto"), or pass tensor.detach().cpu().numpy()',
+            code="torch_tensors_given",
+            implementation=implementation,
         )
     return True

@@ -128,7 +128,11 @@ def attention(
     the exponential of a score tile (:mod:`.exponential`; the fused kernel passes a compiled one).
     """
     if method not in ("auto", "online", "bounded"):
-        raise SelfAttentionError(f"method is {method!r}: expected 'auto', 'online' or 'bounded'")
+        raise SelfAttentionError(
+            f"method is {method!r}: expected 'auto', 'online' or 'bounded'",
+            code="unknown_blocked_method",
+            method=method,
+        )
     q, k, v = inputs.query, inputs.key, inputs.value
     batch, L, S, Ev = inputs.batch_shape, inputs.query_len, inputs.key_len, inputs.value_dim
     dtype = q.dtype
@@ -137,7 +141,12 @@ def attention(
     if block_k is None:
         block_k = BLOCK_K_CAUSAL if inputs.is_causal else BLOCK_K
     if block_q < 1 or block_k < 1:
-        raise SelfAttentionError(f"block sizes must be >= 1; got block_q={block_q}, block_k={block_k}")
+        raise SelfAttentionError(
+            f"block sizes must be >= 1; got block_q={block_q}, block_k={block_k}",
+            code="block_size_not_positive",
+            block_q=block_q,
+            block_k=block_k,
+        )
     block_q, block_k = min(block_q, max(L, 1)), min(block_k, max(S, 1))
 
     # every row is written below (a fully masked row with 0), so no zero-fill pass up front

@@ -74,13 +74,15 @@ def compiled_exp_tile(dtype: np.dtype[Any]) -> ExpTile:
     among threads, so that they never compile."""
     if not compiled_available():
         raise SelfAttentionError(
-            "implementation 'fused' needs numba: pip install 'selfattention[fast]', or use 'blocked'"
+            "implementation 'fused' needs numba: pip install 'selfattention[fast]', or use 'blocked'",
+            code="fused_needs_numba",
         )
     compiled = compiled_loops()
     if compiled is None:
         raise SelfAttentionError(
             "implementation 'fused' needs numba, which is installed but could not be loaded (see the"
-            " warning above): reinstall it (pip install -U numba), or use 'blocked'"
+            " warning above): reinstall it (pip install -U numba), or use 'blocked'",
+            code="numba_not_loaded",
         )
     kernel = {np.dtype(np.float32): compiled.exp_tile32, np.dtype(np.float64): compiled.exp_tile64}[np.dtype(dtype)]
     no_shift: dict[int, NDArray[Any]] = {}

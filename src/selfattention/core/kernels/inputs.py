@@ -116,13 +116,22 @@ def check_scale(scale: Any, d_head: int) -> float:
     if scale is None:
         return default_scale(d_head)
     if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, (numbers.Real, np.floating, np.integer)):
-        raise ShapeError(f"scale is {shown(scale)} ({type(scale).__name__}): expected a real number such as 0.125")
+        raise ShapeError(
+            f"scale is {shown(scale)} ({type(scale).__name__}): expected a real number such as 0.125",
+            code="scale_not_real",
+            value=shown(scale),
+            type=type(scale).__name__,
+        )
     try:
         value = float(scale)
     except OverflowError:
-        raise ShapeError(f"scale is {shown(scale)}: expected a finite number (it is beyond float64's range)") from None
+        raise ShapeError(
+            f"scale is {shown(scale)}: expected a finite number (it is beyond float64's range)",
+            code="scale_beyond_float64",
+            value=shown(scale),
+        ) from None
     if not math.isfinite(value):
-        raise ShapeError(f"scale is {value}: expected a finite number")
+        raise ShapeError(f"scale is {value}: expected a finite number", code="scale_not_finite", value=value)
     return value
 
 
@@ -136,27 +145,42 @@ def as_real_array(x: Any, name: str) -> NDArray[Any]:
     if isinstance(x, np.ma.MaskedArray):
         raise ShapeError(
             f"{name} is a NumPy masked array: its mask would be silently lost; pass which keys may be attended"
-            " to as attn_mask, or fill the masked entries first (array.filled(0.0))"
+            " to as attn_mask, or fill the masked entries first (array.filled(0.0))",
+            code="array_masked",
+            name=name,
         )
     try:
         array = np.asarray(x)
     except (ValueError, TypeError) as error:
         raise ShapeError(
-            f"{name} could not be read as an array ({error}): expected a rectangular array of real numbers"
+            f"{name} could not be read as an array ({error}): expected a rectangular array of real numbers",
+            code="array_unreadable",
+            name=name,
+            reason=str(error),
         ) from None
     if array.dtype == object:
-        raise ShapeError(f"{name} is ragged or holds non-numbers: expected a rectangular array of real numbers")
+        raise ShapeError(
+            f"{name} is ragged or holds non-numbers: expected a rectangular array of real numbers",
+            code="array_ragged",
+            name=name,
+        )
     if array.dtype.kind in "mM":
         raise ShapeError(
             f"{name} has dtype {array.dtype}: expected real numbers (float or int); dates and durations are not"
-            " numbers, convert them explicitly (e.g. array / np.timedelta64(1, 's'))"
+            " numbers, convert them explicitly (e.g. array / np.timedelta64(1, 's'))",
+            code="array_dates",
+            name=name,
+            dtype=str(array.dtype),
         )
     if array.dtype == np.bool_ or np.issubdtype(array.dtype, np.integer):
         return array.astype(np.float64)
     if array.dtype not in _FLOATS:
         raise ShapeError(
             f"{name} has dtype {array.dtype}: expected real numbers of float16, float32 or float64 (or int);"
-            " convert with array.astype(np.float64)"
+            " convert with array.astype(np.float64)",
+            code="array_wrong_dtype",
+            name=name,
+            dtype=str(array.dtype),
         )
     return array
 
@@ -175,25 +199,36 @@ def group_heads(
     ((2, 2, 3, 2), (2, 1, 5, 2), True)
     """
     if not isinstance(enable_gqa, (bool, np.bool_)):
-        raise ShapeError(f"enable_gqa is {shown(enable_gqa)}: expected True or False")
+        raise ShapeError(
+            f"enable_gqa is {shown(enable_gqa)}: expected True or False", code="gqa_not_bool", value=shown(enable_gqa)
+        )
     if not enable_gqa:
         return query, key, value, attn_mask, False
     shapes = {name: tuple(a.shape) for name, a in (("query", query), ("key", key), ("value", value))}  # type: ignore[attr-defined]
     for name, shape in shapes.items():
         if len(shape) < 3:
             raise ShapeError(
-                f"{name} has shape {shape}: enable_gqa=True needs a heads dimension, (..., heads, positions, features)"
+                f"{name} has shape {shape}: enable_gqa=True needs a heads dimension, (..., heads, positions, features)",
+                code="gqa_no_heads_dim",
+                name=name,
+                shape=shape,
             )
     heads_q, heads_k, heads_v = (shape[-3] for shape in shapes.values())
     if heads_k != heads_v:
         raise ShapeError(
             f"key has {heads_k} heads but value has {heads_v}: with enable_gqa=True key and value need the same"
-            " number of heads (dim -3)"
+            " number of heads (dim -3)",
+            code="gqa_kv_heads_differ",
+            key=heads_k,
+            value=heads_v,
         )
     if heads_k == 0 or heads_q % heads_k != 0:
         raise ShapeError(
             f"query has {heads_q} heads and key/value have {heads_k}: with enable_gqa=True the query heads must be"
-            " a multiple of the key/value heads (dim -3), each group of consecutive query heads sharing one"
+            " a multiple of the key/value heads (dim -3), each group of consecutive query heads sharing one",
+            code="gqa_heads_not_multiple",
+            query=heads_q,
+            key=heads_k,
         )
     if heads_q == heads_k:
         return query, key, value, attn_mask, False
@@ -212,7 +247,11 @@ def group_heads(
         else:
             raise MaskError(
                 f"attn_mask has shape {tuple(mask.shape)}, with {heads_m} heads on dim -3: expected 1 or the"
-                f" query's {heads_q} heads"
+                f" query's {heads_q} heads",
+                code="gqa_mask_heads",
+                shape=tuple(mask.shape),
+                heads=heads_m,
+                query=heads_q,
             )
     return grouped_q, grouped_k, grouped_v, mask, True
 
@@ -234,14 +273,21 @@ def prepare_inputs(
     if isinstance(attn_mask, np.ma.MaskedArray):
         raise MaskError(
             "attn_mask is a NumPy masked array: its own mask would be silently lost; pass a plain bool array"
-            " (True = may attend), e.g. attn_mask.filled(False)"
+            " (True = may attend), e.g. attn_mask.filled(False)",
+            code="mask_masked_array",
         )
     if attn_mask is not None:
         attn_mask = np.asarray(attn_mask)
     q, k, v, attn_mask, grouped = group_heads(q, k, v, attn_mask, enable_gqa)
     for name, array, dims in (("query", q, "L, E"), ("key", k, "S, E"), ("value", v, "S, Ev")):
         if array.ndim < 2:
-            raise ShapeError(f"{name} has shape {array.shape}: expected at least 2 dimensions (..., {dims})")
+            raise ShapeError(
+                f"{name} has shape {array.shape}: expected at least 2 dimensions (..., {dims})",
+                code="array_too_few_dims",
+                name=name,
+                shape=array.shape,
+                dims=dims,
+            )
     if q.shape[-1] != k.shape[-1]:
         raise ShapeError(
             f"query has {q.shape[-1]} features but key has {k.shape[-1]}: the last dimensions"
@@ -259,13 +305,19 @@ def prepare_inputs(
             value=v.shape[-2],
         )
     if q.shape[-1] == 0:
-        raise ShapeError("query and key have 0 features: a dot product needs at least one feature (E >= 1)")
+        raise ShapeError(
+            "query and key have 0 features: a dot product needs at least one feature (E >= 1)", code="zero_features"
+        )
     try:
         batch_shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
     except ValueError:
         raise ShapeError(
             f"the leading dimensions of query {q.shape[:-2]}, key {k.shape[:-2]} and value"
-            f" {v.shape[:-2]} do not broadcast together"
+            f" {v.shape[:-2]} do not broadcast together",
+            code="batch_dims_mismatch",
+            query=q.shape[:-2],
+            key=k.shape[:-2],
+            value=v.shape[:-2],
         ) from None
 
     out_dtype = np.result_type(q.dtype, k.dtype, v.dtype)
@@ -274,7 +326,7 @@ def prepare_inputs(
 
     scale = check_scale(scale, q.shape[-1])
     if not isinstance(is_causal, (bool, np.bool_)):
-        raise ShapeError(f"is_causal is {is_causal!r}: expected True or False")
+        raise ShapeError(f"is_causal is {is_causal!r}: expected True or False", code="causal_not_bool", value=is_causal)
 
     mask = prepare_mask(attn_mask, q.shape[-2], k.shape[-2], tuple(batch_shape))
     return AttentionInputs(

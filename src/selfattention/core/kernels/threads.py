@@ -50,7 +50,11 @@ def worker_count(threads: int | None, items: int, scores: int, min_scores: int) 
     or one per CPU, never more than there are work items; 1 when threadpoolctl is missing
     (see :func:`in_threads`)."""
     if threads is not None and threads < 1:
-        raise SelfAttentionError(f"threads is {threads}: expected a positive number of threads, or None")
+        raise SelfAttentionError(
+            f"threads is {threads}: expected a positive number of threads, or None",
+            code="threads_not_positive",
+            threads=threads,
+        )
     if threads == 1 or items < 2 or scores < min_scores:
         return 1
     if threads is None:

@@ -54,7 +54,9 @@ def import_torch() -> Any:
     try:
         import torch
     except ImportError:
-        raise SelfAttentionError("PyTorch is not installed: pip install 'selfattention[torch]' to use it") from None
+        raise SelfAttentionError(
+            "PyTorch is not installed: pip install 'selfattention[torch]' to use it", code="torch_not_installed"
+        ) from None
     return torch
 
 
@@ -262,13 +264,25 @@ def _check(
         if not is_tensor(t):
             raise ShapeError(
                 f"{name} is a {type(t).__name__} but another input is a torch tensor: give query, key and"
-                " value as all torch tensors or all arrays"
+                " value as all torch tensors or all arrays",
+                code="torch_mixed_inputs",
+                name=name,
+                type=type(t).__name__,
             )
         if not (t.is_floating_point() or t.dtype == torch.bool or _is_int(torch, t)):
-            raise ShapeError(f"{name} has dtype {t.dtype}: expected real numbers (float or int)")
+            raise ShapeError(
+                f"{name} has dtype {t.dtype}: expected real numbers (float or int)",
+                code="torch_wrong_dtype",
+                name=name,
+                dtype=str(t.dtype),
+            )
     devices = {str(t.device) for t in tensors.values()}
     if len(devices) > 1:
-        raise ShapeError(f"query, key and value are on different devices {sorted(devices)}: put them on one")
+        raise ShapeError(
+            f"query, key and value are on different devices {sorted(devices)}: put them on one",
+            code="torch_devices_differ",
+            devices=sorted(devices),
+        )
     q0, k0, v0 = (np.broadcast_to(np.zeros((), np.float64), tuple(t.shape)) for t in tensors.values())
     checked = prepare_inputs(q0, k0, v0, None, is_causal, scale)  # shapes, scale, is_causal
     dtype = torch.promote_types(torch.promote_types(query.dtype, key.dtype), value.dtype)
@@ -285,7 +299,10 @@ def _check(
         if attn_mask.dtype != torch.bool and not attn_mask.is_floating_point():
             raise MaskError(
                 f"attn_mask has dtype {attn_mask.dtype}: expected bool (True = may attend) or float (added to"
-                " the scores, -inf = blocked); convert 0/1 integers with mask.bool()"
+                " the scores, -inf = blocked); convert 0/1 integers with mask.bool()",
+                code="mask_wrong_dtype",
+                dtype=str(attn_mask.dtype),
+                convert="mask.bool()",
             )
         prepare_mask(
             np.broadcast_to(np.zeros((), bool), tuple(attn_mask.shape)),
@@ -296,7 +313,8 @@ def _check(
         if attn_mask.is_floating_point() and bool((torch.isnan(attn_mask) | torch.isposinf(attn_mask)).any()):
             raise MaskError(
                 "attn_mask holds NaN or +inf: a float mask is added to the scores, so it may hold finite"
-                " numbers and -inf (blocked) only"
+                " numbers and -inf (blocked) only",
+                code="mask_not_finite",
             )
         mask = attn_mask.to(query.device)
     return q, k, v, mask, checked.scale, out_dtype

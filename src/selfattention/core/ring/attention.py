@@ -138,12 +138,23 @@ def ring_attention_stats(
     if not (dist.is_available() and dist.is_initialized()):
         raise SelfAttentionError(
             "ring_attention runs under torch.distributed: call torch.distributed.init_process_group on every"
-            " rank first (torchrun does it with init_method='env://'), or use selfattention.distributed.run_local"
+            " rank first (torchrun does it with init_method='env://'), or use selfattention.distributed.run_local",
+            code="ring_needs_distributed",
         )
     if layout not in LAYOUTS:
-        raise InputError(f"layout is {layout!r}: expected one of {', '.join(repr(n) for n in LAYOUTS)}")
+        choices = ", ".join(repr(n) for n in LAYOUTS)
+        raise InputError(
+            f"layout is {layout!r}: expected one of {choices}",
+            code="ring_unknown_layout",
+            layout=layout,
+            choices=choices,
+        )
     if block_q < 1:
-        raise InputError(f"block_q is {block_q}: expected at least 1 query row per tile")
+        raise InputError(
+            f"block_q is {block_q}: expected at least 1 query row per tile",
+            code="ring_block_q_not_positive",
+            block_q=block_q,
+        )
     q, k, v, mask, out_dtype = _check(torch, query, key, value, key_padding_mask)
     rank, world = dist.get_rank(group), dist.get_world_size(group)
     scale = (default_scale(q.shape[-1]) if q.shape[-1] else 1.0) if scale is None else float(scale)
@@ -226,25 +237,50 @@ def _check(torch: Any, query: Any, key: Any, value: Any, key_padding_mask: Any) 
     """The inputs in one compute dtype, and the padding mask as (lead..., L_r) bool."""
     for name, t in {"query": query, "key": key, "value": value}.items():
         if not is_tensor(t):
-            raise ShapeError(f"{name} is a {type(t).__name__}: ring_attention takes torch tensors")
+            raise ShapeError(
+                f"{name} is a {type(t).__name__}: ring_attention takes torch tensors",
+                code="ring_not_tensor",
+                name=name,
+                type=type(t).__name__,
+            )
         if t.ndim < 2:
-            raise ShapeError(f"{name} has shape {tuple(t.shape)}: expected (..., positions, features)")
+            raise ShapeError(
+                f"{name} has shape {tuple(t.shape)}: expected (..., positions, features)",
+                code="ring_too_few_dims",
+                name=name,
+                shape=tuple(t.shape),
+            )
         if not t.is_floating_point():
-            raise ShapeError(f"{name} has dtype {t.dtype}: expected a floating-point tensor")
+            raise ShapeError(
+                f"{name} has dtype {t.dtype}: expected a floating-point tensor",
+                code="ring_not_float",
+                name=name,
+                dtype=str(t.dtype),
+            )
     if not query.shape[-2] == key.shape[-2] == value.shape[-2]:
         raise ShapeError(
             f"query, key and value hold {query.shape[-2]}, {key.shape[-2]} and {value.shape[-2]} positions: each"
-            " rank holds the same positions of all three (self-attention)"
+            " rank holds the same positions of all three (self-attention)",
+            code="ring_positions_differ",
+            query=query.shape[-2],
+            key=key.shape[-2],
+            value=value.shape[-2],
         )
     if query.shape[-1] != key.shape[-1]:
         raise ShapeError(
             f"query has {query.shape[-1]} features but key has {key.shape[-1]}: the last dimensions of query"
-            " and key must match"
+            " and key must match",
+            code="feature_mismatch",
+            query=query.shape[-1],
+            key=key.shape[-1],
         )
     if key.shape[:-2] != value.shape[:-2]:
         raise ShapeError(
             f"key has leading dimensions {tuple(key.shape[:-2])} but value has {tuple(value.shape[:-2])}:"
-            " they travel together and must match"
+            " they travel together and must match",
+            code="ring_lead_dims_differ",
+            key=tuple(key.shape[:-2]),
+            value=tuple(value.shape[:-2]),
         )
     dtype = torch.promote_types(torch.promote_types(query.dtype, key.dtype), value.dtype)
     out_dtype = dtype
@@ -259,14 +295,21 @@ def _check(torch: Any, query: Any, key: Any, value: Any, key_padding_mask: Any) 
         if mask.dtype != torch.bool:
             raise MaskError(
                 f"key_padding_mask has dtype {mask.dtype}: expected bool, True = may attend (the opposite of"
-                " nn.MultiheadAttention's key_padding_mask: pass ~mask)"
+                " nn.MultiheadAttention's key_padding_mask: pass ~mask)",
+                code="ring_padding_mask_dtype",
+                dtype=str(mask.dtype),
             )
         if mask.ndim == 2 and key.ndim >= 3 and mask.shape[0] == key.shape[0] and mask.shape[1] == length:
             mask = mask.reshape(mask.shape[0], *([1] * (key.ndim - 3)), length)  # (batch, 1.., L_r)
         elif tuple(mask.shape) != (length,):
+            batch = key.shape[0] if key.ndim >= 3 else "none"
             raise MaskError(
                 f"key_padding_mask has shape {tuple(mask.shape)}: expected ({length},) or (batch, {length}) with"
-                f" batch = key.shape[0] = {key.shape[0] if key.ndim >= 3 else 'none'}"
+                f" batch = key.shape[0] = {batch}",
+                code="ring_padding_mask_shape",
+                shape=tuple(mask.shape),
+                length=length,
+                batch=batch,
             )
         mask = mask.to(q.device)
     return q, k, v, mask, out_dtype
@@ -286,7 +329,12 @@ def _layout(torch: Any, dist: Any, group: Any, name: str, local: int, world: int
         raise InputError(
             f"the ranks hold {sizes} positions but the zigzag layout of {sum(sizes)} positions on {world} ranks"
             f" gives them {expected}: cut the inputs with selfattention.distributed.shard(x, rank, world_size,"
-            " layout='zigzag')"
+            " layout='zigzag')",
+            code="ring_layout_mismatch",
+            sizes=sizes,
+            total=sum(sizes),
+            world=world,
+            expected=expected,
         )
     return plan
 

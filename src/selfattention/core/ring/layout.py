@@ -49,7 +49,9 @@ def split_sizes(length: int, parts: int) -> tuple[int, ...]:
     (3, 3, 2, 2)
     """
     if parts < 1:
-        raise InputError(f"cannot split a sequence into {parts} parts: expected at least 1")
+        raise InputError(
+            f"cannot split a sequence into {parts} parts: expected at least 1", code="ring_split_parts", parts=parts
+        )
     base, extra = divmod(length, parts)
     return tuple(base + (1 if i < extra else 0) for i in range(parts))
 
@@ -103,7 +105,12 @@ class Layout:
         [0, 1, 2, 3, 4]
         """
         if len(pieces) != self.world_size:
-            raise InputError(f"got {len(pieces)} pieces for a layout of {self.world_size} ranks")
+            raise InputError(
+                f"got {len(pieces)} pieces for a layout of {self.world_size} ranks",
+                code="ring_unshard_pieces",
+                pieces=len(pieces),
+                ranks=self.world_size,
+            )
         first = np.asarray(pieces[0])
         shape = list(first.shape)
         shape[axis] = self.length
@@ -130,7 +137,9 @@ def _torch_cat(pieces: list[Any], axis: int) -> Any:
 def make_layout(length: int, world_size: int, name: str = "contiguous") -> Layout:
     """The ``name`` layout (one of :data:`LAYOUTS`) of ``length`` positions on ``world_size`` ranks."""
     if length < 0:
-        raise InputError(f"length is {length}: expected 0 or more positions")
+        raise InputError(
+            f"length is {length}: expected 0 or more positions", code="ring_length_negative", length=length
+        )
     if name == "contiguous":
         return layout_from_sizes(split_sizes(length, world_size))
     if name == "zigzag":
@@ -139,7 +148,10 @@ def make_layout(length: int, world_size: int, name: str = "contiguous") -> Layou
         chunk = [(int(starts[i]), int(starts[i + 1])) for i in range(2 * world_size)]
         segments = tuple((chunk[r], chunk[2 * world_size - 1 - r]) for r in range(world_size))
         return Layout("zigzag", length, segments)
-    raise InputError(f"layout is {name!r}: expected one of {', '.join(repr(n) for n in LAYOUTS)}")
+    choices = ", ".join(repr(n) for n in LAYOUTS)
+    raise InputError(
+        f"layout is {name!r}: expected one of {choices}", code="ring_unknown_layout", layout=name, choices=choices
+    )
 
 
 def layout_from_sizes(sizes: Sequence[int]) -> Layout:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from selfattention.core.errors import SelfAttentionError
+from selfattention.core.errors import SelfAttentionError, shown
 from selfattention.explain.messages import say_error
 from selfattention.sources import vectors
 from selfattention.sources.embedding import tokenize, toy_embedding
@@ -353,6 +353,20 @@ def test_exercises_in_korean():
     error = refused(exercise_from_dict, {**exercise, "tokens": ["a"] * 65})
     assert str(error) == "exercise has 65 tokens: an exercise worked by hand has at most 64"
     assert korean(error) == "연습 문제의 토큰이 65개입니다: 손으로 푸는 연습 문제의 토큰은 최대 64개입니다"
+
+
+def test_a_number_beyond_float_in_an_exercise_is_refused_not_a_traceback(tmp_path):
+    exercise = generate_exercise(seed=3, tokens=2, dim=2).to_dict()["exercise"]
+    huge = 10**400
+    error = refused(exercise_from_dict, {**exercise, "query": [[huge, 0], [0, 1]]})
+    assert str(error) == f"exercise query row 0 is {shown([huge, 0])}: expected 2 finite numbers"
+    assert korean(error) == f"연습 문제 query의 0번 행이 유한한 숫자 2개가 아닙니다: {shown([huge, 0])}"
+    sheet = tmp_path / "sheet.json"
+    sheet.write_text(json.dumps({"exercise": {**exercise, "scale": huge}, "answers": {}}), encoding="utf-8")
+    assert error_lines("check", str(sheet)) == (
+        f"Error: exercise scale is {shown(huge)}: expected a positive number such as 1/sqrt(d)",
+        f"오류: 연습 문제의 scale이 양수가 아닙니다: {shown(huge)}. 1/sqrt(d) 같은 양수를 주세요",
+    )
 
 
 # -- real models, before and after loading (registry, architecture, loader, capture, generation,

@@ -249,6 +249,14 @@ def _positions(queries: Any, count: int) -> tuple[int, ...]:
     return tuple(int(i) for i in queries)
 
 
+def _finite(x: float) -> bool:
+    """True for a number that is finite as a float (a JSON integer of 400 digits is not)."""
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int beyond float's range
+        return False
+
+
 def _matrix(raw: Any, name: str, rows: int | None, width: int | None = None) -> NDArray[np.float64]:
     if not isinstance(raw, list) or not raw or not all(isinstance(r, list) for r in raw):
         raise InputError(
@@ -260,7 +268,7 @@ def _matrix(raw: Any, name: str, rows: int | None, width: int | None = None) -> 
     cols = width if width is not None else len(raw[0])
     for i, row in enumerate(raw):
         if len(row) != cols or not all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in row
+            isinstance(x, (int, float)) and not isinstance(x, bool) and _finite(x) for x in row
         ):
             raise InputError(
                 f"exercise {name} row {i} is {shown(row)}: expected {cols} finite numbers",
@@ -342,7 +350,7 @@ def exercise_from_dict(data: Any) -> Exercise:
             value=shown(causal),
         )
     scale = data.get("scale", 1.0 / math.sqrt(q.shape[1]))
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not _finite(scale) or scale <= 0:
         raise InputError(
             f"exercise scale is {shown(scale)}: expected a positive number such as 1/sqrt(d)",
             code="exercise_scale_not_positive",

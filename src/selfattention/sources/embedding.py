@@ -44,10 +44,12 @@ def tokenize(text: str) -> list[str]:
     ['Hello', ',', 'world', '!']
     """
     if not isinstance(text, str):
-        raise InputError(f"text is {type(text).__name__}: expected a string")
+        raise InputError(
+            f"text is {type(text).__name__}: expected a string", code="toy_text_not_a_string", kind=type(text).__name__
+        )
     tokens = _TOKEN.findall(text)
     if not tokens:
-        raise InputError(f"text {text!r} is empty: expected at least one word")
+        raise InputError(f"text {text!r} is empty: expected at least one word", code="toy_text_no_words", text=text)
     return tokens
 
 
@@ -62,13 +64,27 @@ def toy_embedding(tokens: Sequence[str], d_model: int, *, seed: int = 0) -> NDAr
     True
     """
     if isinstance(tokens, str):
-        raise InputError("tokens is one string: expected a list of tokens (see tokenize())")
+        raise InputError(
+            "tokens is one string: expected a list of tokens (see tokenize())", code="toy_tokens_one_string"
+        )
     try:
         width = operator.index(d_model)
     except TypeError:
-        raise ShapeError(f"d_model is {d_model!r}: expected an integer >= 1") from None
+        raise ShapeError(
+            f"d_model is {d_model!r}: expected an integer >= 1",
+            code="toy_integer_too_small",
+            name="d_model",
+            value=d_model,
+            minimum=1,
+        ) from None
     if width < 1 or isinstance(d_model, bool):
-        raise ShapeError(f"d_model is {d_model!r}: expected an integer >= 1")
+        raise ShapeError(
+            f"d_model is {d_model!r}: expected an integer >= 1",
+            code="toy_integer_too_small",
+            name="d_model",
+            value=d_model,
+            minimum=1,
+        )
     vectors = np.empty((len(tokens), width), dtype=np.float64)  # (L, d_model)
     for i, token in enumerate(tokens):
         digest = hashlib.blake2b(f"{seed}\x00{token}".encode(), digest_size=16).digest()

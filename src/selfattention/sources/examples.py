@@ -84,4 +84,7 @@ def get_example(name: str) -> Example:
     try:
         return EXAMPLES[name]()
     except KeyError:
-        raise InputError(f"unknown example {name!r}: choose one of {', '.join(sorted(EXAMPLES))}") from None
+        choices = ", ".join(sorted(EXAMPLES))
+        raise InputError(
+            f"unknown example {name!r}: choose one of {choices}", code="unknown_example", name=name, choices=choices
+        ) from None

@@ -180,13 +180,28 @@ def generate_exercise(
     [[True, False, False], [True, True, False], [True, True, True]]
     """
     if not MIN_TOKENS <= tokens <= MAX_TOKENS:
-        raise InputError(f"tokens is {tokens}: an exercise has {MIN_TOKENS} to {MAX_TOKENS} tokens")
+        raise InputError(
+            f"tokens is {tokens}: an exercise has {MIN_TOKENS} to {MAX_TOKENS} tokens",
+            code="exercise_tokens_out_of_range",
+            tokens=tokens,
+            low=MIN_TOKENS,
+            high=MAX_TOKENS,
+        )
     if not MIN_DIM <= dim <= MAX_DIM:
-        raise InputError(f"dim is {dim}: an exercise has {MIN_DIM} to {MAX_DIM} features")
+        raise InputError(
+            f"dim is {dim}: an exercise has {MIN_DIM} to {MAX_DIM} features",
+            code="exercise_dim_out_of_range",
+            dim=dim,
+            low=MIN_DIM,
+            high=MAX_DIM,
+        )
     if level not in LEVELS:
-        raise InputError(f"level is {level}: choose one of {', '.join(map(str, LEVELS))}")
+        choices = ", ".join(map(str, LEVELS))
+        raise InputError(
+            f"level is {level}: choose one of {choices}", code="exercise_unknown_level", level=level, choices=choices
+        )
     if seed < 0:
-        raise InputError(f"seed is {seed}: expected 0 or more")
+        raise InputError(f"seed is {seed}: expected 0 or more", code="exercise_seed_negative", seed=seed)
     low, high, masked = LEVELS[level]
     rng = np.random.default_rng([seed, tokens, dim, level, int(causal)])
     phrases = _PHRASES[tokens]
@@ -212,26 +227,65 @@ def generate_exercise(
 
 def _positions(queries: Any, count: int) -> tuple[int, ...]:
     if not isinstance(queries, (list, tuple)) or not queries:
-        raise InputError(f"queries is {shown(queries)}: expected a non-empty list of 0-based positions")
+        raise InputError(
+            f"queries is {shown(queries)}: expected a non-empty list of 0-based positions",
+            code="exercise_queries_not_list",
+            value=shown(queries),
+        )
     for i in queries:
         if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < count:
-            raise InputError(f"queries holds {shown(i)}: expected 0-based positions from 0 to {count - 1}")
+            raise InputError(
+                f"queries holds {shown(i)}: expected 0-based positions from 0 to {count - 1}",
+                code="exercise_query_out_of_range",
+                value=shown(i),
+                last=count - 1,
+            )
     if len(set(queries)) != len(queries):
-        raise InputError(f"queries is {shown(list(queries))}: each position is asked once")
+        raise InputError(
+            f"queries is {shown(list(queries))}: each position is asked once",
+            code="exercise_queries_repeated",
+            value=shown(list(queries)),
+        )
     return tuple(int(i) for i in queries)
+
+
+def _finite(x: float) -> bool:
+    """True for a number that is finite as a float (a JSON integer of 400 digits is not)."""
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int beyond float's range
+        return False
 
 
 def _matrix(raw: Any, name: str, rows: int | None, width: int | None = None) -> NDArray[np.float64]:
     if not isinstance(raw, list) or not raw or not all(isinstance(r, list) for r in raw):
-        raise InputError(f"exercise {name} is {shown(raw)}: expected a list of rows of numbers")
+        raise InputError(
+            f"exercise {name} is {shown(raw)}: expected a list of rows of numbers",
+            code="exercise_matrix_not_rows",
+            name=name,
+            value=shown(raw),
+        )
     cols = width if width is not None else len(raw[0])
     for i, row in enumerate(raw):
         if len(row) != cols or not all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in row
+            isinstance(x, (int, float)) and not isinstance(x, bool) and _finite(x) for x in row
         ):
-            raise InputError(f"exercise {name} row {i} is {shown(row)}: expected {cols} finite numbers")
+            raise InputError(
+                f"exercise {name} row {i} is {shown(row)}: expected {cols} finite numbers",
+                code="exercise_row_not_numbers",
+                name=name,
+                row=i,
+                value=shown(row),
+                count=cols,
+            )
     if rows is not None and len(raw) != rows:
-        raise InputError(f"exercise {name} has {len(raw)} rows: expected {rows}, one per token")
+        raise InputError(
+            f"exercise {name} has {len(raw)} rows: expected {rows}, one per token",
+            code="exercise_row_count",
+            name=name,
+            count=len(raw),
+            expected=rows,
+        )
     return np.array(raw, dtype=np.float64)
 
 
@@ -244,15 +298,31 @@ def exercise_from_dict(data: Any) -> Exercise:
     selfattention.core.errors.InputError: exercise lacks "key": it needs seed, tokens, query, key, value, scale
     """
     if not isinstance(data, dict):
-        raise InputError(f"exercise is {shown(data)}: expected an object with tokens, query, key, value")
+        raise InputError(
+            f"exercise is {shown(data)}: expected an object with tokens, query, key, value",
+            code="exercise_not_object",
+            value=shown(data),
+        )
     for name in ("tokens", "query", "key", "value"):
         if name not in data:
-            raise InputError(f'exercise lacks "{name}": it needs seed, tokens, query, key, value, scale')
+            raise InputError(
+                f'exercise lacks "{name}": it needs seed, tokens, query, key, value, scale',
+                code="exercise_missing_key",
+                key=name,
+            )
     tokens = data["tokens"]
     if not isinstance(tokens, list) or not tokens or not all(isinstance(t, str) for t in tokens):
-        raise InputError(f"exercise tokens is {shown(tokens)}: expected a list of words")
+        raise InputError(
+            f"exercise tokens is {shown(tokens)}: expected a list of words",
+            code="exercise_tokens_not_words",
+            value=shown(tokens),
+        )
     if len(tokens) > 64:
-        raise InputError(f"exercise has {len(tokens)} tokens: an exercise worked by hand has at most 64")
+        raise InputError(
+            f"exercise has {len(tokens)} tokens: an exercise worked by hand has at most 64",
+            code="exercise_too_many_tokens",
+            count=len(tokens),
+        )
     n = len(tokens)
     q = _matrix(data["query"], "query", n)
     k = _matrix(data["key"], "key", n, q.shape[1])
@@ -265,17 +335,34 @@ def exercise_from_dict(data: Any) -> Exercise:
             or len(raw_mask) != n
             or not all(isinstance(r, list) and len(r) == n and all(isinstance(x, bool) for x in r) for r in raw_mask)
         ):
-            raise InputError(f"exercise mask is {shown(raw_mask)}: expected null or {n} rows of {n} true/false")
+            raise InputError(
+                f"exercise mask is {shown(raw_mask)}: expected null or {n} rows of {n} true/false",
+                code="exercise_mask_invalid",
+                value=shown(raw_mask),
+                count=n,
+            )
         mask = np.array(raw_mask, dtype=bool)
     causal = data.get("causal", False)
     if not isinstance(causal, bool):
-        raise InputError(f"exercise causal is {shown(causal)}: expected true or false")
+        raise InputError(
+            f"exercise causal is {shown(causal)}: expected true or false",
+            code="exercise_causal_not_bool",
+            value=shown(causal),
+        )
     scale = data.get("scale", 1.0 / math.sqrt(q.shape[1]))
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
-        raise InputError(f"exercise scale is {shown(scale)}: expected a positive number such as 1/sqrt(d)")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not _finite(scale) or scale <= 0:
+        raise InputError(
+            f"exercise scale is {shown(scale)}: expected a positive number such as 1/sqrt(d)",
+            code="exercise_scale_not_positive",
+            value=shown(scale),
+        )
     seed = data.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InputError(f"exercise seed is {shown(seed)}: expected a whole number")
+        raise InputError(
+            f"exercise seed is {shown(seed)}: expected a whole number",
+            code="exercise_seed_not_integer",
+            value=shown(seed),
+        )
     queries = data.get("queries")
     asked = tuple(range(n)) if queries is None else _positions(queries, n)
     return Exercise(seed, tuple(tokens), q, k, v, mask, causal, float(scale), asked)

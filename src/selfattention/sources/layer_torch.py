@@ -33,14 +33,24 @@ def parameters_from_torch(module: Any) -> dict[str, NDArray[Any] | None]:
     without ``add_bias_kv`` or ``add_zero_attn``."""
     torch = import_torch()
     if not isinstance(module, torch.nn.MultiheadAttention):
-        raise InputError(f"from_torch got a {type(module).__name__}: expected a torch.nn.MultiheadAttention")
+        raise InputError(
+            f"from_torch got a {type(module).__name__}: expected a torch.nn.MultiheadAttention",
+            code="torch_not_multihead_attention",
+            kind=type(module).__name__,
+        )
     if not module._qkv_same_embed_dim:
         raise ShapeError(
             f"the module has kdim={module.kdim}, vdim={module.vdim} and embed_dim={module.embed_dim}: only"
-            " kdim = vdim = embed_dim is supported"
+            " kdim = vdim = embed_dim is supported",
+            code="torch_kdim_vdim",
+            kdim=module.kdim,
+            vdim=module.vdim,
+            embed_dim=module.embed_dim,
         )
     if module.bias_k is not None or module.add_zero_attn:
-        raise InputError("the module uses add_bias_kv or add_zero_attn: these are not supported")
+        raise InputError(
+            "the module uses add_bias_kv or add_zero_attn: these are not supported", code="torch_bias_kv_zero_attn"
+        )
 
     def array(t: Any) -> NDArray[Any] | None:
         return None if t is None else t.detach().to("cpu", torch.float64).numpy().copy()
@@ -51,7 +61,7 @@ def parameters_from_torch(module: Any) -> dict[str, NDArray[Any] | None]:
     in_bias = array(module.in_proj_bias)  # (3 d_model,) or None
     out_proj = array(module.out_proj.weight)  # (d_model, d_model), used as x @ W^T
     if in_proj is None or out_proj is None:
-        raise InputError("the module has no in_proj_weight or out_proj weight: expected both")
+        raise InputError("the module has no in_proj_weight or out_proj weight: expected both", code="torch_no_in_proj")
     for i, name in enumerate("qkv"):
         params[f"w_{name}"] = in_proj[i * d : (i + 1) * d].T.copy()  # (d_model, d_model), used as x @ W
     for i, name in enumerate("qkv"):
@@ -71,7 +81,7 @@ def torch_module(
     dtype = torch.float64 if dtype is None else dtype
     w_q, w_k, w_v, w_o = (parameters[name] for name in ("w_q", "w_k", "w_v", "w_o"))
     if w_q is None or w_k is None or w_v is None or w_o is None:
-        raise InputError("the layer lacks one of W_Q, W_K, W_V, W_O: expected all four")
+        raise InputError("the layer lacks one of W_Q, W_K, W_V, W_O: expected all four", code="layer_lacks_weights")
     biases = [parameters[name] for name in ("b_q", "b_k", "b_v", "b_o")]
     bias = any(b is not None for b in biases)
     d_model = w_q.shape[0]

@@ -77,11 +77,16 @@ class MultiHeadSelfAttention:
         if self.d_model % self.num_heads:
             raise ShapeError(
                 f"d_model is {d_model} but num_heads is {num_heads}: d_model must be divisible by"
-                " num_heads (each head gets d_model / num_heads features)"
+                " num_heads (each head gets d_model / num_heads features)",
+                code="layer_heads_do_not_divide",
+                d_model=d_model,
+                num_heads=num_heads,
             )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             # numpy's own refusal is a bare ValueError ("expected non-negative integer")
-            raise InputError(f"seed is {seed!r}: expected a non-negative integer (or None)")
+            raise InputError(
+                f"seed is {seed!r}: expected a non-negative integer (or None)", code="layer_seed_invalid", seed=seed
+            )
         rng = np.random.default_rng(seed)
         d = self.d_model
         in_bound = math.sqrt(6.0 / (d + 3 * d))  # Xavier uniform over PyTorch's (3 d_model, d_model) in_proj
@@ -176,13 +181,20 @@ class MultiHeadSelfAttention:
         if inputs.ndim not in (2, 3):
             raise ShapeError(
                 f"x has shape {inputs.shape}: expected (batch, L, d_model) or (L, d_model) with"
-                f" d_model = {self.d_model}"
+                f" d_model = {self.d_model}",
+                code="layer_input_rank",
+                shape=inputs.shape,
+                d_model=self.d_model,
             )
         batched = inputs.ndim == 3
         inputs = inputs if batched else inputs[None]  # (batch, L, d_model)
         if inputs.shape[-1] != self.d_model:
             raise ShapeError(
-                f"x has {inputs.shape[-1]} features (shape {np.shape(x)}): this layer expects d_model = {self.d_model}"
+                f"x has {inputs.shape[-1]} features (shape {np.shape(x)}): this layer expects d_model = {self.d_model}",
+                code="layer_input_width",
+                features=inputs.shape[-1],
+                shape=np.shape(x),
+                d_model=self.d_model,
             )
         source = None
         if context is not None:
@@ -190,14 +202,21 @@ class MultiHeadSelfAttention:
             if source.ndim != (3 if batched else 2):
                 raise ShapeError(
                     f"context has shape {source.shape} but x has shape {np.shape(x)}: context needs the"
-                    " same rank as x, (batch, S, d_model) or (S, d_model)"
+                    " same rank as x, (batch, S, d_model) or (S, d_model)",
+                    code="layer_context_rank",
+                    context=source.shape,
+                    shape=np.shape(x),
                 )
             given = source.shape
             source = source if batched else source[None]
             if source.shape[0] != inputs.shape[0] or source.shape[-1] != self.d_model:
                 raise ShapeError(
                     f"context has shape {given} but x has shape {np.shape(x)}: context needs the"
-                    f" same batch size and d_model = {self.d_model}"
+                    f" same batch size and d_model = {self.d_model}",
+                    code="layer_context_batch",
+                    context=given,
+                    shape=np.shape(x),
+                    d_model=self.d_model,
                 )
         batch, query_len = inputs.shape[:2]
         key_len = query_len if source is None else source.shape[1]
@@ -250,7 +269,9 @@ class MultiHeadSelfAttention:
             inputs = inputs[0]
         if inputs.ndim != 2:
             raise ShapeError(
-                f"x has shape {inputs.shape}: a trace is of one sequence, (L, d_model); pick one, e.g. x[0]"
+                f"x has shape {inputs.shape}: a trace is of one sequence, (L, d_model); pick one, e.g. x[0]",
+                code="layer_trace_one_sequence",
+                shape=inputs.shape,
             )
         source = None if context is None else _real_array(context, "context")
         if source is not None and source.ndim == 3 and source.shape[0] == 1:
@@ -261,7 +282,9 @@ class MultiHeadSelfAttention:
         check_layer_budget(self.num_heads, traced, query_len, key_len, self.d_model)  # from shapes, first
         result, _ = self._forward(inputs, attn_mask, is_causal, key_padding_mask, source, False, "reference")
         if key_len == 0:
-            raise ShapeError("context has 0 positions: a query needs at least one key (S >= 1)")
+            raise ShapeError(
+                "context has 0 positions: a query needs at least one key (S >= 1)", code="layer_context_empty"
+            )
         head_masks = None
         if result.mask is not None:
             head_masks = np.broadcast_to(result.mask, (1, self.num_heads, query_len, key_len))[0]  # (heads, L, S)
@@ -291,7 +314,13 @@ class MultiHeadSelfAttention:
             if extra is not None:
                 array = _real_array(extra, name)
                 if array.shape != inputs.shape:
-                    raise ShapeError(f"{name} has shape {array.shape}: expected x's shape {inputs.shape}")
+                    raise ShapeError(
+                        f"{name} has shape {array.shape}: expected x's shape {inputs.shape}",
+                        code="layer_extra_shape",
+                        name=name,
+                        shape=array.shape,
+                        expected=inputs.shape,
+                    )
                 extras[name] = array.astype(dtype)
         params: dict[str, Any] = {name: None if p is None else p.astype(dtype) for name, p in self.parameters().items()}
         return LayerTrace(
@@ -350,9 +379,19 @@ def _positive(value: Any, name: str) -> int:
     try:
         number = operator.index(value)
     except TypeError:
-        raise ShapeError(f"{name} is {value!r}: expected a positive integer") from None
+        raise ShapeError(
+            f"{name} is {value!r}: expected a positive integer",
+            code="layer_not_positive_integer",
+            name=name,
+            value=value,
+        ) from None
     if isinstance(value, bool) or number < 1:
-        raise ShapeError(f"{name} is {value!r}: expected a positive integer")
+        raise ShapeError(
+            f"{name} is {value!r}: expected a positive integer",
+            code="layer_not_positive_integer",
+            name=name,
+            value=value,
+        )
     return number
 
 
@@ -360,14 +399,23 @@ def _real_array(x: Any, name: str) -> NDArray[Any]:
     if type(x).__module__.startswith("torch"):
         raise ShapeError(
             f"{name} is a torch tensor: this NumPy layer takes NumPy arrays; pass {name}.detach().cpu().numpy(),"
-            " or use layer.to_torch() to run in PyTorch"
+            " or use layer.to_torch() to run in PyTorch",
+            code="layer_torch_tensor",
+            name=name,
         )
     try:
         array = np.asarray(x)
     except (TypeError, ValueError):
-        raise ShapeError(f"{name} could not be read as an array: expected real numbers") from None
+        raise ShapeError(
+            f"{name} could not be read as an array: expected real numbers", code="layer_not_an_array", name=name
+        ) from None
     if array.dtype == np.bool_ or np.issubdtype(array.dtype, np.integer):
         return array.astype(np.float64)
     if not np.issubdtype(array.dtype, np.floating):
-        raise ShapeError(f"{name} has dtype {array.dtype}: expected real numbers (float or int)")
+        raise ShapeError(
+            f"{name} has dtype {array.dtype}: expected real numbers (float or int)",
+            code="layer_wrong_dtype",
+            name=name,
+            dtype=str(array.dtype),
+        )
     return array

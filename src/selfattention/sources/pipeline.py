@@ -53,10 +53,18 @@ def text_layer_trace(
     tokens = tokenize(text)
     if len(tokens) > MAX_TEXT_TOKENS:
         raise LimitError(
-            f"the text has {len(tokens)} tokens: the toy pipeline takes at most {MAX_TEXT_TOKENS}; shorten it"
+            f"the text has {len(tokens)} tokens: the toy pipeline takes at most {MAX_TEXT_TOKENS}; shorten it",
+            code="toy_text_too_long",
+            count=len(tokens),
+            limit=MAX_TEXT_TOKENS,
         )
     if isinstance(d_model, int) and d_model > MAX_D_MODEL:
-        raise LimitError(f"d_model is {d_model}: the toy layer is at most {MAX_D_MODEL} wide")
+        raise LimitError(
+            f"d_model is {d_model}: the toy layer is at most {MAX_D_MODEL} wide",
+            code="toy_d_model_too_wide",
+            d_model=d_model,
+            limit=MAX_D_MODEL,
+        )
     layer = MultiHeadSelfAttention(d_model, num_heads, seed=seed)
     embeddings = toy_embedding(tokens, layer.d_model, seed=seed)  # (L, d_model)
     positional = sinusoidal_positional_encoding(len(tokens), layer.d_model)  # (L, d_model)

@@ -36,9 +36,21 @@ def _count(value: Any, name: str, minimum: int) -> int:
     try:
         number = operator.index(value)
     except TypeError:
-        raise ShapeError(f"{name} is {value!r}: expected an integer >= {minimum}") from None
+        raise ShapeError(
+            f"{name} is {value!r}: expected an integer >= {minimum}",
+            code="toy_integer_too_small",
+            name=name,
+            value=value,
+            minimum=minimum,
+        ) from None
     if isinstance(value, bool) or number < minimum:
-        raise ShapeError(f"{name} is {value!r}: expected an integer >= {minimum}")
+        raise ShapeError(
+            f"{name} is {value!r}: expected an integer >= {minimum}",
+            code="toy_integer_too_small",
+            name=name,
+            value=value,
+            minimum=minimum,
+        )
     return number
 
 
@@ -52,7 +64,9 @@ def sinusoidal_positional_encoding(length: int, d_model: int, *, base: float = 1
     length = _count(length, "length", 0)
     d_model = _count(d_model, "d_model", 1)
     if not base > 1.0:
-        raise ShapeError(f"base is {base!r}: expected a number > 1 (the paper uses 10000)")
+        raise ShapeError(
+            f"base is {base!r}: expected a number > 1 (the paper uses 10000)", code="positional_base", base=base
+        )
     position = np.arange(length, dtype=np.float64)[:, None]  # (length, 1)
     pair = np.arange(0, d_model, 2, dtype=np.float64)  # (ceil(d/2),): the 2i of each sin/cos pair
     angle = position / np.power(base, pair / d_model)  # (length, 1) / (ceil(d/2),) -> (length, ceil(d/2))

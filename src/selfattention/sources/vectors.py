@@ -101,14 +101,24 @@ def valid_text(text: str, where: str, *, from_bytes: bool = True) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
-        code = ord(text[error.start])
-        if from_bytes and 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, carried by surrogateescape
+        point = ord(text[error.start])
+        if from_bytes and 0xDC80 <= point <= 0xDCFF:  # a byte that was not UTF-8, carried by surrogateescape
+            byte = f"0x{point - 0xDC00:02x}"
             raise InputError(
-                f"{where} holds the byte 0x{code - 0xDC00:02x} at character {error.start + 1}, which is not UTF-8:"
-                " expected UTF-8 text"
+                f"{where} holds the byte {byte} at character {error.start + 1}, which is not UTF-8:"
+                " expected UTF-8 text",
+                code="text_byte_not_utf8",
+                where=where,
+                byte=byte,
+                position=error.start + 1,
             ) from None
+        surrogate = f"U+{point:04X}"
         raise InputError(
-            f"{where} holds a lone surrogate U+{code:04X} at character {error.start + 1}: expected valid Unicode text"
+            f"{where} holds a lone surrogate {surrogate} at character {error.start + 1}: expected valid Unicode text",
+            code="text_lone_surrogate",
+            where=where,
+            surrogate=surrogate,
+            position=error.start + 1,
         ) from None
     return text
 
@@ -138,7 +148,7 @@ def parse_matrix(text: str, name: str) -> NDArray[np.float64]:
         )
     rows = []
     for r, row in enumerate(rows_text):
-        cells = _cells(row, f"{name} row {r}")
+        cells = _cells(row, name, r)
         if not cells:
             raise InputError(
                 f"{name} row {r} is empty: expected numbers separated by commas", code="row_empty", name=name, row=r
@@ -148,13 +158,20 @@ def parse_matrix(text: str, name: str) -> NDArray[np.float64]:
     return _rectangular(rows, name)
 
 
-def _cells(row: str, where: str, expected: str = "a number") -> list[str]:
-    """The entries of one inline row, split by commas or spaces; an empty entry between two
-    commas ("1,,0") is refused rather than silently dropped."""
+def _cells(row: str, name: str, r: int, *, mask: bool = False) -> list[str]:
+    """The entries of row ``r`` of ``name`` inline (a mask's when ``mask``), split by commas or
+    spaces; an empty entry between two commas ("1,,0") is refused rather than silently dropped."""
     parts = row.split(",")
+    expected = "1 (may attend) or 0 (blocked)" if mask else "a number"
     for i, part in enumerate(parts[1:-1], start=1):
         if not part.strip():
-            raise InputError(f"{where}, column {i} is empty (two commas in a row): expected {expected}")
+            raise InputError(
+                f"{name} row {r}, column {i} is empty (two commas in a row): expected {expected}",
+                code="inline_mask_cell_empty" if mask else "inline_cell_empty",
+                name=name,
+                row=r,
+                column=i,
+            )
     return row.replace(",", " ").split()
 
 
@@ -164,7 +181,11 @@ def parse_tokens(text: str) -> list[str]:
     parts = text.split(",") if "," in text else text.split()
     tokens = [t.strip() for t in parts]
     if not tokens or any(not t for t in tokens):
-        raise InputError(f'tokens {shown(text)} holds an empty token: expected names such as "Acting,Machines"')
+        raise InputError(
+            f'tokens {shown(text)} holds an empty token: expected names such as "Acting,Machines"',
+            code="inline_token_empty",
+            text=shown(text),
+        )
     return tokens
 
 
@@ -173,15 +194,22 @@ def parse_mask(text: str) -> NDArray[np.bool_]:
     words = {"1": True, "0": False, "true": True, "false": False, "t": True, "f": False}
     rows = []
     for r, row in enumerate(text.strip().strip(";").split(";")):
-        cells = _cells(row, f"mask row {r}", "1 (may attend) or 0 (blocked)")
+        cells = _cells(row, "mask", r, mask=True)
         if not cells:
-            raise InputError(f"mask row {r} is empty: expected 1 (may attend) or 0 (blocked) entries")
+            raise InputError(
+                f"mask row {r} is empty: expected 1 (may attend) or 0 (blocked) entries",
+                code="inline_mask_row_empty",
+                row=r,
+            )
         try:
             rows.append([words[c.lower()] for c in cells])
         except KeyError as error:
             raise InputError(
                 f"mask row {r} holds {shown(error.args[0])}: an inline mask takes 1 (may attend) or 0"
-                " (blocked); use an --input file for an additive float mask"
+                " (blocked); use an --input file for an additive float mask",
+                code="inline_mask_entry",
+                row=r,
+                value=shown(error.args[0]),
             ) from None
     return _rectangular(rows, "mask").astype(bool)
 
@@ -191,30 +219,53 @@ def input_from_dict(data: Any, source: str = "input") -> VectorInput:
     if not isinstance(data, dict):
         raise InputError(
             f"{source} is a JSON {type(data).__name__}: expected an object with keys"
-            ' "query", "key", "value" and optionally "tokens", "mask", "causal", "scale"'
+            ' "query", "key", "value" and optionally "tokens", "mask", "causal", "scale"',
+            code="input_not_object",
+            source=source,
+            kind=type(data).__name__,
         )
     if data.get("format") == "selfattention.trace":  # the natural mistake: feeding back a trace
         raise InputError(
             f"{source} is a trace (what explain --format json and /api/trace return), not an input:"
             " an input holds query, key, value and optionally tokens, key_tokens, mask, causal, scale;"
-            " read a trace back in Python with AttentionTrace.from_json"
+            " read a trace back in Python with AttentionTrace.from_json",
+            code="input_is_a_trace",
+            source=source,
         )
     unknown = [k for k in data if k not in _KEYS]
     if unknown:
-        raise InputError(f"{source} has unknown key {shown(unknown[0])}: expected some of {', '.join(_KEYS)}")
+        keys = ", ".join(_KEYS)
+        raise InputError(
+            f"{source} has unknown key {shown(unknown[0])}: expected some of {keys}",
+            code="input_unknown_key",
+            source=source,
+            key=shown(unknown[0]),
+            keys=keys,
+        )
     missing = [k for k in ("query", "key", "value") if k not in data]
     if missing:
-        raise InputError(f'{source} lacks "{missing[0]}": query, key and value are required')
+        raise InputError(
+            f'{source} lacks "{missing[0]}": query, key and value are required',
+            code="input_missing_key",
+            source=source,
+            key=missing[0],
+        )
     query, key, value = (_json_matrix(data[k], k) for k in ("query", "key", "value"))
     tokens = _json_tokens(data.get("tokens"), "tokens")
     key_tokens = _json_tokens(data.get("key_tokens"), "key_tokens")
     causal = data.get("causal", False)
     if not isinstance(causal, bool):
-        raise InputError(f"causal is {shown(causal)}: expected true or false")
+        raise InputError(
+            f"causal is {shown(causal)}: expected true or false", code="input_causal_not_bool", value=shown(causal)
+        )
     scale = data.get("scale")
     bad_scale = isinstance(scale, bool) or not isinstance(scale, (int, float)) or not _finite(scale)
     if scale is not None and bad_scale:
-        raise InputError(f"scale is {shown(scale)}: expected a finite number (or leave it out for 1/sqrt(d))")
+        raise InputError(
+            f"scale is {shown(scale)}: expected a finite number (or leave it out for 1/sqrt(d))",
+            code="input_scale_not_finite",
+            value=shown(scale),
+        )
     mask = _json_mask(data["mask"]) if data.get("mask") is not None else None
     return VectorInput(query, key, value, tokens, key_tokens, mask, causal, None if scale is None else float(scale))
 
@@ -230,7 +281,12 @@ def read_json_document(path: str | os.PathLike[str]) -> Any:
         exists, is_dir = p.exists(), p.is_dir()
     except (OSError, ValueError) as error:  # a name too long, a NUL byte, ...
         reason = getattr(error, "strerror", None) or str(error)
-        raise InputError(f"input file {shown(str(p))} cannot be read: {reason}") from None
+        raise InputError(
+            f"input file {shown(str(p))} cannot be read: {reason}",
+            code="file_unreadable",
+            path=shown(str(p)),
+            reason=reason,
+        ) from None
     if not exists:
         raise InputError(f"input file {str(p)!r} does not exist", code="file_not_found", path=str(p))
     if is_dir:
@@ -238,14 +294,30 @@ def read_json_document(path: str | os.PathLike[str]) -> Any:
     try:
         size = p.stat().st_size
         if size > MAX_INPUT_BYTES:
-            raise InputError(f"input file {str(p)!r} is {size} bytes: at most {MAX_INPUT_BYTES} are read")
+            raise InputError(
+                f"input file {str(p)!r} is {size} bytes: at most {MAX_INPUT_BYTES} are read",
+                code="file_too_large",
+                path=str(p),
+                size=size,
+                limit=MAX_INPUT_BYTES,
+            )
         with p.open("rb") as stream:  # at most one byte past the limit: /dev/zero never ends
             raw = stream.read(MAX_INPUT_BYTES + 1)
         if len(raw) > MAX_INPUT_BYTES:
             limit = MAX_INPUT_BYTES
-            raise InputError(f"input file {str(p)!r} holds more than {limit} bytes: at most {limit} are read")
+            raise InputError(
+                f"input file {str(p)!r} holds more than {limit} bytes: at most {limit} are read",
+                code="file_longer_than_limit",
+                path=str(p),
+                limit=limit,
+            )
     except OSError as error:
-        raise InputError(f"input file {str(p)!r} cannot be read: {error.strerror}") from None
+        raise InputError(
+            f"input file {str(p)!r} cannot be read: {error.strerror}",
+            code="file_unreadable",
+            path=repr(str(p)),
+            reason=error.strerror,
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -268,13 +340,22 @@ def read_json_document(path: str | os.PathLike[str]) -> Any:
         ) from None
     except _NonFinite as error:
         raise InputError(
-            f"input file {str(p)!r} holds {error}: expected finite numbers (JSON has no NaN or Infinity)"
+            f"input file {str(p)!r} holds {error}: expected finite numbers (JSON has no NaN or Infinity)",
+            code="file_not_finite",
+            path=str(p),
+            constant=str(error),
         ) from None
     except RecursionError:
-        raise InputError(f"input file {str(p)!r} nests too deeply: expected a JSON object of rows of numbers") from None
+        raise InputError(
+            f"input file {str(p)!r} nests too deeply: expected a JSON object of rows of numbers",
+            code="file_nests_too_deeply",
+            path=str(p),
+        ) from None
     except ValueError:  # Python refuses integers of more than 4300 digits
         raise InputError(
-            f"input file {str(p)!r} holds a number with too many digits: expected numbers such as 0.25 or 1e-3"
+            f"input file {str(p)!r} holds a number with too many digits: expected numbers such as 0.25 or 1e-3",
+            code="file_number_too_long",
+            path=str(p),
         ) from None
     return data
 
@@ -308,11 +389,22 @@ def _rectangular(rows: list[list[Any]], name: str) -> NDArray[Any]:
 
 def _json_matrix(raw: Any, name: str) -> NDArray[np.float64]:
     if not isinstance(raw, list) or not raw:
-        raise InputError(f"{name} is {_kind(raw)}: expected a non-empty list of rows of numbers")
+        raise InputError(
+            f"{name} is {_kind(raw)}: expected a non-empty list of rows of numbers",
+            code="json_matrix_not_rows",
+            name=name,
+            value=shown(raw),
+        )
     rows = []
     for r, row in enumerate(raw):
         if not isinstance(row, list) or not row:
-            raise InputError(f"{name} row {r} is {_kind(row)}: expected a non-empty list of numbers")
+            raise InputError(
+                f"{name} row {r} is {_kind(row)}: expected a non-empty list of numbers",
+                code="json_row_not_numbers",
+                name=name,
+                row=r,
+                value=shown(row),
+            )
         cells = []
         for c, cell in enumerate(row):
             if isinstance(cell, bool) or not isinstance(cell, (int, float)):
@@ -334,17 +426,32 @@ def _json_tokens(raw: Any, name: str) -> list[str] | None:
     if raw is None:
         return None
     if not isinstance(raw, list):
-        raise InputError(f"{name} is {_kind(raw)}: expected a list of strings")
+        raise InputError(
+            f"{name} is {_kind(raw)}: expected a list of strings",
+            code="json_tokens_not_list",
+            name=name,
+            value=shown(raw),
+        )
     for i, t in enumerate(raw):
         if not isinstance(t, str):
-            raise InputError(f"{name} entry {i} is {_kind(t)}: expected a string (a token's label)")
+            raise InputError(
+                f"{name} entry {i} is {_kind(t)}: expected a string (a token's label)",
+                code="json_token_not_string",
+                name=name,
+                entry=i,
+                value=shown(t),
+            )
         valid_text(t, f"{name} entry {i}", from_bytes=False)
     return list(raw)
 
 
 def _json_mask(raw: Any) -> NDArray[Any]:
     if not isinstance(raw, list) or not raw or not all(isinstance(r, list) and r for r in raw):
-        raise InputError(f"mask is {_kind(raw)}: expected rows (one per query) of true/false or floats")
+        raise InputError(
+            f"mask is {_kind(raw)}: expected rows (one per query) of true/false or floats",
+            code="json_mask_not_rows",
+            value=shown(raw),
+        )
     cells = [c for row in raw for c in row]
     if all(isinstance(c, bool) for c in cells):
         return _rectangular(raw, "mask").astype(bool)
@@ -355,19 +462,33 @@ def _json_mask(raw: Any) -> NDArray[Any]:
             if isinstance(cell, bool):
                 raise InputError(
                     f"mask row {r}, column {c} is {shown(cell)} but others are numbers:"
-                    " use all true/false or all floats"
+                    " use all true/false or all floats",
+                    code="json_mask_mixed",
+                    row=r,
+                    column=c,
+                    value=shown(cell),
                 )
             if isinstance(cell, int):
                 raise InputError(
                     f"mask row {r}, column {c} is the integer {shown(cell)}: write true/false for a boolean mask"
-                    ' (true = may attend) or floats such as 0.0 and "-inf" for an additive mask'
+                    ' (true = may attend) or floats such as 0.0 and "-inf" for an additive mask',
+                    code="json_mask_integer",
+                    row=r,
+                    column=c,
+                    value=shown(cell),
                 )
             if cell == "-inf":
                 out.append(-math.inf)
             elif isinstance(cell, float) and math.isfinite(cell):
                 out.append(cell)
             else:
-                raise InputError(f'mask row {r}, column {c} is {shown(cell)}: expected true/false, a float or "-inf"')
+                raise InputError(
+                    f'mask row {r}, column {c} is {shown(cell)}: expected true/false, a float or "-inf"',
+                    code="json_mask_entry",
+                    row=r,
+                    column=c,
+                    value=shown(cell),
+                )
         converted.append(out)
     return _rectangular(converted, "mask")
 

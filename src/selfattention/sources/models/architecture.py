@@ -71,7 +71,9 @@ def architecture_from_config(config: dict[str, Any]) -> Architecture:
     if not all(isinstance(n, int) and n > 0 for n in (layers, heads, d_model)):
         raise ModelLoadError(
             f"config of model type {model_type!r} does not say its layers, heads and width"
-            " (num_hidden_layers, num_attention_heads, hidden_size): cannot read its attention"
+            " (num_hidden_layers, num_attention_heads, hidden_size): cannot read its attention",
+            code="model_config_incomplete",
+            model_type=model_type,
         )
     kv_heads = _first(config, "num_key_value_heads") or heads
     d_head = _first(config, "head_dim") or d_model // heads
@@ -98,11 +100,24 @@ def read_architecture(folder: Path) -> Architecture:
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ModelLoadError(f"cannot read {path}: {str(error).splitlines()[0]}") from None
+        reason = str(error).splitlines()[0]
+        raise ModelLoadError(
+            f"cannot read {path}: {reason}", code="model_config_unreadable", path=str(path), reason=reason
+        ) from None
     except ValueError as error:
-        raise ModelLoadError(f"{path.name} is not a valid JSON file: {str(error).splitlines()[0]}") from None
+        reason = str(error).splitlines()[0]
+        raise ModelLoadError(
+            f"{path.name} is not a valid JSON file: {reason}",
+            code="model_config_bad_json",
+            file=path.name,
+            reason=reason,
+        ) from None
     if not isinstance(config, dict):
-        raise ModelLoadError(f"{path.name} is not a valid JSON file of a config: expected an object")
+        raise ModelLoadError(
+            f"{path.name} is not a valid JSON file of a config: expected an object",
+            code="model_config_not_object",
+            file=path.name,
+        )
     return architecture_from_config(config)
 
 

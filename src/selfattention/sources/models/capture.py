@@ -126,7 +126,10 @@ def own_eager(module: Any) -> Callable[..., Any]:
     if eager is None:
         raise UnsupportedAttentionError(
             f"{type(module).__name__} ({type(module).__module__}) has no eager_attention_forward:"
-            " its attention cannot be captured and checked"
+            " its attention cannot be captured and checked",
+            code="model_no_eager_attention",
+            kind=type(module).__name__,
+            module=type(module).__module__,
         )
     return eager  # type: ignore[no-any-return]
 
@@ -143,9 +146,13 @@ def check_arguments(module: Any, dropout: float, arguments: dict[str, Any]) -> N
         shown = f"a tensor of shape {tuple(value.shape)}" if hasattr(value, "shape") else repr(value)
         problems.append(f"{name}={shown} ({why})")
     if problems:
+        listed = ", ".join(problems)
         raise UnsupportedAttentionError(
-            f"{type(module).__name__} passes {', '.join(problems)} to its attention: selfattention"
-            " refuses rather than show numbers that differ from the model's"
+            f"{type(module).__name__} passes {listed} to its attention: selfattention"
+            " refuses rather than show numbers that differ from the model's",
+            code="model_attention_arguments",
+            kind=type(module).__name__,
+            arguments=listed,
         )
 
 

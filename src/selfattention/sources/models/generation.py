@@ -51,14 +51,22 @@ def check_generation(model: str, max_new_tokens: int, layer: int, head: int, lim
     selfattention.sources.models.errors.ModelInputError: model 'minilm' is an encoder ...
     """
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or not 1 <= max_new_tokens <= limit:
-        raise ModelInputError(f"max_new_tokens is {max_new_tokens!r}: expected a whole number from 1 to {limit}")
+        raise ModelInputError(
+            f"max_new_tokens is {max_new_tokens!r}: expected a whole number from 1 to {limit}",
+            code="generation_max_new_tokens",
+            value=max_new_tokens,
+            limit=limit,
+        )
     arch = check_before_loading(model, layer, head)
     encoder = not MODELS[model].decoder if model in MODELS else arch is not None and not arch.is_causal
     if encoder:
         decoders = ", ".join(name for name, spec in MODELS.items() if spec.decoder)
         raise ModelInputError(
             f"model {model!r} is an encoder (every token sees every other): it cannot generate;"
-            f" choose a decoder, such as {decoders}"
+            f" choose a decoder, such as {decoders}",
+            code="model_is_an_encoder",
+            model=model,
+            decoders=decoders,
         )
 
 
@@ -72,7 +80,10 @@ def generate_traces(
     loaded = load_model(model)
     if not hasattr(loaded.model, "lm_head") and not hasattr(loaded.model, "get_output_embeddings"):
         raise ModelInputError(
-            f"model {loaded.name!r} ({loaded.architecture.family}) is not a decoder: it cannot generate"
+            f"model {loaded.name!r} ({loaded.architecture.family}) is not a decoder: it cannot generate",
+            code="model_not_a_decoder",
+            model=loaded.name,
+            family=loaded.architecture.family,
         )
     import torch
     import transformers
@@ -146,11 +157,18 @@ def _step(
     difference = float(np.abs(result.weights - theirs).max())
     tolerance = tolerance_for(loaded.dtype)
     recomputed = float(np.abs(result.weights - _recompute(loaded, ids, layer, head)).max())
-    for what, value in (("the model's own weights", difference), ("the full recomputation", recomputed)):
+    own = "the model's own weights"
+    for against, value in ((own, difference), ("the full recomputation", recomputed)):
         if not value <= tolerance:
             raise CaptureMismatchError(
-                f"generation, position {position}, layer {layer} head {head}: the row differs from {what}"
-                f" by {value:.3g}, more than {tolerance:g}"
+                f"generation, position {position}, layer {layer} head {head}: the row differs from {against}"
+                f" by {value:.3g}, more than {tolerance:g}",
+                code="generation_differs_from_model" if against == own else "generation_differs_from_recomputation",
+                position=position,
+                layer=layer,
+                head=head,
+                difference=f"{value:.3g}",
+                tolerance=f"{tolerance:g}",
             )
     arch = loaded.architecture
     provenance = ModelHeadProvenance(

@@ -61,7 +61,11 @@ def ensure_cache(resolved: ResolvedModel, transformers: Any) -> None:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ModelLoadError(
             f"cannot de-quantize model {resolved.name!r} from {resolved.gguf}: {first}"
-            " (reading GGUF needs: pip install gguf accelerate)"
+            " (reading GGUF needs: pip install gguf accelerate)",
+            code="model_gguf_unreadable",
+            model=resolved.name,
+            path=str(resolved.gguf),
+            reason=first,
         ) from None
     finally:
         if quiet is None:

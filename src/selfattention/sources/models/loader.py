@@ -104,7 +104,9 @@ def _backend() -> tuple[Any, Any]:
         except ImportError as error:
             raise ModelLoadError(
                 f"real models need torch and transformers ({error.name} is missing):"
-                " pip install 'selfattention[models]'"
+                " pip install 'selfattention[models]'",
+                code="models_extra_missing",
+                missing=error.name,
             ) from None
         transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
         transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
@@ -132,7 +134,13 @@ def _read_config(resolved: ResolvedModel) -> Architecture:
     try:
         return read_architecture(resolved.path)
     except ModelLoadError as error:
-        raise ModelLoadError(f"cannot load model {resolved.name!r} from {resolved.path} offline: {error}") from None
+        raise ModelLoadError(
+            f"cannot load model {resolved.name!r} from {resolved.path} offline: {error}",
+            code="model_load_failed",
+            model=resolved.name,
+            path=str(resolved.path),
+            reason=str(error),
+        ) from None
 
 
 def load_model(name_or_path: str = DEFAULT_MODEL) -> LoadedModel:
@@ -172,7 +180,10 @@ def _load(resolved: ResolvedModel) -> LoadedModel:
         if "attn_implementation" in str(error) or "attention implementation" in str(error).lower():
             raise UnsupportedAttentionError(
                 f"model {resolved.name!r} ({arch.family}) does not compute its attention through"
-                " transformers' attention interface: it cannot be captured"
+                " transformers' attention interface: it cannot be captured",
+                code="model_attention_not_interfaced",
+                model=resolved.name,
+                family=arch.family,
             ) from None
         raise _load_error(resolved, error) from None
     except Exception as error:  # OSError, SafetensorError...: each means "cannot load this folder"
@@ -183,7 +194,13 @@ def _load(resolved: ResolvedModel) -> LoadedModel:
 
 def _load_error(resolved: ResolvedModel, error: Exception) -> ModelLoadError:
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return ModelLoadError(f"cannot load model {resolved.name!r} from {resolved.path} offline: {first}")
+    return ModelLoadError(
+        f"cannot load model {resolved.name!r} from {resolved.path} offline: {first}",
+        code="model_load_failed",
+        model=resolved.name,
+        path=str(resolved.path),
+        reason=first,
+    )
 
 
 @contextmanager
@@ -217,12 +234,18 @@ def encode(loaded: LoadedModel, text: str) -> dict[str, Any]:
     if limit and seq > limit:
         raise TextTooLongError(
             f"text has {seq} tokens but model {loaded.name!r} has {limit} positions: shorten it"
-            f" to at most {limit} tokens (special tokens included)"
+            f" to at most {limit} tokens (special tokens included)",
+            code="model_text_too_long",
+            count=seq,
+            model=loaded.name,
+            limit=limit,
         )
     special = encoded["special_tokens_mask"][0].numpy().astype(bool)  # (seq,)
     if seq == 0 or special.all():
         raise ModelInputError(
-            f"text {text!r} has no tokens besides the special ones: give words the tokenizer can read"
+            f"text {text!r} has no tokens besides the special ones: give words the tokenizer can read",
+            code="model_text_only_special_tokens",
+            text=text,
         )
     _warn_if_broken(loaded, text, encoded["input_ids"][0].tolist(), special)
     return encoded
@@ -289,7 +312,12 @@ def run_model(
         raise UnsupportedAttentionError(
             f"model {loaded.name!r} ({loaded.architecture.family}) has {loaded.architecture.num_layers}"
             f" layers but {len(captured)} attention calls went through transformers' attention"
-            " interface: its attention cannot be captured"
+            " interface: its attention cannot be captured",
+            code="model_attention_calls_missing",
+            model=loaded.name,
+            family=loaded.architecture.family,
+            layers=loaded.architecture.num_layers,
+            calls=len(captured),
         )
     mask = encoded.get("attention_mask")
     return ModelRun(

@@ -120,13 +120,19 @@ def resolve_model(name_or_path: str) -> ResolvedModel:
         if not (path / "config.json").is_file():
             raise ModelLoadError(
                 f"model folder {str(path)!r} has no config.json: expected a Hugging Face model"
-                " folder (config.json, weights, tokenizer files), e.g. one written by save_pretrained"
+                " folder (config.json, weights, tokenizer files), e.g. one written by save_pretrained",
+                code="model_folder_without_config",
+                path=str(path),
             )
         if not any((path / name).is_file() for name in TOKENIZER_FILES):
             # transformers 5 would build an empty tokenizer that turns every word into [UNK]
+            files = ", ".join(TOKENIZER_FILES)
             raise ModelLoadError(
                 f"model folder {str(path)!r} has no tokenizer files: expected one of"
-                f" {', '.join(TOKENIZER_FILES)} (tokenizer.save_pretrained writes them)"
+                f" {files} (tokenizer.save_pretrained writes them)",
+                code="model_folder_without_tokenizer",
+                path=str(path),
+                files=files,
             )
         return ResolvedModel(name=str(name_or_path), path=path.resolve(), checked_sha256=None)
     names = ", ".join(sorted(MODELS))
@@ -159,7 +165,11 @@ def _package_folder(spec: PackagedModel) -> Path:
     if not places:
         hint = spec.install or "pip install 'selfattention[models]'"
         raise ModelLoadError(
-            f"model {spec.name!r} needs the package {spec.distribution}, which is not installed: {hint}"
+            f"model {spec.name!r} needs the package {spec.distribution}, which is not installed: {hint}",
+            code="model_package_missing",
+            model=spec.name,
+            package=spec.distribution,
+            hint=hint,
         )
     return Path(places[0])
 
@@ -178,12 +188,24 @@ def _checked_weights(spec: PackagedModel) -> tuple[Path, Path, str]:
     folder = (_package_folder(spec) / spec.folder).resolve()
     weights = folder / spec.weights
     if not weights.is_file():
-        raise ModelLoadError(f"model {spec.name!r}: {weights} is missing; reinstall {spec.distribution}")
+        raise ModelLoadError(
+            f"model {spec.name!r}: {weights} is missing; reinstall {spec.distribution}",
+            code="model_weights_missing",
+            model=spec.name,
+            path=str(weights),
+            package=spec.distribution,
+        )
     digest = sha256_of(weights)
     if digest != spec.sha256:
         raise WeightsChecksumError(
             f"model {spec.name!r}: {weights} has SHA-256 {digest}, expected {spec.sha256}; the"
-            f" file is damaged or not the pinned release: reinstall {spec.distribution}"
+            f" file is damaged or not the pinned release: reinstall {spec.distribution}",
+            code="model_weights_checksum",
+            model=spec.name,
+            path=str(weights),
+            digest=digest,
+            expected=spec.sha256,
+            package=spec.distribution,
         )
     return folder, weights, digest
 

@@ -106,7 +106,13 @@ def head_attention(loaded: LoadedModel, run: ModelRun, layer: int, head: int) ->
         raise CaptureMismatchError(
             f"layer {layer} head {head} of model {loaded.name!r}: the attention weights computed from"
             f" the captured inputs differ from the model's own by {difference:.3g}, more than"
-            f" {tolerance:g}: the model applies something the capture does not see"
+            f" {tolerance:g}: the model applies something the capture does not see",
+            code="model_capture_mismatch",
+            layer=layer,
+            head=head,
+            model=loaded.name,
+            difference=f"{difference:.3g}",
+            tolerance=f"{tolerance:g}",
         )
     return HeadAttention(
         layer,
@@ -217,7 +223,11 @@ def model_trace(
     traced = np.abs(result.weights - theirs.astype(np.float64))
     difference = max(attention.max_difference, float(traced.max(initial=0.0)))
     if not difference <= attention.tolerance:
-        raise CaptureMismatchError(f"traced rows differ from the model's by {traced.max():.3g}")
+        raise CaptureMismatchError(
+            f"traced rows differ from the model's by {traced.max():.3g}",
+            code="model_traced_rows_differ",
+            difference=f"{traced.max():.3g}",
+        )
     return replace(result, provenance=model_provenance(loaded, run, attention, difference))
 
 

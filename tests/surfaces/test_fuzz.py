@@ -19,6 +19,7 @@ import atexit
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -438,6 +439,8 @@ def check_cli(args: list[str]) -> Any:
         # one error line, in the language asked (--lang ko: "오류: ")
         error_lines = [line for line in output.splitlines() if line.startswith(("Error: ", "오류: "))]
         assert len(error_lines) == 1, output
+        if error_lines[0].startswith("오류: "):  # Korean words, never the English ones after the prefix
+            assert re.search("[\uac00-\ud7a3]", error_lines[0][4:]), output
         if "Usage:" not in output:  # click's own usage errors add their usage lines
             assert output.strip() == error_lines[0], output
     return result

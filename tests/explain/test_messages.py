@@ -89,26 +89,7 @@ def uncoded_refusals(module: str) -> list[int]:
 
 
 #: modules whose refusals are still English only, shrinking to nothing (#14 item 6)
-NOT_YET_CODED: set[str] = {
-    "explain/checker.py",
-    "explain/layer.py",
-    "render/formats.py",
-    "render/panel.py",
-    "render/plot.py",
-    "surfaces/cli/check.py",
-    "surfaces/cli/generate.py",
-    "surfaces/cli/output.py",
-    "surfaces/cli/serve.py",
-    "surfaces/files.py",
-    "surfaces/ranks.py",
-    "surfaces/ring_run.py",
-    "surfaces/server/exercises.py",
-    "surfaces/server/generate.py",
-    "surfaces/server/limits.py",
-    "surfaces/server/payload.py",
-    "surfaces/server/sources.py",
-    "surfaces/server/views.py",
-}
+NOT_YET_CODED: set[str] = set()
 
 SOURCES = sorted(str(path.relative_to(SRC)) for path in SRC.rglob("*.py"))
 

@@ -145,19 +145,33 @@ class CheckResult:
 def read_check_document(data: Any) -> tuple[Exercise, dict[str, list[list[float | None]]]]:
     """The exercise and the answers of a check document ``{"exercise": {...}, "answers": {...}}``."""
     if not isinstance(data, dict) or "exercise" not in data or "answers" not in data:
-        raise InputError('expected a JSON object with "exercise" (as selfattention exercise writes) and "answers"')
+        raise InputError(
+            'expected a JSON object with "exercise" (as selfattention exercise writes) and "answers"',
+            code="check_document_incomplete",
+        )
     exercise = exercise_from_dict(data["exercise"])
     return exercise, _answers(exercise, data["answers"])
 
 
 def _answers(exercise: Exercise, raw: Any) -> dict[str, list[list[float | None]]]:
+    steps = ", ".join(STEPS)
     if not isinstance(raw, dict):
-        raise InputError(f"answers is {shown(raw)}: expected an object with any of {', '.join(STEPS)}")
+        raise InputError(
+            f"answers is {shown(raw)}: expected an object with any of {steps}",
+            code="answers_not_object",
+            value=shown(raw),
+            steps=steps,
+        )
     unknown = [name for name in raw if name not in STEPS]
     if unknown:
-        raise InputError(f"answers has {shown(unknown[0])}: expected any of {', '.join(STEPS)}")
+        raise InputError(
+            f"answers has {shown(unknown[0])}: expected any of {steps}",
+            code="answers_unknown_step",
+            name=shown(unknown[0]),
+            steps=steps,
+        )
     if not raw:
-        raise InputError(f"answers is empty: give any of {', '.join(STEPS)}")
+        raise InputError(f"answers is empty: give any of {steps}", code="answers_empty", steps=steps)
     allowed = exercise.allowed
     result: dict[str, list[list[float | None]]] = {}
     for name in STEPS:
@@ -167,21 +181,36 @@ def _answers(exercise: Exercise, raw: Any) -> dict[str, list[list[float | None]]
         width = exercise.value.shape[1] if name == "output" else len(exercise.tokens)
         count = len(exercise.queries)
         if not isinstance(rows, list) or len(rows) != count:
-            raise InputError(f"answers {name} is {shown(rows)}: expected {count} rows, one per asked query, in order")
+            raise InputError(
+                f"answers {name} is {shown(rows)}: expected {count} rows, one per asked query, in order",
+                code="answers_row_count",
+                step=name,
+                value=shown(rows),
+                count=count,
+            )
         parsed = []
         for r, (row, i) in enumerate(zip(rows, exercise.queries, strict=True)):
             if not isinstance(row, list) or len(row) != width:
-                raise InputError(f"answers {name} row {r} is {shown(row)}: expected {width} numbers")
+                raise InputError(
+                    f"answers {name} row {r} is {shown(row)}: expected {width} numbers",
+                    code="answers_row_width",
+                    step=name,
+                    row=r,
+                    value=shown(row),
+                    width=width,
+                )
             cells: list[float | None] = []
             for j, x in enumerate(row):
                 blocked_score = name in ("dot_products", "scaled_scores") and not allowed[i, j]
-                cells.append(_cell(x, blocked_score, f"answers {name} row {r} entry {j}"))
+                cells.append(_cell(x, blocked_score, f"answers {name}", r, j))
             parsed.append(cells)
         result[name] = parsed
     return result
 
 
-def _cell(x: Any, blocked_score: bool, where: str) -> float | None:
+def _cell(x: Any, blocked_score: bool, name: str, row: int, entry: int) -> float | None:
+    """One number of the answers; ``name`` is "answers STEP", its ``row`` and ``entry`` count from 0."""
+    where, at = f"{name} row {row} entry {entry}", {"name": name, "row": row, "column": entry}
     if isinstance(x, str):
         text = x.strip().replace("−", "-")
         if blocked_score and text.lower() in ("", "-inf", "-∞", "x", "-", "blocked"):
@@ -189,15 +218,17 @@ def _cell(x: Any, blocked_score: bool, where: str) -> float | None:
         try:
             x = float(text)
         except ValueError:
-            raise InputError(f"{where} is {shown(x)}: expected a number") from None
+            raise InputError(
+                f"{where} is {shown(x)}: expected a number", code="not_a_number", value=shown(x), **at
+            ) from None
     if x is None and blocked_score:
         return None
     if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise InputError(f"{where} is {shown(x)}: expected a number")
+        raise InputError(f"{where} is {shown(x)}: expected a number", code="not_a_number", value=shown(x), **at)
     if not math.isfinite(x):
         if blocked_score:
             return None
-        raise InputError(f"{where} is {shown(x)}: expected a finite number")
+        raise InputError(f"{where} is {shown(x)}: expected a finite number", code="not_finite", value=shown(x), **at)
     return float(x)
 
 

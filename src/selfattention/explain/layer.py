@@ -82,7 +82,9 @@ def phrase_layer(plan: LayerPlan, language: Language, precision: int) -> LayerEx
 def _pick(trace: LayerTrace, queries: Sequence[int | str] | None) -> list[int]:
     traced = trace.query_indices
     if not traced:
-        raise InputError("the layer trace has no traced queries: trace at least one")
+        raise InputError(
+            "the layer trace has no traced queries: trace at least one", code="layer_trace_without_queries"
+        )
     if queries is None:
         return [traced[-1]]
     if isinstance(queries, (str, int)):
@@ -94,12 +96,22 @@ def _pick(trace: LayerTrace, queries: Sequence[int | str] | None) -> list[int]:
         if isinstance(raw, str):
             matches = [i for i in traced if tokens[i] == raw]
             if not matches:
-                raise InputError(f"query {raw!r} is not among the traced tokens: {listing}")
+                raise InputError(
+                    f"query {raw!r} is not among the traced tokens: {listing}",
+                    code="layer_query_not_traced",
+                    query=raw,
+                    listing=listing,
+                )
             index = matches[0]
         else:
             index = int(raw) + len(tokens) if int(raw) < 0 else int(raw)
             if index not in traced:
-                raise InputError(f"query position {raw} is not traced: traced positions and tokens are {listing}")
+                raise InputError(
+                    f"query position {raw} is not traced: traced positions and tokens are {listing}",
+                    code="layer_query_position_not_traced",
+                    position=raw,
+                    listing=listing,
+                )
         if index not in picked:
             picked.append(index)
     return picked

@@ -89,7 +89,8 @@ def _ring_figure(report: RingReport, explanation: RingExplanation, overview: obj
 
 
 def _no_figure(record: object, explanation: object, overview: object) -> Figure:
-    raise InputError(f"a {type(record).__name__} has no picture: its numbers are the point")
+    kind = type(record).__name__
+    raise InputError(f"a {kind} has no picture: its numbers are the point", code="record_has_no_picture", kind=kind)
 
 
 KINDS = (
@@ -129,7 +130,12 @@ def kind_of(record: object) -> Kind:
         if issubclass(cls, kind.record):
             return kind
     names = ", ".join(kind.record.__name__ for kind in KINDS)
-    raise InputError(f"cannot render a record of type {cls.__name__}: expected one of {names}")
+    raise InputError(
+        f"cannot render a record of type {cls.__name__}: expected one of {names}",
+        code="record_type_unknown",
+        kind=cls.__name__,
+        names=names,
+    )
 
 
 def formats(record: object) -> tuple[str, ...]:
@@ -187,8 +193,12 @@ def draw(
 def _checked(record: object, explanation: object) -> Kind:
     kind = kind_of(record)
     if not isinstance(explanation, kind.explanation):
+        given, record_type, expected = type(explanation).__name__, kind.record.__name__, kind.explanation.__name__
         raise InputError(
-            f"the explanation is of type {type(explanation).__name__}:"
-            f" a {kind.record.__name__} is rendered beside one of type {kind.explanation.__name__}"
+            f"the explanation is of type {given}: a {record_type} is rendered beside one of type {expected}",
+            code="explanation_type_mismatch",
+            given=given,
+            record=record_type,
+            expected=expected,
         )
     return kind

@@ -69,7 +69,12 @@ def draw_panel(
     n_rows, n_cols = matrix.shape
     hidden = ~np.isfinite(matrix) if blocked is None else (blocked | ~np.isfinite(matrix))
     if cmap_name not in colormaps:
-        raise InputError(f"cmap {cmap_name!r} is not a matplotlib colour map: try {CMAP!r}, 'viridis' or 'RdBu_r'")
+        raise InputError(
+            f"cmap {cmap_name!r} is not a matplotlib colour map: try {CMAP!r}, 'viridis' or 'RdBu_r'",
+            code="cmap_unknown",
+            cmap=cmap_name,
+            default=CMAP,
+        )
     cmap = colormaps[cmap_name].with_extremes(bad=BLOCKED)
     image = ax.imshow(np.ma.masked_array(matrix, hidden), cmap=cmap, norm=norm, aspect="equal", interpolation="nearest")
     label_pt = label_points(cell)

@@ -93,7 +93,9 @@ def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise MissingExtraError(f"pictures need matplotlib, which is not installed: {HINT}") from None
+        raise MissingExtraError(
+            f"pictures need matplotlib, which is not installed: {HINT}", code="plot_needs_matplotlib", hint=HINT
+        ) from None
 
 
 # -- public API ------------------------------------------------------------------------------
@@ -195,7 +197,11 @@ def heads_grid(
     """
     stack = np.asarray(weights, dtype=float) if not isinstance(weights, np.ndarray) else weights.astype(float)
     if stack.ndim != 3 or 0 in stack.shape:
-        raise ShapeError(f"weights has shape {stack.shape}: heads_grid expects a non-empty (heads, rows, cols) stack")
+        raise ShapeError(
+            f"weights has shape {stack.shape}: heads_grid expects a non-empty (heads, rows, cols) stack",
+            code="plot_heads_grid_wrong_shape",
+            shape=stack.shape,
+        )
     heads = stack.shape[0]
     rows, cols = _labels(row_labels, stack.shape[1], "row_labels"), _labels(col_labels, stack.shape[2], "col_labels")
     names = None if titles is None else _labels(titles, heads, "titles")
@@ -268,7 +274,9 @@ def trace_heatmap(
     """
     get_language(lang)  # an unknown language is refused before anything is drawn
     if not trace.steps:
-        raise InputError("the trace has no traced queries: there is no weight row to draw")
+        raise InputError(
+            "the trace has no traced queries: there is no weight row to draw", code="plot_trace_without_queries"
+        )
     require_matplotlib()
     language = figure_language(lang)
     wanted = {trace.step(q).index for q in highlight}
@@ -303,12 +311,14 @@ def traces_grid(
     3
     """
     if not traces:
-        raise InputError("traces is empty: give one trace per head")
+        raise InputError("traces is empty: give one trace per head", code="plot_traces_empty")
     first = traces[0]
     for h, t in enumerate(traces):
         if t.key_tokens != first.key_tokens or t.query_indices != first.query_indices:
             raise InputError(
-                f"trace {h} has other tokens or traced queries than trace 0: a grid compares heads of one sequence"
+                f"trace {h} has other tokens or traced queries than trace 0: a grid compares heads of one sequence",
+                code="plot_traces_differ",
+                trace=h,
             )
     get_language(lang)
     require_matplotlib()
@@ -331,7 +341,13 @@ def figure_bytes(fig: Figure, format: str = "png") -> bytes:
     b'<?xml'
     """
     if format not in PLOT_FORMATS:
-        raise InputError(f"picture format {format!r} is not supported: choose one of {', '.join(PLOT_FORMATS)}")
+        choices = ", ".join(PLOT_FORMATS)
+        raise InputError(
+            f"picture format {format!r} is not supported: choose one of {choices}",
+            code="picture_format_unknown",
+            format=format,
+            choices=choices,
+        )
     buffer = _io.BytesIO()
     with style(), real_text(fig, enabled=format == "svg"):
         metadata: dict[str, Any] = {"Date": None} if format == "svg" else {"Software": None}
@@ -350,7 +366,10 @@ def plot_format(path: str | Path) -> str:
     if suffix not in PLOT_FORMATS:
         raise InputError(
             f"plot file {str(p)!r} has {'extension .' + suffix if suffix else 'no extension'}:"
-            " expected a name ending in .png or .svg"
+            " expected a name ending in .png or .svg",
+            code="plot_extension_unknown" if suffix else "plot_extension_missing",
+            path=str(p),
+            extension=suffix,
         )
     return suffix
 
@@ -362,18 +381,36 @@ def _matrix(weights: ArrayLike, name: str) -> NDArray[np.float64]:
     try:
         matrix = np.asarray(weights, dtype=float)
     except (TypeError, ValueError):
-        raise InputError(f"{name} is not a matrix of numbers: expected a 2-D array (rows, cols)") from None
+        raise InputError(
+            f"{name} is not a matrix of numbers: expected a 2-D array (rows, cols)", code="plot_not_a_matrix", name=name
+        ) from None
     if matrix.ndim != 2 or 0 in matrix.shape:
-        raise ShapeError(f"{name} has shape {matrix.shape}: expected a non-empty 2-D matrix (rows, cols)")
+        raise ShapeError(
+            f"{name} has shape {matrix.shape}: expected a non-empty 2-D matrix (rows, cols)",
+            code="plot_matrix_wrong_shape",
+            name=name,
+            shape=matrix.shape,
+        )
     return matrix
 
 
 def _labels(labels: Sequence[str], count: int, name: str) -> list[str]:
     if isinstance(labels, str):
-        raise InputError(f"{name} is one string: expected a list of {count} labels")
+        raise InputError(
+            f"{name} is one string: expected a list of {count} labels",
+            code="plot_labels_one_string",
+            name=name,
+            count=count,
+        )
     result = [str(label) for label in labels]
     if len(result) != count:
-        raise InputError(f"{name} has {len(result)} entries but the matrix has {count}: give one label each")
+        raise InputError(
+            f"{name} has {len(result)} entries but the matrix has {count}: give one label each",
+            code="plot_labels_count",
+            name=name,
+            given=len(result),
+            count=count,
+        )
     return result
 
 
@@ -382,7 +419,13 @@ def _blocked(blocked: ArrayLike | None, shape: tuple[int, ...]) -> NDArray[np.bo
         return None
     grey = np.asarray(blocked)
     if grey.dtype != np.bool_ or grey.shape != shape:
-        raise ShapeError(f"blocked has shape {grey.shape} and dtype {grey.dtype}: expected booleans of shape {shape}")
+        raise ShapeError(
+            f"blocked has shape {grey.shape} and dtype {grey.dtype}: expected booleans of shape {shape}",
+            code="plot_blocked_wrong",
+            shape=grey.shape,
+            dtype=str(grey.dtype),
+            expected=shape,
+        )
     return grey
 
 
@@ -390,6 +433,11 @@ def _rows(highlight_rows: Sequence[int], count: int) -> list[int]:
     rows = []
     for r in highlight_rows:
         if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or not 0 <= int(r) < count:
-            raise InputError(f"highlight_rows holds {r!r}: expected row positions 0 to {count - 1}")
+            raise InputError(
+                f"highlight_rows holds {r!r}: expected row positions 0 to {count - 1}",
+                code="plot_highlight_out_of_range",
+                value=r,
+                last=count - 1,
+            )
         rows.append(int(r))
     return rows

@@ -109,7 +109,10 @@ def write_file(path: str | os.PathLike[str], content: str | bytes, force: bool =
         ) from None
     except OSError as error:
         raise InputError(
-            f"output file {str(p)!r} could not be written ({error.strerror or error}): nothing was changed"
+            f"output file {str(p)!r} could not be written ({error.strerror or error}): nothing was changed",
+            code="output_write_failed",
+            path=str(p),
+            reason=error.strerror or str(error),
         ) from None
     finally:
         if tmp is not None and os.path.lexists(tmp):
@@ -124,18 +127,24 @@ def _target(p: Path, force: bool) -> tuple[str, Path, int | None]:
     except FileNotFoundError:
         return _NEW, _new_in_folder(p, p), None
     except (OSError, ValueError) as error:  # a name too long, a NUL byte, a file used as a folder
-        raise InputError(f"output file {shown(str(p))} cannot be written: {_reason(error)}") from None
+        raise _unusable(p, error) from None
     if stat.S_ISDIR(link.st_mode):
-        raise InputError(f"output {str(p)!r} is a folder: expected a file name")
+        raise InputError(f"output {str(p)!r} is a folder: expected a file name", code="output_is_folder", path=str(p))
     try:
         st = os.stat(p)  # through symbolic links
     except FileNotFoundError:  # a dangling link: its target is a new file
         st = None
     except (OSError, ValueError) as error:  # a loop of links, ...
-        raise InputError(f"output file {shown(str(p))} cannot be written: {_reason(error)}") from None
+        raise _unusable(p, error) from None
     kind = _kind(st.st_mode) if st is not None else None
-    if kind in ("a block device", "a socket", "a folder"):
-        raise InputError(f"output {str(p)!r} is {kind}: expected a file name")
+    if kind == "a folder":  # a link to a folder
+        raise InputError(f"output {str(p)!r} is {kind}: expected a file name", code="output_is_folder", path=str(p))
+    if kind in ("a block device", "a socket"):
+        raise InputError(
+            f"output {str(p)!r} is {kind}: expected a file name",
+            code="output_is_block_device" if kind == "a block device" else "output_is_socket",
+            path=str(p),
+        )
     if not force:
         raise InputError(
             f"output file {str(p)!r} exists: pass --force to overwrite it", code="output_exists", path=str(p)
@@ -150,7 +159,11 @@ def _target(p: Path, force: bool) -> tuple[str, Path, int | None]:
     except OSError:
         same = None
     if same is None or (same.st_dev, same.st_ino) != (st.st_dev, st.st_ino) or not stat.S_ISREG(same.st_mode):
-        raise InputError(f"output file {str(p)!r} leads to a file that has no name to replace: give a file name")
+        raise InputError(
+            f"output file {str(p)!r} leads to a file that has no name to replace: give a file name",
+            code="output_no_name_to_replace",
+            path=str(p),
+        )
     return _REPLACE, real, stat.S_IMODE(st.st_mode)
 
 
@@ -174,6 +187,17 @@ def _kind(mode: int) -> str | None:
     return None
 
 
+def _unusable(p: Path, error: BaseException) -> InputError:
+    """The refusal of a name that cannot be looked at (too long, a NUL byte, a loop of links)."""
+    name = shown(str(p))
+    return InputError(
+        f"output file {name} cannot be written: {_reason(error)}",
+        code="output_name_unusable",
+        path=name,
+        reason=_reason(error),
+    )
+
+
 def _reason(error: BaseException) -> str:
     return getattr(error, "strerror", None) or str(error)
 
@@ -187,12 +211,23 @@ def _write_into(p: Path, data: bytes) -> None:
     except OSError as error:
         if error.errno == errno.ENXIO:
             raise InputError(
-                f"output {str(p)!r} is a FIFO that nobody reads: start its reader first, or write to a file"
+                f"output {str(p)!r} is a FIFO that nobody reads: start its reader first, or write to a file",
+                code="output_fifo_unread",
+                path=str(p),
             ) from None
-        raise InputError(f"output {str(p)!r} could not be opened for writing ({_reason(error)})") from None
+        raise InputError(
+            f"output {str(p)!r} could not be opened for writing ({_reason(error)})",
+            code="output_not_opened",
+            path=str(p),
+            reason=_reason(error),
+        ) from None
     try:
         if _kind(os.fstat(fd).st_mode) not in ("a FIFO", "a character device"):
-            raise InputError(f"output {str(p)!r} changed while it was opened: nothing was written")
+            raise InputError(
+                f"output {str(p)!r} changed while it was opened: nothing was written",
+                code="output_changed",
+                path=str(p),
+            )
         view = memoryview(data)
         while view:
             try:
@@ -201,12 +236,24 @@ def _write_into(p: Path, data: bytes) -> None:
                 _, ready, _ = select.select([], [fd], [], WRITE_TIMEOUT)
                 if not ready:
                     raise InputError(
-                        f"output {str(p)!r} stopped taking data for {WRITE_TIMEOUT:g} seconds: the write was given up"
+                        f"output {str(p)!r} stopped taking data for {WRITE_TIMEOUT:g} seconds: the write was given up",
+                        code="output_stalled",
+                        path=str(p),
+                        seconds=WRITE_TIMEOUT,
                     ) from None
     except BrokenPipeError:
-        raise InputError(f"output {str(p)!r} was closed by its reader before everything was written") from None
+        raise InputError(
+            f"output {str(p)!r} was closed by its reader before everything was written",
+            code="output_closed_by_reader",
+            path=str(p),
+        ) from None
     except OSError as error:
-        raise InputError(f"output {str(p)!r} could not be written ({_reason(error)})") from None
+        raise InputError(
+            f"output {str(p)!r} could not be written ({_reason(error)})",
+            code="output_device_write_failed",
+            path=str(p),
+            reason=_reason(error),
+        ) from None
     finally:
         os.close(fd)
 

@@ -26,12 +26,18 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from ..core.errors import InputError
 from ..explain import default_language, get_language
 from ..record.layer_trace import LayerTrace
 from ..record.trace import AttentionTrace
 from .view_documents import heads_document, layer_document, layer_trace_view_document, trace_view_document
 
-__all__ = ["View", "head_view", "heads_view", "model_view", "show"]
+__all__ = ["View", "ViewTypeError", "head_view", "heads_view", "model_view", "show"]
+
+
+class ViewTypeError(InputError, TypeError):
+    """:func:`show` was given something that is not a record it can draw: a refusal with a
+    code like every other, and still the ``TypeError`` it always was."""
 
 
 @cache
@@ -207,7 +213,10 @@ def show(record: Any, lang: str | None = None, **options: Any) -> View:
         labels = _labels(lang)
         document = {**heads_document(record), "current": None}
         return View("heads", document, labels["page_heads_grid"], labels)
-    raise TypeError(
-        f"show() takes an AttentionTrace, a LayerTrace or a HeadsReport, not {type(record).__name__}:"
-        " build one with sa.trace, sa.text_layer_trace, sa.model_trace or sa.rank_heads"
+    kind = type(record).__name__
+    raise ViewTypeError(
+        f"show() takes an AttentionTrace, a LayerTrace or a HeadsReport, not {kind}:"
+        " build one with sa.trace, sa.text_layer_trace, sa.model_trace or sa.rank_heads",
+        code="show_wrong_record",
+        kind=kind,
     )

@@ -26,7 +26,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from multiprocessing.connection import wait
-from typing import Any
+from typing import Any, NoReturn
 
 from ..core.errors import SelfAttentionError
 from ..core.kernels.torch import available, import_torch
@@ -57,9 +57,17 @@ def run_local(
     per rank (default: this machine's CPUs shared among the ranks).
     """
     if world_size < 1:
-        raise SelfAttentionError(f"world_size is {world_size}: expected at least 1 rank")
+        raise SelfAttentionError(
+            f"world_size is {world_size}: expected at least 1 rank",
+            code="ranks_world_size_below_one",
+            world_size=world_size,
+        )
     if timeout <= 0:
-        raise SelfAttentionError(f"timeout is {timeout}: expected a positive number of seconds")
+        raise SelfAttentionError(
+            f"timeout is {timeout}: expected a positive number of seconds",
+            code="ranks_timeout_not_positive",
+            timeout=timeout,
+        )
     if not available():
         import_torch()  # raises with the hint: pip install 'selfattention[torch]'
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -103,7 +111,12 @@ def _join(processes: list[Any], folder: str, world_size: int, seconds: float) ->
     while pending:
         ready = wait(list(pending), timeout=max(0.0, deadline - time.monotonic()))
         if not ready:
-            raise RankFailed(f"the {world_size} ranks did not finish within {seconds:g} s; they were stopped")
+            raise RankFailed(
+                f"the {world_size} ranks did not finish within {seconds:g} s; they were stopped",
+                code="ranks_timed_out",
+                world_size=world_size,
+                seconds=seconds,
+            )
         for sentinel in ready:
             process = pending.pop(sentinel)
             process.join()
@@ -114,7 +127,7 @@ def _join(processes: list[Any], folder: str, world_size: int, seconds: float) ->
                         other.terminate()
                 for other in processes:
                     other.join(5)
-                raise RankFailed(_failure(folder, world_size, [p.exitcode for p in processes]))
+                _failure(folder, world_size, [p.exitcode for p in processes])
 
 
 def _rank_main(
@@ -152,8 +165,8 @@ def _rank_main(
         sys.exit(1)  # the parent says what happened, once
 
 
-def _failure(folder: str, world_size: int, exit_codes: Sequence[int | None]) -> str:
-    """One sentence: the rank that failed first and why. A rank that exited without a word
+def _failure(folder: str, world_size: int, exit_codes: Sequence[int | None]) -> NoReturn:
+    """Refuse in one sentence: the rank that failed first and why. A rank that exited without a word
     (``os._exit``, a signal) is the cause when there is one: its peers' errors only say that
     it went away."""
     reports = {}
@@ -165,9 +178,35 @@ def _failure(folder: str, world_size: int, exit_codes: Sequence[int | None]) -> 
     for rank, code in enumerate(exit_codes):
         done = os.path.exists(os.path.join(folder, f"result-{rank}.pkl"))
         if rank not in reports and not done and code not in (None, 1, -signal.SIGTERM, -signal.SIGKILL):
-            how = f"exited with code {code}" if code >= 0 else f"was killed by signal {-code}"
-            return f"rank {rank} of {world_size} {how} before it finished; the other ranks were stopped"
+            if code >= 0:
+                raise RankFailed(
+                    f"rank {rank} of {world_size} exited with code {code} before it finished;"
+                    " the other ranks were stopped",
+                    code="rank_exited",
+                    rank=rank,
+                    world_size=world_size,
+                    exit_code=code,
+                )
+            raise RankFailed(
+                f"rank {rank} of {world_size} was killed by signal {-code} before it finished;"
+                " the other ranks were stopped",
+                code="rank_killed",
+                rank=rank,
+                world_size=world_size,
+                signal=-code,
+            )
     if reports:
         rank = min(reports, key=lambda r: reports[r])
-        return f"rank {rank} of {world_size} failed: {reports[rank][1]}; the other ranks were stopped"
-    return f"a rank of {world_size} stopped before it finished (exit codes {list(exit_codes)}); the others were stopped"
+        raise RankFailed(
+            f"rank {rank} of {world_size} failed: {reports[rank][1]}; the other ranks were stopped",
+            code="rank_failed",
+            rank=rank,
+            world_size=world_size,
+            reason=reports[rank][1],
+        )
+    raise RankFailed(
+        f"a rank of {world_size} stopped before it finished (exit codes {list(exit_codes)}); the others were stopped",
+        code="ranks_stopped",
+        world_size=world_size,
+        exit_codes=list(exit_codes),
+    )

@@ -89,12 +89,36 @@ def _rank_job(
 
 def _check(world_size: int, length: int, heads: int, dim: int, dtype: str, layout: str) -> None:
     if not 1 <= world_size <= MAX_WORLD_SIZE:
-        raise InputError(f"world size is {world_size}: expected 1 to {MAX_WORLD_SIZE} local ranks")
+        raise InputError(
+            f"world size is {world_size}: expected 1 to {MAX_WORLD_SIZE} local ranks",
+            code="ring_world_size_out_of_range",
+            world_size=world_size,
+            most=MAX_WORLD_SIZE,
+        )
     if not 1 <= length <= MAX_LENGTH:
-        raise InputError(f"length is {length}: expected 1 to {MAX_LENGTH} positions")
+        raise InputError(
+            f"length is {length}: expected 1 to {MAX_LENGTH} positions",
+            code="ring_length_out_of_range",
+            length=length,
+            most=MAX_LENGTH,
+        )
     if heads < 1 or dim < 1:
-        raise InputError(f"heads is {heads} and dim is {dim}: expected at least 1 of each")
+        raise InputError(
+            f"heads is {heads} and dim is {dim}: expected at least 1 of each",
+            code="ring_heads_or_dim_below_one",
+            heads=heads,
+            dim=dim,
+        )
     if dtype not in DTYPES:
-        raise InputError(f"dtype is {dtype!r}: expected one of {', '.join(DTYPES)}")
+        choices = ", ".join(DTYPES)
+        raise InputError(
+            f"dtype is {dtype!r}: expected one of {choices}", code="ring_dtype_unknown", dtype=dtype, choices=choices
+        )
     if layout not in LAYOUTS:
-        raise InputError(f"layout is {layout!r}: expected one of {', '.join(LAYOUTS)}")
+        choices = ", ".join(LAYOUTS)
+        raise InputError(
+            f"layout is {layout!r}: expected one of {choices}",
+            code="ring_layout_unknown",
+            layout=layout,
+            choices=choices,
+        )

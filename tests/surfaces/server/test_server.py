@@ -298,7 +298,7 @@ def error_of(response, status: int) -> str:
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error", "code"} and isinstance(body["error"], str) and body["error"]
-    assert body["code"] is None or re.fullmatch("[a-z_]+", body["code"]), body
+    assert body["code"] is None or re.fullmatch("[a-z][a-z0-9_]*", body["code"]), body
     return body["error"]
 
 

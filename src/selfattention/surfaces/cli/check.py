@@ -13,11 +13,10 @@ from ...core.errors import SelfAttentionError
 from ...explain import available_languages, default_language
 from ...explain.checker import CheckResult, check_answers, read_check_document
 from ...explain.exercise import explain_check
-from ...explain.messages import say_error
 from ...render import formats, render
 from ...sources.vectors import read_json_document
 from .i18n import Command
-from .output import LANG_DEFAULT, fail
+from .output import LANG_DEFAULT, relay
 
 __all__ = ["EXAMPLES", "check_command"]
 
@@ -60,7 +59,7 @@ def check_command(answers_file: str, lang: str, format: str, precision: int) -> 
         result = check_answers(exercise, answers)
         text = render(result, explain_check(result, lang, precision), format)
     except SelfAttentionError as error:
-        fail(say_error(error, lang))
+        relay(error, lang)
     click.echo(text, nl=False)
     if not result.correct:
         raise SystemExit(1)

@@ -16,7 +16,6 @@ import click
 
 from ...core.errors import SelfAttentionError
 from ...explain import available_languages, default_language, get_language
-from ...explain.messages import say_error
 from ...explain.numbers import fmt
 from ...explain.plan import plan_trace
 from ...explain.statements import AttentionSink, KVCacheStep
@@ -26,7 +25,7 @@ from ..view_documents import generation_document
 from .i18n import Command
 from .i18n import language as spoken
 from .model import warnings_to_stderr
-from .output import fail
+from .output import relay
 
 __all__ = ["EXAMPLES", "generate_command"]
 
@@ -67,7 +66,7 @@ def generate_command(
         with warnings_to_stderr():
             steps = generate_traces(prompt, model, max_new_tokens, layer, head)
     except SelfAttentionError as error:
-        fail(say_error(error, spoken()))
+        relay(error, spoken())
     if format_ == "json":
         click.echo(
             json.dumps(

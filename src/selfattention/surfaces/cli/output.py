@@ -32,7 +32,7 @@ from ...sources.vectors import valid_text
 from ..files import check_output, save_figure, write_file
 from .i18n import language
 
-__all__ = ["MAX_OVERVIEW", "CliError", "Output", "fail", "output_options"]
+__all__ = ["MAX_OVERVIEW", "CliError", "Output", "fail", "output_options", "relay"]
 
 #: with some queries picked, the picture shows the whole matrix (those queries outlined) up to this many tokens
 MAX_OVERVIEW = 256
@@ -48,6 +48,12 @@ def fail(message: str, /, *, code: str | None = None, **params: Any) -> NoReturn
     """Refuse with ``message`` (English), or with the spoken language's words for ``code``
     (:mod:`selfattention.explain.messages`) filled in with ``params``."""
     raise CliError(say(code, language(), message, **params))
+
+
+def relay(error: SelfAttentionError, lang: str) -> NoReturn:
+    """Refuse with a library refusal, said in ``lang`` by the code and params it was raised
+    with (its English message when it has no code)."""
+    raise CliError(say_error(error, lang))
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,7 @@ def output_options(record: type, *, format_help: str, plot_help: str | None) -> 
                 out.check()
                 command(out=out, **options)
             except SelfAttentionError as error:
-                fail(say_error(error, out.lang))
+                relay(error, out.lang)
 
         shown = [
             click.option(

@@ -34,10 +34,18 @@ def serve_command(host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
         from ..server.app import create_app
         from ..server.hosts import allowed_hosts, is_loopback
     except ImportError as error:
-        fail(f"selfattention serve needs the web extra ({error.name} is missing): pip install 'selfattention[web]'")
+        fail(
+            f"selfattention serve needs the web extra ({error.name} is missing): pip install 'selfattention[web]'",
+            code="serve_needs_web",
+            missing=error.name,
+        )
     for name in allow_hosts:
         if not _HOST_NAME.fullmatch(name):
-            fail(f"--allow-host {name!r} is not a host name: expected e.g. explorer.lan or 192.168.1.5")
+            fail(
+                f"--allow-host {name!r} is not a host name: expected e.g. explorer.lan or 192.168.1.5",
+                code="allow_host_not_a_name",
+                name=name,
+            )
     check_listen(host, port)
     # whatever the address, refuse requests that name another host (a DNS rebinding page)
     allowed = allowed_hosts(host, allow_hosts)
@@ -53,7 +61,12 @@ def serve_command(host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
         uvicorn.run(create_app(allowed), host=host, port=port, log_level="warning")
     except SystemExit as error:  # uvicorn exits 1 or 3 when it cannot start (after its own log line)
         if error.code:
-            fail(f"the server could not start on {shown}:{port} (see the line above)")
+            fail(
+                f"the server could not start on {shown}:{port} (see the line above)",
+                code="server_not_started",
+                address=shown,
+                port=port,
+            )
         raise
 
 
@@ -65,10 +78,21 @@ def check_listen(host: str, port: int) -> None:
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except (socket.gaierror, UnicodeError) as error:
-        fail(f"--host {host!r} is not a known address ({error}): expected e.g. 127.0.0.1 or localhost")
+        fail(
+            f"--host {host!r} is not a known address ({error}): expected e.g. 127.0.0.1 or localhost",
+            code="host_unknown",
+            host=host,
+            reason=str(error),
+        )
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
         try:
             probe.bind(address)
         except OSError as error:
-            fail(f"cannot listen on {host}:{port} ({error.strerror}): choose another --port or --host")
+            fail(
+                f"cannot listen on {host}:{port} ({error.strerror}): choose another --port or --host",
+                code="cannot_listen",
+                host=host,
+                port=port,
+                reason=error.strerror,
+            )

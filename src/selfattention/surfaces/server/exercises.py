@@ -41,14 +41,23 @@ PAGE_LABELS = (
 def _int(body: dict[str, Any], name: str, default: int) -> int:
     value = body.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{name} is {shown(value)}: expected a whole number")
+        raise InputError(
+            f"{name} is {shown(value)}: expected a whole number",
+            code="request_field_not_whole_number",
+            field=name,
+            value=shown(value),
+        )
     return value
 
 
 def _lang(body: dict[str, Any]) -> str:
     lang = body.get("lang", "en")
     if not isinstance(lang, str):
-        raise InputError(f"lang is {shown(lang)}: expected a language code such as 'en' or 'ko'")
+        raise InputError(
+            f"lang is {shown(lang)}: expected a language code such as 'en' or 'ko'",
+            code="exercise_lang_not_code",
+            value=shown(lang),
+        )
     get_language(lang)
     return lang
 
@@ -60,10 +69,14 @@ def add_exercises(app: FastAPI, read_body: Callable[[Request], Awaitable[bytes]]
         ``{"exercise": ..., "answers": ..., "words": ..., "labels": ...}``."""
         body = parse_body(await read_body(request))
         if not isinstance(body, dict):
-            raise InputError("the request body must be a JSON object")
+            raise InputError("the request body must be a JSON object", code="request_body_not_object")
         causal = body.get("causal", False)
         if not isinstance(causal, bool):
-            raise InputError(f"causal is {shown(causal)}: expected true or false")
+            raise InputError(
+                f"causal is {shown(causal)}: expected true or false",
+                code="request_causal_not_boolean",
+                value=shown(causal),
+            )
         lang = _lang(body)
         ex = generate_exercise(
             _int(body, "seed", 0),
@@ -89,7 +102,7 @@ def add_exercises(app: FastAPI, read_body: Callable[[Request], Awaitable[bytes]]
         ``selfattention check --format json``."""
         body = parse_body(await read_body(request))
         if not isinstance(body, dict):
-            raise InputError("the request body must be a JSON object")
+            raise InputError("the request body must be a JSON object", code="request_body_not_object")
         lang = _lang(body)
         exercise, answers = read_check_document(body)
         result = check_answers(exercise, answers)

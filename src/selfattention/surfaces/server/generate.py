@@ -76,31 +76,57 @@ def parse_generate_request(raw: Any) -> GenerateSource:
     raw = checked_object(raw, "the request", _KEYS, '{"text": ..., "model": "smollm2", "max_new_tokens": 8}')
     text = raw.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"text is {text!r}: expected a prompt to continue")
+        raise InputError(f"text is {text!r}: expected a prompt to continue", code="request_prompt_missing", text=text)
     check_text(text)
     names = model_names()
     default = next((name for name in decoder_names() if name in names), next(iter(names), ""))
     model = raw.get("model", default)
     if not isinstance(model, str) or model not in names:
         listing = ", ".join(sorted(names)) or "none (install the models extra)"
-        raise InputError(f"model is {model!r}: expected one of the registered models: {listing}")
+        raise InputError(
+            f"model is {model!r}: expected one of the registered models: {listing}",
+            code="request_model_not_registered" if names else "request_no_models",
+            field="model",
+            model=model,
+            listing=listing,
+        )
     numbers = []
     for what in ("layer", "head"):
         value = raw.get(what, 0)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InputError(f"{what} is {value!r}: expected a whole number from 0")
+            raise InputError(
+                f"{what} is {value!r}: expected a whole number from 0",
+                code="request_field_not_index",
+                field=what,
+                value=value,
+            )
         numbers.append(value)
     count = raw.get("max_new_tokens", DEFAULT_NEW_TOKENS)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise InputError(f"max_new_tokens is {count!r}: expected a whole number from 1 to {MAX_NEW_TOKENS}")
+        raise InputError(
+            f"max_new_tokens is {count!r}: expected a whole number from 1 to {MAX_NEW_TOKENS}",
+            code="request_max_new_tokens_invalid",
+            value=count,
+            most=MAX_NEW_TOKENS,
+        )
     if count > MAX_NEW_TOKENS:
         raise LimitError(
             f"max_new_tokens is {count}: the web explorer generates at most {MAX_NEW_TOKENS} tokens"
-            " (max_new_tokens); use the command line (selfattention generate) for more"
+            " (max_new_tokens); use the command line (selfattention generate) for more",
+            code="web_max_new_tokens_over_limit",
+            count=count,
+            most=MAX_NEW_TOKENS,
         )
     lang = raw.get("lang", "en")
     if not isinstance(lang, str) or lang not in available_languages():
-        raise InputError(f"lang is {lang!r}: expected one of {', '.join(sorted(available_languages()))}")
+        choices = ", ".join(sorted(available_languages()))
+        raise InputError(
+            f"lang is {lang!r}: expected one of {choices}",
+            code="request_field_not_a_choice",
+            field="lang",
+            value=lang,
+            choices=choices,
+        )
     return text, model, numbers[0], numbers[1], count, lang
 
 
@@ -126,5 +152,10 @@ def _check_prompt(text: str, model: str, count: int) -> None:
     if tokens + count > MAX_TOKENS:
         raise LimitError(
             f"the prompt has {tokens} tokens for model {model!r} and {count} more are asked: the web"
-            f" explorer takes at most {MAX_TOKENS} in all (max_tokens); shorten the prompt or ask for fewer"
+            f" explorer takes at most {MAX_TOKENS} in all (max_tokens); shorten the prompt or ask for fewer",
+            code="web_prompt_over_limit",
+            tokens=tokens,
+            model=model,
+            count=count,
+            most=MAX_TOKENS,
         )

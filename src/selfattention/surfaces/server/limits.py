@@ -44,18 +44,19 @@ MAX_ABS_VALUE = 1e100
 
 def check_input(data: VectorInput) -> None:
     """Refuse vectors larger than the limits above with a :class:`LimitError`."""
-    sizes = (
-        ("query positions (L)", data.query.shape[0], MAX_TOKENS, "max_tokens"),
-        ("key positions (S)", data.key.shape[0], MAX_TOKENS, "max_tokens"),
-        ("query/key features (E)", data.query.shape[1], MAX_DIM, "max_dim"),
-        ("value features (Ev)", data.value.shape[1], MAX_DIM, "max_dim"),
-    )
-    for what, size, limit, name in sizes:
-        if size > limit:
-            raise LimitError(
-                f"the input has {size} {what}: the web explorer takes at most {limit}"
-                f" ({name}); use the Python API or the command line for larger inputs"
-            )
+    (queries, features), keys, values = data.query.shape, data.key.shape[0], data.value.shape[1]
+    if queries > MAX_TOKENS:
+        message = _too_large(queries, "query positions (L)", MAX_TOKENS, "max_tokens")
+        raise LimitError(message, code="web_input_too_many_queries", size=queries, limit=MAX_TOKENS)
+    if keys > MAX_TOKENS:
+        message = _too_large(keys, "key positions (S)", MAX_TOKENS, "max_tokens")
+        raise LimitError(message, code="web_input_too_many_keys", size=keys, limit=MAX_TOKENS)
+    if features > MAX_DIM:
+        message = _too_large(features, "query/key features (E)", MAX_DIM, "max_dim")
+        raise LimitError(message, code="web_input_too_many_features", size=features, limit=MAX_DIM)
+    if values > MAX_DIM:
+        message = _too_large(values, "value features (Ev)", MAX_DIM, "max_dim")
+        raise LimitError(message, code="web_input_too_many_value_features", size=values, limit=MAX_DIM)
     for name in ("query", "key", "value"):
         matrix = getattr(data, name)
         too_big = np.argwhere(np.abs(matrix) > MAX_ABS_VALUE)
@@ -63,26 +64,49 @@ def check_input(data: VectorInput) -> None:
             r, c = (int(i) for i in too_big[0])  # positions and features count from 0
             raise LimitError(
                 f"{name} row {r}, column {c} is {matrix[r, c]:g}: the web explorer takes numbers"
-                f" up to {MAX_ABS_VALUE:g} in size (max_abs_value), so that q * k cannot overflow"
+                f" up to {MAX_ABS_VALUE:g} in size (max_abs_value), so that q * k cannot overflow",
+                code="web_number_over_limit",
+                name=name,
+                row=r,
+                column=c,
+                value=float(matrix[r, c]),
+                limit=MAX_ABS_VALUE,
             )
     if data.scale is not None and abs(data.scale) > MAX_ABS_VALUE:
-        raise LimitError(f"scale is {data.scale:g}: the web explorer takes up to {MAX_ABS_VALUE:g} (max_abs_value)")
+        raise LimitError(
+            f"scale is {data.scale:g}: the web explorer takes up to {MAX_ABS_VALUE:g} (max_abs_value)",
+            code="web_scale_over_limit",
+            scale=data.scale,
+            limit=MAX_ABS_VALUE,
+        )
     if data.mask is not None and data.mask.dtype != np.bool_:
         finite = data.mask[np.isfinite(data.mask)]
-        if finite.size and np.abs(finite).max() > MAX_ABS_VALUE:
+        largest = float(np.abs(finite).max()) if finite.size else 0.0
+        if largest > MAX_ABS_VALUE:
             raise LimitError(
-                f"mask holds {np.abs(finite).max():g}: a float mask takes offsets up to {MAX_ABS_VALUE:g}"
-                ' in size (max_abs_value), and "-inf" to block a key'
+                f"mask holds {largest:g}: a float mask takes offsets up to {MAX_ABS_VALUE:g}"
+                ' in size (max_abs_value), and "-inf" to block a key',
+                code="web_mask_over_limit",
+                value=largest,
+                limit=MAX_ABS_VALUE,
             )
     for name, tokens in (("tokens", data.tokens), ("key_tokens", data.key_tokens)):
         if tokens is not None and len(tokens) > MAX_TOKENS:
             raise LimitError(
-                f"{name} has {len(tokens)} entries: the web explorer takes at most {MAX_TOKENS} (max_tokens)"
+                f"{name} has {len(tokens)} entries: the web explorer takes at most {MAX_TOKENS} (max_tokens)",
+                code="web_tokens_over_limit",
+                name=name,
+                count=len(tokens),
+                limit=MAX_TOKENS,
             )
         for token in tokens or ():
             if len(token) > MAX_TEXT_CHARS:
                 raise LimitError(
-                    f"a token in {name} has {len(token)} characters: at most {MAX_TEXT_CHARS} (max_text_chars)"
+                    f"a token in {name} has {len(token)} characters: at most {MAX_TEXT_CHARS} (max_text_chars)",
+                    code="web_token_too_long",
+                    name=name,
+                    length=len(token),
+                    limit=MAX_TEXT_CHARS,
                 )
 
 
@@ -90,5 +114,15 @@ def check_text(text: str) -> None:
     """Refuse a sentence longer than :data:`MAX_TEXT_CHARS`."""
     if len(text) > MAX_TEXT_CHARS:
         raise LimitError(
-            f"text has {len(text)} characters: the web explorer takes at most {MAX_TEXT_CHARS} (max_text_chars)"
+            f"text has {len(text)} characters: the web explorer takes at most {MAX_TEXT_CHARS} (max_text_chars)",
+            code="web_text_too_long",
+            length=len(text),
+            limit=MAX_TEXT_CHARS,
         )
+
+
+def _too_large(size: int, what: str, limit: int, name: str) -> str:
+    return (
+        f"the input has {size} {what}: the web explorer takes at most {limit}"
+        f" ({name}); use the Python API or the command line for larger inputs"
+    )

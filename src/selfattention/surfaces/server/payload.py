@@ -65,21 +65,36 @@ class ExplainOptions:
 def parse_body(raw: bytes) -> Any:
     """Bytes of a request body -> the parsed JSON value, or a clear refusal."""
     if len(raw) > MAX_BODY_BYTES:
-        raise LimitError(f"the request body has {len(raw)} bytes: at most {MAX_BODY_BYTES} (max_body_bytes)")
+        raise LimitError(
+            f"the request body has {len(raw)} bytes: at most {MAX_BODY_BYTES} (max_body_bytes)",
+            code="body_too_large",
+            size=len(raw),
+            limit=MAX_BODY_BYTES,
+        )
     if not raw.strip():
-        raise InputError("the request body is empty: expected a JSON object")
+        raise InputError("the request body is empty: expected a JSON object", code="request_body_empty")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputError(f"the request body is not UTF-8 text (byte {error.start}): expected a JSON object") from None
+        raise InputError(
+            f"the request body is not UTF-8 text (byte {error.start}): expected a JSON object",
+            code="request_body_not_utf8",
+            byte=error.start,
+        ) from None
     try:
         return _valid_strings(json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int))
     except json.JSONDecodeError as error:
         raise InputError(
-            f"the request body is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+            f"the request body is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+            code="request_body_bad_json",
+            reason=error.msg,
+            line=error.lineno,
+            column=error.colno,
         ) from None
     except RecursionError:
-        raise InputError("the request body is nested too deeply: expected a JSON object") from None
+        raise InputError(
+            "the request body is nested too deeply: expected a JSON object", code="request_body_too_deep"
+        ) from None
 
 
 def read_input(data: Any, source: str = "request body") -> VectorInput:
@@ -93,16 +108,29 @@ def explain_options(data: Any) -> ExplainOptions:
     """``{"input": {...}, "example", "lang", "precision", "temperature"}`` -> options."""
     data = checked_object(data, "the request body", _EXPLAIN_KEYS, '{"input": {"tokens": ..., "query": ...}}')
     if "input" not in data:
-        raise InputError('the request lacks "input": an object with tokens, query, key, value')
+        raise InputError(
+            'the request lacks "input": an object with tokens, query, key, value', code="request_lacks_input"
+        )
     example = data.get("example")
     if example is not None and not isinstance(example, str):
-        raise InputError(f'example is {example!r}: expected the name of an example, such as "seed"')
+        raise InputError(
+            f'example is {example!r}: expected the name of an example, such as "seed"',
+            code="request_example_not_name",
+            example=example,
+        )
     lang = data.get("lang", "en")
     if not isinstance(lang, str):
-        raise InputError(f'lang is {lang!r}: expected a language code such as "en"')
+        raise InputError(
+            f'lang is {lang!r}: expected a language code such as "en"', code="request_lang_not_code", lang=lang
+        )
     precision = data.get("precision", 4)
     if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= MAX_PRECISION:
-        raise InputError(f"precision is {precision!r}: expected an integer from 0 to {MAX_PRECISION}")
+        raise InputError(
+            f"precision is {precision!r}: expected an integer from 0 to {MAX_PRECISION}",
+            code="request_precision_out_of_range",
+            precision=precision,
+            most=MAX_PRECISION,
+        )
     temperature = data.get("temperature", 1.0)
     if (
         isinstance(temperature, bool)
@@ -112,12 +140,19 @@ def explain_options(data: Any) -> ExplainOptions:
         raise InputError(
             f"temperature is {temperature!r}: expected a number from {MIN_TEMPERATURE} to"
             f" {MAX_TEMPERATURE:g} (1 = the plain scale; above 1 flattens the softmax, below 1"
-            " sharpens it)"
+            " sharpens it)",
+            code="request_temperature_out_of_range",
+            temperature=temperature,
+            least=MIN_TEMPERATURE,
+            most=MAX_TEMPERATURE,
         )
     model = None
     if data.get("model") is not None:
         if example is not None:
-            raise InputError("the request names both an example and a model: the vectors come from one source")
+            raise InputError(
+                "the request names both an example and a model: the vectors come from one source",
+                code="request_example_and_model",
+            )
         model = parse_model_source(data["model"])
     vectors = read_input(data["input"], "input")
     return ExplainOptions(vectors, example, lang, precision, float(temperature), model)
@@ -162,7 +197,11 @@ def _valid_strings(document: Any) -> Any:
 
 
 def _refuse_constant(name: str) -> Any:
-    raise InputError(f"the request body holds {name}: expected finite numbers (JSON has no NaN or Infinity)")
+    raise InputError(
+        f"the request body holds {name}: expected finite numbers (JSON has no NaN or Infinity)",
+        code="request_body_not_finite",
+        constant=name,
+    )
 
 
 def _parse_int(text: str) -> int:
@@ -170,6 +209,8 @@ def _parse_int(text: str) -> int:
     if len(text.lstrip("-")) > _MAX_INT_DIGITS:
         raise InputError(
             f"the request body holds an integer of {len(text.lstrip('-'))} digits: expected"
-            " numbers that fit a 64-bit float"
+            " numbers that fit a 64-bit float",
+            code="request_body_integer_too_long",
+            digits=len(text.lstrip("-")),
         )
     return int(text)

@@ -84,18 +84,35 @@ def example_source(name: str) -> tuple[dict[str, Any], Provenance]:
 
 def checked_object(raw: Any, where: str, keys: tuple[str, ...], shape: str) -> dict[str, Any]:
     """``raw`` as a JSON object holding only ``keys``, or a refusal naming ``where``."""
+    whole = where.startswith("the request")  # the whole body, or one of its fields ("model")
     if not isinstance(raw, dict):
-        raise InputError(f"{where} is a JSON {type(raw).__name__}: expected an object such as {shape}")
+        kind = type(raw).__name__
+        raise InputError(
+            f"{where} is a JSON {kind}: expected an object such as {shape}",
+            code="request_not_object" if whole else "request_field_not_object",
+            field=where,
+            kind=kind,
+            shape=shape,
+        )
     unknown = [k for k in raw if k not in keys]
     if unknown:
-        raise InputError(f"{where} has unknown key {unknown[0]!r}: expected some of {', '.join(keys)}")
+        listed = ", ".join(keys)
+        raise InputError(
+            f"{where} has unknown key {unknown[0]!r}: expected some of {listed}",
+            code="request_unknown_key" if whole else "request_field_unknown_key",
+            field=where,
+            key=unknown[0],
+            keys=listed,
+        )
     return raw
 
 
 def _sentence(raw: dict[str, Any], name: str) -> str:
     text = raw.get(name.rsplit(".", 1)[-1])
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"{name} is {text!r}: expected a sentence")
+        raise InputError(
+            f"{name} is {text!r}: expected a sentence", code="request_sentence_missing", field=name, text=text
+        )
     check_text(text)
     return text
 
@@ -115,22 +132,44 @@ def parse_text_source(raw: Any) -> tuple[TextSource, str]:
     for what, choices in (("d_model", D_MODELS), ("num_heads", NUM_HEADS)):
         value = raw.get(what, TEXT_EXAMPLE[what])
         if isinstance(value, bool) or value not in choices:
-            raise InputError(f"{what} is {value!r}: expected one of {', '.join(map(str, choices))}")
+            listed = ", ".join(map(str, choices))
+            raise InputError(
+                f"{what} is {value!r}: expected one of {listed}",
+                code="request_field_not_a_choice",
+                field=what,
+                value=value,
+                choices=listed,
+            )
         numbers.append(value)
     d_model, num_heads = numbers
     if d_model % num_heads:
         raise InputError(
-            f"d_model {d_model} does not split into {num_heads} heads: pick a d_model that {num_heads} divides"
+            f"d_model {d_model} does not split into {num_heads} heads: pick a d_model that {num_heads} divides",
+            code="request_d_model_not_divisible",
+            d_model=d_model,
+            num_heads=num_heads,
         )
     seed = raw.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise InputError(f"seed is {seed!r}: expected a whole number from 0 to {2**32 - 1}")
+        raise InputError(
+            f"seed is {seed!r}: expected a whole number from 0 to {2**32 - 1}",
+            code="request_seed_out_of_range",
+            seed=seed,
+            most=2**32 - 1,
+        )
     head = raw.get("head", 0)
     if isinstance(head, bool) or not isinstance(head, int) or not 0 <= head < num_heads:
-        raise InputError(f"head is {head!r}: expected a head from 0 to {num_heads - 1}")
+        raise InputError(
+            f"head is {head!r}: expected a head from 0 to {num_heads - 1}",
+            code="request_head_out_of_range",
+            head=head,
+            last=num_heads - 1,
+        )
     lang = raw.get("lang", "en")
     if not isinstance(lang, str):
-        raise InputError(f'lang is {lang!r}: expected a language code such as "en"')
+        raise InputError(
+            f'lang is {lang!r}: expected a language code such as "en"', code="request_lang_not_code", lang=lang
+        )
     return (text, d_model, num_heads, seed, head), lang
 
 
@@ -145,7 +184,12 @@ def text_source(source: TextSource, lang: str = "en") -> tuple[dict[str, Any], P
     text, d_model, num_heads, seed, head = source
     count = len(tokenize(text))
     if count > MAX_TOKENS:
-        raise LimitError(f"the text has {count} tokens: the web explorer takes at most {MAX_TOKENS} (max_tokens)")
+        raise LimitError(
+            f"the text has {count} tokens: the web explorer takes at most {MAX_TOKENS} (max_tokens)",
+            code="web_text_too_many_tokens",
+            count=count,
+            limit=MAX_TOKENS,
+        )
     layer = text_layer_trace(text, d_model=d_model, num_heads=num_heads, seed=seed)
     chosen = layer.heads[head]
     document = {
@@ -191,12 +235,23 @@ def parse_model_source(raw: Any) -> ModelSource:
     name = raw.get("model", next(iter(names), ""))
     if not isinstance(name, str) or name not in names:
         listing = ", ".join(sorted(names)) or "none (install the models extra)"
-        raise InputError(f"model.model is {name!r}: expected one of the registered models: {listing}")
+        raise InputError(
+            f"model.model is {name!r}: expected one of the registered models: {listing}",
+            code="request_model_not_registered" if names else "request_no_models",
+            field="model.model",
+            model=name,
+            listing=listing,
+        )
     numbers = []
     for what in ("layer", "head"):
         value = raw.get(what, 0)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InputError(f"model.{what} is {value!r}: expected a whole number from 0")
+            raise InputError(
+                f"model.{what} is {value!r}: expected a whole number from 0",
+                code="request_field_not_index",
+                field=f"model.{what}",
+                value=value,
+            )
         numbers.append(value)
     return text, name, numbers[0], numbers[1]
 
@@ -236,7 +291,11 @@ def _check_model_tokens(text: str, model: str) -> None:
     if count > MAX_TOKENS:
         raise LimitError(
             f"the text has {count} tokens of model {model!r} (special tokens included): the web"
-            f" explorer takes at most {MAX_TOKENS} (max_tokens); shorten it"
+            f" explorer takes at most {MAX_TOKENS} (max_tokens); shorten it",
+            code="web_model_tokens_over_limit",
+            count=count,
+            model=model,
+            limit=MAX_TOKENS,
         )
 
 

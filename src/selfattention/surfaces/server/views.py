@@ -96,7 +96,9 @@ def add_views(app: FastAPI, read_body: ReadBody) -> None:
 def _sentence(raw: dict[str, Any]) -> str:
     text = raw.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"text is {text!r}: expected a sentence")
+        raise InputError(
+            f"text is {text!r}: expected a sentence", code="request_sentence_missing", field="text", text=text
+        )
     check_text(text)
     return text
 
@@ -106,7 +108,13 @@ def _model(raw: dict[str, Any]) -> str:
     name = raw.get("model", next(iter(names), ""))
     if not isinstance(name, str) or name not in names:
         listing = ", ".join(sorted(names)) or "none (install the models extra)"
-        raise InputError(f"model is {name!r}: expected one of the registered models: {listing}")
+        raise InputError(
+            f"model is {name!r}: expected one of the registered models: {listing}",
+            code="request_model_not_registered" if names else "request_no_models",
+            field="model",
+            model=name,
+            listing=listing,
+        )
     return name
 
 
@@ -116,10 +124,19 @@ def _token(raw: dict[str, Any], what: str, required: bool) -> int | str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)) or (isinstance(value, str) and not value.strip()):
         raise InputError(
-            f'{what} is {value!r}: expected a token of the text (a word such as "it") or its 0-based position'
+            f'{what} is {value!r}: expected a token of the text (a word such as "it") or its 0-based position',
+            code="request_token_invalid",
+            field=what,
+            value=value,
         )
     if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
-        raise LimitError(f"{what} has {len(value)} characters: at most {MAX_TEXT_CHARS} (max_text_chars)")
+        raise LimitError(
+            f"{what} has {len(value)} characters: at most {MAX_TEXT_CHARS} (max_text_chars)",
+            code="web_request_token_too_long",
+            field=what,
+            length=len(value),
+            limit=MAX_TEXT_CHARS,
+        )
     return value
 
 
@@ -134,7 +151,7 @@ def parse_heads_request(raw: Any) -> tuple[str, str, int | str, int | str | None
     model = _model(raw)
     query = _token(raw, "query", required=True)
     if query is None:  # pragma: no cover - a required token is never None
-        raise InputError("query is missing: expected a token of the text")
+        raise InputError("query is missing: expected a token of the text", code="request_query_missing")
     return text, model, query, _token(raw, "key", required=False)
 
 
@@ -145,7 +162,12 @@ def parse_layer_request(raw: Any) -> tuple[str, str, int]:
     model = _model(raw)
     layer = raw.get("layer", 0)
     if isinstance(layer, bool) or not isinstance(layer, int) or layer < 0:
-        raise InputError(f"layer is {layer!r}: expected a whole number from 0")
+        raise InputError(
+            f"layer is {layer!r}: expected a whole number from 0",
+            code="request_field_not_index",
+            field="layer",
+            value=layer,
+        )
     return text, model, layer
 
 
@@ -160,7 +182,11 @@ def _check_tokens(text: str, model: str) -> None:
     if count > MAX_TOKENS:
         raise LimitError(
             f"the text has {count} tokens for model {model!r}: the web explorer takes at most {MAX_TOKENS}"
-            " (max_tokens); use the command line for longer texts"
+            " (max_tokens); use the command line for longer texts",
+            code="web_model_tokens_over_limit_cli",
+            count=count,
+            model=model,
+            limit=MAX_TOKENS,
         )
 
 
@@ -188,7 +214,12 @@ def _text_layer(source: tuple[str, int, int, int, int], lang: str) -> dict[str, 
     text, d_model, num_heads, seed, _ = source
     count = len(tokenize(text))
     if count > MAX_TOKENS:
-        raise LimitError(f"the text has {count} tokens: the web explorer takes at most {MAX_TOKENS} (max_tokens)")
+        raise LimitError(
+            f"the text has {count} tokens: the web explorer takes at most {MAX_TOKENS} (max_tokens)",
+            code="web_text_too_many_tokens",
+            count=count,
+            limit=MAX_TOKENS,
+        )
     layer = text_layer_trace(text, d_model=d_model, num_heads=num_heads, seed=seed)
     words = explain_layer(layer, lang)
     return {"layer": layer.to_dict(), "words": {"title": words.title, "intro": list(words.intro)}}

@@ -88,19 +88,13 @@ def uncoded_refusals(module: str) -> list[int]:
     ]
 
 
-#: modules whose refusals are still English only, shrinking to nothing (#14 item 6)
-NOT_YET_CODED: set[str] = set()
-
 SOURCES = sorted(str(path.relative_to(SRC)) for path in SRC.rglob("*.py"))
 
 
 @pytest.mark.parametrize("module", SOURCES)
 def test_every_refusal_carries_a_code_so_that_it_can_be_said_in_korean(module):
     uncoded = uncoded_refusals(module)
-    if module in NOT_YET_CODED:
-        assert uncoded, f"{module} is fully coded now: remove it from NOT_YET_CODED"
-    else:
-        assert not uncoded, f"{module}: refusals without code= on lines {uncoded}"
+    assert not uncoded, f"{module}: refusals without code= on lines {uncoded}"
 
 
 def test_every_code_raised_has_korean_words_and_every_template_is_used():

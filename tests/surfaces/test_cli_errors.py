@@ -340,6 +340,7 @@ def test_a_trace_fed_back_as_input_is_named_for_what_it_is(tmp_path):
             ["heads", "it", "--query", "it", "--model", " "],
             "--model is empty: expected a model name or a local Hugging Face folder",
         ),
+        (["generate", "it", "--model", ""], "--model is empty: expected a model name or a local Hugging Face folder"),
     ],
 )
 def test_undecodable_bytes_are_refused_naming_the_option(args, message):

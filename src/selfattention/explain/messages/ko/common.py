@@ -10,7 +10,7 @@ ERRORS = {
     # input files (--input, check FILE)
     "file_not_found": "입력 파일이 없습니다: {path!r}",
     "file_is_folder": "입력 파일 자리에 폴더가 있습니다: {path!r}. JSON 파일을 주세요",
-    "file_not_utf8": "입력 파일이 UTF-8 텍스트가 아닙니다({byte}번째 바이트): {path!r}. JSON 파일을 주세요",
+    "file_not_utf8": "입력 파일이 UTF-8 텍스트가 아닙니다({byte}번 바이트): {path!r}. JSON 파일을 주세요",
     "bad_json": "입력 파일이 올바른 JSON이 아닙니다: {path!r}, {line}번째 줄 {column}번째 글자 ({reason})",
     # numbers typed inline or read from JSON; rows and columns count from 0
     "matrix_empty": '{name}이(가) 비어 있습니다: "1,0,1;0,1,1"처럼 숫자 행을 주세요',

@@ -15,7 +15,9 @@ sequence; a web request and all 72 MiniLM heads (--no-user-paths leaves those tw
 FLOPs: 4 * N^2 * d * H (two matmuls of 2 * N^2 * d each, per head); causal attention counts
 half of that (the work a causal kernel has to do), so GFLOP/s compare across both.
 
-Timings are medians over interleaved rounds (every implementation once per round), and
+Timings are medians over interleaved rounds (every implementation once per round; a call
+shorter than 50 ms is repeated for 50 ms after one untimed call, so that waking up a
+library's sleeping threads is not counted as its kernel: `common.per_call`), and
 ratios are medians of per-round ratios: the machine is shared, and ratios taken in the same
 round cancel most of the load that other processes add. The spread (min-max) is reported.
 
@@ -50,7 +52,7 @@ from typing import Any  # noqa: E402
 
 import extras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import ROOT, B, D, H, peak_extra_bytes, timed  # noqa: E402
+from common import ROOT, B, D, H, peak_extra_bytes, per_call, timed  # noqa: E402
 
 import selfattention as sa  # noqa: E402
 from selfattention.core.kernels import IMPLEMENTATIONS, blocked, prepare_inputs, reference  # noqa: E402
@@ -156,7 +158,7 @@ def measure(n: int, causal: bool, torch: Any, rounds: int, dtype: str = "float32
     peaks = {name: -times[name].pop() for name in live if not name.startswith("torch")}
     for _ in range(rounds):
         for name, fn in live.items():
-            times[name].append(timed(fn))
+            times[name].append(per_call(fn))
             time.sleep(SETTLE_S)
         MATMUL_SAMPLES.append(matmul_gflops())  # under the same load as this round
     result: dict[str, dict[str, Any]] = {}

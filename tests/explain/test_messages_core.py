@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import selfattention as sa
 from selfattention.core import limits
 from selfattention.core.errors import SelfAttentionError
-from selfattention.core.kernels import blocked
+from selfattention.core.kernels import IMPLEMENTATIONS, blocked
 from selfattention.core.kernels.inputs import prepare_inputs
 from selfattention.core.kernels.threads import worker_count
 from selfattention.core.masks import combine_masks
@@ -105,12 +105,6 @@ def layer_trace() -> sa.LayerTrace:
             " key/value 헤드 수(dim -3)의 배수여야 하고, 이어진 query 헤드 한 묶음이 key/value 헤드 하나를 함께 씁니다",
         ),
         (
-            lambda: sdpa(Q, K, V, implementation="fast"),
-            "implementation is 'fast': expected one of 'auto', 'reference', 'blocked', 'fused', 'torch'",
-            "알 수 없는 implementation입니다: 'fast'. 'auto', 'reference', 'blocked', 'fused', 'torch' 중"
-            " 하나를 고르세요",
-        ),
-        (
             lambda: blocked.attention(prepare_inputs(Q, K, V), method="fast"),
             "method is 'fast': expected 'auto', 'online' or 'bounded'",
             "알 수 없는 method입니다: 'fast'. 'auto', 'online', 'bounded' 중 하나를 고르세요",
@@ -129,6 +123,16 @@ def layer_trace() -> sa.LayerTrace:
 )
 def test_the_kernels_refuse_their_inputs_in_korean(call, english, korean):
     assert said(call) == (english, korean)
+
+
+def test_an_unknown_implementation_lists_the_installed_ones_in_korean():
+    # the installed kernels (numba and torch are optional), in the order they were registered
+    choices = ", ".join(repr(name) for name in ["auto", *IMPLEMENTATIONS])
+    assert {"'reference'", "'blocked'"} <= set(choices.split(", "))
+    assert said(lambda: sdpa(Q, K, V, implementation="fast")) == (
+        f"implementation is 'fast': expected one of {choices}",
+        f"알 수 없는 implementation입니다: 'fast'. {choices} 중 하나를 고르세요",
+    )
 
 
 # -- masks (core/masks.py) ---------------------------------------------------------------------

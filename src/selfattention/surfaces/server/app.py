@@ -3,8 +3,8 @@
 Every answer is a library document: ``POST /api/trace`` returns exactly what
 ``selfattention explain --format json`` writes, ``POST /api/explain`` adds the explanation
 (``Explanation.to_dict()``) in the language asked for, and the page draws both. Bad input
-gets a 4xx with ``{"error": "..."}`` naming the problem (413 when it is over a limit);
-never a 500.
+gets a 4xx with ``{"error": "...", "code": "..."}`` naming the problem (413 when it is over
+a limit), in the language ``Accept-Language`` prefers (:mod:`.errors`); never a 500.
 
 >>> from fastapi.testclient import TestClient
 >>> client = TestClient(create_app())
@@ -13,7 +13,9 @@ never a 500.
 >>> [round(w, 4) for w in body["steps"][0]["weights"]]
 [0.7311, 0.2689]
 >>> client.post("/api/trace", json={"query": [[1]]}).json()
-{'error': 'request body lacks "key": query, key and value are required'}
+{'error': 'request body lacks "key": query, key and value are required', 'code': 'input_missing_key'}
+>>> client.post("/api/trace", json={"query": [[1]]}, headers={"Accept-Language": "ko"}).json()["error"]
+'request body에 키가 없습니다: "key". query, key, value는 꼭 있어야 합니다'
 """
 
 from __future__ import annotations

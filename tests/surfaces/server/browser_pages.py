@@ -25,7 +25,7 @@ def open_page(watch: Any, query: str = "") -> Any:
 def assert_clean(watch: Any, allowed: tuple[str, ...] = ()) -> None:
     """No console error (but those naming one of ``allowed``) and no request beyond localhost."""
     errors = [e for e in watch.console_errors if not any(a in e for a in allowed)]
-    assert errors == [], errors
+    assert errors == [], (errors, watch.refused)
     assert watch.outside == [], watch.outside
 
 
@@ -82,6 +82,7 @@ class Watched:
         self.base = base
         self.console_errors: list[str] = []
         self.outside: list[str] = []
+        self.refused: list[str] = []  # "422 POST http://...": which request a console error is about
 
 
 def watch_context(context: Any, server_url: str) -> Watched:
@@ -101,4 +102,8 @@ def watch_context(context: Any, server_url: str) -> Watched:
     context.route("**/*", route)
     page.on("console", lambda message: message.type == "error" and watch.console_errors.append(message.text))
     page.on("pageerror", lambda error: watch.console_errors.append(f"page error: {error}"))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and watch.refused.append(f"{r.status} {r.request.method} {r.url}"),
+    )
     return watch

@@ -19,15 +19,8 @@ from selfattention.explain.messages import ko as korean
 SRC = Path(sa.__file__).parent
 
 
-#: codes said from a table or a handler rather than raised: the command line's path options
-#: (surfaces/cli/output.py, _PATH_OPTIONS) and the server's own answers (surfaces/server/errors.py)
-TABLED = {
-    "input_empty": {"option"},
-    "model_empty": {"option"},
-    "not_served": {"where"},
-    "request_invalid": {"where", "reason"},
-    "internal_error": {"name"},
-}
+#: codes the command line takes from a table (surfaces/cli/output.py, _PATH_OPTIONS)
+TABLED = {"input_empty": {"option"}, "model_empty": {"option"}}
 
 
 @functools.cache

@@ -353,7 +353,7 @@ def _add_headers(app: FastAPI, allowed_hosts: list[str] | None) -> None:
                 host=host,
                 names=names,
             )
-            response: Response = error_response(request, refusal.status, refusal)
+            response: Response = error_response(request, refusal)
         else:
             response = await call_next(request)
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.3f}"

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 
 from ...core.errors import LimitError, SelfAttentionError
 from ...explain import available_languages
-from ...explain.messages import say, say_error
+from ...explain.messages import say_error
 
 __all__ = ["Refusal", "add_error_handlers", "error_response", "preferred_language"]
 
@@ -55,16 +55,12 @@ def preferred_language(header: str) -> str:
     return best
 
 
-def error_response(request: Request, status: int, error: SelfAttentionError) -> JSONResponse:
-    """The JSON answer to ``error``, said in the request's language."""
+def error_response(request: Request, error: SelfAttentionError) -> JSONResponse:
+    """The JSON answer to ``error``, said in the request's language: its own status for a
+    :class:`Refusal`, 413 for a limit, 422 for any other refusal."""
+    status = error.status if isinstance(error, Refusal) else 413 if isinstance(error, LimitError) else 422
     lang = preferred_language(request.headers.get("accept-language", ""))
     return JSONResponse({"error": say_error(error, lang), "code": error.code}, status_code=status)
-
-
-def _said(request: Request, status: int, code: str, english: str, /, **params: Any) -> JSONResponse:
-    """A refusal made here rather than raised (its code is in the catalogs all the same)."""
-    lang = preferred_language(request.headers.get("accept-language", ""))
-    return JSONResponse({"error": say(code, lang, english, **params), "code": code}, status_code=status)
 
 
 def add_error_handlers(app: FastAPI) -> None:
@@ -72,8 +68,7 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SelfAttentionError)
     async def refused(request: Request, error: SelfAttentionError) -> JSONResponse:
-        status = error.status if isinstance(error, Refusal) else 413 if isinstance(error, LimitError) else 422
-        return error_response(request, status, error)
+        return error_response(request, error)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
@@ -81,7 +76,7 @@ def add_error_handlers(app: FastAPI) -> None:
         if error.status_code in (404, 405):
             where = f"{request.method} {request.url.path}"
             english = f"{where} is not served here: the page is at /, the API under /api/ (described in /openapi.json)"
-            return _said(request, error.status_code, "not_served", english, where=where)
+            return error_response(request, Refusal(error.status_code, english, code="not_served", where=where))
         return JSONResponse({"error": str(error.detail), "code": None}, status_code=error.status_code)
 
     @app.exception_handler(RequestValidationError)
@@ -89,10 +84,13 @@ def add_error_handlers(app: FastAPI) -> None:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ()))
         reason = str(first.get("msg", "invalid"))
-        return _said(request, 422, "request_invalid", f"{where}: {reason}", where=where, reason=reason)
+        refusal = Refusal(422, f"{where}: {reason}", code="request_invalid", where=where, reason=reason)
+        return error_response(request, refusal)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:  # pragma: no cover
         # a bug, not the user's fault: still JSON, and the tests send garbage to find these
         name = type(error).__name__
-        return _said(request, 500, "internal_error", f"internal error ({name}): please report it", name=name)
+        return error_response(
+            request, Refusal(500, f"internal error ({name}): please report it", code="internal_error", name=name)
+        )

@@ -19,10 +19,28 @@ RTOL, ATOL = 1e-10, 1e-12
 METHODS = ["online", "bounded"]
 
 
-def run(q, k, v, mask=None, is_causal=False, scale=None, need_weights=False, **kwargs):
-    inputs = prepare_inputs(q, k, v, mask, is_causal, scale)
-    out, weights = blocked.attention(inputs, need_weights, **kwargs)
-    return out, weights
+TILE_KERNELS = [
+    "blocked",
+    pytest.param(
+        "fused",
+        marks=pytest.mark.skipif(
+            "fused" not in IMPLEMENTATIONS, reason="numba is not installed (pip install 'selfattention[fast]')"
+        ),
+    ),
+]
+
+
+@pytest.fixture(params=TILE_KERNELS)
+def run(request):
+    """run(q, k, v, mask, is_causal, scale, need_weights, block_q=..., ...) -> (out, weights) by
+    the blocked kernel, then by the fused one (the same tiles, with the bounded path compiled)."""
+    kernel = IMPLEMENTATIONS[request.param]
+
+    def run(q, k, v, mask=None, is_causal=False, scale=None, need_weights=False, **kwargs):
+        inputs = prepare_inputs(q, k, v, mask, is_causal, scale)
+        return kernel(inputs, need_weights, **kwargs)
+
+    return run
 
 
 def randn(rng, *shape, dtype=np.float64):
@@ -35,7 +53,7 @@ L_SMALL, S_SMALL = 19, 23
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("is_causal", [False, True])
 @pytest.mark.parametrize("block", [1, 2, 3, 7, 16, 64, L_SMALL - 1, L_SMALL, L_SMALL + 1, 1000])
-def test_block_sizes_match_loop(block, is_causal, method, rng):
+def test_block_sizes_match_loop(block, is_causal, method, rng, run):
     q, k, v = randn(rng, L_SMALL, 5), randn(rng, S_SMALL, 5), randn(rng, S_SMALL, 3)
     expected, expected_w = loop_attention(q, k, v, is_causal=is_causal)
     for block_q, block_k in [(block, block), (block, 7), (5, block)]:
@@ -63,7 +81,7 @@ def test_unequal_lengths_match_reference(L, S, is_causal, method, rng):
 @pytest.mark.parametrize("is_causal", [False, True])
 @pytest.mark.parametrize("mask_shape", [(9,), (6, 9), (2, 1, 1, 9), (2, 3, 6, 9), (1, 3, 1, 9)])
 @pytest.mark.parametrize("kind", ["bool", "float"])
-def test_masks_per_tile_match_loop(kind, mask_shape, is_causal, rng):
+def test_masks_per_tile_match_loop(kind, mask_shape, is_causal, rng, run):
     q, k, v = randn(rng, 2, 3, 6, 4), randn(rng, 2, 3, 9, 4), randn(rng, 2, 3, 9, 2)
     keep = rng.random(mask_shape) > 0.3
     mask = keep if kind == "bool" else np.where(keep, rng.standard_normal(mask_shape), -np.inf)
@@ -77,7 +95,7 @@ def test_masks_per_tile_match_loop(kind, mask_shape, is_causal, rng):
 
 
 @pytest.mark.parametrize("block_k", [1, 3, 4, 16])
-def test_fully_masked_rows_inside_a_block_and_across_all_blocks(block_k, rng):
+def test_fully_masked_rows_inside_a_block_and_across_all_blocks(block_k, rng, run):
     L, S = 6, 16
     q, k, v = randn(rng, L, 4), randn(rng, S, 4), randn(rng, S, 3)
     mask = rng.random((L, S)) > 0.4
@@ -99,7 +117,7 @@ def test_fully_masked_rows_inside_a_block_and_across_all_blocks(block_k, rng):
 
 @pytest.mark.parametrize("poison", [1e6, np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("block_k", [1, 3, 8])
-def test_poisoned_masked_keys_and_values_change_nothing(poison, block_k, rng):
+def test_poisoned_masked_keys_and_values_change_nothing(poison, block_k, rng, run):
     q, k, v = randn(rng, 5, 6), randn(rng, 8, 6), randn(rng, 8, 3)
     keep = np.array([True, False, True, True, False, False, True, False])
     clean, _ = run(q, k, v, keep, block_q=2, block_k=block_k)
@@ -121,7 +139,7 @@ def test_poisoned_masked_keys_and_values_change_nothing(poison, block_k, rng):
         np.testing.assert_array_equal(out[: i + 1], base[: i + 1])
 
 
-def test_unmasked_nan_shows_as_nan(rng):
+def test_unmasked_nan_shows_as_nan(rng, run):
     q, k, v = randn(rng, 6, 4), randn(rng, 9, 4), randn(rng, 9, 2)
     k[4, 1] = np.nan
     for method in METHODS:
@@ -134,7 +152,7 @@ def test_unmasked_nan_shows_as_nan(rng):
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("scale", [1e-3, 1.0, 5.0, 100.0])
-def test_logit_scales_and_loose_bounds(scale, method, rng):
+def test_logit_scales_and_loose_bounds(scale, method, rng, run):
     """Large scores, and rows whose scores all lie far below the Cauchy-Schwarz bound
     (the bounded path shifts them into underflow and must redo them)."""
     q, k, v = randn(rng, 9, 4), randn(rng, 11, 4), randn(rng, 11, 3)
@@ -147,7 +165,7 @@ def test_logit_scales_and_loose_bounds(scale, method, rng):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_causal_prefix_is_bitwise_unchanged_by_later_tokens(method, rng):
+def test_causal_prefix_is_bitwise_unchanged_by_later_tokens(method, rng, run):
     """Later tokens 100x larger may switch other rows to another path; the prefix's rows
     depend only on the keys they see."""
     x = randn(rng, 40, 8)
@@ -161,7 +179,7 @@ def test_causal_prefix_is_bitwise_unchanged_by_later_tokens(method, rng):
 
 @pytest.mark.parametrize("is_causal", [False, True])
 @pytest.mark.parametrize("block", [(1, 1), (16, 16), (64, 16), (None, None)])
-def test_float32_error_within_twice_naive(block, is_causal, rng):
+def test_float32_error_within_twice_naive(block, is_causal, rng, run):
     """FlashAttention's rule on inputs scaled by 5 (the bounded path shifts them) and by 1."""
     for factor in (1.0, 5.0):
         q, k, v = (
@@ -181,14 +199,14 @@ def test_float32_error_within_twice_naive(block, is_causal, rng):
             assert np.abs(out - exact).max() <= 2 * np.abs(naive - exact).max() + 1e-6
 
 
-def test_extreme_equal_inputs_give_v_exactly():
+def test_extreme_equal_inputs_give_v_exactly(run):
     q = k = v = np.full((4, 3), 1e4, np.float32)
     for method in METHODS:
         out, _ = run(q, k, v, block_q=3, block_k=2, method=method)
         np.testing.assert_array_equal(out, v)
 
 
-def test_empty_and_single_key(rng):
+def test_empty_and_single_key(rng, run):
     for q, k, v, shape in [
         (np.ones((0, 4, 3)), np.ones((0, 5, 3)), np.ones((0, 5, 2)), (0, 4, 2)),
         (np.ones((0, 3)), np.ones((5, 3)), np.ones((5, 2)), (0, 2)),
@@ -202,7 +220,7 @@ def test_empty_and_single_key(rng):
     np.testing.assert_allclose(out, np.broadcast_to(v, (6, 4)), rtol=RTOL)
 
 
-def test_bad_block_sizes_and_method():
+def test_bad_block_sizes_and_method(run):
     q = np.ones((2, 2))
     with pytest.raises(sa.SelfAttentionError, match="block sizes must be >= 1"):
         run(q, q, q, block_q=0)
@@ -308,11 +326,11 @@ def test_threads_change_nothing(is_causal, dtype, kernel, monkeypatch, rng):
     monkeypatch.setattr(threads.importlib.util, "find_spec", lambda name: None)  # threadpoolctl missing
     assert threads.worker_count(2, 10, 10**9, blocked.PARALLEL_MIN_SCORES) == 1
     with pytest.raises(sa.SelfAttentionError, match="threads is 0"):
-        run(q, k, v, threads=0)
+        blocked.attention(prepare_inputs(q, k, v), threads=0)
 
 
 @pytest.mark.parametrize("strip", [1, 2, 3, 5])
-def test_causal_diagonal_strips_match_loop(strip, monkeypatch, rng):
+def test_causal_diagonal_strips_match_loop(strip, monkeypatch, rng, run):
     """The bounded path cuts each causal diagonal tile into strips of rows, each stopping
     at its last row's key: outputs match the loop with masks, fully masked rows, poisoned
     keys after each query, and the prefix stays bitwise unchanged by later tokens."""

@@ -116,6 +116,7 @@ def attention(
     method: str = "auto",
     threads: int | None = None,
     exp_tile: ExpTile = numpy_exp_tile,
+    head_type: type[Head] = Head,
 ) -> tuple[NDArray[Any], NDArray[Any] | None]:
     """Output (..., L, Ev) and, when asked, weights (..., L, S), in the compute dtype.
 
@@ -126,6 +127,8 @@ def attention(
     the query blocks (default: one per CPU for calls of at least :data:`PARALLEL_MIN_SCORES`
     scores, when threadpoolctl is installed; the result does not depend on it). ``exp_tile``:
     the exponential of a score tile (:mod:`.exponential`; the fused kernel passes a compiled one).
+    ``head_type``: what computes a head's query blocks (:class:`.tiles.Head`; the fused kernel
+    passes one whose bounded path is compiled).
     """
     if method not in ("auto", "online", "bounded"):
         raise SelfAttentionError(
@@ -170,7 +173,7 @@ def attention(
     workers = worker_count(threads, len(items), math.prod(batch) * L * S, PARALLEL_MIN_SCORES)
 
     def work(share: Iterator[Item]) -> None:
-        head = Head(dtype, block_q, block_k, q.shape[-1], Ev, S, CAUSAL_STRIP, exp_tile)
+        head = head_type(dtype, block_q, block_k, q.shape[-1], Ev, S, CAUSAL_STRIP, exp_tile)
         current: tuple[int, ...] | None = None
         with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):  # per thread
             for index, i0 in share:

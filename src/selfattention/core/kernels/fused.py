@@ -1,30 +1,46 @@
-"""The fused kernel: the blocked kernel with a compiled exponential (numba, optional).
+"""The fused kernel: the blocked kernel with its bounded path compiled (numba, optional).
 
-The blocked kernel (:mod:`selfattention.core.kernels.blocked`) spends, per score, two 64-wide
-matmuls in BLAS and one ``exp`` in NumPy; on the 2-core AMD EPYC of issue #16 NumPy's float32
-``exp`` cost 1.6-4 ns a score, as much as each matmul, and its float64 ``exp`` 9 ns. This kernel
-is the same tiles, paths, masks and threads, with one change: the shift subtraction and the
-exponential of each tile run as one compiled, vectorised loop (:mod:`.compiled`, at most about
-1 ulp from the exact exponential: closer than NumPy's float32 ``exp``), so every guarantee of
-the blocked kernel holds here, and the result never depends on the number of threads.
+The blocked kernel (:mod:`selfattention.core.kernels.blocked`) runs each score tile through a
+few NumPy calls: two matmuls, the mask, ``exp``, the row sums and the running sums. At N = 256
+those calls' own overhead, not their arithmetic, was a third of its time, and NumPy's float32
+``exp`` cost as much as a matmul. This kernel keeps the blocked kernel's tiles, threads and
+paths, with two changes:
+
+- the bounded path (no mask or a bool mask, causal or not: nearly every call) runs a whole query
+  block in one compiled call (:mod:`.compiled_tiles`): BLAS for the two matmuls (NumPy's own
+  BLAS, called directly: :mod:`.blas`), and one loop for the mask, the exponential and the
+  row sums;
+- the online path (float masks, rows the bounded path leaves, ``need_weights``) and heads whose
+  values come near the largest float use the blocked kernel's code with the compiled
+  exponential of :mod:`.compiled` (at most about 1 ulp from the exact exponential: closer
+  than NumPy's float32 ``exp``).
+
+Every guarantee of the blocked kernel holds, and the result never depends on the number of
+threads. Without a BLAS it can call (a NumPy whose BLAS it does not recognise), the bounded path
+runs as the blocked kernel's, with the compiled exponential.
 
 numba is the optional extra ``selfattention[fast]``; ``import selfattention`` never imports it.
-The first call in a process imports numba (about 0.5 s) and loads the compiled loop from
-numba's cache, or compiles it (about 2-3 s, once per machine and version).
+The first call in a process imports numba (about 0.5 s) and loads the compiled loops from
+numba's cache, or compiles them (about 8 s, once per machine and version).
 ``implementation="auto"`` uses this kernel where it would use the blocked one, when numba is
 installed.
-
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import warnings
 from typing import Any
 
+import numpy as np
 from numpy.typing import NDArray
 
 from . import blocked
-from .exponential import compiled_available, compiled_exp_tile, compiled_loops
+from .blas import Gemm, numpy_gemm
+from .exponential import ExpTile, compiled_available, compiled_exp_tile, compiled_loops
 from .inputs import AttentionInputs
+from .tiles import _VALUE_MARGIN, Head
 
 __all__ = ["attention", "available", "usable"]
 
@@ -51,8 +67,141 @@ def attention(
 ) -> tuple[NDArray[Any], NDArray[Any] | None]:
     """Output (..., L, Ev) and, when asked, weights (..., L, S): the blocked kernel's
     arguments and result (:func:`selfattention.core.kernels.blocked.attention`), with the
-    compiled exponential."""
+    bounded path compiled and the compiled exponential."""
     exp_tile = compiled_exp_tile(inputs.query.dtype)  # compiled (or loaded) here, before any thread starts
+    head_type = CompiledHead if _compiled_tiles() is not None else Head
     return blocked.attention(
-        inputs, need_weights, block_q=block_q, block_k=block_k, method=method, threads=threads, exp_tile=exp_tile
+        inputs,
+        need_weights,
+        block_q=block_q,
+        block_k=block_k,
+        method=method,
+        threads=threads,
+        exp_tile=exp_tile,
+        head_type=head_type,
     )
+
+
+@functools.cache
+def _compiled_tiles() -> tuple[Any, Gemm] | None:
+    """The compiled tile loop (:mod:`.compiled_tiles`) and NumPy's BLAS, loaded once; None when
+    either is missing (then the bounded path runs as the blocked kernel's)."""
+    if compiled_loops() is None:
+        return None
+    gemm = numpy_gemm()
+    if gemm is None:
+        return None
+    try:
+        from . import compiled_tiles  # numba compiles or loads it here
+    except Exception as error:  # an optional compiler failing means: do without it
+        warnings.warn(
+            f"the fused kernel's compiled tile loop could not be loaded ({type(error).__name__}: {error}); its"
+            " bounded path runs as the blocked kernel's",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+    return compiled_tiles, gemm
+
+
+def _read_only(array: NDArray[Any]) -> NDArray[Any]:
+    """A read-only view: what the compiled loops' signatures take for their inputs."""
+    view: NDArray[Any] = array.view()
+    view.flags.writeable = False
+    return view
+
+
+_NO_MASK = _read_only(np.zeros((1, 1), dtype=bool))
+
+
+class CompiledHead(Head):
+    """A :class:`.tiles.Head` whose bounded path is one compiled call per query block
+    (:func:`.compiled_tiles.bounded_block`); the online path, and heads whose values come near
+    the largest float, stay the blocked kernel's."""
+
+    def __init__(
+        self,
+        dtype: np.dtype[Any],
+        block_q: int,
+        block_k: int,
+        E: int,
+        Ev: int,
+        S: int,
+        strip: int,
+        exp_tile: ExpTile,
+    ) -> None:
+        super().__init__(dtype, block_q, block_k, E, Ev, S, strip, exp_tile)
+        loaded = _compiled_tiles()
+        assert loaded is not None  # fused.attention passes this type only when it is
+        self.compiled, gemm = loaded
+        self.gemm, self.int_bits = gemm.address(dtype), gemm.int_bits
+        self.norms = np.empty(S)  # |k_j|, float64
+        self.prefix = np.empty(S)  # their running maximum
+        self.bad = np.empty(S, dtype=bool)  # v_j has a non-finite entry
+        self.shift = np.empty(block_q, dtype)
+        self.squares = np.empty(block_q)  # |q_i|^2, float64
+        self.redo = np.empty(block_q, dtype=bool)
+        self.in_python = self.python_prepared = True
+        self.loaded: tuple[Any, ...] = ()
+
+    def prepare(
+        self,
+        k: NDArray[Any],
+        v: NDArray[Any],
+        mask: NDArray[Any] | None,
+        causal: bool,
+        method: str,
+        need_weights: bool,
+        scale: float,
+    ) -> None:
+        """Load one (batch, head) for the compiled bounded path, or for the blocked kernel's
+        code when that path does not apply (online method, weights, float mask, huge values)."""
+        float_mask = mask is not None and mask.dtype != np.bool_
+        self.in_python = method == "online" or need_weights or float_mask or self.dtype not in (np.float32, np.float64)
+        self.loaded = (k, v, mask, causal, method, need_weights, scale)
+        self.python_prepared = False
+        if not self.in_python:
+            S = k.shape[0]
+            self.root = math.copysign(math.sqrt(abs(scale)), scale)
+            self.v, self.mask, self.causal = _read_only(v), mask, causal
+            real = self.dtype.type
+            top = self.compiled.prepare_head(
+                _read_only(k), self.v, real(abs(self.root)), self.key, self.value, self.norms, self.prefix, self.bad
+            )
+            limits = self.limits
+            least_room = limits.log_max - 8.0 - math.log(S) - math.log(max(top, 1.0))
+            huge = top * S > math.exp(limits.log_max - _VALUE_MARGIN) or least_room < limits.shift_cap + 1.0
+            self.in_python = huge  # such values need per-row caps and headroom: the blocked kernel's code
+            self.any_bad = bool(self.bad.any())
+        if self.in_python:
+            self._prepare_python()
+
+    def _prepare_python(self) -> None:
+        if not self.python_prepared:
+            super().prepare(*self.loaded)
+            self.python_prepared = True
+
+    def block(
+        self,
+        q: NDArray[Any],
+        scale: float,
+        out: NDArray[Any],
+        weights: NDArray[Any] | None,
+        i0: int,
+    ) -> None:
+        """One query block: compiled, then the rows it leaves by the online path."""
+        if self.in_python:
+            super().block(q, scale, out, weights, i0)
+            return
+        i1 = min(i0 + self.block_q, q.shape[0])
+        limits, real = self.limits, self.dtype.type
+        mask = _NO_MASK if self.mask is None else _read_only(self.mask)
+        left = self.compiled.bounded_block(
+            _read_only(q), self.v, real(self.root), self.key, self.value, self.norms, self.prefix, self.bad,
+            self.any_bad, mask, self.mask is not None, self.causal, i0, i1, self.block_k, self.strip,
+            limits.shift_cap, limits.sum_floor, self.gemm, self.int_bits,
+            self.query, self.scores, self.acc, self.total, self.shift, self.squares, out, self.redo,
+        )  # fmt: skip
+        if left:
+            self._prepare_python()  # loads the same keys and values into the same buffers
+            self.online_rows(self.query[: i1 - i0], self.redo[: i1 - i0], i0, i1, out, weights)

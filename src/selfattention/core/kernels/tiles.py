@@ -188,10 +188,23 @@ class Head:
                 out[i0:i1][self.poisoned[:n]] = np.nan
             if not redo.any():
                 return
+        self.online_rows(query, redo, i0, i1, out, weights)
+
+    def online_rows(
+        self,
+        query: NDArray[Any],  # (n, E): the block's queries times sqrt(scale)
+        redo: NDArray[np.bool_],  # (n,): the rows to compute
+        i0: int,
+        i1: int,
+        out: NDArray[Any],  # (L, Ev)
+        weights: NDArray[Any] | None,  # (L, S), written when asked
+    ) -> None:
+        """The rows of block i0..i1 flagged in ``redo``, by the online path."""
+        key_end = min(self.v.shape[0], i1) if self.causal else self.v.shape[0]
         for r0, r1 in runs(np.flatnonzero(redo)):
             self._online(
-                query[r0:r1], key_t, self.v, self.finite_v, self.all_finite,
-                mask, causal, i0 + r0, i0 + r1, key_end, out, weights,
+                query[r0:r1], self.key.T, self.v, self.finite_v, self.all_finite,
+                self.mask, self.causal, i0 + r0, i0 + r1, key_end, out, weights,
             )  # fmt: skip
 
     def _seen(

@@ -1,0 +1,318 @@
+r"""The fused kernel's compiled tile loop: one query block of one head in one call (numba).
+
+The bounded path of :mod:`selfattention.core.kernels.blocked`, compiled: per query block, the
+per-row shifts from the Cauchy-Schwarz bound, then per key tile a BLAS matmul for the scores,
+the mask and the causal triangle, one loop that takes each exponential and sums each row, and a
+BLAS matmul that adds the tile's weighted values into the running output (beta = 1: no
+temporary, no separate add). Python is not involved between tiles, so a short call costs what
+its arithmetic costs: per-call and per-tile overhead was a third of the blocked kernel's time
+at N = 256 (issue #16).
+
+Every rule of the bounded path holds, and some are kept by construction:
+
+- the shift of row i is :math:`c_i = \max(0, |q_i|\,\max_j |k_j| - T)` over the keys j that
+  row i may see (mask and causal triangle), so each row's numbers depend only on its own query
+  and those keys;
+- with a mask or ``is_causal``, rows go in strips of ``strip`` rows, and a strip's tile stops at
+  the last key that any of its rows may see. A causal triangle and the equivalent bool mask
+  therefore compute the same tiles of the same widths: they agree bitwise. Under
+  ``is_causal`` a strip's tiles depend only on its rows' positions, so later tokens never
+  change an earlier output;
+- a row whose sum is below the floor (a fully masked row, NaN, or scores far below the bound)
+  is flagged in ``redo``, for the online path of :mod:`.tiles`;
+- values are read with non-finite entries set to 0, and an output entry whose row may see a
+  key with a non-finite value in that column is NaN, as in PyTorch.
+
+The exponentials are :mod:`.compiled`'s own (each element's result depends on that element
+only); only the row sums may be reassociated, so that they vectorise. A row's sum therefore
+depends on the width of its tile, which depends only on the strip's position and the mask.
+
+Only :mod:`selfattention.core.kernels.fused` imports this module, on first use.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core.extending import intrinsic, overload
+
+from . import compiled
+from .blas import NO_TRANS, ROW_MAJOR, TRANS
+
+__all__ = ["bounded_block", "prepare_head"]
+
+
+def _gemm_typer(int_bits: int) -> Any:
+    """A typer for ``gemm(address, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)``:
+    row-major C = alpha A op(B) + beta C through the CBLAS function at ``address``, with
+    integers of ``int_bits``. Pointers and the address are int64; alpha and beta are the
+    element type (float32 or float64)."""
+
+    def typer(
+        typingctx: Any,
+        address: Any,
+        trans_b: Any,
+        m: Any,
+        n: Any,
+        k: Any,
+        alpha: Any,
+        a: Any,
+        lda: Any,
+        b: Any,
+        ldb: Any,
+        beta: Any,
+        c: Any,
+        ldc: Any,
+    ) -> Any:
+        real, i64 = alpha, types.int64
+        signature = types.void(i64, i64, i64, i64, i64, real, i64, i64, i64, i64, real, i64, i64)
+
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            address, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc = args
+            flt = ir.FloatType() if real == types.float32 else ir.DoubleType()
+            i32, integer, pointer = ir.IntType(32), ir.IntType(int_bits), flt.as_pointer()
+            function = ir.FunctionType(
+                ir.VoidType(), [i32, i32, i32, integer, integer, integer, flt, pointer, integer, pointer, integer, flt,
+                                pointer, integer],
+            )  # fmt: skip
+
+            def whole(x: Any) -> Any:
+                return x if int_bits == 64 else builder.trunc(x, integer)
+
+            builder.call(
+                builder.inttoptr(address, function.as_pointer()),
+                [ir.Constant(i32, ROW_MAJOR), ir.Constant(i32, NO_TRANS), builder.trunc(trans_b, i32),
+                 whole(m), whole(n), whole(k), alpha, builder.inttoptr(a, pointer), whole(lda),
+                 builder.inttoptr(b, pointer), whole(ldb), beta, builder.inttoptr(c, pointer), whole(ldc)],
+            )  # fmt: skip
+            return context.get_dummy_value()
+
+        return signature, codegen
+
+    return typer
+
+
+_gemm64: Any = intrinsic(_gemm_typer(64))
+_gemm32: Any = intrinsic(_gemm_typer(32))
+
+
+def _exp(x: Any) -> Any:  # pragma: no cover - a stub that numba resolves below
+    raise NotImplementedError
+
+
+@overload(_exp, jit_options={"fastmath": {"contract"}})
+def _exp_for(x: Any) -> Any:
+    """:mod:`.compiled`'s exponential for the element type, compiled with its own flags (only
+    ``contract``), so that the caller's ``reassoc`` never reaches it."""
+    if x == types.float32:
+
+        def exp32(x: Any) -> Any:
+            return compiled._exp32(x)
+
+        return exp32
+    if x == types.float64:
+
+        def exp64(x: Any) -> Any:
+            return compiled._exp64(x)
+
+        return exp64
+    return None
+
+
+@njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
+def _exp_rows(scores: Any, r0: Any, r1: Any, width: Any, shift: Any, total: Any) -> None:  # pragma: no cover
+    """scores[r, :width] = exp(scores[r, :width] - shift[r]) and total[r] += their sum, rows r0..r1."""
+    for r in range(r0, r1):
+        c = shift[r]
+        s = total.dtype.type(0.0)
+        for j in range(width):
+            e = _exp(scores[r, j] - c)
+            scores[r, j] = e
+            s += e
+        total[r] += s
+
+
+def _signatures(function: str) -> list[Any]:
+    """One signature per dtype: inputs read-only of any layout, buffers C-contiguous."""
+    result = []
+    for real in (types.float32, types.float64):
+        any2 = types.Array(real, 2, "A", readonly=True)
+        buf1, buf2 = types.Array(real, 1, "C"), types.Array(real, 2, "C")
+        f64, boolean = types.Array(types.float64, 1, "C"), types.Array(types.boolean, 1, "C")
+        if function == "prepare":  # (k, v, root, key, value, norms, prefix, bad) -> top
+            result.append(types.float64(any2, any2, real, buf2, buf2, f64, f64, boolean))
+        else:
+            mask = types.Array(types.boolean, 2, "A", readonly=True)
+            out = types.Array(real, 2, "A")
+            i64 = types.int64
+            result.append(
+                i64(any2, any2, real, buf2, buf2, f64, f64, boolean, types.boolean, mask, types.boolean, types.boolean,
+                    i64, i64, i64, i64, types.float64, types.float64, i64, i64, buf2, buf2, buf2, buf1, buf1, f64,
+                    out, boolean)
+            )  # fmt: skip
+    return result
+
+
+@njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
+def _scale_rows(x: Any, first: Any, count: Any, root: Any, scaled: Any, squares: Any) -> None:  # pragma: no cover
+    """scaled[r] = x[first + r] root and squares[r] = |scaled[r]|^2 (float64), r < count; the
+    squares only bound the scores, so their sums may be reassociated (vectorised)."""
+    for r in range(count):
+        total = 0.0
+        for e in range(x.shape[1]):
+            y = x[first + r, e] * root
+            scaled[r, e] = y
+            total += np.float64(y) * np.float64(y)
+        squares[r] = total
+
+
+@njit(_signatures("prepare"), nogil=True, cache=True, fastmath={"contract"})
+def prepare_head(  # pragma: no cover - compiled
+    k: Any, v: Any, root: Any, key: Any, value: Any, norms: Any, prefix: Any, bad: Any
+) -> float:
+    """Load one head: key = k |root| (as PyTorch, q.k cannot overflow before the scale), its
+    row norms (float64) and their running maximum (NaN carried on), value = v with non-finite
+    entries 0, bad[j] when v[j] has one. Returns max |v| over the finite entries."""
+    S = k.shape[0]
+    Ev = v.shape[1]
+    _scale_rows(k, 0, S, root, key, norms)
+    top = 0.0
+    running = 0.0
+    for j in range(S):
+        norm = math.sqrt(norms[j])
+        norms[j] = norm
+        if j == 0 or norm > running or math.isnan(norm):  # once NaN, nothing is larger: it stays
+            running = norm
+        prefix[j] = running
+        bad[j] = False
+        for c in range(Ev):
+            x = v[j, c]
+            if math.isfinite(x):
+                value[j, c] = x
+                top = max(top, abs(np.float64(x)))
+            else:
+                value[j, c] = 0.0
+                bad[j] = True
+    return top
+
+
+@njit(nogil=True, inline="always")
+def _allowed(mask: Any, has_mask: Any, causal: Any, i: Any, j: Any) -> bool:  # pragma: no cover
+    return (not causal or j <= i) and (not has_mask or mask[i, j])
+
+
+@njit(_signatures("block"), nogil=True, cache=True, fastmath={"contract"})
+def bounded_block(  # pragma: no cover - compiled
+    q: Any,  # (L, E): the head's queries
+    v: Any,  # (S, Ev): the head's values, for which entries are not finite
+    root: Any,  # sqrt(scale), signed: queries are multiplied by it, keys by its magnitude
+    key: Any,  # (S, E) prepared by prepare_head
+    value: Any,  # (S, Ev) prepared by prepare_head
+    norms: Any,  # (S,)
+    prefix: Any,  # (S,)
+    bad: Any,  # (S,)
+    any_bad: Any,
+    mask: Any,  # (L, S) bool, True = may attend; ignored unless has_mask
+    has_mask: Any,
+    causal: Any,
+    i0: Any,
+    i1: Any,
+    block_k: Any,
+    strip: Any,
+    cap: Any,  # T: the largest exponent the shifts allow
+    floor: Any,  # a row sum below it goes to the online path
+    gemm: Any,  # address of the CBLAS gemm for this dtype
+    int_bits: Any,  # 32 or 64: its integers
+    query: Any,  # (block_q, E) buffer
+    scores: Any,  # (block_q, block_k) buffer
+    acc: Any,  # (block_q, Ev) buffer
+    total: Any,  # (block_q,) buffer
+    shift: Any,  # (block_q,) buffer
+    squares: Any,  # (block_q,) float64 buffer
+    out: Any,  # (L, Ev): rows i0..i1 written, except those flagged in redo
+    redo: Any,  # (block_q,): rows left to the online path
+) -> int:
+    """Rows i0..i1 of one prepared head by the bounded path; returns how many rows it left to
+    the online path (flagged in ``redo``)."""
+    S, E = key.shape
+    Ev = value.shape[1]
+    n = i1 - i0
+    real = total.dtype.type
+    key_end = min(S, i1) if causal else S
+    _scale_rows(q, i0, n, root, query, squares)
+    for r in range(n):
+        i = i0 + r
+        if has_mask:  # the largest norm among the keys this row may see; NaN carried on
+            seen = 0.0
+            for j in range(key_end):
+                if _allowed(mask, has_mask, causal, i, j) and (norms[j] > seen or math.isnan(norms[j])):
+                    seen = norms[j]
+                    if math.isnan(seen):
+                        break
+        elif causal:
+            seen = prefix[min(i, S - 1)]
+        else:
+            seen = prefix[S - 1]
+        bound = math.sqrt(squares[r]) * seen - cap
+        shift[r] = bound if (bound > 0.0 or math.isnan(bound)) else 0.0
+        total[r] = 0.0
+        for c in range(Ev):
+            acc[r, c] = 0.0
+    step = strip if (causal or has_mask) else n
+    one = real(1.0)
+    for j0 in range(0, key_end, block_k):
+        j1 = min(j0 + block_k, key_end)
+        for r0 in range(0, n, step):
+            r1 = min(r0 + step, n)
+            c1 = min(j1, i0 + r1) if causal else j1  # the strip's last row sees no key after its own
+            if has_mask:  # stop at the last key that a row of the strip may see
+                last = j0 - 1
+                for r in range(r0, r1):
+                    for j in range(c1 - 1, last, -1):
+                        if mask[i0 + r, j]:
+                            last = j
+                            break
+                c1 = last + 1
+            if c1 <= j0:
+                continue
+            width = c1 - j0
+            a = query.ctypes.data + r0 * query.strides[0]
+            b = key.ctypes.data + j0 * key.strides[0]
+            c = scores.ctypes.data + r0 * scores.strides[0]
+            if int_bits == 64:
+                _gemm64(gemm, TRANS, r1 - r0, width, E, one, a, E, b, E, real(0.0), c, block_k)
+            else:
+                _gemm32(gemm, TRANS, r1 - r0, width, E, one, a, E, b, E, real(0.0), c, block_k)
+            if has_mask or (causal and c1 - 1 > i0 + r0):
+                for r in range(r0, r1):
+                    for j in range(width):
+                        if not _allowed(mask, has_mask, causal, i0 + r, j0 + j):
+                            scores[r, j] = -np.inf
+            _exp_rows(scores, r0, r1, width, shift, total)
+            b = value.ctypes.data + j0 * value.strides[0]
+            a_acc = acc.ctypes.data + r0 * acc.strides[0]
+            if int_bits == 64:
+                _gemm64(gemm, NO_TRANS, r1 - r0, Ev, width, one, c, block_k, b, Ev, one, a_acc, Ev)
+            else:
+                _gemm32(gemm, NO_TRANS, r1 - r0, Ev, width, one, c, block_k, b, Ev, one, a_acc, Ev)
+    left = 0
+    for r in range(n):
+        i = i0 + r
+        t = total[r]
+        redo[r] = not t >= floor  # NaN too
+        if redo[r]:
+            left += 1
+            continue
+        for c in range(Ev):
+            out[i, c] = acc[r, c] / t
+        if any_bad:  # a key this row may see has a non-finite value: those outputs are NaN
+            for j in range(key_end):
+                if bad[j] and _allowed(mask, has_mask, causal, i, j):
+                    for c in range(Ev):
+                        if not math.isfinite(v[j, c]):
+                            out[i, c] = np.nan
+    return left

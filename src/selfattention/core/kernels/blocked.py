@@ -85,7 +85,17 @@ from .inputs import AttentionInputs
 from .threads import Item, Shared, blas_one_thread, in_threads, worker_count
 from .tiles import Head
 
-__all__ = ["BLOCK_K", "BLOCK_K_CAUSAL", "BLOCK_Q", "BLOCK_Q_CAUSAL", "CAUSAL_STRIP", "PARALLEL_MIN_SCORES", "attention"]
+__all__ = [
+    "BLOCK_K",
+    "BLOCK_K_CAUSAL",
+    "BLOCK_Q",
+    "BLOCK_Q_CAUSAL",
+    "CAUSAL_STRIP",
+    "PARALLEL_MIN_SCORES",
+    "attention",
+    "query_starts",
+    "tile_sizes",
+]
 
 #: Default tile sizes, from benchmarks/run.py and tile sweeps on a 2-core Xeon (Sapphire
 #: Rapids, 2 MiB L2 per core): a 512 x 512 float32 tile is 1 MiB, large enough for BLAS to
@@ -130,27 +140,10 @@ def attention(
     ``head_type``: what computes a head's query blocks (:class:`.tiles.Head`; the fused kernel
     passes one whose bounded path is compiled).
     """
-    if method not in ("auto", "online", "bounded"):
-        raise SelfAttentionError(
-            f"method is {method!r}: expected 'auto', 'online' or 'bounded'",
-            code="unknown_blocked_method",
-            method=method,
-        )
+    block_q, block_k = tile_sizes(inputs, block_q, block_k, method)
     q, k, v = inputs.query, inputs.key, inputs.value
     batch, L, S, Ev = inputs.batch_shape, inputs.query_len, inputs.key_len, inputs.value_dim
     dtype = q.dtype
-    if block_q is None:
-        block_q = BLOCK_Q_CAUSAL if inputs.is_causal else BLOCK_Q
-    if block_k is None:
-        block_k = BLOCK_K_CAUSAL if inputs.is_causal else BLOCK_K
-    if block_q < 1 or block_k < 1:
-        raise SelfAttentionError(
-            f"block sizes must be >= 1; got block_q={block_q}, block_k={block_k}",
-            code="block_size_not_positive",
-            block_q=block_q,
-            block_k=block_k,
-        )
-    block_q, block_k = min(block_q, max(L, 1)), min(block_k, max(S, 1))
 
     # every row is written below (a fully masked row with 0), so no zero-fill pass up front
     output = (np.empty if S > 0 else np.zeros)((*batch, L, Ev), dtype)  # (..., L, Ev)
@@ -166,10 +159,8 @@ def attention(
     if mask is not None and mask.dtype != np.bool_ and bool(np.all((mask == 0) | np.isneginf(mask))):
         mask = mask == 0  # a float mask of only 0 / -inf is a bool mask: adding 0 changes nothing
     mask_all = None if mask is None else np.broadcast_to(mask, (*batch, L, S))
-    # work items: (batch index, first query row), one per query block; causal blocks grow in
-    # cost along the sequence, so each head's longest blocks come first
-    starts = range(0, L, block_q)
-    items = [(index, i0) for index in np.ndindex(*batch) for i0 in (reversed(starts) if inputs.is_causal else starts)]
+    # work items: (batch index, first query row), one per query block
+    items = [(index, i0) for index in np.ndindex(*batch) for i0 in query_starts(L, block_q, inputs.is_causal)]
     workers = worker_count(threads, len(items), math.prod(batch) * L * S, PARALLEL_MIN_SCORES)
 
     def work(share: Iterator[Item]) -> None:
@@ -193,3 +184,33 @@ def attention(
         # process slows down leaves no long tail; the result does not depend on who took what
         in_threads(work, Shared(items), workers)
     return output, weights
+
+
+def tile_sizes(inputs: AttentionInputs, block_q: int | None, block_k: int | None, method: str) -> tuple[int, int]:
+    """The query block and key tile of a call (defaults, checked, at most L and S); refuses an
+    unknown ``method``."""
+    if method not in ("auto", "online", "bounded"):
+        raise SelfAttentionError(
+            f"method is {method!r}: expected 'auto', 'online' or 'bounded'",
+            code="unknown_blocked_method",
+            method=method,
+        )
+    if block_q is None:
+        block_q = BLOCK_Q_CAUSAL if inputs.is_causal else BLOCK_Q
+    if block_k is None:
+        block_k = BLOCK_K_CAUSAL if inputs.is_causal else BLOCK_K
+    if block_q < 1 or block_k < 1:
+        raise SelfAttentionError(
+            f"block sizes must be >= 1; got block_q={block_q}, block_k={block_k}",
+            code="block_size_not_positive",
+            block_q=block_q,
+            block_k=block_k,
+        )
+    return min(block_q, max(inputs.query_len, 1)), min(block_k, max(inputs.key_len, 1))
+
+
+def query_starts(L: int, block_q: int, causal: bool) -> Iterator[int]:
+    """The first row of each query block, in the order threads take them: causal blocks grow
+    in cost along the sequence, so the longest come first."""
+    starts = range(0, L, block_q)
+    return iter(reversed(starts) if causal else starts)

@@ -43,7 +43,7 @@ from numba.core.extending import intrinsic, overload
 from . import compiled
 from .blas import NO_TRANS, ROW_MAJOR, TRANS
 
-__all__ = ["bounded_block", "prepare_head"]
+__all__ = ["bounded_block", "bounded_blocks", "prepare_head"]
 
 
 def _gemm_typer(int_bits: int) -> Any:
@@ -124,16 +124,23 @@ def _exp_for(x: Any) -> Any:
 
 
 @njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
-def _exp_rows(scores: Any, r0: Any, r1: Any, width: Any, shift: Any, total: Any) -> None:  # pragma: no cover
-    """scores[r, :width] = exp(scores[r, :width] - shift[r]) and total[r] += their sum, rows r0..r1."""
+def _exp_rows(  # pragma: no cover - compiled
+    scores: Any, r0: Any, r1: Any, j0: Any, ends: Any, width: Any, shift: Any, total: Any
+) -> None:
+    """For rows r0..r1 of a tile whose first key is j0: scores[r, :e] = exp(scores[r, :e] -
+    shift[r]) with e = ends[r] - j0 (the row's visible keys), total[r] += their sum, and
+    scores[r, e:width] = 0 (keys after the row's last visible one)."""
     for r in range(r0, r1):
         c = shift[r]
+        e = max(ends[r] - j0, 0)
         s = total.dtype.type(0.0)
-        for j in range(width):
-            e = _exp(scores[r, j] - c)
-            scores[r, j] = e
-            s += e
+        for j in range(e):
+            x = _exp(scores[r, j] - c)
+            scores[r, j] = x
+            s += x
         total[r] += s
+        for j in range(e, width):
+            scores[r, j] = 0.0
 
 
 def _signatures(function: str) -> list[Any]:
@@ -145,6 +152,15 @@ def _signatures(function: str) -> list[Any]:
         f64, boolean = types.Array(types.float64, 1, "C"), types.Array(types.boolean, 1, "C")
         if function == "prepare":  # (k, v, root, key, value, norms, prefix, bad) -> top
             result.append(types.float64(any2, any2, real, buf2, buf2, f64, f64, boolean))
+        elif function == "blocks":
+            i64, index = types.int64, types.Array(types.int64, 1, "C")
+            in3 = types.Array(real, 3, "C", readonly=True)
+            result.append(
+                types.void(types.Array(types.int64, 2, "C"), index, in3, index, in3, index, in3, index, types.boolean,
+                           real, real, i64, i64, types.float64, types.float64, types.float64, types.float64, i64, i64,
+                           types.Array(real, 3, "C"), types.Array(types.boolean, 2, "C"), boolean, buf2, buf2, f64,
+                           f64, boolean, buf2, buf2, buf2, buf1, buf1, f64, index, boolean)
+            )  # fmt: skip
         else:
             mask = types.Array(types.boolean, 2, "A", readonly=True)
             out = types.Array(real, 2, "A")
@@ -152,7 +168,7 @@ def _signatures(function: str) -> list[Any]:
             result.append(
                 i64(any2, any2, real, buf2, buf2, f64, f64, boolean, types.boolean, mask, types.boolean, types.boolean,
                     i64, i64, i64, i64, types.float64, types.float64, i64, i64, buf2, buf2, buf2, buf1, buf1, f64,
-                    out, boolean)
+                    types.Array(i64, 1, "C"), out, boolean)
             )  # fmt: skip
     return result
 
@@ -233,6 +249,7 @@ def bounded_block(  # pragma: no cover - compiled
     total: Any,  # (block_q,) buffer
     shift: Any,  # (block_q,) buffer
     squares: Any,  # (block_q,) float64 buffer
+    ends: Any,  # (block_q,) int64 buffer: each row's end in the current tile
     out: Any,  # (L, Ev): rows i0..i1 written, except those flagged in redo
     redo: Any,  # (block_q,): rows left to the online path
 ) -> int:
@@ -268,15 +285,15 @@ def bounded_block(  # pragma: no cover - compiled
         j1 = min(j0 + block_k, key_end)
         for r0 in range(0, n, step):
             r1 = min(r0 + step, n)
-            c1 = min(j1, i0 + r1) if causal else j1  # the strip's last row sees no key after its own
-            if has_mask:  # stop at the last key that a row of the strip may see
-                last = j0 - 1
-                for r in range(r0, r1):
-                    for j in range(c1 - 1, last, -1):
-                        if mask[i0 + r, j]:
-                            last = j
-                            break
-                c1 = last + 1
+            c1 = j0  # the strip's tile stops at the last key that one of its rows may see
+            for r in range(r0, r1):
+                i = i0 + r
+                end = min(j1, i + 1) if causal else j1  # after the row's last visible key of the tile
+                if has_mask:
+                    while end > j0 and not mask[i, end - 1]:
+                        end -= 1
+                ends[r] = end
+                c1 = max(c1, end)
             if c1 <= j0:
                 continue
             width = c1 - j0
@@ -287,12 +304,12 @@ def bounded_block(  # pragma: no cover - compiled
                 _gemm64(gemm, TRANS, r1 - r0, width, E, one, a, E, b, E, real(0.0), c, block_k)
             else:
                 _gemm32(gemm, TRANS, r1 - r0, width, E, one, a, E, b, E, real(0.0), c, block_k)
-            if has_mask or (causal and c1 - 1 > i0 + r0):
+            if has_mask:  # blocked keys before the row's last visible one
                 for r in range(r0, r1):
-                    for j in range(width):
-                        if not _allowed(mask, has_mask, causal, i0 + r, j0 + j):
-                            scores[r, j] = -np.inf
-            _exp_rows(scores, r0, r1, width, shift, total)
+                    for j in range(j0, ends[r]):
+                        if not mask[i0 + r, j]:
+                            scores[r, j - j0] = -np.inf
+            _exp_rows(scores, r0, r1, j0, ends, width, shift, total)
             b = value.ctypes.data + j0 * value.strides[0]
             a_acc = acc.ctypes.data + r0 * acc.strides[0]
             if int_bits == 64:
@@ -316,3 +333,92 @@ def bounded_block(  # pragma: no cover - compiled
                         if not math.isfinite(v[j, c]):
                             out[i, c] = np.nan
     return left
+
+
+@intrinsic
+def _take_next(typingctx: Any, counter: Any) -> Any:
+    """The value of counter[0] before adding 1 to it, atomically: the next work item, for
+    threads that share a list of items without the GIL."""
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        return builder.atomic_rmw("add", array.data, ir.Constant(ir.IntType(64), 1), "monotonic")
+
+    return types.int64(counter), codegen
+
+
+@njit(_signatures("blocks"), nogil=True, cache=True)
+def bounded_blocks(  # pragma: no cover - compiled
+    items: Any,  # (n, 2): (head, first query row) of each query block
+    counter: Any,  # (1,): the next item to take, shared by the threads
+    q: Any,  # (Hq', L, E): queries; head h reads q[q_of[h]]
+    q_of: Any,
+    k: Any,  # (Hk', S, E)
+    k_of: Any,
+    v: Any,  # (Hv', S, Ev)
+    v_of: Any,
+    causal: Any,
+    root: Any,  # sqrt(scale), signed
+    key_root: Any,  # |root|
+    block_k: Any,
+    strip: Any,
+    cap: Any,
+    floor: Any,
+    value_limit: Any,  # a head whose max |v| times S exceeds this goes to the blocked kernel's code
+    room_base: Any,  # log of the largest float, minus 8
+    gemm: Any,
+    int_bits: Any,
+    out: Any,  # (H, L, Ev)
+    left: Any,  # (H, L): rows the bounded path left, for the online path
+    huge: Any,  # (H,): heads whose values are too close to the largest float for this path
+    key: Any,  # the buffers of one thread: (S, E)
+    value: Any,  # (S, Ev)
+    norms: Any,  # (S,)
+    prefix: Any,  # (S,)
+    bad: Any,  # (S,)
+    query: Any,  # (block_q, E)
+    scores: Any,  # (block_q, block_k)
+    acc: Any,  # (block_q, Ev)
+    total: Any,  # (block_q,)
+    shift: Any,  # (block_q,)
+    squares: Any,  # (block_q,)
+    ends: Any,  # (block_q,)
+    redo: Any,  # (block_q,)
+) -> None:
+    """Take query blocks from ``items`` until none is left, and compute each by
+    :func:`bounded_block` (no mask): several threads may run this at once on the same items,
+    each with its own buffers, and never need the GIL. Heads this path cannot take are flagged
+    in ``huge``, rows it leaves in ``left``."""
+    S = k.shape[1]
+    L = q.shape[1]
+    block_q = query.shape[0]
+    current = -1
+    skip = False
+    any_bad = False
+    no_mask = np.zeros((1, 1), dtype=np.bool_)
+    while True:
+        item = _take_next(counter)
+        if item >= items.shape[0]:
+            return
+        head, i0 = items[item, 0], items[item, 1]
+        if head != current:
+            current = head
+            top = prepare_head(k[k_of[head]], v[v_of[head]], key_root, key, value, norms, prefix, bad)
+            room = room_base - math.log(S) - math.log(max(top, 1.0))
+            skip = top * S > value_limit or room < cap + 1.0
+            if skip:
+                huge[head] = True
+            any_bad = False
+            for j in range(S):
+                any_bad = any_bad or bad[j]
+        if skip:
+            continue
+        i1 = min(i0 + block_q, L)
+        rows = bounded_block(
+            q[q_of[head]], v[v_of[head]], root, key, value, norms, prefix, bad, any_bad, no_mask, False, causal,
+            i0, i1, block_k, strip, cap, floor, gemm, int_bits, query, scores, acc, total, shift, squares, ends,
+            out[head], redo,
+        )  # fmt: skip
+        if rows:
+            for r in range(i1 - i0):
+                left[head, i0 + r] = redo[r]

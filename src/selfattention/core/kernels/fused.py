@@ -40,7 +40,8 @@ from . import blocked
 from .blas import Gemm, numpy_gemm
 from .exponential import ExpTile, compiled_available, compiled_exp_tile, compiled_loops
 from .inputs import AttentionInputs
-from .tiles import _VALUE_MARGIN, Head
+from .threads import Shared, blas_one_thread, in_threads, worker_count
+from .tiles import _VALUE_MARGIN, Head, limits_for
 
 __all__ = ["attention", "available", "usable"]
 
@@ -69,7 +70,11 @@ def attention(
     arguments and result (:func:`selfattention.core.kernels.blocked.attention`), with the
     bounded path compiled and the compiled exponential."""
     exp_tile = compiled_exp_tile(inputs.query.dtype)  # compiled (or loaded) here, before any thread starts
-    head_type = CompiledHead if _compiled_tiles() is not None else Head
+    loaded = _compiled_tiles()
+    simple = inputs.mask is None and not need_weights and method != "online" and inputs.key_len > 0
+    if loaded is not None and simple and inputs.query.dtype in (np.float32, np.float64):
+        return _unmasked(inputs, block_q, block_k, method, threads, exp_tile, *loaded), None
+    head_type = CompiledHead if loaded is not None else Head
     return blocked.attention(
         inputs,
         need_weights,
@@ -102,6 +107,80 @@ def _compiled_tiles() -> tuple[Any, Gemm] | None:
         )
         return None
     return compiled_tiles, gemm
+
+
+def _unmasked(
+    inputs: AttentionInputs,
+    block_q: int | None,
+    block_k: int | None,
+    method: str,
+    threads: int | None,
+    exp_tile: ExpTile,
+    tiles: Any,
+    gemm: Gemm,
+) -> NDArray[Any]:
+    """No mask (causal or not), no weights: every query block in compiled code, the threads
+    taking blocks from one list without the GIL (:func:`.compiled_tiles.bounded_blocks`); then
+    the heads and rows the bounded path leaves, by the blocked kernel's code. The same blocks,
+    by the same compiled :func:`.compiled_tiles.bounded_block`, as :class:`CompiledHead`, so
+    ``is_causal`` and the equivalent bool mask agree bitwise."""
+    block_q, block_k = blocked.tile_sizes(inputs, block_q, block_k, method)
+    batch, L, S, E, Ev = inputs.batch_shape, inputs.query_len, inputs.key_len, inputs.query.shape[-1], inputs.value_dim
+    dtype, causal, scale = inputs.query.dtype, inputs.is_causal, inputs.scale
+    heads = math.prod(batch)
+    output = np.empty((heads, L, Ev), dtype)
+    if output.size == 0:
+        return output.reshape(*batch, L, Ev)
+    (q, q_of), (k, k_of), (v, v_of) = (_by_head(x, batch) for x in (inputs.query, inputs.key, inputs.value))
+    items = np.array([(h, i0) for h in range(heads) for i0 in blocked.query_starts(L, block_q, causal)], dtype=np.int64)
+    counter = np.zeros(1, dtype=np.int64)
+    left = np.zeros((heads, L), dtype=bool)  # rows for the online path
+    huge = np.zeros(heads, dtype=bool)  # heads for the blocked kernel's code
+    limits, real = limits_for(dtype), dtype.type
+    root = math.copysign(math.sqrt(abs(scale)), scale)
+
+    def work(_: Any) -> None:
+        tiles.bounded_blocks(
+            items, counter, q, q_of, k, k_of, v, v_of, causal, real(root), real(abs(root)), block_k,
+            blocked.CAUSAL_STRIP, limits.shift_cap, limits.sum_floor, math.exp(limits.log_max - _VALUE_MARGIN),
+            limits.log_max - 8.0, gemm.address(dtype), gemm.int_bits, output, left, huge,
+            np.empty((S, E), dtype), np.empty((S, Ev), dtype), np.empty(S), np.empty(S), np.empty(S, dtype=bool),
+            np.empty((block_q, E), dtype), np.empty((block_q, block_k), dtype), np.empty((block_q, Ev), dtype),
+            np.empty(block_q, dtype), np.empty(block_q, dtype), np.empty(block_q), np.empty(block_q, dtype=np.int64),
+            np.empty(block_q, dtype=bool),
+        )  # fmt: skip
+
+    workers = worker_count(threads, len(items), heads * L * S, blocked.PARALLEL_MIN_SCORES)
+    if workers == 1:
+        with blas_one_thread():
+            work(None)
+    else:
+        in_threads(work, Shared([]), workers)
+    with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):  # as blocked.attention
+        for h in np.flatnonzero(huge | left.any(axis=1)):  # rare: the blocked kernel's code, as in CompiledHead
+            head = Head(dtype, block_q, block_k, E, Ev, S, blocked.CAUSAL_STRIP, exp_tile)
+            head.prepare(k[k_of[h]], v[v_of[h]], None, causal, method, False, scale)
+            for i0 in range(0, L, block_q):
+                i1 = min(i0 + block_q, L)
+                if huge[h]:
+                    head.block(q[q_of[h]], scale, output[h], None, i0)
+                elif left[h, i0:i1].any():
+                    query = np.multiply(q[q_of[h], i0:i1], real(root))
+                    head.online_rows(query, left[h, i0:i1], i0, i1, output[h], None)
+    return output.reshape(*batch, L, Ev)
+
+
+def _by_head(x: NDArray[Any], batch: tuple[int, ...]) -> tuple[NDArray[Any], NDArray[np.int64]]:
+    """x (..., R, C), its leading dimensions broadcastable to ``batch``, as (n, R, C), C-contiguous
+    and read-only, and for each (batch, head) in ``batch``'s order the index of its (R, C)
+    matrix: shared matrices (broadcast, or grouped key/value heads) are not copied."""
+    lead = x.shape[:-2]
+    keep = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in x.strides[:-2])
+    x = x[keep]  # a dimension broadcast by a stride of 0 holds one matrix
+    index = np.arange(math.prod(x.shape[:-2]), dtype=np.int64).reshape(x.shape[:-2])
+    index = np.broadcast_to(index, lead) if index.shape != lead else index
+    flat = _read_only(np.ascontiguousarray(x).reshape(-1, *x.shape[-2:]))
+    return flat, np.array(np.broadcast_to(index, batch).reshape(-1))  # a copy: writable, contiguous
 
 
 def _read_only(array: NDArray[Any]) -> NDArray[Any]:
@@ -140,6 +219,7 @@ class CompiledHead(Head):
         self.bad = np.empty(S, dtype=bool)  # v_j has a non-finite entry
         self.shift = np.empty(block_q, dtype)
         self.squares = np.empty(block_q)  # |q_i|^2, float64
+        self.ends = np.empty(block_q, dtype=np.int64)  # each row's end in the current tile
         self.redo = np.empty(block_q, dtype=bool)
         self.in_python = self.python_prepared = True
         self.loaded: tuple[Any, ...] = ()
@@ -200,7 +280,7 @@ class CompiledHead(Head):
             _read_only(q), self.v, real(self.root), self.key, self.value, self.norms, self.prefix, self.bad,
             self.any_bad, mask, self.mask is not None, self.causal, i0, i1, self.block_k, self.strip,
             limits.shift_cap, limits.sum_floor, self.gemm, self.int_bits,
-            self.query, self.scores, self.acc, self.total, self.shift, self.squares, out, self.redo,
+            self.query, self.scores, self.acc, self.total, self.shift, self.squares, self.ends, out, self.redo,
         )  # fmt: skip
         if left:
             self._prepare_python()  # loads the same keys and values into the same buffers

@@ -24,17 +24,23 @@ def timed(fn: Callable[[], Any]) -> float:
 
 #: a sample of a short call is a run of consecutive calls at least this long
 MIN_SAMPLE_S = 0.05
+#: ... after untimed calls for at least this long
+WARM_S = 0.01
 
 
 def per_call(fn: Callable[[], Any], min_s: float = MIN_SAMPLE_S) -> float:
     """Seconds per call of ``fn`` as a caller in a loop sees it. A call of ``min_s`` or more
-    is its own sample. A shorter one is called again and again for ``min_s``, after that
-    first, untimed call: one cold call of a few milliseconds mostly measures how long the
-    library's sleeping threads take to wake up (on this shared 2-CPU machine PyTorch's SDPA at
-    N = 256 took 6.9 ms cold against 1.5 ms warm), not the kernel."""
+    is its own sample. A shorter one is called again and again for ``min_s``, after untimed
+    calls for :data:`WARM_S`: the first calls after a pause mostly measure how long sleeping
+    threads and idle cores take to wake up, not the kernel (on this shared 2-CPU machine
+    PyTorch's SDPA at N = 256 took 6.9 ms cold against 1.5 ms warm; the fused kernel's first
+    five calls after a 0.3 s pause took 3.1, 1.8, 1.6, 2.6 and 1.8 ms, later ones 1.4 ms)."""
     first = timed(fn)
     if first >= min_s:
         return first
+    start = time.perf_counter()
+    while time.perf_counter() - start < WARM_S:
+        fn()
     calls, start = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - start) < min_s:
         fn()

@@ -24,10 +24,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from common import ROOT, B, D, H, peak_extra_bytes, timed
+from common import ROOT, B, D, H, peak_extra_bytes, per_call, timed
 
 import selfattention as sa
 from selfattention.core.kernels import IMPLEMENTATIONS, prepare_inputs, reference
+from selfattention.core.kernels.threads import blas_one_thread
 
 SETTLE_S = 0.2
 
@@ -147,14 +148,24 @@ def one_thread_cpu_time(torch: Any, rounds: int) -> dict[str, Any]:
     return out
 
 
+def _one_blas_thread(kernel: Any, inputs: Any) -> Any:
+    """The reference kernel as ``auto`` runs it: BLAS held to one thread."""
+    with blas_one_thread():
+        return kernel(inputs)
+
+
 def crossover(rounds: int) -> dict[str, Any]:
-    """Reference vs blocked (and fused) around the dispatcher's threshold (H = 8, d = 64, float32)."""
-    out: dict[str, Any] = {"threshold_scores": sa.core.kernels.AUTO_BLOCKED_MIN_SCORES}
-    for n in (128, 256, 512, 724, 1024, 2048):
+    """Reference vs blocked (and fused) around the dispatcher's thresholds (H = 8, d = 64,
+    float32), each call timed warm (:func:`common.per_call`)."""
+    out: dict[str, Any] = {
+        "threshold_scores": sa.core.kernels.AUTO_BLOCKED_MIN_SCORES,
+        "fused_threshold_scores": sa.core.kernels.AUTO_FUSED_MIN_SCORES,
+    }
+    for n in (64, 128, 256, 512, 724, 1024, 2048):
         rng = np.random.default_rng(n)
         q, k, v = (rng.standard_normal((B, H, n, D)).astype(np.float32) for _ in range(3))
         inputs = prepare_inputs(q, k, v, None, False)
-        calls = {"reference": lambda inputs=inputs: reference.attention(inputs)}
+        calls = {"reference": lambda inputs=inputs: _one_blas_thread(reference.attention, inputs)}
         calls.update(
             {
                 name: lambda inputs=inputs, kernel=kernel: kernel(inputs, False)
@@ -164,7 +175,7 @@ def crossover(rounds: int) -> dict[str, Any]:
         for call in calls.values():
             call()
         reps = max(rounds, 9 if n <= 512 else 3)
-        rows = [{name: timed(call) for name, call in calls.items()} for _ in range(reps)]
+        rows = [{name: per_call(call) for name, call in calls.items()} for _ in range(reps)]
         row: dict[str, Any] = {"scores": B * H * n * n}
         for name in calls:
             row[f"{name}_s"] = statistics.median(r[name] for r in rows)

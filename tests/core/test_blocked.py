@@ -236,9 +236,12 @@ def test_auto_chooses_blocked_for_large_score_matrices(monkeypatch):
     small = prepare_inputs(np.ones((2, 4, 3)), np.ones((2, 5, 3)), np.ones((2, 5, 1)))
     assert kernels._choose("auto", small, False) is IMPLEMENTATIONS["reference"]
     monkeypatch.setattr(kernels, "AUTO_BLOCKED_MIN_SCORES", 2 * 4 * 5 - 1)
+    monkeypatch.setattr(kernels, "AUTO_FUSED_MIN_SCORES", 2 * 4 * 5 - 1)
     assert kernels._choose("auto", small, False) is IMPLEMENTATIONS[LARGE]
     monkeypatch.delitem(IMPLEMENTATIONS, "fused", raising=False)  # numba missing: the blocked kernel
     assert kernels._choose("auto", small, False) is IMPLEMENTATIONS["blocked"]
+    monkeypatch.setattr(kernels, "AUTO_BLOCKED_MIN_SCORES", 2 * 4 * 5)
+    assert kernels._choose("auto", small, False) is IMPLEMENTATIONS["reference"]
 
 
 def test_memory_stays_bounded_on_long_sequences(rng):
@@ -370,13 +373,15 @@ def test_blas_one_thread_without_threadpoolctl(monkeypatch, rng):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_auto_on_both_sides_of_its_threshold_matches_loop(dtype, rng):
-    """auto picks the reference kernel below AUTO_BLOCKED_MIN_SCORES and the blocked one (fused
-    with numba) above it (threaded, BLAS held to one thread): both agree with the float64 loop."""
+    """auto picks the reference kernel below its threshold (AUTO_FUSED_MIN_SCORES with numba,
+    AUTO_BLOCKED_MIN_SCORES without) and the fused or blocked one above it (threaded, BLAS held
+    to one thread): both agree with the float64 loop."""
     heads, E = 4, 8
-    for n in (int((kernels.AUTO_BLOCKED_MIN_SCORES / heads) ** 0.5) + d for d in (-3, 3)):
+    threshold = kernels.AUTO_FUSED_MIN_SCORES if LARGE == "fused" else kernels.AUTO_BLOCKED_MIN_SCORES
+    for n in (int((threshold / heads) ** 0.5) + d for d in (-3, 3)):
         q, k, v = (randn(rng, heads, n, E, dtype=dtype) for _ in range(3))
         inputs = prepare_inputs(q, k, v, None, True)
-        small = heads * n * n <= kernels.AUTO_BLOCKED_MIN_SCORES
+        small = heads * n * n <= threshold
         assert kernels._choose("auto", inputs, False) is IMPLEMENTATIONS["reference" if small else LARGE]
         got = sa.scaled_dot_product_attention(q, k, v, is_causal=True)
         rows = [0, n // 2, n - 1]

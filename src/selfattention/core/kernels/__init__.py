@@ -53,22 +53,27 @@ if fused.available():  # numba itself is imported on first use
 if torch_kernel.available():
     IMPLEMENTATIONS["torch"] = torch_kernel.attention
 
-#: "auto" uses the blocked kernel (the fused one when numba is installed) once a call's score
-#: matrix (batch x L x S) would exceed this many elements (1 MiB of float32): below it the
-#: reference kernel's few whole-array passes cost less than the blocked kernel's per-head
-#: bookkeeping; above it the blocked kernel, threaded over heads and query blocks, is faster
-#: and its memory stays bounded (B = 1, H = 8,
-#: d = 64, float32, loaded 2-core machine: blocked 2x faster at N = 256, reference 2.3x faster
-#: at N = 128; benchmarks/run.py measures the crossover). Both run with BLAS held to one
-#: thread (:func:`.threads.blas_one_thread`).
+#: "auto" uses the blocked kernel once a call's score matrix (batch x L x S) would exceed this
+#: many elements (1 MiB of float32): below it the reference kernel's few whole-array passes
+#: cost less than the blocked kernel's per-head bookkeeping in Python; above it the blocked
+#: kernel, threaded over heads and query blocks, is faster and its memory stays bounded
+#: (B = 1, H = 8, d = 64, float32, loaded 2-core machine: blocked 2x faster at N = 256,
+#: reference 2.3x faster at N = 128; benchmarks/run.py measures the crossover). Both run with
+#: BLAS held to one thread (:func:`.threads.blas_one_thread`).
 AUTO_BLOCKED_MIN_SCORES = 1 << 18
+#: The same threshold for the fused kernel (numba installed), whose query blocks run in
+#: compiled code without per-tile Python: it is faster than the reference kernel from about
+#: 2^16 scores (2-core AMD EPYC, quiet, warm: 0.88x of the reference's time at H = 1,
+#: N = 256; 0.90x at H = 8, N = 128; 1.13x at H = 8, N = 64).
+AUTO_FUSED_MIN_SCORES = 1 << 15
 
 
 def _choose(implementation: str, inputs: AttentionInputs, need_weights: bool) -> Kernel:
     if implementation == "auto":
-        if math.prod(inputs.batch_shape) * inputs.query_len * inputs.key_len > AUTO_BLOCKED_MIN_SCORES:
-            if "fused" in IMPLEMENTATIONS and fused.usable():  # numba installed, and it loads
-                return IMPLEMENTATIONS["fused"]
+        scores = math.prod(inputs.batch_shape) * inputs.query_len * inputs.key_len
+        if scores > AUTO_FUSED_MIN_SCORES and "fused" in IMPLEMENTATIONS and fused.usable():  # numba loads
+            return IMPLEMENTATIONS["fused"]
+        if scores > AUTO_BLOCKED_MIN_SCORES:
             return IMPLEMENTATIONS["blocked"]
         return IMPLEMENTATIONS["reference"]
     try:

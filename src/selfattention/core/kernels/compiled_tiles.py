@@ -335,16 +335,18 @@ def bounded_block(  # pragma: no cover - compiled
     return left
 
 
-@intrinsic
-def _take_next(typingctx: Any, counter: Any) -> Any:
-    """The value of counter[0] before adding 1 to it, atomically: the next work item, for
-    threads that share a list of items without the GIL."""
+def _take_next_typer(typingctx: Any, counter: Any) -> Any:
+    """``take_next(counter)``: the value of counter[0] before adding 1 to it, atomically: the
+    next work item, for threads that share a list of items without the GIL."""
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         array = context.make_array(signature.args[0])(context, builder, args[0])
         return builder.atomic_rmw("add", array.data, ir.Constant(ir.IntType(64), 1), "monotonic")
 
     return types.int64(counter), codegen
+
+
+_take_next: Any = intrinsic(_take_next_typer)
 
 
 @njit(_signatures("blocks"), nogil=True, cache=True)

@@ -175,6 +175,8 @@ def _by_head(x: NDArray[Any], batch: tuple[int, ...]) -> tuple[NDArray[Any], NDA
     and read-only, and for each (batch, head) in ``batch``'s order the index of its (R, C)
     matrix: shared matrices (broadcast, or grouped key/value heads) are not copied."""
     lead = x.shape[:-2]
+    if lead == batch and x.flags.c_contiguous:  # the usual case: one matrix per head, in order
+        return _read_only(x.reshape(-1, *x.shape[-2:])), np.arange(math.prod(batch), dtype=np.int64)
     keep = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in x.strides[:-2])
     x = x[keep]  # a dimension broadcast by a stride of 0 holds one matrix
     index = np.arange(math.prod(x.shape[:-2]), dtype=np.int64).reshape(x.shape[:-2])

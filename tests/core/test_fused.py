@@ -1,10 +1,14 @@
-"""The fused kernel (the blocked kernel with numba's compiled exponential) and that exponential.
+"""The fused kernel (the blocked kernel's tiles, its bounded path compiled and calling NumPy's
+BLAS, and numba's compiled exponential), that exponential, and the BLAS it finds.
 
 The kernel runs through every parametrised kernel test (test_kernels, test_kernel_edges,
-test_properties, test_gqa, test_blocked's thread test) when numba is installed, because it is
-registered in IMPLEMENTATIONS; this file tests what is its own: the exponential against
-NumPy's and an exact one, special values, several tiles in float32 against TESTING.md's rule,
-the cold start (numba's cache) and life without numba.
+test_properties, test_gqa, and all of test_blocked: every tile size, strip, mask and poison)
+when numba is installed, because it is registered in IMPLEMENTATIONS; this file tests what is
+its own: the exponential against NumPy's and an exact one, special values, several tiles in
+float32 against TESTING.md's rule, the two ways into the compiled tiles (no mask: one list of
+blocks for all threads; a bool mask: a block at a time) agreeing bitwise, heads and rows left
+to the blocked kernel's code, shared key/value heads, the cold start (numba's cache), a NumPy
+whose BLAS it cannot call, and life without numba.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import pytest
 
 import selfattention as sa
 from reference_loop import batched_loop
-from selfattention.core.kernels import IMPLEMENTATIONS, exponential
+from selfattention.core.kernels import IMPLEMENTATIONS, blas, blocked, exponential, fused, prepare_inputs
 
 NO_NUMBA = "numba is not installed (pip install 'selfattention[fast]'): no fused kernel to test"
 needs_numba = pytest.mark.skipif("fused" not in IMPLEMENTATIONS, reason=NO_NUMBA)
@@ -120,6 +124,85 @@ def test_several_tiles_match_the_loop(dtype, is_causal, rng):
 
 
 @needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("L,S", [(700, 700), (1100, 600), (300, 1300)])
+def test_causal_and_the_lower_triangle_agree_bitwise_over_many_tiles(L, S, dtype, rng):
+    """is_causal takes the compiled list of blocks, the equivalent bool mask the compiled
+    block-at-a-time path: the same strips, tiles and row ends give the same bits."""
+    q, k, v = (rng.standard_normal((2, n, 32)).astype(dtype) for n in (L, S, S))
+    tril = np.tri(L, S, dtype=bool)
+    causal = sa.scaled_dot_product_attention(q, k, v, is_causal=True, implementation="fused")
+    masked = sa.scaled_dot_product_attention(q, k, v, attn_mask=tril, implementation="fused")
+    np.testing.assert_array_equal(causal, masked)
+    rows = [r for r in (0, 255, 256, 511, 512, L - 1) if r < L]
+    expected, _ = batched_loop(q[:, rows], k, v, tril[rows])
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(causal[:, rows], expected, rtol=tol, atol=tol)
+
+
+@needs_numba
+def test_shared_and_broadcast_heads_match_the_loop(rng):
+    """Grouped key/value heads, a key broadcast over the batch and a value that is a
+    transposed view: each head reads its own matrices, none is copied per head."""
+    q = rng.standard_normal((2, 6, 300, 16))
+    k = rng.standard_normal((3, 400, 16))  # broadcast over the batch of 2
+    v = np.swapaxes(rng.standard_normal((2, 3, 8, 400)), -1, -2)  # (2, 3, 400, 8), not contiguous
+    got = sa.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True, implementation="fused")
+    k_full = np.repeat(np.broadcast_to(k, (2, 3, 400, 16)), 2, axis=1)  # each key head serves 2 query heads
+    expected, _ = batched_loop(q, k_full, np.repeat(v, 2, axis=1), is_causal=True)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+@needs_numba
+@pytest.mark.parametrize("mask", [False, True])
+def test_rows_and_heads_the_compiled_path_leaves_match_the_loop(mask, rng):
+    """A row whose every score lies far below its bound (a query opposite to equal keys)
+    underflows in the compiled path and is redone online; a head whose values come near the
+    largest float goes to the blocked kernel's code whole; NaN in a query gives NaN in its row
+    only. With and without a mask (the two ways into the compiled path)."""
+    L, S = 600, 700
+    k = np.tile(rng.standard_normal(16), (S, 1))  # equal keys: every weight is 1 / S
+    q = rng.standard_normal((2, L, 16))
+    q[0, 10] = -40 * k[0]  # scores far below the bound: the sum underflows
+    q[0, 20] = np.nan
+    v = rng.standard_normal((2, S, 4))
+    v[1] *= 1e306  # near the largest float64: the whole head leaves the compiled path
+    attn_mask = np.ones((L, S), dtype=bool) if mask else None
+    got = sa.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, implementation="fused")
+    mean = v.mean(axis=1, keepdims=True)  # (2, 1, 4)
+    assert np.isnan(got[0, 20]).all()
+    rows = np.arange(L) != 20
+    np.testing.assert_allclose(got[0, rows], np.broadcast_to(mean[0], (L - 1, 4)), rtol=1e-10)
+    np.testing.assert_allclose(got[1], np.broadcast_to(mean[1], (L, 4)), rtol=1e-10)
+
+
+@needs_numba
+def test_without_a_blas_to_call_the_bounded_path_runs_as_the_blocked_kernels(monkeypatch, rng):
+    """A NumPy whose BLAS the compiled tiles cannot find: the fused kernel is the blocked
+    kernel with the compiled exponential, bit for bit."""
+    monkeypatch.setattr(fused, "_compiled_tiles", lambda: None)
+    for mask in (None, rng.random((300, 500)) > 0.3):
+        inputs = prepare_inputs(*(rng.standard_normal((2, n, 16)).astype(np.float32) for n in (300, 500, 500)), mask)
+        got, _ = fused.attention(inputs)
+        expected, _ = blocked.attention(inputs, exp_tile=exponential.compiled_exp_tile(np.dtype(np.float32)))
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_numpys_blas_is_found_and_checked(monkeypatch):
+    """NumPy's wheels ship OpenBLAS: its gemm is found under its prefixed name and computes
+    what NumPy computes; a gemm that computes something else is refused."""
+    pytest.importorskip("threadpoolctl")
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    if config.get("name") != "scipy-openblas":
+        pytest.skip(f"NumPy's BLAS here is {config.get('name')!r}, not the OpenBLAS of NumPy's wheels")
+    gemm = blas.numpy_gemm()
+    assert gemm is not None and gemm.int_bits == 64
+    assert blas._agrees(gemm)
+    swapped = blas.Gemm(sgemm=gemm.dgemm, dgemm=gemm.sgemm, int_bits=64)  # each reads the other's numbers
+    assert not blas._agrees(swapped)
+
+
+@needs_numba
 def test_fused_and_blocked_differ_by_rounding_only(rng):
     q, k, v = (rng.standard_normal((4, 600, 32)).astype(np.float32) for _ in range(3))
     fused = sa.scaled_dot_product_attention(q, k, v, implementation="fused")
@@ -158,20 +241,21 @@ def test_import_selfattention_does_not_import_numba():
 @needs_numba
 @pytest.mark.slow
 def test_second_cold_start_loads_the_compiled_code(tmp_path):
-    """The first process compiles the exponential into numba's cache; the next one loads it."""
+    """The first process compiles the exponential and the tile loops into numba's cache; the
+    next one loads them."""
     code = """
         import numpy as np
         import selfattention as sa
-        from selfattention.core.kernels import compiled
+        from selfattention.core.kernels import compiled, compiled_tiles
         x = np.ones((2, 600, 8), np.float32)
         sa.scaled_dot_product_attention(x, x, x, implementation="fused")
-        stats = compiled.exp_tile32.stats
-        print(sum(stats.cache_misses.values()), sum(stats.cache_hits.values()))
+        for loop in (compiled.exp_tile32, compiled_tiles.bounded_blocks):
+            print(sum(loop.stats.cache_misses.values()), sum(loop.stats.cache_hits.values()))
         """
     first = run_python(code, NUMBA_CACHE_DIR=str(tmp_path))
     second = run_python(code, NUMBA_CACHE_DIR=str(tmp_path))
-    assert first.split() == ["1", "0"]  # compiled
-    assert second.split() == ["0", "1"]  # loaded
+    assert first.split() == ["1", "0", "2", "0"]  # compiled: bounded_blocks for float32 and float64
+    assert second.split() == ["0", "1", "0", "2"]  # loaded
 
 
 def test_fused_without_numba_says_what_to_install(monkeypatch):

@@ -13,6 +13,7 @@ whose BLAS it cannot call, and life without numba.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
 import sys
@@ -198,8 +199,16 @@ def test_numpys_blas_is_found_and_checked(monkeypatch):
     gemm = blas.numpy_gemm()
     assert gemm is not None and gemm.int_bits == 64
     assert blas._agrees(gemm)
-    swapped = blas.Gemm(sgemm=gemm.dgemm, dgemm=gemm.sgemm, int_bits=64)  # each reads the other's numbers
-    assert not blas._agrees(swapped)
+    # a gemm with the right signature that computes nothing (a Python callback: it cannot
+    # write out of bounds, as a real function given the wrong types would)
+    integer, pointer = ctypes.c_int64, ctypes.c_void_p
+    idle = []
+    for real in (ctypes.c_float, ctypes.c_double):
+        types = (ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer, real, pointer, integer)
+        idle.append(ctypes.CFUNCTYPE(None, *types, pointer, integer, real, pointer, integer)(lambda *args: None))
+    addresses = [ctypes.cast(function, ctypes.c_void_p).value for function in idle]
+    assert not blas._agrees(blas.Gemm(sgemm=addresses[0], dgemm=addresses[1], int_bits=64))
+    assert not blas._agrees(blas.Gemm(sgemm=gemm.sgemm, dgemm=addresses[1], int_bits=64))
 
 
 @needs_numba

@@ -6,8 +6,9 @@ agrees with the others to the tolerances of TESTING.md:
 - ``"reference"``: the formula written literally, with the whole (L, S) score matrix.
 - ``"blocked"``: online softmax over query and key tiles, O((L + S) * E) extra memory
   (:mod:`selfattention.core.kernels.blocked`).
-- ``"fused"`` (when numba is installed: ``selfattention[fast]``): the blocked kernel with a
-  compiled exponential (:mod:`selfattention.core.kernels.fused`).
+- ``"fused"`` (when numba is installed: ``selfattention[fast]``): the blocked kernel's tiles,
+  its bounded path compiled (each query block one call, NumPy's BLAS called directly) and
+  its exponential too (:mod:`selfattention.core.kernels.fused`).
 - ``"torch"`` (when PyTorch is installed): ``torch.nn.functional.scaled_dot_product_attention``
   with the library's rules (:mod:`selfattention.core.kernels.torch`). torch tensors given to
   :func:`scaled_dot_product_attention` always go there and come back as torch tensors.

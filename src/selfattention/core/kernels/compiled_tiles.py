@@ -55,7 +55,7 @@ from numba.core.extending import intrinsic, overload
 from . import compiled
 from .blas import NO_TRANS, ROW_MAJOR, TRANS
 
-__all__ = ["bounded_block", "bounded_blocks", "prepare_head"]
+__all__ = ["bounded_block", "bounded_blocks", "fits", "prepare_head"]
 
 
 def _gemm_typer(int_bits: int) -> Any:
@@ -226,6 +226,15 @@ def prepare_head(  # pragma: no cover - compiled
                 value[j, c] = 0.0
                 bad[j] = True
     return top
+
+
+@njit("boolean(float64, int64, float64, float64, float64)", nogil=True, cache=True)
+def fits(top: float, S: int, value_limit: float, room_base: float, cap: float) -> bool:  # pragma: no cover
+    """True when a head whose largest finite |v| is ``top``, over S keys, can take this path:
+    one cap T for every row and no value headroom (the ordinary case of
+    :meth:`selfattention.core.kernels.tiles.Head.prepare`: S max|v| below ``value_limit`` =
+    e^(log max - margin), and log max - 8 - log S - log max(|v|, 1) at least T + 1)."""
+    return not (top * S > value_limit or room_base - math.log(S) - math.log(max(top, 1.0)) < cap + 1.0)
 
 
 @njit(nogil=True, inline="always")
@@ -418,8 +427,7 @@ def bounded_blocks(  # pragma: no cover - compiled
         if head != current:
             current = head
             top = prepare_head(k[k_of[head]], v[v_of[head]], key_root, key, value, norms, prefix, bad)
-            room = room_base - math.log(S) - math.log(max(top, 1.0))
-            skip = top * S > value_limit or room < cap + 1.0
+            skip = not fits(top, S, value_limit, room_base, cap)
             if skip:
                 huge[head] = True
             any_bad = False

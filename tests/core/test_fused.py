@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -175,6 +176,22 @@ def test_rows_and_heads_the_compiled_path_leaves_match_the_loop(mask, rng):
     rows = np.arange(L) != 20
     np.testing.assert_allclose(got[0, rows], np.broadcast_to(mean[0], (L - 1, 4)), rtol=1e-10)
     np.testing.assert_allclose(got[1], np.broadcast_to(mean[1], (L, 4)), rtol=1e-10)
+
+
+@needs_numba
+def test_calls_from_several_threads_at_once_give_the_same_bits(rng):
+    """A web server calls the kernel from several threads at once; they share the kernel's kept
+    threads, and each call's numbers are those it gives alone."""
+    problems = []
+    for i in range(6):
+        q, k, v = (rng.standard_normal((4, n, 32)).astype(np.float32) for n in (300 + 50 * i, 400, 400))
+        mask = rng.random((q.shape[1], 400)) > 0.2 if i % 2 else None
+        problems.append({"query": q, "key": k, "value": v, "attn_mask": mask, "is_causal": i % 3 == 0})
+    alone = [sa.scaled_dot_product_attention(**p, implementation="fused") for p in problems]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda p: sa.scaled_dot_product_attention(**p, implementation="fused"), problems * 3))
+    for got, expected in zip(together, alone * 3, strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
 @needs_numba

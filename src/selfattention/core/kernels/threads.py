@@ -105,16 +105,18 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 
 def _forget_pool() -> None:
-    """In a forked child the parent's threads do not exist: start afresh."""
-    global _POOL, _POOL_LOCK
+    """In a forked child the parent's threads do not exist, nor their calls: start afresh."""
+    global _POOL, _POOL_LOCK, _HOLDERS, _HOLD, _HOLD_LOCK
     _POOL, _POOL_LOCK = None, threading.Lock()
+    _HOLDERS, _HOLD, _HOLD_LOCK = 0, None, threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool)
 
 
-def blas_one_thread() -> contextlib.AbstractContextManager[Any]:
+@contextlib.contextmanager
+def blas_one_thread() -> Iterator[None]:
     """A context in which BLAS runs in the calling thread only (nothing without threadpoolctl).
 
     The kernels' matmuls are small tiles: BLAS's own threads only add synchronisation, and
@@ -122,11 +124,52 @@ def blas_one_thread() -> contextlib.AbstractContextManager[Any]:
     loaded 2-core machine: N = 256, H = 8, one thread: 24 ms with BLAS held to one thread,
     680 ms without). ``threadpool_limits`` looks up the loaded libraries on every call
     (about 1 ms); the controller that finds them is built once.
+
+    BLAS's thread count belongs to the whole process, so the contexts of calls that overlap
+    (a web server's threads) share one hold: the first sets it, the last restores what was
+    there before. Each call restoring what it found would let one call's end give BLAS its
+    threads back in the middle of another's, whose matmuls would then be split differently:
+    the same inputs gave other bits under load (test_fused).
     """
+    global _HOLDERS, _HOLD
     controller = _controller()
     if controller is None:
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")  # type: ignore[no-any-return]
+        yield
+        return
+    with _HOLD_LOCK:
+        if _HOLDERS == 0:
+            _take_control()
+            _HOLD = controller.limit(limits=1, user_api="blas")
+        _HOLDERS += 1
+    try:
+        yield
+    finally:
+        with _HOLD_LOCK:
+            _HOLDERS -= 1
+            if _HOLDERS == 0 and _HOLD is not None:
+                _take_control()
+                _HOLD.restore_original_limits()
+                _HOLD = None
+                _take_control()  # and leave it to no thread
+
+
+def _take_control() -> None:
+    """Let this thread set OpenBLAS's thread count. threadpoolctl (from 3.8) lets only one
+    thread, the first to set a limit, set the count of an OpenBLAS without OpenMP, and silently
+    ignores the others: a kernel called from a web server's thread (or any thread but the
+    first) then ran with all of BLAS's threads, slower, and with other bits than from the main
+    thread (test_fused). The hold above is shared by all threads, so whichever thread sets or
+    restores it takes that role for the moment, and gives it up after restoring."""
+    from threadpoolctl import OpenBLASController
+
+    clear = getattr(OpenBLASController, "clear_controlling_thread", None)  # threadpoolctl < 3.8: no such rule
+    if clear is not None:
+        clear(force=True)
+
+
+_HOLDERS = 0  # contexts of blas_one_thread open now, in any thread
+_HOLD: Any = None  # threadpoolctl's limiter while they are
+_HOLD_LOCK = threading.Lock()
 
 
 @functools.cache

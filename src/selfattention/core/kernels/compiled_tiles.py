@@ -48,68 +48,14 @@ import math
 from typing import Any
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, types
-from numba.core.extending import intrinsic, overload
+from numba.core.extending import overload
 
 from . import compiled
-from .blas import NO_TRANS, ROW_MAJOR, TRANS
+from .blas import NO_TRANS, TRANS
+from .compiled_calls import gemm32, gemm64, take_next
 
 __all__ = ["bounded_block", "bounded_blocks", "fits", "prepare_head"]
-
-
-def _gemm_typer(int_bits: int) -> Any:
-    """A typer for ``gemm(address, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)``:
-    row-major C = alpha A op(B) + beta C through the CBLAS function at ``address``, with
-    integers of ``int_bits``. Pointers and the address are int64; alpha and beta are the
-    element type (float32 or float64)."""
-
-    def typer(
-        typingctx: Any,
-        address: Any,
-        trans_b: Any,
-        m: Any,
-        n: Any,
-        k: Any,
-        alpha: Any,
-        a: Any,
-        lda: Any,
-        b: Any,
-        ldb: Any,
-        beta: Any,
-        c: Any,
-        ldc: Any,
-    ) -> Any:
-        real, i64 = alpha, types.int64
-        signature = types.void(i64, i64, i64, i64, i64, real, i64, i64, i64, i64, real, i64, i64)
-
-        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
-            address, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc = args
-            flt = ir.FloatType() if real == types.float32 else ir.DoubleType()
-            i32, integer, pointer = ir.IntType(32), ir.IntType(int_bits), flt.as_pointer()
-            function = ir.FunctionType(
-                ir.VoidType(), [i32, i32, i32, integer, integer, integer, flt, pointer, integer, pointer, integer, flt,
-                                pointer, integer],
-            )  # fmt: skip
-
-            def whole(x: Any) -> Any:
-                return x if int_bits == 64 else builder.trunc(x, integer)
-
-            builder.call(
-                builder.inttoptr(address, function.as_pointer()),
-                [ir.Constant(i32, ROW_MAJOR), ir.Constant(i32, NO_TRANS), builder.trunc(trans_b, i32),
-                 whole(m), whole(n), whole(k), alpha, builder.inttoptr(a, pointer), whole(lda),
-                 builder.inttoptr(b, pointer), whole(ldb), beta, builder.inttoptr(c, pointer), whole(ldc)],
-            )  # fmt: skip
-            return context.get_dummy_value()
-
-        return signature, codegen
-
-    return typer
-
-
-_gemm64: Any = intrinsic(_gemm_typer(64))
-_gemm32: Any = intrinsic(_gemm_typer(32))
 
 
 def _exp(x: Any) -> Any:  # pragma: no cover - a stub that numba resolves below
@@ -322,9 +268,9 @@ def bounded_block(  # pragma: no cover - compiled
             b = key.ctypes.data + j0 * key.strides[0]
             c = scores.ctypes.data + r0 * scores.strides[0]
             if int_bits == 64:
-                _gemm64(gemm, TRANS, r1 - r0, width, E, one, a, E, b, E, real(0.0), c, block_k)
+                gemm64(gemm, TRANS, r1 - r0, width, E, one, a, E, b, E, real(0.0), c, block_k)
             else:
-                _gemm32(gemm, TRANS, r1 - r0, width, E, one, a, E, b, E, real(0.0), c, block_k)
+                gemm32(gemm, TRANS, r1 - r0, width, E, one, a, E, b, E, real(0.0), c, block_k)
             if has_mask:  # blocked keys before the row's last visible one
                 for r in range(r0, r1):
                     for j in range(j0, ends[r]):
@@ -334,9 +280,9 @@ def bounded_block(  # pragma: no cover - compiled
             b = value.ctypes.data + j0 * value.strides[0]
             a_acc = acc.ctypes.data + r0 * acc.strides[0]
             if int_bits == 64:
-                _gemm64(gemm, NO_TRANS, r1 - r0, Ev, width, one, c, block_k, b, Ev, one, a_acc, Ev)
+                gemm64(gemm, NO_TRANS, r1 - r0, Ev, width, one, c, block_k, b, Ev, one, a_acc, Ev)
             else:
-                _gemm32(gemm, NO_TRANS, r1 - r0, Ev, width, one, c, block_k, b, Ev, one, a_acc, Ev)
+                gemm32(gemm, NO_TRANS, r1 - r0, Ev, width, one, c, block_k, b, Ev, one, a_acc, Ev)
     left = 0
     for r in range(n):
         i = i0 + r
@@ -354,20 +300,6 @@ def bounded_block(  # pragma: no cover - compiled
                         if not math.isfinite(v[j, c]):
                             out[i, c] = np.nan
     return left
-
-
-def _take_next_typer(typingctx: Any, counter: Any) -> Any:
-    """``take_next(counter)``: the value of counter[0] before adding 1 to it, atomically: the
-    next work item, for threads that share a list of items without the GIL."""
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        array = context.make_array(signature.args[0])(context, builder, args[0])
-        return builder.atomic_rmw("add", array.data, ir.Constant(ir.IntType(64), 1), "monotonic")
-
-    return types.int64(counter), codegen
-
-
-_take_next: Any = intrinsic(_take_next_typer)
 
 
 @njit(_signatures("blocks"), nogil=True, cache=True)
@@ -420,7 +352,7 @@ def bounded_blocks(  # pragma: no cover - compiled
     any_bad = False
     no_mask = np.zeros((1, 1), dtype=np.bool_)
     while True:
-        item = _take_next(counter)
+        item = take_next(counter)
         if item >= items.shape[0]:
             return
         head, i0 = items[item, 0], items[item, 1]

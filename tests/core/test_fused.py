@@ -5,9 +5,9 @@ The kernel runs through every parametrised kernel test (test_kernels, test_kerne
 test_properties, test_gqa, and all of test_blocked: every tile size, strip, mask and poison)
 when numba is installed, because it is registered in IMPLEMENTATIONS; this file tests what is
 its own: the exponential against NumPy's and an exact one, special values, several tiles in
-float32 against TESTING.md's rule, the two ways into the compiled tiles (no mask: one list of
-blocks for all threads; a bool mask: a block at a time) agreeing bitwise, heads and rows left
-to the blocked kernel's code, shared key/value heads, the cold start (numba's cache), a NumPy
+float32 against TESTING.md's rule, a causal triangle and its bool mask agreeing bitwise, masks
+the compiled path cannot read without a copy, heads and rows left to the blocked kernel's code,
+shared key/value heads, calls from several threads, the cold start (numba's cache), a NumPy
 whose BLAS it cannot call, and life without numba.
 """
 
@@ -129,8 +129,8 @@ def test_several_tiles_match_the_loop(dtype, is_causal, rng):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("L,S", [(700, 700), (1100, 600), (300, 1300)])
 def test_causal_and_the_lower_triangle_agree_bitwise_over_many_tiles(L, S, dtype, rng):
-    """is_causal takes the compiled list of blocks, the equivalent bool mask the compiled
-    block-at-a-time path: the same strips, tiles and row ends give the same bits."""
+    """is_causal and the equivalent bool mask: the same strips, tiles and row ends give the
+    same bits."""
     q, k, v = (rng.standard_normal((2, n, 32)).astype(dtype) for n in (L, S, S))
     tril = np.tri(L, S, dtype=bool)
     causal = sa.scaled_dot_product_attention(q, k, v, is_causal=True, implementation="fused")
@@ -161,7 +161,7 @@ def test_rows_and_heads_the_compiled_path_leaves_match_the_loop(mask, rng):
     """A row whose every score lies far below its bound (a query opposite to equal keys)
     underflows in the compiled path and is redone online; a head whose values come near the
     largest float goes to the blocked kernel's code whole; NaN in a query gives NaN in its row
-    only. With and without a mask (the two ways into the compiled path)."""
+    only. With and without a mask."""
     L, S = 600, 700
     k = np.tile(rng.standard_normal(16), (S, 1))  # equal keys: every weight is 1 / S
     q = rng.standard_normal((2, L, 16))
@@ -176,6 +176,25 @@ def test_rows_and_heads_the_compiled_path_leaves_match_the_loop(mask, rng):
     rows = np.arange(L) != 20
     np.testing.assert_allclose(got[0, rows], np.broadcast_to(mean[0], (L - 1, 4)), rtol=1e-10)
     np.testing.assert_allclose(got[1], np.broadcast_to(mean[1], (L, 4)), rtol=1e-10)
+
+
+@needs_numba
+def test_a_mask_whose_heads_cannot_be_merged_runs_as_the_blocked_kernel(rng):
+    """A (2, 3, L, S) mask that is a transposed view: its batch dimensions cannot be read as
+    one without a copy, so the blocked kernel's code runs it (with the compiled exponential)
+    and nothing of L x S size is copied per head; a padding mask (2, 1, 1, S) needs no copy."""
+    q, k, v = (rng.standard_normal((2, 3, n, 16)) for n in (200, 300, 300))
+    mask = np.swapaxes(rng.random((3, 2, 200, 300)) > 0.3, 0, 1)  # (2, 3, 200, 300), strides not mergeable
+    inputs = prepare_inputs(q, k, v, mask)
+    assert fused._mask_by_head(mask, inputs) is None
+    got = sa.scaled_dot_product_attention(q, k, v, attn_mask=mask, implementation="fused")
+    expected, _ = blocked.attention(inputs, exp_tile=exponential.compiled_exp_tile(np.dtype(np.float64)))
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_allclose(got, batched_loop(q, k, v, mask)[0], rtol=1e-10, atol=1e-12)
+    padding = rng.random((2, 1, 1, 300)) > 0.3
+    flat, index = fused._mask_by_head(padding, prepare_inputs(q, k, v, padding))
+    assert flat.shape == (2, 200, 300) and flat.strides[1] == 0 and np.shares_memory(flat, padding)
+    assert index.tolist() == [0, 0, 0, 1, 1, 1]
 
 
 @needs_numba

@@ -93,6 +93,7 @@ __all__ = [
     "CAUSAL_STRIP",
     "PARALLEL_MIN_SCORES",
     "attention",
+    "bool_if_possible",
     "query_starts",
     "tile_sizes",
 ]
@@ -126,7 +127,6 @@ def attention(
     method: str = "auto",
     threads: int | None = None,
     exp_tile: ExpTile = numpy_exp_tile,
-    head_type: type[Head] = Head,
 ) -> tuple[NDArray[Any], NDArray[Any] | None]:
     """Output (..., L, Ev) and, when asked, weights (..., L, S), in the compute dtype.
 
@@ -137,8 +137,6 @@ def attention(
     the query blocks (default: one per CPU for calls of at least :data:`PARALLEL_MIN_SCORES`
     scores, when threadpoolctl is installed; the result does not depend on it). ``exp_tile``:
     the exponential of a score tile (:mod:`.exponential`; the fused kernel passes a compiled one).
-    ``head_type``: what computes a head's query blocks (:class:`.tiles.Head`; the fused kernel
-    passes one whose bounded path is compiled).
     """
     block_q, block_k = tile_sizes(inputs, block_q, block_k, method)
     q, k, v = inputs.query, inputs.key, inputs.value
@@ -155,16 +153,14 @@ def attention(
     q_all = np.broadcast_to(q, (*batch, L, q.shape[-1]))
     k_all = np.broadcast_to(k, (*batch, S, k.shape[-1]))
     v_all = np.broadcast_to(v, (*batch, S, Ev))
-    mask = inputs.mask
-    if mask is not None and mask.dtype != np.bool_ and bool(np.all((mask == 0) | np.isneginf(mask))):
-        mask = mask == 0  # a float mask of only 0 / -inf is a bool mask: adding 0 changes nothing
+    mask = bool_if_possible(inputs.mask)
     mask_all = None if mask is None else np.broadcast_to(mask, (*batch, L, S))
     # work items: (batch index, first query row), one per query block
     items = [(index, i0) for index in np.ndindex(*batch) for i0 in query_starts(L, block_q, inputs.is_causal)]
     workers = worker_count(threads, len(items), math.prod(batch) * L * S, PARALLEL_MIN_SCORES)
 
     def work(share: Iterator[Item]) -> None:
-        head = head_type(dtype, block_q, block_k, q.shape[-1], Ev, S, CAUSAL_STRIP, exp_tile)
+        head = Head(dtype, block_q, block_k, q.shape[-1], Ev, S, CAUSAL_STRIP, exp_tile)
         current: tuple[int, ...] | None = None
         with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):  # per thread
             for index, i0 in share:
@@ -184,6 +180,15 @@ def attention(
         # process slows down leaves no long tail; the result does not depend on who took what
         in_threads(work, Shared(items), workers)
     return output, weights
+
+
+def bool_if_possible(mask: NDArray[Any] | None) -> NDArray[Any] | None:
+    """A float mask of only 0 and -inf as the bool mask it is (adding 0 changes nothing), so that
+    it takes the bounded path; any other mask as it is."""
+    if mask is not None and mask.dtype != np.bool_ and bool(np.all((mask == 0) | np.isneginf(mask))):
+        as_bool: NDArray[np.bool_] = mask == 0
+        return as_bool
+    return mask
 
 
 def tile_sizes(inputs: AttentionInputs, block_q: int | None, block_k: int | None, method: str) -> tuple[int, int]:

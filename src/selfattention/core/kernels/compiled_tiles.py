@@ -29,11 +29,10 @@ only); only the row sums may be reassociated, so that they vectorise. A row's su
 depends on how many of the tile's keys it sees, which depends only on its position and the
 mask.
 
-:func:`bounded_blocks` runs every block of a call without a mask: the threads take blocks from
-one list through an atomic counter, so no thread needs the GIL between blocks (with Python
-between blocks, the threads' hand-offs of the GIL cost up to 0.7 ms of a 1.6 ms call at
-N = 256 on the 2-core machine of issue #16). :func:`bounded_block` is one block, for masked
-calls, which go a block at a time through :class:`selfattention.core.kernels.fused.CompiledHead`.
+:func:`bounded_blocks` runs every block of a call: the threads take blocks from one list
+through an atomic counter, so no thread needs the GIL between blocks (with Python between
+blocks, the threads' hand-offs of the GIL cost up to 0.7 ms of a 1.6 ms call at N = 256 on the
+2-core machine of issue #16); :func:`bounded_block` is one block.
 
 Measured on that machine (one thread, N = 4096, one head, float32): 65 ms a head, against
 51 ms for the same two matmuls per tile in NumPy and 11 ms for the exponentials and sums
@@ -114,7 +113,8 @@ def _signatures(function: str) -> list[Any]:
             i64, index = types.int64, types.Array(types.int64, 1, "C")
             in3 = types.Array(real, 3, "C", readonly=True)
             result.append(
-                types.void(types.Array(types.int64, 2, "C"), index, in3, index, in3, index, in3, index, types.boolean,
+                types.void(types.Array(types.int64, 2, "C"), index, in3, index, in3, index, in3, index,
+                           types.Array(types.boolean, 3, "A", readonly=True), index, types.boolean, types.boolean,
                            real, real, i64, i64, types.float64, types.float64, types.float64, types.float64, i64, i64,
                            types.Array(real, 3, "C"), types.Array(types.boolean, 2, "C"), boolean, buf2, buf2, f64,
                            f64, boolean, buf2, buf2, buf2, buf1, buf1, f64, index, boolean)
@@ -312,6 +312,9 @@ def bounded_blocks(  # pragma: no cover - compiled
     k_of: Any,
     v: Any,  # (Hv', S, Ev)
     v_of: Any,
+    mask: Any,  # (M, L, S) bool, True = may attend; head h reads mask[mask_of[h]]; ignored unless has_mask
+    mask_of: Any,
+    has_mask: Any,
     causal: Any,
     root: Any,  # sqrt(scale), signed
     key_root: Any,  # |root|
@@ -341,16 +344,15 @@ def bounded_blocks(  # pragma: no cover - compiled
     redo: Any,  # (block_q,)
 ) -> None:
     """Take query blocks from ``items`` until none is left, and compute each by
-    :func:`bounded_block` (no mask): several threads may run this at once on the same items,
-    each with its own buffers, and never need the GIL. Heads this path cannot take are flagged
-    in ``huge``, rows it leaves in ``left``."""
+    :func:`bounded_block`: several threads may run this at once on the same items, each with
+    its own buffers, and never need the GIL. Heads this path cannot take are flagged in
+    ``huge``, rows it leaves in ``left``."""
     S = k.shape[1]
     L = q.shape[1]
     block_q = query.shape[0]
     current = -1
     skip = False
     any_bad = False
-    no_mask = np.zeros((1, 1), dtype=np.bool_)
     while True:
         item = take_next(counter)
         if item >= items.shape[0]:
@@ -369,7 +371,8 @@ def bounded_blocks(  # pragma: no cover - compiled
             continue
         i1 = min(i0 + block_q, L)
         rows = bounded_block(
-            q[q_of[head]], v[v_of[head]], root, key, value, norms, prefix, bad, any_bad, no_mask, False, causal,
+            q[q_of[head]], v[v_of[head]], root, key, value, norms, prefix, bad, any_bad, mask[mask_of[head]], has_mask,
+            causal,
             i0, i1, block_k, strip, cap, floor, gemm, int_bits, query, scores, acc, total, shift, squares, ends,
             out[head], redo,
         )  # fmt: skip

@@ -6,18 +6,19 @@ those calls' own overhead, not their arithmetic, was a third of its time, and Nu
 ``exp`` cost as much as a matmul. This kernel keeps the blocked kernel's tiles, threads and
 paths, with two changes:
 
-- the bounded path (no mask or a bool mask, causal or not: nearly every call) runs a whole query
-  block in one compiled call (:mod:`.compiled_tiles`): BLAS for the two matmuls (NumPy's own
-  BLAS, called directly: :mod:`.blas`), and one loop for the mask, the exponential and the
-  row sums;
+- the bounded path (no mask or a bool mask, causal or not: nearly every call) runs in compiled
+  code (:mod:`.compiled_tiles`), every query block of a call, the threads taking blocks without
+  the GIL: BLAS for the two matmuls (NumPy's own BLAS, called directly: :mod:`.blas`), and
+  one loop for the mask, the exponential and the row sums;
 - the online path (float masks, rows the bounded path leaves, ``need_weights``) and heads whose
   values come near the largest float use the blocked kernel's code with the compiled
   exponential of :mod:`.compiled` (at most about 1 ulp from the exact exponential: closer
   than NumPy's float32 ``exp``).
 
 Every guarantee of the blocked kernel holds, and the result never depends on the number of
-threads. Without a BLAS it can call (a NumPy whose BLAS it does not recognise), the bounded path
-runs as the blocked kernel's, with the compiled exponential.
+threads. Without a BLAS it can call (a NumPy whose BLAS it does not recognise), or with a mask
+whose batch dimensions cannot be read as one without a copy, the bounded path runs as the
+blocked kernel's, with the compiled exponential.
 
 numba is the optional extra ``selfattention[fast]``; ``import selfattention`` never imports it.
 The first call in a process imports numba (about 0.5 s) and loads the compiled loops from
@@ -71,19 +72,14 @@ def attention(
     bounded path compiled and the compiled exponential."""
     exp_tile = compiled_exp_tile(inputs.query.dtype)  # compiled (or loaded) here, before any thread starts
     loaded = _compiled_tiles()
-    simple = inputs.mask is None and not need_weights and method != "online" and inputs.key_len > 0
-    if loaded is not None and simple and inputs.query.dtype in (np.float32, np.float64):
-        return _unmasked(inputs, block_q, block_k, method, threads, exp_tile, *loaded), None
-    head_type = CompiledHead if loaded is not None else Head
+    mask = blocked.bool_if_possible(inputs.mask)
+    bounded = not need_weights and method != "online" and (mask is None or mask.dtype == np.bool_)
+    if loaded is not None and bounded and inputs.key_len > 0 and inputs.query.dtype in (np.float32, np.float64):
+        masks = None if mask is None else _mask_by_head(mask, inputs)
+        if mask is None or masks is not None:  # a mask whose batch dimensions merge without a copy: nearly all
+            return _compiled(inputs, masks, block_q, block_k, method, threads, exp_tile, *loaded), None
     return blocked.attention(
-        inputs,
-        need_weights,
-        block_q=block_q,
-        block_k=block_k,
-        method=method,
-        threads=threads,
-        exp_tile=exp_tile,
-        head_type=head_type,
+        inputs, need_weights, block_q=block_q, block_k=block_k, method=method, threads=threads, exp_tile=exp_tile
     )
 
 
@@ -109,8 +105,9 @@ def _compiled_tiles() -> tuple[Any, Gemm] | None:
     return compiled_tiles, gemm
 
 
-def _unmasked(
+def _compiled(
     inputs: AttentionInputs,
+    masks: tuple[NDArray[Any], NDArray[np.int64]] | None,
     block_q: int | None,
     block_k: int | None,
     method: str,
@@ -119,11 +116,10 @@ def _unmasked(
     tiles: Any,
     gemm: Gemm,
 ) -> NDArray[Any]:
-    """No mask (causal or not), no weights: every query block in compiled code, the threads
-    taking blocks from one list without the GIL (:func:`.compiled_tiles.bounded_blocks`); then
-    the heads and rows the bounded path leaves, by the blocked kernel's code. The same blocks,
-    by the same compiled :func:`.compiled_tiles.bounded_block`, as :class:`CompiledHead`, so
-    ``is_causal`` and the equivalent bool mask agree bitwise."""
+    """Every query block in compiled code, the threads taking blocks from one list without
+    the GIL (:func:`.compiled_tiles.bounded_blocks`); then the heads and rows the bounded path
+    leaves, by the blocked kernel's code. ``masks``: (the bool masks as (n, L, S), each
+    head's index into them), or None."""
     block_q, block_k = blocked.tile_sizes(inputs, block_q, block_k, method)
     batch, L, S, E, Ev = inputs.batch_shape, inputs.query_len, inputs.key_len, inputs.query.shape[-1], inputs.value_dim
     dtype, causal, scale = inputs.query.dtype, inputs.is_causal, inputs.scale
@@ -132,6 +128,7 @@ def _unmasked(
     if output.size == 0:
         return output.reshape(*batch, L, Ev)
     (q, q_of), (k, k_of), (v, v_of) = (_by_head(x, batch) for x in (inputs.query, inputs.key, inputs.value))
+    mask, mask_of = masks if masks is not None else (_NO_MASK, np.zeros(heads, dtype=np.int64))
     items = np.array([(h, i0) for h in range(heads) for i0 in blocked.query_starts(L, block_q, causal)], dtype=np.int64)
     counter = np.zeros(1, dtype=np.int64)
     left = np.zeros((heads, L), dtype=bool)  # rows for the online path
@@ -141,9 +138,9 @@ def _unmasked(
 
     def work(_: Any) -> None:
         tiles.bounded_blocks(
-            items, counter, q, q_of, k, k_of, v, v_of, causal, real(root), real(abs(root)), block_k,
-            blocked.CAUSAL_STRIP, limits.shift_cap, limits.sum_floor, *_value_bounds(limits)[:2],
-            gemm.address(dtype), gemm.int_bits, output, left, huge,
+            items, counter, q, q_of, k, k_of, v, v_of, mask, mask_of, masks is not None, causal, real(root),
+            real(abs(root)), block_k, blocked.CAUSAL_STRIP, limits.shift_cap, limits.sum_floor,
+            *_value_bounds(limits)[:2], gemm.address(dtype), gemm.int_bits, output, left, huge,
             np.empty((S, E), dtype), np.empty((S, Ev), dtype), np.empty(S), np.empty(S), np.empty(S, dtype=bool),
             np.empty((block_q, E), dtype), np.empty((block_q, block_k), dtype), np.empty((block_q, Ev), dtype),
             np.empty(block_q, dtype), np.empty(block_q, dtype), np.empty(block_q), np.empty(block_q, dtype=np.int64),
@@ -157,9 +154,10 @@ def _unmasked(
     else:
         in_threads(work, Shared([]), workers)
     with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):  # as blocked.attention
-        for h in np.flatnonzero(huge | left.any(axis=1)):  # rare: the blocked kernel's code, as in CompiledHead
+        for h in np.flatnonzero(huge | left.any(axis=1)):  # rare: the blocked kernel's code
             head = Head(dtype, block_q, block_k, E, Ev, S, blocked.CAUSAL_STRIP, exp_tile)
-            head.prepare(k[k_of[h]], v[v_of[h]], None, causal, method, False, scale)
+            head_mask = None if masks is None else mask[mask_of[h]]
+            head.prepare(k[k_of[h]], v[v_of[h]], head_mask, causal, method, False, scale)
             for i0 in range(0, L, block_q):
                 i1 = min(i0 + block_q, L)
                 if huge[h]:
@@ -190,6 +188,22 @@ def _by_head(x: NDArray[Any], batch: tuple[int, ...]) -> tuple[NDArray[Any], NDA
     return flat, np.array(np.broadcast_to(index, batch).reshape(-1))  # a copy: writable, contiguous
 
 
+def _mask_by_head(mask: NDArray[Any], inputs: AttentionInputs) -> tuple[NDArray[Any], NDArray[np.int64]] | None:
+    """A bool mask as (n, L, S), read-only, and each head's index into it, never copied (its
+    (L, S) part keeps its strides: a padding mask stays one row); None when its batch
+    dimensions cannot be merged into one without a copy."""
+    batch, L, S = inputs.batch_shape, inputs.query_len, inputs.key_len
+    full = np.broadcast_to(mask, (*batch, L, S))
+    keep = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in full.strides[:-2])
+    shared = full[keep]  # a dimension broadcast by a stride of 0 holds one mask
+    try:
+        flat = shared.reshape(-1, L, S, copy=False)
+    except ValueError:
+        return None
+    index = np.arange(flat.shape[0], dtype=np.int64).reshape(shared.shape[:-2])
+    return _read_only(flat), np.array(np.broadcast_to(index, batch).reshape(-1))
+
+
 def _read_only(array: NDArray[Any]) -> NDArray[Any]:
     """A read-only view: what the compiled loops' signatures take for their inputs."""
     view: NDArray[Any] = array.view()
@@ -197,96 +211,4 @@ def _read_only(array: NDArray[Any]) -> NDArray[Any]:
     return view
 
 
-_NO_MASK = _read_only(np.zeros((1, 1), dtype=bool))
-
-
-class CompiledHead(Head):
-    """A :class:`.tiles.Head` whose bounded path is one compiled call per query block
-    (:func:`.compiled_tiles.bounded_block`); the online path, and heads whose values come near
-    the largest float, stay the blocked kernel's."""
-
-    def __init__(
-        self,
-        dtype: np.dtype[Any],
-        block_q: int,
-        block_k: int,
-        E: int,
-        Ev: int,
-        S: int,
-        strip: int,
-        exp_tile: ExpTile,
-    ) -> None:
-        super().__init__(dtype, block_q, block_k, E, Ev, S, strip, exp_tile)
-        loaded = _compiled_tiles()
-        assert loaded is not None  # fused.attention passes this type only when it is
-        self.compiled, gemm = loaded
-        self.gemm, self.int_bits = gemm.address(dtype), gemm.int_bits
-        self.norms = np.empty(S)  # |k_j|, float64
-        self.prefix = np.empty(S)  # their running maximum
-        self.bad = np.empty(S, dtype=bool)  # v_j has a non-finite entry
-        self.shift = np.empty(block_q, dtype)
-        self.squares = np.empty(block_q)  # |q_i|^2, float64
-        self.ends = np.empty(block_q, dtype=np.int64)  # each row's end in the current tile
-        self.redo = np.empty(block_q, dtype=bool)
-        self.in_python = self.python_prepared = True
-        self.loaded: tuple[Any, ...] = ()
-
-    def prepare(
-        self,
-        k: NDArray[Any],
-        v: NDArray[Any],
-        mask: NDArray[Any] | None,
-        causal: bool,
-        method: str,
-        need_weights: bool,
-        scale: float,
-    ) -> None:
-        """Load one (batch, head) for the compiled bounded path, or for the blocked kernel's
-        code when that path does not apply (online method, weights, float mask, huge values)."""
-        float_mask = mask is not None and mask.dtype != np.bool_
-        self.in_python = method == "online" or need_weights or float_mask or self.dtype not in (np.float32, np.float64)
-        self.loaded = (k, v, mask, causal, method, need_weights, scale)
-        self.python_prepared = False
-        if not self.in_python:
-            S = k.shape[0]
-            self.root = math.copysign(math.sqrt(abs(scale)), scale)
-            self.v, self.mask, self.causal = _read_only(v), mask, causal
-            real = self.dtype.type
-            top = self.compiled.prepare_head(
-                _read_only(k), self.v, real(abs(self.root)), self.key, self.value, self.norms, self.prefix, self.bad
-            )
-            # values near the largest float need per-row caps and headroom: the blocked kernel's code
-            self.in_python = not self.compiled.fits(top, S, *_value_bounds(self.limits))
-            self.any_bad = bool(self.bad.any())
-        if self.in_python:
-            self._prepare_python()
-
-    def _prepare_python(self) -> None:
-        if not self.python_prepared:
-            super().prepare(*self.loaded)
-            self.python_prepared = True
-
-    def block(
-        self,
-        q: NDArray[Any],
-        scale: float,
-        out: NDArray[Any],
-        weights: NDArray[Any] | None,
-        i0: int,
-    ) -> None:
-        """One query block: compiled, then the rows it leaves by the online path."""
-        if self.in_python:
-            super().block(q, scale, out, weights, i0)
-            return
-        i1 = min(i0 + self.block_q, q.shape[0])
-        limits, real = self.limits, self.dtype.type
-        mask = _NO_MASK if self.mask is None else _read_only(self.mask)
-        left = self.compiled.bounded_block(
-            _read_only(q), self.v, real(self.root), self.key, self.value, self.norms, self.prefix, self.bad,
-            self.any_bad, mask, self.mask is not None, self.causal, i0, i1, self.block_k, self.strip,
-            limits.shift_cap, limits.sum_floor, self.gemm, self.int_bits,
-            self.query, self.scores, self.acc, self.total, self.shift, self.squares, self.ends, out, self.redo,
-        )  # fmt: skip
-        if left:
-            self._prepare_python()  # loads the same keys and values into the same buffers
-            self.online_rows(self.query[: i1 - i0], self.redo[: i1 - i0], i0, i1, out, weights)
+_NO_MASK = _read_only(np.zeros((1, 1, 1), dtype=bool))

@@ -30,6 +30,7 @@ installed.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import warnings
 from typing import Any
@@ -196,12 +197,14 @@ def _mask_by_head(mask: NDArray[Any], inputs: AttentionInputs) -> tuple[NDArray[
     full = np.broadcast_to(mask, (*batch, L, S))
     keep = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in full.strides[:-2])
     shared = full[keep]  # a dimension broadcast by a stride of 0 holds one mask
-    try:
-        flat = shared.reshape(-1, L, S, copy=False)
-    except ValueError:
-        return None
-    index = np.arange(flat.shape[0], dtype=np.int64).reshape(shared.shape[:-2])
-    return _read_only(flat), np.array(np.broadcast_to(index, batch).reshape(-1))
+    dims = [(n, stride) for n, stride in zip(shared.shape[:-2], shared.strides[:-2], strict=True) if n != 1]
+    if any(outer != inner * n for (_, outer), (n, inner) in itertools.pairwise(dims)):
+        return None  # the batch dimensions do not follow each other in memory
+    count = math.prod(shared.shape[:-2])
+    strides = (dims[-1][1] if dims else 0, *shared.strides[-2:])
+    flat = np.lib.stride_tricks.as_strided(shared, (count, L, S), strides, writeable=False)
+    index = np.arange(count, dtype=np.int64).reshape(shared.shape[:-2])
+    return flat, np.array(np.broadcast_to(index, batch).reshape(-1))
 
 
 def _read_only(array: NDArray[Any]) -> NDArray[Any]:

@@ -1,4 +1,4 @@
-r"""The fused kernel's compiled tile loop: one query block of one head in one call (numba).
+r"""The fused kernel's compiled tile loops: the bounded path of every query block of a call (numba).
 
 The bounded path of :mod:`selfattention.core.kernels.blocked`, compiled: per query block, the
 per-row shifts from the Cauchy-Schwarz bound, then per key tile a BLAS matmul for the scores,

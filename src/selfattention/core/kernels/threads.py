@@ -160,9 +160,10 @@ def _take_control() -> None:
     first) then ran with all of BLAS's threads, slower, and with other bits than from the main
     thread (test_fused). The hold above is shared by all threads, so whichever thread sets or
     restores it takes that role for the moment, and gives it up after restoring."""
-    from threadpoolctl import OpenBLASController
+    import threadpoolctl
 
-    clear = getattr(OpenBLASController, "clear_controlling_thread", None)  # threadpoolctl < 3.8: no such rule
+    openblas = getattr(threadpoolctl, "OpenBLASController", None)
+    clear = getattr(openblas, "clear_controlling_thread", None)  # threadpoolctl < 3.8: no such rule
     if clear is not None:
         clear(force=True)
 

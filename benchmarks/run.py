@@ -16,7 +16,7 @@ FLOPs: 4 * N^2 * d * H (two matmuls of 2 * N^2 * d each, per head); causal atten
 half of that (the work a causal kernel has to do), so GFLOP/s compare across both.
 
 Timings are medians over interleaved rounds (every implementation once per round; a call
-shorter than 50 ms is repeated for 50 ms after one untimed call, so that waking up a
+shorter than 50 ms is repeated for 50 ms after 10 ms of untimed calls, so that waking up a
 library's sleeping threads is not counted as its kernel: `common.per_call`), and
 ratios are medians of per-round ratios: the machine is shared, and ratios taken in the same
 round cancel most of the load that other processes add. The spread (min-max) is reported.

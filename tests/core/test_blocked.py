@@ -362,7 +362,7 @@ def test_causal_diagonal_strips_match_loop(strip, monkeypatch, rng, run):
 
 def test_blas_one_thread_without_threadpoolctl(monkeypatch, rng):
     """Without threadpoolctl the kernels run as they are, BLAS keeping its own threads."""
-    monkeypatch.setattr(threads, "_controller", lambda: None)
+    monkeypatch.setattr(threads, "blas_controller", lambda: None)
     with threads.blas_one_thread():
         pass
     q, k, v = randn(rng, 2, 9, 4), randn(rng, 2, 11, 4), randn(rng, 2, 11, 3)

@@ -341,6 +341,10 @@ def test_a_trace_fed_back_as_input_is_named_for_what_it_is(tmp_path):
             "--model is empty: expected a model name or a local Hugging Face folder",
         ),
         (["generate", "it", "--model", ""], "--model is empty: expected a model name or a local Hugging Face folder"),
+        (
+            ["generate", "a \udcffb"],
+            "PROMPT holds the byte 0xff at character 3, which is not UTF-8: expected UTF-8 text",
+        ),
     ],
 )
 def test_undecodable_bytes_are_refused_naming_the_option(args, message):

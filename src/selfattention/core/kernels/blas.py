@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import importlib.util
 import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .threads import blas_controller
 
 __all__ = ["Gemm", "numpy_gemm"]
 
@@ -53,13 +54,12 @@ class Gemm:
 def numpy_gemm() -> Gemm | None:
     """NumPy's CBLAS gemm, checked; None when it cannot be found (no threadpoolctl, a BLAS
     whose symbols are named otherwise) or does not compute what NumPy computes."""
-    if importlib.util.find_spec("threadpoolctl") is None:
+    controller = blas_controller()  # the kernels' own view of the loaded libraries
+    if controller is None:
         return None
-    from threadpoolctl import ThreadpoolController
-
     numpy_dir = os.path.dirname(os.path.dirname(np.__file__))  # where numpy/ and numpy.libs/ live
-    for library in ThreadpoolController().select(user_api="blas").lib_controllers:
-        if os.path.relpath(library.filepath, numpy_dir).split(os.sep)[0] not in ("numpy", "numpy.libs"):
+    for library in controller.select(user_api="blas").lib_controllers:
+        if _top_folder(library.filepath, numpy_dir) not in ("numpy", "numpy.libs"):
             continue  # SciPy's copy, PyTorch's, or a system library NumPy may not be using
         try:
             handle = ctypes.CDLL(library.filepath)
@@ -75,6 +75,16 @@ def numpy_gemm() -> Gemm | None:
                 gemm = Gemm(sgemm, dgemm, bits)
                 return gemm if _agrees(gemm) else None
     return None
+
+
+def _top_folder(path: str, folder: str) -> str:
+    """The first folder of ``path`` below ``folder`` ("" when it is not below it, or on
+    another drive)."""
+    try:
+        relative = os.path.relpath(path, folder)
+    except ValueError:
+        return ""
+    return "" if relative.startswith(os.pardir) else relative.split(os.sep)[0]
 
 
 def _agrees(gemm: Gemm) -> bool:

@@ -54,7 +54,7 @@ from . import compiled
 from .blas import NO_TRANS, TRANS
 from .compiled_calls import gemm32, gemm64, take_next
 
-__all__ = ["bounded_block", "bounded_blocks", "fits", "prepare_head"]
+__all__ = ["bounded_block", "bounded_blocks", "prepare_head"]
 
 
 def _exp(x: Any) -> Any:  # pragma: no cover - a stub that numba resolves below
@@ -175,11 +175,12 @@ def prepare_head(  # pragma: no cover - compiled
 
 
 @njit("boolean(float64, int64, float64, float64, float64)", nogil=True, cache=True)
-def fits(top: float, S: int, value_limit: float, room_base: float, cap: float) -> bool:  # pragma: no cover
+def _fits(top: float, S: int, value_limit: float, room_base: float, cap: float) -> bool:  # pragma: no cover
     """True when a head whose largest finite |v| is ``top``, over S keys, can take this path:
-    one cap T for every row and no value headroom (the ordinary case of
-    :meth:`selfattention.core.kernels.tiles.Head.prepare`: S max|v| below ``value_limit`` =
-    e^(log max - margin), and log max - 8 - log S - log max(|v|, 1) at least T + 1)."""
+    one cap T for every row and no value headroom. The rule of
+    :meth:`selfattention.core.kernels.tiles.Head.prepare` with the same
+    :class:`~selfattention.core.kernels.tiles.Limits`: S max|v| at most ``value_limit``, and
+    ``room_base`` - log S - log max(max|v|, 1) at least T + 1."""
     return not (top * S > value_limit or room_base - math.log(S) - math.log(max(top, 1.0)) < cap + 1.0)
 
 
@@ -323,7 +324,7 @@ def bounded_blocks(  # pragma: no cover - compiled
     cap: Any,
     floor: Any,
     value_limit: Any,  # a head whose max |v| times S exceeds this goes to the blocked kernel's code
-    room_base: Any,  # log of the largest float, minus 8
+    room_base: Any,  # Limits.room_base: log of the largest float, minus 8
     gemm: Any,
     int_bits: Any,
     out: Any,  # (H, L, Ev)
@@ -361,7 +362,7 @@ def bounded_blocks(  # pragma: no cover - compiled
         if head != current:
             current = head
             top = prepare_head(k[k_of[head]], v[v_of[head]], key_root, key, value, norms, prefix, bad)
-            skip = not fits(top, S, value_limit, room_base, cap)
+            skip = not _fits(top, S, value_limit, room_base, cap)
             if skip:
                 huge[head] = True
             any_bad = False

@@ -43,7 +43,7 @@ from .blas import Gemm, numpy_gemm
 from .exponential import ExpTile, compiled_available, compiled_exp_tile, compiled_loops
 from .inputs import AttentionInputs
 from .threads import Shared, blas_one_thread, in_threads, worker_count
-from .tiles import _VALUE_MARGIN, Head, Limits, limits_for
+from .tiles import Head, limits_for
 
 __all__ = ["attention", "available", "usable"]
 
@@ -141,7 +141,7 @@ def _compiled(
         tiles.bounded_blocks(
             items, counter, q, q_of, k, k_of, v, v_of, mask, mask_of, masks is not None, causal, real(root),
             real(abs(root)), block_k, blocked.CAUSAL_STRIP, limits.shift_cap, limits.sum_floor,
-            *_value_bounds(limits)[:2], gemm.address(dtype), gemm.int_bits, output, left, huge,
+            limits.value_limit, limits.room_base, gemm.address(dtype), gemm.int_bits, output, left, huge,
             np.empty((S, E), dtype), np.empty((S, Ev), dtype), np.empty(S), np.empty(S), np.empty(S, dtype=bool),
             np.empty((block_q, E), dtype), np.empty((block_q, block_k), dtype), np.empty((block_q, Ev), dtype),
             np.empty(block_q, dtype), np.empty(block_q, dtype), np.empty(block_q), np.empty(block_q, dtype=np.int64),
@@ -167,11 +167,6 @@ def _compiled(
                     query = np.multiply(q[q_of[h], i0:i1], real(root))
                     head.online_rows(query, left[h, i0:i1], i0, i1, output[h], None)
     return output.reshape(*batch, L, Ev)
-
-
-def _value_bounds(limits: Limits) -> tuple[float, float, float]:
-    """(value_limit, room_base, cap) for :func:`.compiled_tiles.fits`, from the dtype's limits."""
-    return math.exp(limits.log_max - _VALUE_MARGIN), limits.log_max - 8.0, limits.shift_cap
 
 
 def _by_head(x: NDArray[Any], batch: tuple[int, ...]) -> tuple[NDArray[Any], NDArray[np.int64]]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import SelfAttentionError
 
-__all__ = ["Item", "Shared", "blas_one_thread", "in_threads", "worker_count"]
+__all__ = ["Item", "Shared", "blas_controller", "blas_one_thread", "in_threads", "worker_count"]
 
 #: one work item: (batch index, first query row of the block)
 Item = tuple[tuple[int, ...], int]
@@ -88,6 +88,7 @@ def in_threads(work: Callable[[Iterator[Item]], None], share: Shared, workers: i
 
 
 _POOL: ThreadPoolExecutor | None = None
+_POOL_SIZE = 0
 _POOL_LOCK = threading.Lock()
 
 
@@ -95,19 +96,19 @@ def _pool(workers: int) -> ThreadPoolExecutor:
     """The kernels' threads, kept for the next call; at least ``workers`` of them. Calls from
     several threads at once share them: a work item never waits for another, so a call whose
     items queue behind another call's only waits longer."""
-    global _POOL
+    global _POOL, _POOL_SIZE
     with _POOL_LOCK:
-        if _POOL is None or _POOL._max_workers < workers:
+        if _POOL is None or workers > _POOL_SIZE:
             if _POOL is not None:
                 _POOL.shutdown(wait=False)  # its running items finish; new ones go to the larger pool
-            _POOL = ThreadPoolExecutor(workers, thread_name_prefix="selfattention")
+            _POOL, _POOL_SIZE = ThreadPoolExecutor(workers, thread_name_prefix="selfattention"), workers
         return _POOL
 
 
 def _forget_pool() -> None:
     """In a forked child the parent's threads do not exist, nor their calls: start afresh."""
-    global _POOL, _POOL_LOCK, _HOLDERS, _HOLD, _HOLD_LOCK
-    _POOL, _POOL_LOCK = None, threading.Lock()
+    global _POOL, _POOL_SIZE, _POOL_LOCK, _HOLDERS, _HOLD, _HOLD_LOCK
+    _POOL, _POOL_SIZE, _POOL_LOCK = None, 0, threading.Lock()
     _HOLDERS, _HOLD, _HOLD_LOCK = 0, None, threading.Lock()
 
 
@@ -132,7 +133,7 @@ def blas_one_thread() -> Iterator[None]:
     the same inputs gave other bits under load (test_fused).
     """
     global _HOLDERS, _HOLD
-    controller = _controller()
+    controller = blas_controller()
     if controller is None:
         yield
         return
@@ -174,7 +175,7 @@ _HOLD_LOCK = threading.Lock()
 
 
 @functools.cache
-def _controller() -> Any:
+def blas_controller() -> Any:
     """threadpoolctl's view of the loaded BLAS libraries (NumPy's is loaded with NumPy), or None."""
     if importlib.util.find_spec("threadpoolctl") is None:
         return None

@@ -45,6 +45,8 @@ class Limits:
     shift_cap: float  # T: the largest exponent allowed
     sum_floor: float  # a row sum below this is redone by the online path
     log_max: float  # log of the largest finite number of the dtype
+    value_limit: float  # S max|v| above this needs headroom on the online path: e^(log_max - margin)
+    room_base: float  # log_max - 8: what is left for e^T S max|v| on the bounded path
 
 
 @functools.cache
@@ -53,7 +55,13 @@ def limits_for(dtype: np.dtype[Any]) -> Limits:
     # float32: e^40 = 2.4e17 leaves e^48 of headroom for sums and value products; the floor
     # keeps the largest term a normal number with 17 e-folds of precision below it
     cap = 40.0 if dtype == np.float32 else 300.0
-    return Limits(shift_cap=cap, sum_floor=math.exp(-cap), log_max=log_max)
+    return Limits(
+        shift_cap=cap,
+        sum_floor=math.exp(-cap),
+        log_max=log_max,
+        value_limit=math.exp(log_max - _VALUE_MARGIN),
+        room_base=log_max - 8.0,
+    )
 
 
 class Head:
@@ -120,7 +128,7 @@ class Head:
         # shifted further down (see _headroom); None when no row of this head needs it
         self.value_room = None
         value_max = None
-        if top * S > math.exp(self.limits.log_max - _VALUE_MARGIN):
+        if top * S > self.limits.value_limit:
             value_max = self.value_room = np.abs(finite_values).max(axis=1, initial=0.0).astype(np.float64)  # (S,)
         # a bool mask only removes keys, so the bound still holds; a float mask shifts scores
         self.bounded = method != "online" and not need_weights and (mask is None or mask.dtype == np.bool_)
@@ -131,7 +139,7 @@ class Head:
             # those keys. Ordinary values leave every row the cap T: one column.
             key = self.key
             norms = np.sqrt(np.einsum("se,se->s", key, key, dtype=np.float64))  # (S,)
-            least_room = self.limits.log_max - 8.0 - math.log(S) - math.log(max(top, 1.0))
+            least_room = self.limits.room_base - math.log(S) - math.log(max(top, 1.0))
             if least_room < self.limits.shift_cap + 1.0:  # (+1: above any rounding of the rows' own logs)
                 if value_max is None:
                     value_max = np.abs(finite_values).max(axis=1, initial=0.0).astype(np.float64)
@@ -174,7 +182,7 @@ class Head:
             row_cap: Any = self.limits.shift_cap  # the cap T of every row, unless values are huge
             if per_key.shape[1] == 2:
                 # e^T * S * max|v| must stay finite (with e^8 to spare); rows with no room go online
-                room = self.limits.log_max - 8.0 - math.log(S) - np.log(np.maximum(seen[:, 1], 1.0))
+                room = self.limits.room_base - math.log(S) - np.log(np.maximum(seen[:, 1], 1.0))
                 row_cap = np.minimum(self.limits.shift_cap, room)  # (n,)
             shift = np.maximum(query_norm * key_max - row_cap, 0.0)  # (n,)
             acc, total = self._bounded(

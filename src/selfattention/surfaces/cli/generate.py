@@ -25,7 +25,7 @@ from ..view_documents import generation_document
 from .i18n import Command
 from .i18n import language as spoken
 from .model import warnings_to_stderr
-from .output import fail, relay
+from .output import check_texts, relay
 
 __all__ = ["EXAMPLES", "generate_command"]
 
@@ -62,13 +62,8 @@ def generate_command(
     Each step's row (the new token's query against the cached keys) is checked against the
     model's own attention and against the full recomputation without a cache.
     """
-    if not model.strip():  # not the current folder: an empty name is a mistake
-        fail(
-            "--model is empty: expected a model name or a local Hugging Face folder",
-            code="model_empty",
-            option="--model",
-        )
     try:
+        check_texts({"prompt": prompt, "model": model})  # an empty --model is not the current folder
         with warnings_to_stderr():
             steps = generate_traces(prompt, model, max_new_tokens, layer, head)
     except SelfAttentionError as error:

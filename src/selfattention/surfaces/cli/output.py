@@ -32,7 +32,7 @@ from ...sources.vectors import valid_text
 from ..files import check_output, save_figure, write_file
 from .i18n import language
 
-__all__ = ["MAX_OVERVIEW", "CliError", "Output", "fail", "output_options", "relay"]
+__all__ = ["MAX_OVERVIEW", "CliError", "Output", "check_texts", "fail", "output_options", "relay"]
 
 #: with some queries picked, the picture shows the whole matrix (those queries outlined) up to this many tokens
 MAX_OVERVIEW = 256
@@ -148,7 +148,7 @@ _PATH_OPTIONS = {
 }
 
 
-def _check_texts(options: dict[str, Any]) -> None:
+def check_texts(options: dict[str, Any]) -> None:
     """Refuse text options holding bytes that are not UTF-8 (``$'\\xff'``): one Error line
     naming the option and the character, never a traceback when the text is printed. An
     empty file or model name (``--input ""``) is refused rather than ignored."""
@@ -203,7 +203,7 @@ def output_options(record: type, *, format_help: str, plot_help: str | None) -> 
             names = ("format", "precision", "lang", "plot", "output", "force")
             out = Output(**{name: options.pop(name, None) for name in names})
             try:
-                _check_texts(options)
+                check_texts(options)
                 out.check()
                 command(out=out, **options)
             except SelfAttentionError as error:

@@ -1,6 +1,7 @@
 """What the fused kernel's compiled loops (:mod:`.compiled_tiles`) call that numba does not
 offer, as numba intrinsics: a CBLAS gemm at an address found at run time (NumPy's own BLAS,
-:mod:`.blas`), and an atomic counter that threads share without the GIL.
+:mod:`.blas`), and what threads need to share work without the GIL (atomic counters, the
+cycle counter and the spin-wait hint of :mod:`.spin_pool`).
 
 The address is an argument, not a constant, so the loops that call it stay in numba's cache.
 Only :mod:`.compiled_tiles` imports this module (numba is the optional extra
@@ -9,6 +10,7 @@ Only :mod:`.compiled_tiles` imports this module (numba is the optional extra
 
 from __future__ import annotations
 
+import platform
 from typing import Any
 
 from llvmlite import ir
@@ -17,7 +19,7 @@ from numba.core.extending import intrinsic
 
 from .blas import NO_TRANS, ROW_MAJOR
 
-__all__ = ["gemm32", "gemm64", "take_next"]
+__all__ = ["add", "gemm32", "gemm64", "pause", "read", "ticks"]
 
 
 def _gemm_typer(int_bits: int) -> Any:
@@ -74,15 +76,67 @@ gemm64: Any = intrinsic(_gemm_typer(64))
 gemm32: Any = intrinsic(_gemm_typer(32))
 
 
-def _take_next_typer(typingctx: Any, counter: Any) -> Any:
-    """``take_next(counter)``: the value of counter[0] before adding 1 to it, atomically: the
-    next work item, for threads that share a list of items without the GIL."""
+def _add_typer(typingctx: Any, counters: Any, index: Any, amount: Any) -> Any:
+    """``add(counters, index, amount)``: counters[index] += amount atomically (sequentially
+    consistent), returning the value before: work items, seats and busy counts that threads
+    share without the GIL."""
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         array = context.make_array(signature.args[0])(context, builder, args[0])
-        return builder.atomic_rmw("add", array.data, ir.Constant(ir.IntType(64), 1), "monotonic")
+        return builder.atomic_rmw("add", builder.gep(array.data, [args[1]]), args[2], "seq_cst")
 
-    return types.int64(counter), codegen
+    return types.int64(counters, types.int64, types.int64), codegen
 
 
-take_next: Any = intrinsic(_take_next_typer)
+add: Any = intrinsic(_add_typer)
+
+
+def _read_typer(typingctx: Any, counters: Any, index: Any) -> Any:
+    """``read(counters, index)``: counters[index], read atomically (acquire): a loop that waits
+    for another thread's write sees it, which a plain load, hoisted out of the loop, may not."""
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        return builder.load_atomic(builder.gep(array.data, [args[1]]), "acquire", 8)
+
+    return types.int64(counters, types.int64), codegen
+
+
+read: Any = intrinsic(_read_typer)
+
+
+def _declared(builder: Any, function: ir.FunctionType, name: str) -> Any:
+    """The LLVM function ``name`` of type ``function`` in the module being built."""
+    existing = builder.module.globals.get(name)
+    return existing if existing is not None else ir.Function(builder.module, function, name)
+
+
+def _ticks_typer(typingctx: Any) -> Any:
+    """``ticks()``: the processor's cycle counter (rdtsc on x86): a clock for spinning loops."""
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        function = ir.FunctionType(ir.IntType(64), [])
+        return builder.call(_declared(builder, function, "llvm.readcyclecounter"), [])
+
+    return types.int64(), codegen
+
+
+ticks: Any = intrinsic(_ticks_typer)
+
+_X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
+
+
+def _pause_typer(typingctx: Any) -> Any:
+    """``pause()``: x86's spin-wait hint (``pause``), which lets the other hyperthread run and
+    saves power in a waiting loop; nothing on other processors."""
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        if _X86:
+            function = ir.FunctionType(ir.VoidType(), [])
+            builder.call(_declared(builder, function, "llvm.x86.sse2.pause"), [])
+        return context.get_dummy_value()
+
+    return types.void(), codegen
+
+
+pause: Any = intrinsic(_pause_typer)

@@ -42,7 +42,7 @@ from . import blocked
 from .blas import Gemm, numpy_gemm
 from .exponential import ExpTile, compiled_available, compiled_exp_tile, compiled_loops
 from .inputs import AttentionInputs
-from .threads import Shared, blas_one_thread, in_threads, worker_count
+from .threads import worker_count
 from .tiles import Head, limits_for
 
 __all__ = ["attention", "available", "usable"]
@@ -85,16 +85,17 @@ def attention(
 
 
 @functools.cache
-def _compiled_tiles() -> tuple[Any, Gemm] | None:
-    """The compiled tile loop (:mod:`.compiled_tiles`) and NumPy's BLAS, loaded once; None when
-    either is missing (then the bounded path runs as the blocked kernel's)."""
+def _compiled_tiles() -> tuple[Any, Any, Gemm] | None:
+    """The compiled tile loop (:mod:`.compiled_tiles`), its threads (:mod:`.spin_pool`) and
+    NumPy's BLAS, loaded once; None when either is missing (then the bounded path runs as the
+    blocked kernel's)."""
     if compiled_loops() is None:
         return None
     gemm = numpy_gemm()
     if gemm is None:
         return None
     try:
-        from . import compiled_tiles  # numba compiles or loads it here
+        from . import compiled_tiles, spin_pool  # numba compiles or loads them here
     except Exception as error:  # an optional compiler failing means: do without it
         warnings.warn(
             f"the fused kernel's compiled tile loop could not be loaded ({type(error).__name__}: {error}); its"
@@ -103,7 +104,7 @@ def _compiled_tiles() -> tuple[Any, Gemm] | None:
             stacklevel=2,
         )
         return None
-    return compiled_tiles, gemm
+    return compiled_tiles, spin_pool, gemm
 
 
 def _compiled(
@@ -115,10 +116,11 @@ def _compiled(
     threads: int | None,
     exp_tile: ExpTile,
     tiles: Any,
+    spin_pool: Any,
     gemm: Gemm,
 ) -> NDArray[Any]:
-    """Every query block in compiled code, the threads taking blocks from one list without
-    the GIL (:func:`.compiled_tiles.bounded_blocks`); then the heads and rows the bounded path
+    """Every query block in compiled code, the threads (:mod:`.spin_pool`) taking blocks from
+    one list without the GIL (:func:`.compiled_tiles.bounded_blocks`); then the heads and rows the bounded path
     leaves, by the blocked kernel's code. ``masks``: (the bool masks as (n, L, S), each
     head's index into them), or None."""
     block_q, block_k = blocked.tile_sizes(inputs, block_q, block_k, method)
@@ -131,16 +133,18 @@ def _compiled(
     (q, q_of), (k, k_of), (v, v_of) = (_by_head(x, batch) for x in (inputs.query, inputs.key, inputs.value))
     mask, mask_of = masks if masks is not None else (_NO_MASK, np.zeros(heads, dtype=np.int64))
     items = np.array([(h, i0) for h in range(heads) for i0 in blocked.query_starts(L, block_q, causal)], dtype=np.int64)
-    counter = np.zeros(1, dtype=np.int64)
     left = np.zeros((heads, L), dtype=bool)  # rows for the online path
     huge = np.zeros(heads, dtype=bool)  # heads for the blocked kernel's code
     limits, real = limits_for(dtype), dtype.type
     root = math.copysign(math.sqrt(abs(scale)), scale)
 
-    def work(_: Any) -> None:
+    workers = worker_count(threads, len(items), heads * L * S, blocked.PARALLEL_MIN_SCORES)
+    counts = spin_pool.counters(workers)
+
+    def work(caller: bool) -> None:
         tiles.bounded_blocks(
-            items, counter, q, q_of, k, k_of, v, v_of, mask, mask_of, masks is not None, causal, real(root),
-            real(abs(root)), block_k, blocked.CAUSAL_STRIP, limits.shift_cap, limits.sum_floor,
+            items, counts, spin_pool.signal(), caller, q, q_of, k, k_of, v, v_of, mask, mask_of, masks is not None,
+            causal, real(root), real(abs(root)), block_k, blocked.CAUSAL_STRIP, limits.shift_cap, limits.sum_floor,
             limits.value_limit, limits.room_base, gemm.address(dtype), gemm.int_bits, output, left, huge,
             np.empty((S, E), dtype), np.empty((S, Ev), dtype), np.empty(S), np.empty(S), np.empty(S, dtype=bool),
             np.empty((block_q, E), dtype), np.empty((block_q, block_k), dtype), np.empty((block_q, Ev), dtype),
@@ -148,12 +152,7 @@ def _compiled(
             np.empty(block_q, dtype=bool),
         )  # fmt: skip
 
-    workers = worker_count(threads, len(items), heads * L * S, blocked.PARALLEL_MIN_SCORES)
-    if workers == 1:
-        with blas_one_thread():
-            work(None)
-    else:
-        in_threads(work, Shared([]), workers)
+    spin_pool.run(work, workers)
     with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):  # as blocked.attention
         for h in np.flatnonzero(huge | left.any(axis=1)):  # rare: the blocked kernel's code
             head = Head(dtype, block_q, block_k, E, Ev, S, blocked.CAUSAL_STRIP, exp_tile)

@@ -79,6 +79,33 @@ def test_compiled_exp_is_numpys_to_two_ulp_with_the_same_special_values(dtype, r
 
 @needs_numba
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_bounded_paths_exponential_is_the_compiled_one_over_its_range(dtype, rng):
+    """The tile loop's exponential, written for the bounded path's range, gives the bits of
+    the compiled exponential for every input up to 44 (float32; 354 in float64), -inf and NaN
+    included, sums each row, and gives inf above 44.5 (355), so that the row is redone."""
+    from selfattention.core.kernels import compiled_tiles
+
+    top, inf_from = (43.9, 44.5) if dtype == np.float32 else (353.9, 355.0)
+    x = np.concatenate(
+        [rng.uniform(-120 if dtype == np.float32 else -760, top, 100_000), rng.uniform(-1, 1, 10_000)]
+    ).astype(dtype)
+    edges = special_and_edge_values(dtype)
+    x = np.concatenate([x, edges[(edges <= top) | np.isnan(edges)]])
+    rows = np.stack([x, np.where(np.isnan(x), 0, x)])  # the second row: its sum is a number
+    total = np.zeros(2, dtype)
+    ends = np.array([x.size, x.size], dtype=np.int64)
+    compiled_tiles._exp_rows(rows, 0, 2, 0, ends, x.size, np.zeros(2, dtype), total)
+    np.testing.assert_array_equal(rows, [compiled_exp(x), compiled_exp(np.where(np.isnan(x), 0, x))])
+    assert np.isnan(total[0])
+    np.testing.assert_allclose(total[1], rows[1].sum(dtype=np.float64), rtol=1e-5)
+    above = np.array([inf_from, inf_from + 1, 2 * inf_from, np.inf], dtype).reshape(1, -1)
+    total = np.zeros(1, dtype)
+    compiled_tiles._exp_rows(above, 0, 1, 0, np.array([4], dtype=np.int64), 4, np.zeros(1, dtype), total)
+    assert np.isposinf(above).all() and np.isposinf(total[0])
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_compiled_exp_subtracts_the_shift_row_by_row(dtype, rng):
     """exp(s - c) for each row's own c, only over the first ``width`` columns; a blocked key
     (-inf) gives exactly 0 whatever the shift."""

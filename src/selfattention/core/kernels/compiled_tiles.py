@@ -19,13 +19,14 @@ Every rule of the bounded path holds, and some are kept by construction:
   bool mask therefore compute the same tiles of the same widths: they agree bitwise. Under
   ``is_causal`` these widths depend only on the rows' positions, so later tokens never
   change an earlier output;
-- a row whose sum is below the floor (a fully masked row, NaN, or scores far below the bound)
-  is flagged in ``redo``, for the online path of :mod:`.tiles`;
+- a row whose sum is below the floor (a fully masked row, NaN, or scores far below the bound),
+  or infinite (a score that rounding put more than 4 above the bound: :func:`.compiled.bounded_exp32`
+  gives inf there), is flagged in ``redo``, for the online path of :mod:`.tiles`;
 - values are read with non-finite entries set to 0, and an output entry whose row may see a
   key with a non-finite value in that column is NaN, as in PyTorch.
 
-The exponentials are :mod:`.compiled`'s own (each element's result depends on that element
-only); only the row sums may be reassociated, so that they vectorise. A row's sum therefore
+The exponentials are :mod:`.compiled`'s own, in the form for the bounded path's range (each
+element's result depends on that element only); only the row sums may be reassociated, so that they vectorise. A row's sum therefore
 depends on how many of the tile's keys it sees, which depends only on its position and the
 mask.
 
@@ -70,13 +71,13 @@ def _exp_for(x: Any) -> Any:
     if x == types.float32:
 
         def exp32(x: Any) -> Any:
-            return compiled._exp32(x)
+            return compiled.bounded_exp32(x)
 
         return exp32
     if x == types.float64:
 
         def exp64(x: Any) -> Any:
-            return compiled._exp64(x)
+            return compiled.bounded_exp64(x)
 
         return exp64
     return None
@@ -357,7 +358,7 @@ def bounded_block(  # pragma: no cover - compiled
     for r in range(n):
         i = i0 + r
         t = total[r]
-        redo[r] = not t >= floor  # NaN too
+        redo[r] = not floor <= t < math.inf  # NaN too; inf: a score above its bound (bounded_exp32)
         if redo[r]:
             left += 1
             continue

@@ -206,22 +206,55 @@ def test_rows_and_heads_the_compiled_path_leaves_match_the_loop(mask, rng):
 
 
 @needs_numba
-def test_a_mask_whose_heads_cannot_be_merged_runs_as_the_blocked_kernel(rng):
-    """A (2, 3, L, S) mask that is a transposed view: its batch dimensions cannot be read as
-    one without a copy, so the blocked kernel's code runs it (with the compiled exponential)
-    and nothing of L x S size is copied per head; a padding mask (2, 1, 1, S) needs no copy."""
+def test_masks_the_compiled_loops_cannot_read_in_place_run_as_the_blocked_kernel(rng):
+    """The compiled loops read a bool mask in place, as one flat array with each row's keys one
+    after the other. A mask that is not (batch dimensions that cannot be merged: a transposed
+    view; keys with a stride: a broadcast column or every other entry; rows read backwards)
+    runs by the blocked kernel's code (with the compiled exponential), and nothing of L x S
+    size is copied; a padding mask (2, 1, 1, S) is read as two rows of S."""
     q, k, v = (rng.standard_normal((2, 3, n, 16)) for n in (200, 300, 300))
-    mask = np.swapaxes(rng.random((3, 2, 200, 300)) > 0.3, 0, 1)  # (2, 3, 200, 300), strides not mergeable
-    inputs = prepare_inputs(q, k, v, mask)
-    assert fused._mask_by_head(mask, inputs) is None
-    got = sa.scaled_dot_product_attention(q, k, v, attn_mask=mask, implementation="fused")
-    expected, _ = blocked.attention(inputs, exp_tile=exponential.compiled_exp_tile(np.dtype(np.float64)))
-    np.testing.assert_array_equal(got, expected)
-    np.testing.assert_allclose(got, batched_loop(q, k, v, mask)[0], rtol=1e-10, atol=1e-12)
+    masks = {
+        "transposed heads": np.swapaxes(rng.random((3, 2, 200, 300)) > 0.3, 0, 1),
+        "one column": rng.random((200, 1)) > 0.3,
+        "every other key": (rng.random((200, 600)) > 0.3)[:, ::2],
+        "rows backwards": (rng.random((200, 300)) > 0.3)[::-1],
+    }
+    for name, mask in masks.items():
+        mask[..., 0] = True  # no fully masked row: the loop's answer is the only reference
+        inputs = prepare_inputs(q, k, v, mask)
+        assert fused._mask_by_head(mask, inputs) is None, name
+        got = sa.scaled_dot_product_attention(q, k, v, attn_mask=mask, implementation="fused")
+        expected, _ = blocked.attention(inputs, exp_tile=exponential.compiled_exp_tile(np.dtype(np.float64)))
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+        np.testing.assert_allclose(got, batched_loop(q, k, v, mask)[0], rtol=1e-10, atol=1e-12, err_msg=name)
     padding = rng.random((2, 1, 1, 300)) > 0.3
-    flat, index = fused._mask_by_head(padding, prepare_inputs(q, k, v, padding))
-    assert flat.shape == (2, 200, 300) and flat.strides[1] == 0 and np.shares_memory(flat, padding)
+    flat, index, per_mask, per_row = fused._mask_by_head(padding, prepare_inputs(q, k, v, padding))
+    assert flat.shape == (600,) and (per_mask, per_row) == (300, 0) and np.shares_memory(flat, padding)
     assert index.tolist() == [0, 0, 0, 1, 1, 1]
+    np.testing.assert_array_equal(
+        fused._head_mask(flat, index[4] * per_mask, per_row, 200, 300), padding[1, 0, [0] * 200]
+    )
+
+
+@needs_numba
+@pytest.mark.parametrize("is_causal", [False, True])
+def test_masks_read_in_place_match_the_loop(is_causal, rng):
+    """Masks the compiled loops read in place, at their own strides: a window of a wider mask
+    (rows 700 apart), one mask per batch broadcast over heads, a padding mask (one row per
+    batch), and a mask shared by all; each matches the float64 loop, causal or not."""
+    q, k, v = (rng.standard_normal((2, 3, n, 16)) for n in (600, 650, 650))
+    masks = {
+        "window": (rng.random((2, 3, 600, 700)) > 0.4)[..., 25:675],
+        "per batch": rng.random((2, 1, 600, 650)) > 0.4,
+        "padding": rng.random((2, 1, 1, 650)) > 0.4,
+        "shared": rng.random((600, 650)) > 0.4,
+    }
+    for name, mask in masks.items():
+        mask[..., 0] = True
+        assert fused._mask_by_head(mask, prepare_inputs(q, k, v, mask, is_causal)) is not None, name
+        got = sa.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal, implementation="fused")
+        expected, _ = batched_loop(q, k, v, mask, is_causal=is_causal)
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
 @needs_numba

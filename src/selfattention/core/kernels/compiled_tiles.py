@@ -26,9 +26,9 @@ Every rule of the bounded path holds, and some are kept by construction:
   key with a non-finite value in that column is NaN, as in PyTorch.
 
 The exponentials are :mod:`.compiled`'s own, in the form for the bounded path's range (each
-element's result depends on that element only); only the row sums may be reassociated, so that they vectorise. A row's sum therefore
-depends on how many of the tile's keys it sees, which depends only on its position and the
-mask.
+element's result depends on that element only); only the row sums may be reassociated, so that
+they vectorise. A row's sum therefore depends on how many of the tile's keys it sees, which
+depends only on its position and the mask.
 
 :func:`bounded_blocks` runs every block of a call: the threads take blocks from one list
 through atomic counters (:mod:`.spin_pool`), so no thread needs the GIL between blocks (with Python between
@@ -103,10 +103,55 @@ def _exp_rows(  # pragma: no cover - compiled
             scores[r, j] = 0.0
 
 
+@njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
+def _exp_rows_masked(  # pragma: no cover - compiled
+    scores: Any,
+    r0: Any,
+    r1: Any,
+    j0: Any,
+    ends: Any,
+    width: Any,
+    shift: Any,
+    total: Any,
+    mask: Any,
+    first: Any,
+    row: Any,
+) -> None:
+    """:func:`_exp_rows` for a masked tile: row r's mask starts at mask[first + r row] (flat,
+    its keys contiguous, as :func:`bounded_block` reads it); a key it may not see weighs 0,
+    exactly what the exponential of its score set to -inf gives."""
+    for r in range(r0, r1):
+        c = shift[r]
+        e = max(ends[r] - j0, 0)
+        allowed = mask[first + r * row + j0 :]  # indexed from 0: no test for negative indices
+        s = total.dtype.type(0.0)
+        for j in range(e):
+            x = _exp(scores[r, j] - c)  # for every key, then 0 for the blocked: one vectorised loop
+            x = x if allowed[j] else total.dtype.type(0.0)
+            scores[r, j] = x
+            s += x
+        total[r] += s
+        for j in range(e, width):
+            scores[r, j] = 0.0
+
+
+@njit(nogil=True, cache=True)
+def _largest_seen(mask: Any, base: Any, norms: Any, end: Any) -> float:  # pragma: no cover - compiled
+    """max(norms[j] for j < end where mask[base + j]), 0 when none, NaN when one of them is NaN:
+    on the bits of the norms (non-negative: their magnitudes order as integers, and a NaN's
+    lie above inf), one vectorised integer loop."""
+    top = np.int64(0)
+    allowed = mask[base:]  # indexed from 0: no test for negative indices
+    for j in range(end):
+        bits = _bits(norms[j]) & np.int64(0x7FFFFFFFFFFFFFFF)
+        top = max(top, bits if allowed[j] else np.int64(0))
+    return _float_from_bits(np.float64(0.0), top)  # type: ignore[no-any-return]
+
+
 def _signatures(function: str) -> list[Any]:
     """One signature per dtype: inputs read-only, buffers writable, all C-contiguous (loops over
     arrays of any layout are not vectorised: prepare_head took 31 us a head of 256 x 64 with
-    them, 11 us without), but the mask, which keeps its strides."""
+    them, 11 us without); a mask is one flat array, read at each row's offset."""
     result = []
     for real in (types.float32, types.float64):
         in2 = types.Array(real, 2, "C", readonly=True)
@@ -119,18 +164,19 @@ def _signatures(function: str) -> list[Any]:
             in3 = types.Array(real, 3, "C", readonly=True)
             result.append(
                 types.void(types.Array(types.int64, 2, "C"), index, index, types.boolean, in3, index, in3, index, in3,
-                           index,
-                           types.Array(types.boolean, 3, "A", readonly=True), index, types.boolean, types.boolean,
+                           index, types.Array(types.boolean, 1, "C", readonly=True), index, i64, i64, types.boolean,
+                           types.boolean,
                            real, real, i64, i64, types.float64, types.float64, types.float64, types.float64, i64, i64,
                            types.Array(real, 3, "C"), types.Array(types.boolean, 2, "C"), boolean, buf2, buf2, f64,
                            f64, boolean, buf2, buf2, buf2, buf1, buf1, f64, index, boolean)
             )  # fmt: skip
         else:
-            mask = types.Array(types.boolean, 2, "A", readonly=True)
+            mask = types.Array(types.boolean, 1, "C", readonly=True)
             out = types.Array(real, 2, "C")
             i64 = types.int64
             result.append(
-                i64(in2, in2, real, buf2, buf2, f64, f64, boolean, types.boolean, mask, types.boolean, types.boolean,
+                i64(in2, in2, real, buf2, buf2, f64, f64, boolean, types.boolean, mask, i64, i64, types.boolean,
+                    types.boolean,
                     i64, i64, i64, i64, types.float64, types.float64, i64, i64, buf2, buf2, buf2, buf1, buf1, f64,
                     types.Array(i64, 1, "C"), out, boolean)
             )  # fmt: skip
@@ -255,8 +301,8 @@ def _fits(top: float, S: int, value_limit: float, room_base: float, cap: float) 
 
 
 @njit(nogil=True, inline="always")
-def _allowed(mask: Any, has_mask: Any, causal: Any, i: Any, j: Any) -> bool:  # pragma: no cover
-    return (not causal or j <= i) and (not has_mask or mask[i, j])
+def _allowed(mask: Any, start: Any, row: Any, has_mask: Any, causal: Any, i: Any, j: Any) -> bool:  # pragma: no cover
+    return (not causal or j <= i) and (not has_mask or mask[start + i * row + j])
 
 
 @njit(_signatures("block"), nogil=True, cache=True, fastmath={"contract"})
@@ -270,7 +316,9 @@ def bounded_block(  # pragma: no cover - compiled
     prefix: Any,  # (S,)
     bad: Any,  # (S,)
     any_bad: Any,
-    mask: Any,  # (L, S) bool, True = may attend; ignored unless has_mask
+    mask: Any,  # bool, True = may attend, flat: key j of query i at mask[start + i row + j]; unless has_mask
+    start: Any,
+    row: Any,
     has_mask: Any,
     causal: Any,
     i0: Any,
@@ -302,12 +350,7 @@ def bounded_block(  # pragma: no cover - compiled
     for r in range(n):
         i = i0 + r
         if has_mask:  # the largest norm among the keys this row may see; NaN carried on
-            seen = 0.0
-            for j in range(key_end):
-                if _allowed(mask, has_mask, causal, i, j) and (norms[j] > seen or math.isnan(norms[j])):
-                    seen = norms[j]
-                    if math.isnan(seen):
-                        break
+            seen = _largest_seen(mask, start + i * row, norms, min(key_end, i + 1) if causal else key_end)
         elif causal:
             seen = prefix[min(i, S - 1)]
         else:
@@ -328,7 +371,7 @@ def bounded_block(  # pragma: no cover - compiled
                 i = i0 + r
                 end = min(j1, i + 1) if causal else j1  # after the row's last visible key of the tile
                 if has_mask:
-                    while end > j0 and not mask[i, end - 1]:
+                    while end > j0 and not mask[start + i * row + end - 1]:
                         end -= 1
                 ends[r] = end
                 c1 = max(c1, end)
@@ -342,12 +385,10 @@ def bounded_block(  # pragma: no cover - compiled
                 gemm64(gemm, TRANS, r1 - r0, width, E, one, a, E, b, E, real(0.0), c, block_k)
             else:
                 gemm32(gemm, TRANS, r1 - r0, width, E, one, a, E, b, E, real(0.0), c, block_k)
-            if has_mask:  # blocked keys before the row's last visible one
-                for r in range(r0, r1):
-                    for j in range(j0, ends[r]):
-                        if not mask[i0 + r, j]:
-                            scores[r, j - j0] = -np.inf
-            _exp_rows(scores, r0, r1, j0, ends, width, shift, total)
+            if has_mask:  # blocked keys before the row's last visible one weigh 0
+                _exp_rows_masked(scores, r0, r1, j0, ends, width, shift, total, mask, start + i0 * row, row)
+            else:
+                _exp_rows(scores, r0, r1, j0, ends, width, shift, total)
             b = value.ctypes.data + j0 * value.strides[0]
             a_acc = acc.ctypes.data + r0 * acc.strides[0]
             if int_bits == 64:
@@ -366,7 +407,7 @@ def bounded_block(  # pragma: no cover - compiled
             out[i, c] = acc[r, c] / t
         if any_bad:  # a key this row may see has a non-finite value: those outputs are NaN
             for j in range(key_end):
-                if bad[j] and _allowed(mask, has_mask, causal, i, j):
+                if bad[j] and _allowed(mask, start, row, has_mask, causal, i, j):
                     for c in range(Ev):
                         if not math.isfinite(v[j, c]):
                             out[i, c] = np.nan
@@ -385,8 +426,10 @@ def bounded_blocks(  # pragma: no cover - compiled
     k_of: Any,
     v: Any,  # (Hv', S, Ev)
     v_of: Any,
-    mask: Any,  # (M, L, S) bool, True = may attend; head h reads mask[mask_of[h]]; ignored unless has_mask
+    mask: Any,  # bool, flat: head h's key j of query i at mask[mask_of[h] per_mask + i per_row + j]
     mask_of: Any,
+    per_mask: Any,
+    per_row: Any,
     has_mask: Any,
     causal: Any,
     root: Any,  # sqrt(scale), signed
@@ -447,8 +490,8 @@ def bounded_blocks(  # pragma: no cover - compiled
             continue
         i1 = min(i0 + block_q, L)
         rows = bounded_block(
-            q[q_of[head]], v[v_of[head]], root, key, value, norms, prefix, bad, any_bad, mask[mask_of[head]], has_mask,
-            causal,
+            q[q_of[head]], v[v_of[head]], root, key, value, norms, prefix, bad, any_bad, mask, mask_of[head] * per_mask,
+            per_row, has_mask, causal,
             i0, i1, block_k, strip, cap, floor, gemm, int_bits, query, scores, acc, total, shift, squares, ends,
             out[head], redo,
         )  # fmt: skip

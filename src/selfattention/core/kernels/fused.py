@@ -109,7 +109,7 @@ def _compiled_tiles() -> tuple[Any, Any, Gemm] | None:
 
 def _compiled(
     inputs: AttentionInputs,
-    masks: tuple[NDArray[Any], NDArray[np.int64]] | None,
+    masks: tuple[NDArray[np.bool_], NDArray[np.int64], int, int] | None,
     block_q: int | None,
     block_k: int | None,
     method: str,
@@ -131,7 +131,7 @@ def _compiled(
     if output.size == 0:
         return output.reshape(*batch, L, Ev)
     (q, q_of), (k, k_of), (v, v_of) = (_by_head(x, batch) for x in (inputs.query, inputs.key, inputs.value))
-    mask, mask_of = masks if masks is not None else (_NO_MASK, np.zeros(heads, dtype=np.int64))
+    mask, mask_of, per_mask, per_row = masks if masks is not None else (_NO_MASK, np.zeros(heads, np.int64), 0, 0)
     items = np.array([(h, i0) for h in range(heads) for i0 in blocked.query_starts(L, block_q, causal)], dtype=np.int64)
     left = np.zeros((heads, L), dtype=bool)  # rows for the online path
     huge = np.zeros(heads, dtype=bool)  # heads for the blocked kernel's code
@@ -143,7 +143,8 @@ def _compiled(
 
     def work(caller: bool) -> None:
         tiles.bounded_blocks(
-            items, counts, spin_pool.signal(), caller, q, q_of, k, k_of, v, v_of, mask, mask_of, masks is not None,
+            items, counts, spin_pool.signal(), caller, q, q_of, k, k_of, v, v_of, mask, mask_of, per_mask, per_row,
+            masks is not None,
             causal, real(root), real(abs(root)), block_k, blocked.CAUSAL_STRIP, limits.shift_cap, limits.sum_floor,
             limits.value_limit, limits.room_base, gemm.address(dtype), gemm.int_bits, output, left, huge,
             np.empty((S, E), dtype), np.empty((S, Ev), dtype), np.empty(S), np.empty(S), np.empty(S, dtype=bool),
@@ -156,7 +157,7 @@ def _compiled(
     with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):  # as blocked.attention
         for h in np.flatnonzero(huge | left.any(axis=1)):  # rare: the blocked kernel's code
             head = Head(dtype, block_q, block_k, E, Ev, S, blocked.CAUSAL_STRIP, exp_tile)
-            head_mask = None if masks is None else mask[mask_of[h]]
+            head_mask = None if masks is None else _head_mask(mask, mask_of[h] * per_mask, per_row, L, S)
             head.prepare(k[k_of[h]], v[v_of[h]], head_mask, causal, method, False, scale)
             for i0 in range(0, L, block_q):
                 i1 = min(i0 + block_q, L)
@@ -183,10 +184,13 @@ def _by_head(x: NDArray[Any], batch: tuple[int, ...]) -> tuple[NDArray[Any], NDA
     return flat, np.array(np.broadcast_to(index, batch).reshape(-1))  # a copy: writable, contiguous
 
 
-def _mask_by_head(mask: NDArray[Any], inputs: AttentionInputs) -> tuple[NDArray[Any], NDArray[np.int64]] | None:
-    """A bool mask as (n, L, S), read-only, and each head's index into it, never copied (its
-    (L, S) part keeps its strides: a padding mask stays one row); None when its batch
-    dimensions cannot be merged into one without a copy."""
+def _mask_by_head(
+    mask: NDArray[Any], inputs: AttentionInputs
+) -> tuple[NDArray[np.bool_], NDArray[np.int64], int, int] | None:
+    """A bool mask as the compiled loops read it, never copied: (flat, index, per_mask,
+    per_row), head h's key j of query i at flat[index[h] per_mask + i per_row + j] (a padding
+    mask stays one row: per_row 0). None when its keys are not contiguous, or when its batch
+    dimensions cannot be merged into one without a copy (then the blocked kernel's code runs)."""
     batch, L, S = inputs.batch_shape, inputs.query_len, inputs.key_len
     full = np.broadcast_to(mask, (*batch, L, S))
     keep = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in full.strides[:-2])
@@ -194,11 +198,19 @@ def _mask_by_head(mask: NDArray[Any], inputs: AttentionInputs) -> tuple[NDArray[
     dims = [(n, stride) for n, stride in zip(shared.shape[:-2], shared.strides[:-2], strict=True) if n != 1]
     if any(outer != inner * n for (_, outer), (n, inner) in itertools.pairwise(dims)):
         return None  # the batch dimensions do not follow each other in memory
+    per_mask, per_row = dims[-1][1] if dims else 0, shared.strides[-2] if L > 1 else 0
+    if (S > 1 and shared.strides[-1] != 1) or per_mask < 0 or per_row < 0:
+        return None  # keys not one after the other, or read backwards
     count = math.prod(shared.shape[:-2])
-    strides = (dims[-1][1] if dims else 0, *shared.strides[-2:])
-    flat = np.lib.stride_tricks.as_strided(shared, (count, L, S), strides, writeable=False)
+    span = (count - 1) * per_mask + (L - 1) * per_row + S  # from the first entry to the last
+    flat = np.lib.stride_tricks.as_strided(shared, (span,), (1,), writeable=False)
     index = np.arange(count, dtype=np.int64).reshape(shared.shape[:-2])
-    return flat, np.array(np.broadcast_to(index, batch).reshape(-1))
+    return flat, np.array(np.broadcast_to(index, batch).reshape(-1)), per_mask, per_row
+
+
+def _head_mask(flat: NDArray[np.bool_], start: int, per_row: int, L: int, S: int) -> NDArray[np.bool_]:
+    """One head's (L, S) mask in the flat form of :func:`_mask_by_head`, as a view."""
+    return np.lib.stride_tricks.as_strided(flat[start:], (L, S), (per_row, 1), writeable=False)
 
 
 def _read_only(array: NDArray[Any]) -> NDArray[Any]:
@@ -208,4 +220,4 @@ def _read_only(array: NDArray[Any]) -> NDArray[Any]:
     return view
 
 
-_NO_MASK = _read_only(np.zeros((1, 1, 1), dtype=bool))
+_NO_MASK = _read_only(np.zeros(1, dtype=bool))

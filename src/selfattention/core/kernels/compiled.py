@@ -40,34 +40,39 @@ from llvmlite import ir
 from numba import njit, types
 from numba.core.extending import intrinsic
 
-__all__ = ["bounded_exp32", "bounded_exp64", "exp_tile32", "exp_tile64"]
+__all__ = ["bits", "bounded_exp32", "bounded_exp64", "exp_tile32", "exp_tile64", "float_from_bits"]
 
 # each intrinsic is a typer (its first argument, typingctx, is numba's) wrapped by numba's
 # ``intrinsic``; the wrapped functions are typed Any, as compiled code calls them with the rest
 
 
-def _float32_from_bits_typer(typingctx: Any, bits: Any) -> Any:
-    """The float32 whose bits are the int32 ``bits`` (a bitcast, vectorised like any other op)."""
+def _bits_typer(typingctx: Any, x: Any) -> Any:
+    """``bits(x)``: the bits of a float32 or float64 as an int32 or int64 (a bitcast,
+    vectorised like any other operation)."""
+    width = 32 if x == types.float32 else 64
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], ir.FloatType())
+        return builder.bitcast(args[0], ir.IntType(width))
 
-    return types.float32(types.int32), codegen
-
-
-_float32_from_bits: Any = intrinsic(_float32_from_bits_typer)
+    return (types.int32 if width == 32 else types.int64)(x), codegen
 
 
-def _float64_from_bits_typer(typingctx: Any, bits: Any) -> Any:
-    """The float64 whose bits are the int64 ``bits``."""
+bits: Any = intrinsic(_bits_typer)
+
+
+def _float_from_bits_typer(typingctx: Any, like: Any, whole: Any) -> Any:
+    """``float_from_bits(like, b)``: the float of ``like``'s type (float32 or float64) whose
+    bits are the low bits of the integer ``b`` (numba widens int32 arithmetic to int64)."""
+    width = 32 if like == types.float32 else 64
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], ir.DoubleType())
+        low = args[1] if whole.bitwidth == width else builder.trunc(args[1], ir.IntType(width))
+        return builder.bitcast(low, ir.FloatType() if width == 32 else ir.DoubleType())
 
-    return types.float64(types.int64), codegen
+    return like(like, whole), codegen
 
 
-_float64_from_bits: Any = intrinsic(_float64_from_bits_typer)
+float_from_bits: Any = intrinsic(_float_from_bits_typer)
 
 
 @njit(inline="always")
@@ -87,22 +92,10 @@ def _exp32(x: Any) -> Any:
     p = p * r * r + r + f(1.0)  # e^r
     whole = i(n)
     half = whole >> i(1)
-    y = p * _float32_from_bits((half + i(127)) << i(23))
-    y = y * _float32_from_bits((whole - half + i(127)) << i(23))  # 2^n in two steps: subnormals round once
+    y = p * float_from_bits(f(0.0), (half + i(127)) << i(23))
+    y = y * float_from_bits(f(0.0), (whole - half + i(127)) << i(23))  # 2^n in two steps: subnormals round once
     y = f(0.0) if x < f(-104.0) else y  # below half the smallest subnormal
     return f(np.inf) if x > f(88.72284) else y  # above log(largest float32)
-
-
-def _bits_of_float64_typer(typingctx: Any, value: Any) -> Any:
-    """The int64 whose bits are the float64 ``value``."""
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], ir.IntType(64))
-
-    return types.int64(types.float64), codegen
-
-
-_bits_of_float64: Any = intrinsic(_bits_of_float64_typer)
 
 
 #: 1.5 * 2^52: adding it rounds a float64 of magnitude below 2^51 to an integer, which its low bits then hold
@@ -113,8 +106,8 @@ _ROUND64 = 6755399441055744.0
 def _power_of_two64(n: Any) -> Any:
     """2^n for a whole float64 n in [-1022, 1023], from its bits. AVX2 has no vector
     conversion from float64 to int64, so the integer is read from the bits of n + 1.5 * 2^52."""
-    whole = _bits_of_float64(n + _ROUND64) - _bits_of_float64(_ROUND64)
-    return _float64_from_bits((whole + np.int64(1023)) << np.int64(52))
+    whole = bits(n + _ROUND64) - bits(_ROUND64)
+    return float_from_bits(0.0, (whole + np.int64(1023)) << np.int64(52))
 
 
 @njit(inline="always")
@@ -168,7 +161,7 @@ def bounded_exp32(x: Any) -> Any:
     p = p * r + f(1.6666665459e-1)
     p = p * r + f(5.0000001201e-1)
     p = p * r * r + r + f(1.0)
-    y = p * _float32_from_bits((i(n) + i(127 + _OFFSET32)) << i(23))
+    y = p * float_from_bits(f(0.0), (i(n) + i(127 + _OFFSET32)) << i(23))
     return y * f(2.0**-_OFFSET32)
 
 

@@ -19,9 +19,10 @@ Every rule of the bounded path holds, and some are kept by construction:
   bool mask therefore compute the same tiles of the same widths: they agree bitwise. Under
   ``is_causal`` these widths depend only on the rows' positions, so later tokens never
   change an earlier output;
-- a row whose sum is below the floor (a fully masked row, NaN, or scores far below the bound),
-  or infinite (a score that rounding put more than 4 above the bound: :func:`.compiled.bounded_exp32`
-  gives inf there), is flagged in ``redo``, for the online path of :mod:`.tiles`;
+- a row whose sum is below the floor (a fully masked row, NaN, or scores far below the bound)
+  or infinite (a score that rounding put more than 4 above the bound, where
+  :func:`.compiled.bounded_exp32` gives inf) is flagged in ``redo``, for the online path of
+  :mod:`.tiles`;
 - values are read with non-finite entries set to 0, and an output entry whose row may see a
   key with a non-finite value in that column is NaN, as in PyTorch.
 
@@ -31,9 +32,9 @@ they vectorise. A row's sum therefore depends on how many of the tile's keys it 
 depends only on its position and the mask.
 
 :func:`bounded_blocks` runs every block of a call: the threads take blocks from one list
-through atomic counters (:mod:`.spin_pool`), so no thread needs the GIL between blocks (with Python between
-blocks, the threads' hand-offs of the GIL cost up to 0.7 ms of a 1.6 ms call at N = 256 on the
-2-core machine of issue #16); :func:`bounded_block` is one block.
+through atomic counters (:mod:`.spin_pool`), so no thread needs the GIL between blocks (with
+Python between blocks, the threads' hand-offs of the GIL cost up to 0.7 ms of a 1.6 ms call at
+N = 256 on the 2-core machine of issue #16); :func:`bounded_block` is one block.
 
 Measured on that machine (one thread, N = 4096, one head, float32): 65 ms a head, against
 51 ms for the same two matmuls per tile in NumPy and 11 ms for the exponentials and sums
@@ -48,12 +49,12 @@ import math
 from typing import Any
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, types
-from numba.core.extending import intrinsic, overload
+from numba.core.extending import overload
 
 from . import compiled
 from .blas import NO_TRANS, TRANS
+from .compiled import bits, float_from_bits
 from .compiled_calls import gemm32, gemm64
 from .spin_pool import join, leave, next_item
 
@@ -143,9 +144,9 @@ def _largest_seen(mask: Any, base: Any, norms: Any, end: Any) -> float:  # pragm
     top = np.int64(0)
     allowed = mask[base:]  # indexed from 0: no test for negative indices
     for j in range(end):
-        bits = _bits(norms[j]) & np.int64(0x7FFFFFFFFFFFFFFF)
-        top = max(top, bits if allowed[j] else np.int64(0))
-    return _float_from_bits(np.float64(0.0), top)  # type: ignore[no-any-return]
+        magnitude = bits(norms[j]) & np.int64(0x7FFFFFFFFFFFFFFF)
+        top = max(top, magnitude if allowed[j] else np.int64(0))
+    return float_from_bits(np.float64(0.0), top)  # type: ignore[no-any-return]
 
 
 def _signatures(function: str) -> list[Any]:
@@ -196,35 +197,6 @@ def _scale_rows(x: Any, first: Any, count: Any, root: Any, scaled: Any, squares:
         squares[r] = total
 
 
-def _bits_typer(typingctx: Any, x: Any) -> Any:
-    """``_bits(x)``: the bits of a float32 or float64 as an int32 or int64."""
-    width = 32 if x == types.float32 else 64
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], ir.IntType(width))
-
-    return (types.int32 if width == 32 else types.int64)(x), codegen
-
-
-_bits: Any = intrinsic(_bits_typer)
-
-
-def _float_from_bits_typer(typingctx: Any, like: Any, bits: Any) -> Any:
-    """``_float_from_bits(like, b)``: the float of ``like``'s type (float32 or float64) whose
-    bits are the low bits of the integer ``b`` (numba widens int32 arithmetic to int64)."""
-    width = 32 if like == types.float32 else 64
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        integer = ir.IntType(width)
-        low = args[1] if bits.bitwidth == width else builder.trunc(args[1], integer)
-        return builder.bitcast(low, ir.FloatType() if width == 32 else ir.DoubleType())
-
-    return like(like, bits), codegen
-
-
-_float_from_bits: Any = intrinsic(_float_from_bits_typer)
-
-
 def _magnitude_and_infinity(x: Any) -> Any:  # pragma: no cover - a stub that numba resolves below
     raise NotImplementedError
 
@@ -256,19 +228,19 @@ def _finite_values(v: Any, value: Any, bad: Any) -> float:  # pragma: no cover -
     one vectorised loop of integer operations, exact, under no fastmath flag."""
     zero = value.dtype.type(0.0)
     magnitude, infinity = _magnitude_and_infinity(zero)
-    nothing = _bits(zero)  # 0 as an integer
+    nothing = bits(zero)  # 0 as an integer
     top = nothing
     for j in range(v.shape[0]):
         worst = nothing
         for c in range(v.shape[1]):
             x = v[j, c]
-            bits = _bits(x) & magnitude
-            finite = bits < infinity
+            size = bits(x) & magnitude
+            finite = size < infinity
             value[j, c] = x if finite else zero
-            top = max(top, bits if finite else nothing)
-            worst |= nothing if finite else bits
+            top = max(top, size if finite else nothing)
+            worst |= nothing if finite else size
         bad[j] = worst != nothing
-    return np.float64(_float_from_bits(zero, top))  # type: ignore[no-any-return]
+    return np.float64(float_from_bits(zero, top))  # type: ignore[no-any-return]
 
 
 @njit(_signatures("prepare"), nogil=True, cache=True, fastmath={"contract"})
@@ -316,7 +288,7 @@ def bounded_block(  # pragma: no cover - compiled
     prefix: Any,  # (S,)
     bad: Any,  # (S,)
     any_bad: Any,
-    mask: Any,  # bool, True = may attend, flat: key j of query i at mask[start + i row + j]; unless has_mask
+    mask: Any,  # bool, True = may attend; key j of query i at mask[start + i row + j]; ignored unless has_mask
     start: Any,
     row: Any,
     has_mask: Any,

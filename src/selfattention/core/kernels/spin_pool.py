@@ -93,11 +93,12 @@ def leave(counts: Any, caller: Any) -> None:  # pragma: no cover - compiled
 
 @njit("int64(int64[::1], int64, int64)", nogil=True, cache=True)
 def _wait_for_call(signal: Any, seen: Any, budget: Any) -> int:  # pragma: no cover - compiled
-    """signal[0] as soon as it differs from ``seen``, or ``seen`` after ``budget`` ticks."""
+    """signal[0] as soon as it differs from ``seen``, or ``seen`` after ``budget`` ticks (at
+    once for a budget of 0)."""
     start = ticks()
     while True:
         now = read(signal, 0)
-        if now != seen or ticks() - start > budget:
+        if now != seen or ticks() - start >= budget:
             return now  # type: ignore[no-any-return]
         pause()
 
@@ -159,7 +160,8 @@ def _helpers(count: int) -> list[_Helper]:
     """The helper threads, at least ``count`` of them, started on first use."""
     with _LOCK:
         if len(_HELPERS) < count:
-            budget = int(SPIN_S * _ticks_per_second())
+            rate = _ticks_per_second()
+            budget = int(SPIN_S * rate) if rate >= 1e6 else 0  # a counter that stands still: no spinning
             _HELPERS.extend(_Helper(budget) for _ in range(count - len(_HELPERS)))
         return _HELPERS
 
@@ -169,7 +171,7 @@ def _ticks_per_second() -> float:
     start, first = time.perf_counter(), _ticks()
     while (elapsed := time.perf_counter() - start) < 0.002:
         pass
-    return max((_ticks() - first) / elapsed, 1.0)
+    return (_ticks() - first) / elapsed
 
 
 _SIGNAL = np.zeros(1, dtype=np.int64)  # bumped by each call that wants helpers

@@ -17,7 +17,9 @@ half of that (the work a causal kernel has to do), so GFLOP/s compare across bot
 
 Timings are medians over interleaved rounds (every implementation once per round; a call
 shorter than 50 ms is repeated for 50 ms after 10 ms of untimed calls, so that waking up a
-library's sleeping threads is not counted as its kernel: `common.per_call`), and
+library's sleeping threads is not counted as its kernel: `common.per_call`; after a path that
+held a score matrix of 256 MiB or more, 1.5 s pass before the next: giving that memory back
+slowed the next calls), and
 ratios are medians of per-round ratios: the machine is shared, and ratios taken in the same
 round cancel most of the load that other processes add. The spread (min-max) is reported.
 
@@ -64,6 +66,13 @@ MAX_SCORE_BYTES = 2 * 2**30  # skip paths that hold the whole score matrix above
 #: it they are 5-30x slower than the rest and only lengthen the run (--slow-paths-up-to)
 SLOW_PATHS_BYTES = 2 * 2**30
 SETTLE_S = 0.2  # let the other library's spinning threads go idle between libraries
+#: after a path that held a whole score matrix of BIG_SCORES_BYTES or more, wait longer: giving
+#: gigabytes back slowed the next one or two calls by up to 40% for about a second (the fused
+#: kernel at N = 4096: 325 ms right after naive NumPy and the reference, 240 ms otherwise or
+#: after 1.5 s), which made the paths that come next in a round look slower than they are
+WHOLE_MATRIX_PATHS = ("naive NumPy", "reference", "torch SDPA math")
+BIG_SCORES_BYTES = 256 * 2**20
+SETTLE_AFTER_BIG_S = 1.5
 
 
 def naive(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool) -> np.ndarray:
@@ -149,17 +158,22 @@ def measure(n: int, causal: bool, torch: Any, rounds: int, dtype: str = "float32
     runs = candidates(n, causal, torch, dtype)
     live = {name: fn for name, fn in runs.items() if callable(fn)}
     times: dict[str, list[float]] = {name: [] for name in live}
+    big = B * H * n * n * np.dtype(DTYPES[dtype]).itemsize >= BIG_SCORES_BYTES
+
+    def settle(name: str) -> None:
+        time.sleep(SETTLE_AFTER_BIG_S if big and name in WHOLE_MATRIX_PATHS else SETTLE_S)
+
     for name, fn in live.items():  # warm-up, and the peak memory of the NumPy paths
         if name.startswith("torch"):
             fn()
         else:
             times[name].append(-float(peak_extra_bytes(fn)))  # stashed; popped below
-        time.sleep(SETTLE_S)
+        settle(name)
     peaks = {name: -times[name].pop() for name in live if not name.startswith("torch")}
     for _ in range(rounds):
         for name, fn in live.items():
             times[name].append(per_call(fn))
-            time.sleep(SETTLE_S)
+            settle(name)
         MATMUL_SAMPLES.append(matmul_gflops())  # under the same load as this round
     result: dict[str, dict[str, Any]] = {}
     torch_times = times.get("torch SDPA")

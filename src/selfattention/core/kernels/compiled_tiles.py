@@ -36,9 +36,9 @@ through atomic counters (:mod:`.spin_pool`), so no thread needs the GIL between 
 Python between blocks, the threads' hand-offs of the GIL cost up to 0.7 ms of a 1.6 ms call at
 N = 256 on the 2-core machine of issue #16); :func:`bounded_block` is one block.
 
-Measured on that machine (one thread, N = 4096, one head, float32): 65 ms a head, against
-51 ms for the same two matmuls per tile in NumPy and 11 ms for the exponentials and sums
-(0.64 ns a score).
+Measured on that machine (one thread, N = 4096, one head, float32): 60 ms a head (PyTorch:
+60 ms), against 50 ms for the same two matmuls per tile in NumPy and 7-8 ms for the
+exponentials and sums (0.40 ns a score; 0.64 ns with the general form of the exponential).
 
 Only :mod:`selfattention.core.kernels.fused` imports this module, on first use.
 """

@@ -113,15 +113,10 @@ def _power_of_two64(n: Any) -> Any:
 
 
 @njit(inline="always")
-def _exp64(x: Any) -> Any:
-    c = 709.8 if x > 709.8 else x
-    c = -746.0 if c < -746.0 else c
-    n = (c * 1.4426950408889634 + _ROUND64) - _ROUND64  # round(c / ln 2)
-    r = c - n * 6.93147180369123816490e-01  # fdlibm's ln2_hi: n * ln2_hi is exact
-    r = r - n * 1.90821492927058770002e-10  # ln2_lo
-    # e^r = 1 + r + r^2 P(r), P the Taylor series to degree 13 of e^r: |r| <= 0.347, so the
-    # first term left out is below 1e-17 of e^r; Estrin's scheme, whose short chains of
-    # dependent operations run side by side
+def _exp_reduced64(r: Any) -> Any:
+    """e^r for |r| <= 0.347: 1 + r + r^2 P(r), P the Taylor series to degree 13 of e^r (the
+    first term left out is below 1e-17 of e^r), by Estrin's scheme, whose short chains of
+    dependent operations run side by side."""
     r2 = r * r
     r4 = r2 * r2
     p01 = 1.0 / 2.0 + r * (1.0 / 6.0)
@@ -132,6 +127,17 @@ def _exp64(x: Any) -> Any:
     p1011 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
     p = ((p01 + r2 * p23) + r4 * (p45 + r2 * p67)) + (r4 * r4) * (p89 + r2 * p1011)
     p = p * r2 + r + 1.0
+    return p
+
+
+@njit(inline="always")
+def _exp64(x: Any) -> Any:
+    c = 709.8 if x > 709.8 else x
+    c = -746.0 if c < -746.0 else c
+    n = (c * 1.4426950408889634 + _ROUND64) - _ROUND64  # round(c / ln 2)
+    r = c - n * 6.93147180369123816490e-01  # fdlibm's ln2_hi: n * ln2_hi is exact
+    r = r - n * 1.90821492927058770002e-10  # ln2_lo
+    p = _exp_reduced64(r)  # e^r
     half = (n * 0.5 + _ROUND64) - _ROUND64
     y = p * _power_of_two64(half) * _power_of_two64(n - half)  # subnormals round once
     y = 0.0 if x < -746.0 else y
@@ -176,16 +182,7 @@ def bounded_exp64(x: Any) -> Any:
     n = (c * 1.4426950408889634 + _ROUND64) - _ROUND64
     r = c - n * 6.93147180369123816490e-01
     r = r - n * 1.90821492927058770002e-10
-    r2 = r * r
-    r4 = r2 * r2
-    p01 = 1.0 / 2.0 + r * (1.0 / 6.0)
-    p23 = 1.0 / 24.0 + r * (1.0 / 120.0)
-    p45 = 1.0 / 720.0 + r * (1.0 / 5040.0)
-    p67 = 1.0 / 40320.0 + r * (1.0 / 362880.0)
-    p89 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
-    p1011 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
-    p = ((p01 + r2 * p23) + r4 * (p45 + r2 * p67)) + (r4 * r4) * (p89 + r2 * p1011)
-    p = p * r2 + r + 1.0
+    p = _exp_reduced64(r)
     return p * _power_of_two64(n + _OFFSET64) * 2.0**-_OFFSET64
 
 

@@ -13,7 +13,7 @@ import pytest
 import selfattention as sa
 from reference_loop import batched_loop, loop_attention
 from selfattention.core import kernels
-from selfattention.core.kernels import IMPLEMENTATIONS, blocked, prepare_inputs, reference, threads
+from selfattention.core.kernels import IMPLEMENTATIONS, blocked, fused, prepare_inputs, reference, threads
 
 RTOL, ATOL = 1e-10, 1e-12
 METHODS = ["online", "bounded"]
@@ -338,6 +338,7 @@ def test_causal_diagonal_strips_match_loop(strip, monkeypatch, rng, run):
     at its last row's key: outputs match the loop with masks, fully masked rows, poisoned
     keys after each query, and the prefix stays bitwise unchanged by later tokens."""
     monkeypatch.setattr(blocked, "CAUSAL_STRIP", strip)
+    monkeypatch.setattr(fused, "STRIP", strip)
     q, k, v = randn(rng, L_SMALL, 5), randn(rng, S_SMALL, 5), randn(rng, S_SMALL, 3)
     mask = rng.random((L_SMALL, S_SMALL)) > 0.3
     mask[[0, 6, 11]] = False  # fully masked rows

@@ -13,9 +13,10 @@ Every rule of the bounded path holds, and some are kept by construction:
 - the shift of row i is :math:`c_i = \max(0, |q_i|\,\max_j |k_j| - T)` over the keys j that
   row i may see (mask and causal triangle), so each row's numbers depend only on its own query
   and those keys;
-- with a mask or ``is_causal``, rows go in strips of ``strip`` rows; each row's exponentials
-  stop at its last visible key of the tile (the rest of its row is 0), and a strip's tile
-  stops at the last key that any of its rows may see. A causal triangle and the equivalent
+- a tile whose rows do not all see its last key (a causal diagonal tile, a mask) goes in
+  strips of ``strip`` rows; each row's exponentials stop at its last visible key of the tile
+  (the rest of its row is 0), and a strip's tile stops at the last key that any of its rows
+  may see; a tile every row sees to its end is one product. A causal triangle and the equivalent
   bool mask therefore compute the same tiles of the same widths: they agree bitwise. Under
   ``is_causal`` these widths depend only on the rows' positions, so later tokens never
   change an earlier output;
@@ -332,21 +333,24 @@ def bounded_block(  # pragma: no cover - compiled
         total[r] = 0.0
         for c in range(Ev):
             acc[r, c] = 0.0
-    step = strip if (causal or has_mask) else n
     one = real(1.0)
     for j0 in range(0, key_end, block_k):
         j1 = min(j0 + block_k, key_end)
+        whole = True  # every row sees the tile's last key: one product for all rows
+        for r in range(n):
+            i = i0 + r
+            end = min(j1, i + 1) if causal else j1  # after the row's last visible key of the tile
+            if has_mask:
+                while end > j0 and not mask[start + i * row + end - 1]:
+                    end -= 1
+            ends[r] = end
+            whole = whole and end == j1
+        step = n if whole else strip
         for r0 in range(0, n, step):
             r1 = min(r0 + step, n)
             c1 = j0  # the strip's tile stops at the last key that one of its rows may see
             for r in range(r0, r1):
-                i = i0 + r
-                end = min(j1, i + 1) if causal else j1  # after the row's last visible key of the tile
-                if has_mask:
-                    while end > j0 and not mask[start + i * row + end - 1]:
-                        end -= 1
-                ends[r] = end
-                c1 = max(c1, end)
+                c1 = max(c1, ends[r])
             if c1 <= j0:
                 continue
             width = c1 - j0

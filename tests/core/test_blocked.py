@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import tracemalloc
 
 import numpy as np
@@ -314,6 +315,7 @@ def test_threads_change_nothing(is_causal, dtype, kernel, monkeypatch, rng):
     if kernel not in IMPLEMENTATIONS:
         pytest.skip("numba is not installed (pip install 'selfattention[fast]'): no fused kernel")
     monkeypatch.setattr(blocked, "PARALLEL_MIN_SCORES", 0)
+    monkeypatch.setattr(fused, "PARALLEL_MIN_SCORES", 0)
     q, k, v = randn(rng, 2, 3, 37, 8, dtype=dtype), randn(rng, 2, 3, 41, 8, dtype=dtype), randn(rng, 2, 3, 41, 5)
     mask = rng.random((37, 41)) > 0.2
     for m in (None, mask):
@@ -326,7 +328,7 @@ def test_threads_change_nothing(is_causal, dtype, kernel, monkeypatch, rng):
             expected, _ = batched_loop(q, k, v, m, is_causal)
             np.testing.assert_allclose(one, expected, rtol=RTOL, atol=ATOL)
     assert threads.worker_count(2, 10, 10**9, blocked.PARALLEL_MIN_SCORES) == 2
-    monkeypatch.setattr(threads.importlib.util, "find_spec", lambda name: None)  # threadpoolctl missing
+    monkeypatch.setattr(threads, "threadpoolctl_installed", lambda: False)
     assert threads.worker_count(2, 10, 10**9, blocked.PARALLEL_MIN_SCORES) == 1
     with pytest.raises(sa.SelfAttentionError, match="threads is 0"):
         blocked.attention(prepare_inputs(q, k, v), threads=0)
@@ -361,9 +363,51 @@ def test_causal_diagonal_strips_match_loop(strip, monkeypatch, rng, run):
         np.testing.assert_array_equal(changed[:25], base[:25])
 
 
+@pytest.mark.parametrize("way", ["OpenBLAS's own functions", "threadpoolctl"])
+def test_blas_one_thread_holds_numpys_blas_to_one_thread_and_gives_it_back(way, monkeypatch):
+    """Inside the hold NumPy's BLAS has one thread, as threadpoolctl reads it; overlapping
+    holds from other threads share it, and the last one out restores the count from before,
+    whether set through OpenBLAS's own functions (NumPy's wheels) or threadpoolctl."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    library = threads.numpy_blas()
+    if library is None:
+        pytest.skip("NumPy's BLAS is not one threadpoolctl finds in NumPy's folder")
+    if way == "threadpoolctl":
+        monkeypatch.setattr(threads, "_openblas_thread_count", lambda: None)
+    elif threads._openblas_thread_count() is None:
+        pytest.skip(f"NumPy's BLAS here is {library.internal_api} ({library.threading_layer}), not a pthreads OpenBLAS")
+
+    def count():
+        return next(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["filepath"] == library.filepath)
+
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        before = count()
+        assert before == 2
+        entered, leave = threading.Event(), threading.Event()
+        seen = []
+
+        def other():
+            with threads.blas_one_thread():
+                entered.set()
+                leave.wait(10)
+                seen.append(count())
+
+        worker = threading.Thread(target=other)
+        worker.start()
+        assert entered.wait(10)
+        with threads.blas_one_thread():
+            assert count() == 1
+        assert count() == 1  # the other thread still holds it
+        leave.set()
+        worker.join(10)
+        assert seen == [1]
+        assert count() == before
+
+
 def test_blas_one_thread_without_threadpoolctl(monkeypatch, rng):
     """Without threadpoolctl the kernels run as they are, BLAS keeping its own threads."""
     monkeypatch.setattr(threads, "blas_controller", lambda: None)
+    monkeypatch.setattr(threads, "_openblas_thread_count", lambda: None)
     with threads.blas_one_thread():
         pass
     q, k, v = randn(rng, 2, 9, 4), randn(rng, 2, 11, 4), randn(rng, 2, 11, 3)

@@ -33,9 +33,9 @@ def take():
     from selfattention.core.kernels.compiled_calls import ticks
 
     @njit(nogil=True)
-    def work(counts, signal, caller, hits, owner, who, hold):  # pragma: no cover - compiled
+    def work(counts, signal, caller, seen, budget, hits, owner, who, hold):  # pragma: no cover - compiled
         if not spin_pool.join(counts, signal, caller):
-            return
+            return spin_pool.wait_for_call(signal, seen, budget)
         while True:
             item = spin_pool.next_item(counts)
             if item >= hits.shape[0]:
@@ -46,6 +46,7 @@ def take():
             hits[item] += 1
             owner[item] = who
         spin_pool.leave(counts, caller)
+        return spin_pool.wait_for_call(signal, seen, budget)
 
     per_second = spin_pool._ticks_per_second()
 
@@ -53,7 +54,9 @@ def take():
         hits, owner = np.zeros(items, dtype=np.int64), np.full(items, -1, dtype=np.int64)
         counts, hold = spin_pool.counters(workers if seats is None else seats), int(hold_s * per_second)
         spin_pool.run(
-            lambda caller: work(counts, spin_pool.signal(), caller, hits, owner, threading.get_native_id(), hold),
+            lambda caller, seen, budget: work(
+                counts, spin_pool.signal(), caller, seen, budget, hits, owner, threading.get_native_id(), hold
+            ),
             workers,
         )
         return hits, owner

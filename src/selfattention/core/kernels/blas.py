@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .threads import blas_controller
+from .threads import numpy_blas
 
 __all__ = ["Gemm", "numpy_gemm"]
 
@@ -54,37 +53,23 @@ class Gemm:
 def numpy_gemm() -> Gemm | None:
     """NumPy's CBLAS gemm, checked; None when it cannot be found (no threadpoolctl, a BLAS
     whose symbols are named otherwise) or does not compute what NumPy computes."""
-    controller = blas_controller()  # the kernels' own view of the loaded libraries
-    if controller is None:
+    library = numpy_blas()
+    if library is None:
         return None
-    numpy_dir = os.path.dirname(os.path.dirname(np.__file__))  # where numpy/ and numpy.libs/ live
-    for library in controller.select(user_api="blas").lib_controllers:
-        if _top_folder(library.filepath, numpy_dir) not in ("numpy", "numpy.libs"):
-            continue  # SciPy's copy, PyTorch's, or a system library NumPy may not be using
-        try:
-            handle = ctypes.CDLL(library.filepath)
-        except OSError:
-            continue
-        for stem, bits in _SYMBOLS:
-            try:
-                sgemm = ctypes.cast(getattr(handle, stem.format("s")), ctypes.c_void_p).value
-                dgemm = ctypes.cast(getattr(handle, stem.format("d")), ctypes.c_void_p).value
-            except AttributeError:
-                continue
-            if sgemm and dgemm:
-                gemm = Gemm(sgemm, dgemm, bits)
-                return gemm if _agrees(gemm) else None
-    return None
-
-
-def _top_folder(path: str, folder: str) -> str:
-    """The first folder of ``path`` below ``folder`` ("" when it is not below it, or on
-    another drive)."""
     try:
-        relative = os.path.relpath(path, folder)
-    except ValueError:
-        return ""
-    return "" if relative.startswith(os.pardir) else relative.split(os.sep)[0]
+        handle = ctypes.CDLL(library.filepath)
+    except OSError:
+        return None
+    for stem, bits in _SYMBOLS:
+        try:
+            sgemm = ctypes.cast(getattr(handle, stem.format("s")), ctypes.c_void_p).value
+            dgemm = ctypes.cast(getattr(handle, stem.format("d")), ctypes.c_void_p).value
+        except AttributeError:
+            continue
+        if sgemm and dgemm:
+            gemm = Gemm(sgemm, dgemm, bits)
+            return gemm if _agrees(gemm) else None
+    return None
 
 
 def _agrees(gemm: Gemm) -> bool:

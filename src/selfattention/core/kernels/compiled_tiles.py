@@ -57,7 +57,7 @@ from . import compiled
 from .blas import NO_TRANS, TRANS
 from .compiled import bits, float_from_bits
 from .compiled_calls import gemm32, gemm64
-from .spin_pool import join, leave, next_item
+from .spin_pool import join, leave, next_item, wait_for_call
 
 __all__ = ["bounded_block", "bounded_blocks", "prepare_head"]
 
@@ -163,14 +163,14 @@ def _signatures(function: str) -> list[Any]:
             result.append(types.float64(in2, in2, real, buf2, buf2, f64, f64, boolean))
         elif function == "blocks":
             i64, index = types.int64, types.Array(types.int64, 1, "C")
-            in3 = types.Array(real, 3, "C", readonly=True)
+            of, in3 = types.Array(types.int64, 1, "C", readonly=True), types.Array(real, 3, "C", readonly=True)
             result.append(
-                types.void(types.Array(types.int64, 2, "C"), index, index, types.boolean, in3, index, in3, index, in3,
-                           index, types.Array(types.boolean, 1, "C", readonly=True), index, i64, i64, types.boolean,
+                i64(i64, index, index, types.boolean, i64, i64, in3, of, in3, of, in3,
+                           of, types.Array(types.boolean, 1, "C", readonly=True), of, i64, i64, types.boolean,
                            types.boolean,
                            real, real, i64, i64, types.float64, types.float64, types.float64, types.float64, i64, i64,
-                           types.Array(real, 3, "C"), types.Array(types.boolean, 2, "C"), boolean, buf2, buf2, f64,
-                           f64, boolean, buf2, buf2, buf2, buf1, buf1, f64, index, boolean)
+                           types.Array(real, 3, "C"), types.Array(types.boolean, 2, "C"), boolean, index, buf2, buf2,
+                           f64, f64, boolean, buf2, buf2, buf2, buf1, buf1, f64, index, boolean)
             )  # fmt: skip
         else:
             mask = types.Array(types.boolean, 1, "C", readonly=True)
@@ -392,10 +392,12 @@ def bounded_block(  # pragma: no cover - compiled
 
 @njit(_signatures("blocks"), nogil=True, cache=True)
 def bounded_blocks(  # pragma: no cover - compiled
-    items: Any,  # (n, 2): (head, first query row) of each query block
+    blocks: Any,  # query blocks per head; item t is head t // blocks's block t % blocks (last first if causal)
     counts: Any,  # the call's counters (spin_pool.counters), shared by the threads
     signal: Any,  # spin_pool's generation number: the caller bumps it to wake the helpers
     caller: Any,  # True in the calling thread (which then waits for the helpers that joined)
+    seen: Any,  # a helper: the signal it woke up on (spin_pool.wait_for_call)
+    budget: Any,  # a helper: how long to spin for the next call after this one (0 for the caller)
     q: Any,  # (Hq', L, E): queries; head h reads q[q_of[h]]
     q_of: Any,
     k: Any,  # (Hk', S, E)
@@ -421,6 +423,7 @@ def bounded_blocks(  # pragma: no cover - compiled
     out: Any,  # (H, L, Ev)
     left: Any,  # (H, L): rows the bounded path left, for the online path
     huge: Any,  # (H,): heads whose values are too close to the largest float for this path
+    leftover: Any,  # (1,): set to 1 when a row is left or a head flagged (then Python looks at left and huge)
     key: Any,  # the buffers of one thread: (S, E)
     value: Any,  # (S, Ev)
     norms: Any,  # (S,)
@@ -434,12 +437,14 @@ def bounded_blocks(  # pragma: no cover - compiled
     squares: Any,  # (block_q,)
     ends: Any,  # (block_q,)
     redo: Any,  # (block_q,)
-) -> None:
-    """Take query blocks from ``items`` until none is left, and compute each by
+) -> int:
+    """Take query blocks (items) until none is left, and compute each by
     :func:`bounded_block`: several threads may run this at once on the same items, each with
     its own buffers, and never need the GIL (:mod:`.spin_pool`: the calling thread returns
     when every thread that joined has left). Heads this path cannot take are flagged in
-    ``huge``, rows it leaves in ``left``."""
+    ``huge``, rows it leaves in ``left`` (and then ``leftover[0]`` is 1). Returns
+    :func:`.spin_pool.wait_for_call`'s answer: a helper spins here for the next call, without
+    the GIL."""
     S = k.shape[1]
     L = q.shape[1]
     block_q = query.shape[0]
@@ -447,18 +452,20 @@ def bounded_blocks(  # pragma: no cover - compiled
     skip = False
     any_bad = False
     if not join(counts, signal, caller):
-        return
+        return wait_for_call(signal, seen, budget)
     while True:
         item = next_item(counts)
-        if item >= items.shape[0]:
+        if item >= out.shape[0] * blocks:
             break
-        head, i0 = items[item, 0], items[item, 1]
+        head, b = item // blocks, item % blocks
+        i0 = (blocks - 1 - b if causal else b) * block_q  # causal: the longest blocks first
         if head != current:
             current = head
             top = prepare_head(k[k_of[head]], v[v_of[head]], key_root, key, value, norms, prefix, bad)
             skip = not _fits(top, S, value_limit, room_base, cap)
             if skip:
                 huge[head] = True
+                leftover[0] = 1
             any_bad = False
             for j in range(S):
                 any_bad = any_bad or bad[j]
@@ -472,6 +479,8 @@ def bounded_blocks(  # pragma: no cover - compiled
             out[head], redo,
         )  # fmt: skip
         if rows:
+            leftover[0] = 1
             for r in range(i1 - i0):
                 left[head, i0 + r] = redo[r]
     leave(counts, caller)
+    return wait_for_call(signal, seen, budget)

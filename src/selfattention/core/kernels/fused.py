@@ -45,7 +45,14 @@ from .inputs import AttentionInputs
 from .threads import worker_count
 from .tiles import Head, limits_for
 
-__all__ = ["STRIP", "attention", "available", "usable"]
+__all__ = ["PARALLEL_MIN_SCORES", "STRIP", "attention", "available", "usable"]
+
+#: Calls with fewer scores (batch x L x S) than this run in one thread. The helpers spin
+#: between calls (:mod:`.spin_pool`), so two threads pay from far smaller calls than the
+#: blocked kernel's (:data:`.blocked.PARALLEL_MIN_SCORES`); on the 2-core AMD EPYC of issue
+#: #16, d = 64, one thread / two: 2^13 scores 110 / 125 us, 2^15 219 / 192 us (H = 8, N = 64),
+#: 2^17 559 / 343 us (H = 2, N = 256).
+PARALLEL_MIN_SCORES = 1 << 14
 
 #: Rows per product in the compiled bounded path's tiles whose rows end at different keys (a
 #: causal diagonal tile, a mask): each strip's product stops at the last key one of its rows
@@ -139,22 +146,24 @@ def _compiled(
     if output.size == 0:
         return output.reshape(*batch, L, Ev)
     (q, q_of), (k, k_of), (v, v_of) = (_by_head(x, batch) for x in (inputs.query, inputs.key, inputs.value))
-    mask, mask_of, per_mask, per_row = masks if masks is not None else (_NO_MASK, np.zeros(heads, np.int64), 0, 0)
-    items = np.array([(h, i0) for h in range(heads) for i0 in blocked.query_starts(L, block_q, causal)], dtype=np.int64)
+    mask, mask_of, per_mask, per_row = masks if masks is not None else (_NO_MASK, _no_mask_of(heads), 0, 0)
+    blocks = -(-L // block_q)  # query blocks per head
     left = np.zeros((heads, L), dtype=bool)  # rows for the online path
     huge = np.zeros(heads, dtype=bool)  # heads for the blocked kernel's code
+    leftover = np.zeros(1, dtype=np.int64)  # 1 when a row or head is left to the blocked kernel's code
     limits, real = limits_for(dtype), dtype.type
     root = math.copysign(math.sqrt(abs(scale)), scale)
+    workers = worker_count(threads, heads * blocks, heads * L * S, PARALLEL_MIN_SCORES)
+    call = (blocks, spin_pool.counters(workers), spin_pool.signal())
+    head = (
+        q, q_of, k, k_of, v, v_of, mask, mask_of, per_mask, per_row, masks is not None, causal, real(root),
+        real(abs(root)), block_k, STRIP, limits.shift_cap, limits.sum_floor, limits.value_limit, limits.room_base,
+        gemm.address(dtype), gemm.int_bits, output, left, huge, leftover,
+    )  # fmt: skip
 
-    workers = worker_count(threads, len(items), heads * L * S, blocked.PARALLEL_MIN_SCORES)
-    counts = spin_pool.counters(workers)
-
-    def work(caller: bool) -> None:
-        tiles.bounded_blocks(
-            items, counts, spin_pool.signal(), caller, q, q_of, k, k_of, v, v_of, mask, mask_of, per_mask, per_row,
-            masks is not None,
-            causal, real(root), real(abs(root)), block_k, STRIP, limits.shift_cap, limits.sum_floor,
-            limits.value_limit, limits.room_base, gemm.address(dtype), gemm.int_bits, output, left, huge,
+    def work(caller: bool, seen: int, budget: int) -> int:  # in each thread, with that thread's buffers
+        return tiles.bounded_blocks(  # type: ignore[no-any-return]
+            *call, caller, seen, budget, *head,
             np.empty((S, E), dtype), np.empty((S, Ev), dtype), np.empty(S), np.empty(S), np.empty(S, dtype=bool),
             np.empty((block_q, E), dtype), np.empty((block_q, block_k), dtype), np.empty((block_q, Ev), dtype),
             np.empty(block_q, dtype), np.empty(block_q, dtype), np.empty(block_q), np.empty(block_q, dtype=np.int64),
@@ -162,19 +171,44 @@ def _compiled(
         )  # fmt: skip
 
     spin_pool.run(work, workers)
+    if leftover[0]:  # rare: the blocked kernel's code
+        _rest(inputs, output, q, q_of, k, k_of, v, v_of, masks, left, huge, block_q, block_k, method, exp_tile)
+    return output.reshape(*batch, L, Ev)
+
+
+def _rest(
+    inputs: AttentionInputs,
+    output: NDArray[Any],
+    q: NDArray[Any],
+    q_of: NDArray[np.int64],
+    k: NDArray[Any],
+    k_of: NDArray[np.int64],
+    v: NDArray[Any],
+    v_of: NDArray[np.int64],
+    masks: tuple[NDArray[np.bool_], NDArray[np.int64], int, int] | None,
+    left: NDArray[np.bool_],
+    huge: NDArray[np.bool_],
+    block_q: int,
+    block_k: int,
+    method: str,
+    exp_tile: ExpTile,
+) -> None:
+    """The heads (``huge``) and rows (``left``) the compiled bounded path left, by the blocked
+    kernel's code, into ``output`` (heads, L, Ev)."""
+    dtype, causal, scale, L, S = inputs.query.dtype, inputs.is_causal, inputs.scale, inputs.query_len, inputs.key_len
+    E, Ev, root = inputs.query.shape[-1], inputs.value_dim, math.copysign(math.sqrt(abs(inputs.scale)), inputs.scale)
     with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):  # as blocked.attention
-        for h in np.flatnonzero(huge | left.any(axis=1)):  # rare: the blocked kernel's code
+        for h in np.flatnonzero(huge | left.any(axis=1)):
             head = Head(dtype, block_q, block_k, E, Ev, S, blocked.CAUSAL_STRIP, exp_tile)
-            head_mask = None if masks is None else _head_mask(mask, mask_of[h] * per_mask, per_row, L, S)
+            head_mask = None if masks is None else _head_mask(masks[0], masks[1][h] * masks[2], masks[3], L, S)
             head.prepare(k[k_of[h]], v[v_of[h]], head_mask, causal, method, False, scale)
             for i0 in range(0, L, block_q):
                 i1 = min(i0 + block_q, L)
                 if huge[h]:
                     head.block(q[q_of[h]], scale, output[h], None, i0)
                 elif left[h, i0:i1].any():
-                    query = np.multiply(q[q_of[h], i0:i1], real(root))
+                    query = np.multiply(q[q_of[h], i0:i1], dtype.type(root))
                     head.online_rows(query, left[h, i0:i1], i0, i1, output[h], None)
-    return output.reshape(*batch, L, Ev)
 
 
 def _by_head(x: NDArray[Any], batch: tuple[int, ...]) -> tuple[NDArray[Any], NDArray[np.int64]]:
@@ -183,13 +217,13 @@ def _by_head(x: NDArray[Any], batch: tuple[int, ...]) -> tuple[NDArray[Any], NDA
     matrix: shared matrices (broadcast, or grouped key/value heads) are not copied."""
     lead = x.shape[:-2]
     if lead == batch and x.flags.c_contiguous:  # the usual case: one matrix per head, in order
-        return _read_only(x.reshape(-1, *x.shape[-2:])), np.arange(math.prod(batch), dtype=np.int64)
+        return _read_only(x.reshape(-1, *x.shape[-2:])), _in_order(math.prod(batch))
     keep = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in x.strides[:-2])
     x = x[keep]  # a dimension broadcast by a stride of 0 holds one matrix
     index = np.arange(math.prod(x.shape[:-2]), dtype=np.int64).reshape(x.shape[:-2])
     index = np.broadcast_to(index, lead) if index.shape != lead else index
     flat = _read_only(np.ascontiguousarray(x).reshape(-1, *x.shape[-2:]))
-    return flat, np.array(np.broadcast_to(index, batch).reshape(-1))  # a copy: writable, contiguous
+    return flat, _read_only(np.array(np.broadcast_to(index, batch).reshape(-1)))  # a copy: contiguous
 
 
 def _mask_by_head(
@@ -213,12 +247,24 @@ def _mask_by_head(
     span = (count - 1) * per_mask + (L - 1) * per_row + S  # from the first entry to the last
     flat = np.lib.stride_tricks.as_strided(shared, (span,), (1,), writeable=False)
     index = np.arange(count, dtype=np.int64).reshape(shared.shape[:-2])
-    return flat, np.array(np.broadcast_to(index, batch).reshape(-1)), per_mask, per_row
+    return flat, _read_only(np.array(np.broadcast_to(index, batch).reshape(-1))), per_mask, per_row
 
 
 def _head_mask(flat: NDArray[np.bool_], start: int, per_row: int, L: int, S: int) -> NDArray[np.bool_]:
     """One head's (L, S) mask in the flat form of :func:`_mask_by_head`, as a view."""
     return np.lib.stride_tricks.as_strided(flat[start:], (L, S), (per_row, 1), writeable=False)
+
+
+@functools.lru_cache(maxsize=16)
+def _no_mask_of(heads: int) -> NDArray[np.int64]:
+    """Zeros: the mask offsets of a call without a mask (read by nobody; kept)."""
+    return _read_only(np.zeros(heads, dtype=np.int64))
+
+
+@functools.lru_cache(maxsize=16)
+def _in_order(heads: int) -> NDArray[np.int64]:
+    """0, 1, ..., heads - 1, read-only: each head its own matrix (kept: the usual index)."""
+    return _read_only(np.arange(heads, dtype=np.int64))
 
 
 def _read_only(array: NDArray[Any]) -> NDArray[Any]:

@@ -309,7 +309,11 @@ def prepare_inputs(
             "query and key have 0 features: a dot product needs at least one feature (E >= 1)", code="zero_features"
         )
     try:
-        batch_shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+        batch_shape = (
+            q.shape[:-2]
+            if q.shape[:-2] == k.shape[:-2] == v.shape[:-2]  # the usual case, without broadcast_shapes' 5 us
+            else np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+        )
     except ValueError:
         raise ShapeError(
             f"the leading dimensions of query {q.shape[:-2]}, key {k.shape[:-2]} and value"

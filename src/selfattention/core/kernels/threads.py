@@ -14,17 +14,23 @@ result never depends on how many threads there are or on which thread took which
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import importlib.util
+import itertools
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from ..errors import SelfAttentionError
 
-__all__ = ["Item", "Shared", "blas_controller", "blas_one_thread", "in_threads", "worker_count"]
+__all__ = ["Item", "Shared", "blas_controller", "blas_one_thread", "in_threads", "numpy_blas", "worker_count"]
 
 #: one work item: (batch index, first query row of the block)
 Item = tuple[tuple[int, ...], int]
@@ -59,9 +65,14 @@ def worker_count(threads: int | None, items: int, scores: int, min_scores: int) 
         return 1
     if threads is None:
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if threads > 1 and importlib.util.find_spec("threadpoolctl") is None:
+    if threads > 1 and not threadpoolctl_installed():
         return 1
     return max(1, min(threads, items))
+
+
+def threadpoolctl_installed() -> bool:
+    """True when threadpoolctl can be imported (once imported, without looking again)."""
+    return "threadpoolctl" in sys.modules or importlib.util.find_spec("threadpoolctl") is not None
 
 
 def in_threads(work: Callable[[Iterator[Item]], None], share: Shared, workers: int) -> None:
@@ -118,29 +129,39 @@ if hasattr(os, "register_at_fork"):
 
 @contextlib.contextmanager
 def blas_one_thread() -> Iterator[None]:
-    """A context in which BLAS runs in the calling thread only (nothing without threadpoolctl).
+    """A context in which NumPy's BLAS runs in the calling thread only (nothing without
+    threadpoolctl).
 
     The kernels' matmuls are small tiles: BLAS's own threads only add synchronisation, and
     when other processes hold a core they make each call 10-30x slower (measured on a
     loaded 2-core machine: N = 256, H = 8, one thread: 24 ms with BLAS held to one thread,
-    680 ms without). ``threadpool_limits`` looks up the loaded libraries on every call
-    (about 1 ms); the controller that finds them is built once.
+    680 ms without).
 
     BLAS's thread count belongs to the whole process, so the contexts of calls that overlap
     (a web server's threads) share one hold: the first sets it, the last restores what was
     there before. Each call restoring what it found would let one call's end give BLAS its
     threads back in the middle of another's, whose matmuls would then be split differently:
     the same inputs gave other bits under load (test_fused).
+
+    The OpenBLAS of NumPy's wheels (threads of its own, not OpenMP's) is set through its own
+    two functions (:func:`_openblas_thread_count`): about 1 us, where threadpoolctl's limiter,
+    which looks at every loaded library, took 20 us of each call (2% of a call at N = 256).
+    Any other BLAS goes through threadpoolctl.
     """
     global _HOLDERS, _HOLD
-    controller = blas_controller()
-    if controller is None:
+    direct = _openblas_thread_count()
+    controller = blas_controller() if direct is None else None
+    if direct is None and controller is None:
         yield
         return
     with _HOLD_LOCK:
         if _HOLDERS == 0:
-            _take_control()
-            _HOLD = controller.limit(limits=1, user_api="blas")
+            if direct is not None:
+                _HOLD = direct.get()
+                direct.set(1)
+            elif controller is not None:
+                _take_control()
+                _HOLD = controller.limit(limits=1, user_api="blas")
         _HOLDERS += 1
     try:
         yield
@@ -148,10 +169,13 @@ def blas_one_thread() -> Iterator[None]:
         with _HOLD_LOCK:
             _HOLDERS -= 1
             if _HOLDERS == 0 and _HOLD is not None:
-                _take_control()
-                _HOLD.restore_original_limits()
+                if direct is not None:
+                    direct.set(_HOLD)
+                else:
+                    _take_control()
+                    _HOLD.restore_original_limits()
+                    _take_control()  # and leave it to no thread
                 _HOLD = None
-                _take_control()  # and leave it to no thread
 
 
 def _take_control() -> None:
@@ -170,14 +194,67 @@ def _take_control() -> None:
 
 
 _HOLDERS = 0  # contexts of blas_one_thread open now, in any thread
-_HOLD: Any = None  # threadpoolctl's limiter while they are
+_HOLD: Any = None  # what they restore: threadpoolctl's limiter, or OpenBLAS's count before
 _HOLD_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _ThreadCount:
+    """OpenBLAS's own ``openblas_get_num_threads`` and ``openblas_set_num_threads``."""
+
+    get: Callable[[], int]
+    set: Callable[[int], None]
+
+
+@functools.cache
+def _openblas_thread_count() -> _ThreadCount | None:
+    """NumPy's OpenBLAS's thread-count functions, when NumPy's BLAS is an OpenBLAS with threads
+    of its own (one count for the process: what the hold sets); None otherwise."""
+    library = numpy_blas()
+    if library is None or library.internal_api != "openblas" or library.threading_layer == "openmp":
+        return None  # OpenMP's counts are per thread: threadpoolctl knows how to set them
+    try:
+        handle = ctypes.CDLL(library.filepath)
+    except OSError:
+        return None
+    for prefix, suffix in itertools.product(("", "scipy_"), ("", "64_", "_64")):  # as threadpoolctl looks
+        get = getattr(handle, f"{prefix}openblas_get_num_threads{suffix}", None)
+        put = getattr(handle, f"{prefix}openblas_set_num_threads{suffix}", None)
+        if get is not None and put is not None:
+            get.restype, get.argtypes = ctypes.c_int, []
+            put.restype, put.argtypes = None, [ctypes.c_int]
+            return _ThreadCount(get, put)
+    return None
+
+
+@functools.cache
+def numpy_blas() -> Any:
+    """threadpoolctl's controller of the BLAS library NumPy itself loaded (from its own folder,
+    as NumPy's wheels ship it), or None (no threadpoolctl, or NumPy's BLAS is elsewhere)."""
+    controller = blas_controller()
+    if controller is None:
+        return None
+    numpy_dir = os.path.dirname(os.path.dirname(np.__file__))  # where numpy/ and numpy.libs/ live
+    for library in controller.select(user_api="blas").lib_controllers:
+        if _top_folder(library.filepath, numpy_dir) in ("numpy", "numpy.libs"):
+            return library  # not SciPy's copy, PyTorch's, or a system library NumPy may not be using
+    return None
+
+
+def _top_folder(path: str, folder: str) -> str:
+    """The first folder of ``path`` below ``folder`` ("" when it is not below it, or on
+    another drive)."""
+    try:
+        relative = os.path.relpath(path, folder)
+    except ValueError:
+        return ""
+    return "" if relative.startswith(os.pardir) else relative.split(os.sep)[0]
 
 
 @functools.cache
 def blas_controller() -> Any:
     """threadpoolctl's view of the loaded BLAS libraries (NumPy's is loaded with NumPy), or None."""
-    if importlib.util.find_spec("threadpoolctl") is None:
+    if not threadpoolctl_installed():
         return None
     from threadpoolctl import ThreadpoolController
 

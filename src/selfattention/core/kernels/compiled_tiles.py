@@ -169,8 +169,7 @@ def _signatures(function: str) -> list[Any]:
                            of, types.Array(types.boolean, 1, "C", readonly=True), of, i64, i64, types.boolean,
                            types.boolean,
                            real, real, i64, i64, types.float64, types.float64, types.float64, types.float64, i64, i64,
-                           types.Array(real, 3, "C"), types.Array(types.boolean, 2, "C"), boolean, index, buf2, buf2,
-                           f64, f64, boolean, buf2, buf2, buf2, buf1, buf1, f64, index, boolean)
+                           types.Array(real, 3, "C"), types.Array(types.boolean, 2, "C"), boolean, index, i64)
             )  # fmt: skip
         else:
             mask = types.Array(types.boolean, 1, "C", readonly=True)
@@ -424,35 +423,27 @@ def bounded_blocks(  # pragma: no cover - compiled
     left: Any,  # (H, L): rows the bounded path left, for the online path
     huge: Any,  # (H,): heads whose values are too close to the largest float for this path
     leftover: Any,  # (1,): set to 1 when a row is left or a head flagged (then Python looks at left and huge)
-    key: Any,  # the buffers of one thread: (S, E)
-    value: Any,  # (S, Ev)
-    norms: Any,  # (S,)
-    prefix: Any,  # (S,)
-    bad: Any,  # (S,)
-    query: Any,  # (block_q, E)
-    scores: Any,  # (block_q, block_k)
-    acc: Any,  # (block_q, Ev)
-    total: Any,  # (block_q,)
-    shift: Any,  # (block_q,)
-    squares: Any,  # (block_q,)
-    ends: Any,  # (block_q,)
-    redo: Any,  # (block_q,)
+    block_q: Any,  # rows per query block
 ) -> int:
     """Take query blocks (items) until none is left, and compute each by
     :func:`bounded_block`: several threads may run this at once on the same items, each with
-    its own buffers, and never need the GIL (:mod:`.spin_pool`: the calling thread returns
+    its own buffers (allocated here: as arguments, each cost the call's Python a few us), and
+    never need the GIL (:mod:`.spin_pool`: the calling thread returns
     when every thread that joined has left). Heads this path cannot take are flagged in
     ``huge``, rows it leaves in ``left`` (and then ``leftover[0]`` is 1). Returns
     :func:`.spin_pool.wait_for_call`'s answer: a helper spins here for the next call, without
     the GIL."""
-    S = k.shape[1]
-    L = q.shape[1]
-    block_q = query.shape[0]
+    S, E, L, Ev = k.shape[1], k.shape[2], q.shape[1], v.shape[2]
     current = -1
     skip = False
     any_bad = False
     if not join(counts, signal, caller):
         return wait_for_call(signal, seen, budget)
+    real = out.dtype
+    key, value, norms, prefix = np.empty((S, E), real), np.empty((S, Ev), real), np.empty(S), np.empty(S)
+    bad, query, scores = np.empty(S, np.bool_), np.empty((block_q, E), real), np.empty((block_q, block_k), real)
+    acc, total, shift = np.empty((block_q, Ev), real), np.empty(block_q, real), np.empty(block_q, real)
+    squares, ends, redo = np.empty(block_q), np.empty(block_q, np.int64), np.empty(block_q, np.bool_)
     while True:
         item = next_item(counts)
         if item >= out.shape[0] * blocks:

@@ -139,7 +139,7 @@ def _compiled(
     leaves, by the blocked kernel's code. ``masks``: (the bool masks as (n, L, S), each
     head's index into them), or None."""
     block_q, block_k = blocked.tile_sizes(inputs, block_q, block_k, method)
-    batch, L, S, E, Ev = inputs.batch_shape, inputs.query_len, inputs.key_len, inputs.query.shape[-1], inputs.value_dim
+    batch, L, S, Ev = inputs.batch_shape, inputs.query_len, inputs.key_len, inputs.value_dim
     dtype, causal, scale = inputs.query.dtype, inputs.is_causal, inputs.scale
     heads = math.prod(batch)
     output = np.empty((heads, L, Ev), dtype)
@@ -158,17 +158,11 @@ def _compiled(
     head = (
         q, q_of, k, k_of, v, v_of, mask, mask_of, per_mask, per_row, masks is not None, causal, real(root),
         real(abs(root)), block_k, STRIP, limits.shift_cap, limits.sum_floor, limits.value_limit, limits.room_base,
-        gemm.address(dtype), gemm.int_bits, output, left, huge, leftover,
+        gemm.address(dtype), gemm.int_bits, output, left, huge, leftover, block_q,
     )  # fmt: skip
 
-    def work(caller: bool, seen: int, budget: int) -> int:  # in each thread, with that thread's buffers
-        return tiles.bounded_blocks(  # type: ignore[no-any-return]
-            *call, caller, seen, budget, *head,
-            np.empty((S, E), dtype), np.empty((S, Ev), dtype), np.empty(S), np.empty(S), np.empty(S, dtype=bool),
-            np.empty((block_q, E), dtype), np.empty((block_q, block_k), dtype), np.empty((block_q, Ev), dtype),
-            np.empty(block_q, dtype), np.empty(block_q, dtype), np.empty(block_q), np.empty(block_q, dtype=np.int64),
-            np.empty(block_q, dtype=bool),
-        )  # fmt: skip
+    def work(caller: bool, seen: int, budget: int) -> int:  # in each thread
+        return tiles.bounded_blocks(*call, caller, seen, budget, *head)  # type: ignore[no-any-return]
 
     spin_pool.run(work, workers)
     if leftover[0]:  # rare: the blocked kernel's code
@@ -217,7 +211,9 @@ def _by_head(x: NDArray[Any], batch: tuple[int, ...]) -> tuple[NDArray[Any], NDA
     matrix: shared matrices (broadcast, or grouped key/value heads) are not copied."""
     lead = x.shape[:-2]
     if lead == batch and x.flags.c_contiguous:  # the usual case: one matrix per head, in order
-        return _read_only(x.reshape(-1, *x.shape[-2:])), _in_order(math.prod(batch))
+        flat = x.reshape(-1, x.shape[-2], x.shape[-1])  # a new view: its flag is its own
+        flat.flags.writeable = False
+        return flat, _in_order(flat.shape[0])
     keep = tuple(slice(0, 1) if stride == 0 else slice(None) for stride in x.strides[:-2])
     x = x[keep]  # a dimension broadcast by a stride of 0 holds one matrix
     index = np.arange(math.prod(x.shape[:-2]), dtype=np.int64).reshape(x.shape[:-2])

@@ -180,7 +180,7 @@ def attention_weights(
 
 def _torch_inputs(implementation: str, *arrays: Any) -> bool:
     """True when torch tensors are given; they run on the torch kernel only."""
-    if not any(torch_kernel.is_tensor(a) for a in arrays):
+    if all(type(a) is np.ndarray for a in arrays) or not any(torch_kernel.is_tensor(a) for a in arrays):
         return False
     if implementation not in ("auto", "torch"):
         raise SelfAttentionError(

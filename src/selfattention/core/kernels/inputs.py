@@ -142,6 +142,8 @@ _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 def as_real_array(x: Any, name: str) -> NDArray[Any]:
     """``x`` as an array of float16/32/64 (ints and bools as float64); a ShapeError naming
     ``name`` otherwise (masked arrays, longdouble, complex, datetime, timedelta, ...)."""
+    if type(x) is np.ndarray and x.dtype in _FLOATS:  # the usual case, at once
+        return x
     if isinstance(x, np.ma.MaskedArray):
         raise ShapeError(
             f"{name} is a NumPy masked array: its mask would be silently lost; pass which keys may be attended"
@@ -324,7 +326,7 @@ def prepare_inputs(
             value=v.shape[:-2],
         ) from None
 
-    out_dtype = np.result_type(q.dtype, k.dtype, v.dtype)
+    out_dtype = q.dtype if q.dtype == k.dtype == v.dtype else np.result_type(q.dtype, k.dtype, v.dtype)
     compute_dtype = np.promote_types(out_dtype, np.float32)  # float16 is computed in float32
     q, k, v = (a.astype(compute_dtype, copy=False) for a in (q, k, v))
 

@@ -54,9 +54,9 @@ __all__ = ["PARALLEL_MIN_SCORES", "STRIP", "attention", "available", "usable"]
 #: 2^17 559 / 343 us (H = 2, N = 256).
 PARALLEL_MIN_SCORES = 1 << 14
 
-#: Rows per product in the compiled bounded path's tiles whose rows end at different keys (a
-#: causal diagonal tile, a mask): each strip's product stops at the last key one of its rows
-#: may see; a tile every row sees to its end is one product. The blocked kernel's NumPy code
+#: Rows per product in the compiled bounded path's tiles whose rows end at keys far enough
+#: apart that strips skip a fifth of the tile (a causal diagonal tile): each strip's product
+#: stops at the last key one of its rows may see; other tiles are one product. The blocked kernel's NumPy code
 #: keeps :data:`.blocked.CAUSAL_STRIP` (each strip costs it a few Python calls). Measured on
 #: the 2-core AMD EPYC of issue #16, H = 8, causal, 64 / 128 / 256 rows: N = 256 0.88 / 0.97
 #: / 1.17 ms, N = 1024 9.1 / 9.4 / 10.2 ms, N = 4096 126 / 125 / 130 ms.

@@ -289,7 +289,7 @@ def _strips_pay(ends: Any, n: Any, j0: Any, strip: Any) -> bool:  # pragma: no c
             c1 = max(c1, ends[r])
         work += (min(r0 + strip, n) - r0) * (c1 - j0)
         widest = max(widest, c1)
-    return work * 5 <= n * (widest - j0) * 4
+    return work * 5 <= n * (widest - j0) * 4  # type: ignore[no-any-return]
 
 
 @njit(nogil=True, inline="always")

@@ -78,6 +78,20 @@ float_from_bits: Any = intrinsic(_float_from_bits_typer)
 
 
 @njit(inline="always")
+def _exp_reduced32(r: Any) -> Any:
+    """e^r for |r| <= 0.347 in float32: 1 + r + r^2 P(r), P Cephes' degree-5 polynomial, by
+    Estrin's scheme (its chains of dependent operations are half as long as Horner's: the
+    exponential of a score tile ran 0.57 ns a score with Horner's)."""
+    f = np.float32
+    r2 = r * r
+    p01 = f(5.0000001201e-1) + r * f(1.6666665459e-1)
+    p23 = f(4.1665795894e-2) + r * f(8.3334519073e-3)
+    p45 = f(1.3981999507e-3) + r * f(1.9875691500e-4)
+    p = p01 + r2 * (p23 + r2 * p45)
+    return p * r2 + r + f(1.0)
+
+
+@njit(inline="always")
 def _exp32(x: Any) -> Any:
     f, i = np.float32, np.int32
     # clamp so that 2^n stays two normal factors; NaN passes both tests and stays NaN
@@ -86,12 +100,7 @@ def _exp32(x: Any) -> Any:
     n = (c * f(1.44269504088896341) + f(12582912.0)) - f(12582912.0)  # round(c / ln 2), 1.5 * 2^23
     r = c - n * f(0.693359375)  # c1: n * c1 is exact
     r = r - n * f(-2.12194440e-4)  # c2 = ln 2 - c1
-    p = f(1.9875691500e-4) * r + f(1.3981999507e-3)
-    p = p * r + f(8.3334519073e-3)
-    p = p * r + f(4.1665795894e-2)
-    p = p * r + f(1.6666665459e-1)
-    p = p * r + f(5.0000001201e-1)
-    p = p * r * r + r + f(1.0)  # e^r
+    p = _exp_reduced32(r)  # e^r
     whole = i(n)
     half = whole >> i(1)
     y = p * float_from_bits(f(0.0), (half + i(127)) << i(23))
@@ -163,12 +172,7 @@ def bounded_exp32(x: Any) -> Any:
     n = (c * f(1.44269504088896341) + f(12582912.0)) - f(12582912.0)
     r = c - n * f(0.693359375)
     r = r - n * f(-2.12194440e-4)
-    p = f(1.9875691500e-4) * r + f(1.3981999507e-3)
-    p = p * r + f(8.3334519073e-3)
-    p = p * r + f(4.1665795894e-2)
-    p = p * r + f(1.6666665459e-1)
-    p = p * r + f(5.0000001201e-1)
-    p = p * r * r + r + f(1.0)
+    p = _exp_reduced32(r)
     y = p * float_from_bits(f(0.0), (i(n) + i(127 + _OFFSET32)) << i(23))
     return y * f(2.0**-_OFFSET32)
 

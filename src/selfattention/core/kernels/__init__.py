@@ -63,10 +63,12 @@ if torch_kernel.available():
 #: BLAS held to one thread (:func:`.threads.blas_one_thread`).
 AUTO_BLOCKED_MIN_SCORES = 1 << 18
 #: The same threshold for the fused kernel (numba installed), whose query blocks run in
-#: compiled code without per-tile Python: it is faster than the reference kernel from about
-#: 2^16 scores (2-core AMD EPYC, quiet, warm: 0.88x of the reference's time at H = 1,
-#: N = 256; 0.90x at H = 8, N = 128; 1.13x at H = 8, N = 64).
-AUTO_FUSED_MIN_SCORES = 1 << 15
+#: compiled code without per-tile Python. Once numba is loaded it is faster than the reference
+#: kernel at every size (2-core AMD EPYC, d = 64, fused / reference: 48 / 50 us at H = 1,
+#: N = 8; 74 / 84 us at H = 8, N = 16; 145 / 314 us at H = 8, N = 64); the threshold only
+#: keeps the smallest calls (the seed's example, a sentence's few heads) from importing numba,
+#: about 0.5 s on a process's first call.
+AUTO_FUSED_MIN_SCORES = 1 << 12
 
 
 def _choose(implementation: str, inputs: AttentionInputs, need_weights: bool) -> Kernel:

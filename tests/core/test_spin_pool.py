@@ -7,10 +7,12 @@ The kernel's results with and without helpers are tested where its numbers are
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -110,6 +112,23 @@ def test_a_sleeping_helper_is_woken_by_the_next_call(take):
             return
         time.sleep(10 * spin_pool.SPIN_S)  # asleep again: the next call wakes it again
     pytest.fail(f"in {TRIES} calls after the helpers slept, none took an item")
+
+
+def test_a_sleeping_helper_keeps_no_calls_arrays_alive(rng):
+    """A helper holds its last call's arrays while it spins for the next call (SPIN_S), not
+    while it sleeps: a large call's inputs are freed once the caller drops them."""
+    from selfattention.core.kernels import spin_pool
+
+    q = rng.standard_normal((8, 512, 64)).astype(np.float32)
+    freed = weakref.ref(q)
+    for _ in range(3):  # a helper takes part in one of them at least (2 CPUs, 8 x 512 rows)
+        sa.scaled_dot_product_attention(q, q, q, implementation="fused")
+    del q
+    deadline = time.monotonic() + 5
+    while freed() is not None and time.monotonic() < deadline:
+        time.sleep(10 * spin_pool.SPIN_S)
+        gc.collect()
+    assert freed() is None, "the helpers keep the last call's inputs alive while they sleep"
 
 
 def test_a_forked_child_starts_its_own_helpers(take, rng):

@@ -56,10 +56,10 @@ PARALLEL_MIN_SCORES = 1 << 14
 
 #: Rows per product in the compiled bounded path's tiles whose rows end at keys far enough
 #: apart that strips skip a fifth of the tile (a causal diagonal tile): each strip's product
-#: stops at the last key one of its rows may see; other tiles are one product. The blocked kernel's NumPy code
-#: keeps :data:`.blocked.CAUSAL_STRIP` (each strip costs it a few Python calls). Measured on
-#: the 2-core AMD EPYC of issue #16, H = 8, causal, 64 / 128 / 256 rows: N = 256 0.88 / 0.97
-#: / 1.17 ms, N = 1024 9.1 / 9.4 / 10.2 ms, N = 4096 126 / 125 / 130 ms.
+#: stops at the last key one of its rows may see; other tiles are one product. The blocked
+#: kernel's NumPy code keeps :data:`.blocked.CAUSAL_STRIP` (each strip costs it a few Python
+#: calls). Measured on the 2-core AMD EPYC of issue #16, H = 8, causal, 64 / 128 / 256 rows:
+#: N = 256 0.88 / 0.97 / 1.17 ms, N = 1024 9.1 / 9.4 / 10.2 ms, N = 4096 126 / 125 / 130 ms.
 STRIP = 64
 
 

@@ -5,8 +5,8 @@ NumPy's ``exp`` was the largest cost of the blocked kernel after its two matmuls
 same function in 0.7-1.1 ns (float32) with AVX2, in one pass that also subtracts each row's
 shift. The tile loops of the bounded path (:mod:`.compiled_tiles`) use a shorter form for their
 range, :func:`bounded_exp32` (the same bits up to e^44, then inf): 0.54 ns a score with the
-row sums (a 256 x 256 or 512 x 512 tile). Only :mod:`selfattention.core.kernels.fused` imports this module (numba is the
-optional extra ``selfattention[fast]``), on first use.
+row sums (a 256 x 256 or 512 x 512 tile). Only :mod:`selfattention.core.kernels.fused`
+imports this module (numba is the optional extra ``selfattention[fast]``), on first use.
 
 The method (Cephes, with the range reduction of Cody and Waite):
 

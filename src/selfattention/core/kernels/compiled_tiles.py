@@ -167,11 +167,10 @@ def _signatures(function: str) -> list[Any]:
             i64, index = types.int64, types.Array(types.int64, 1, "C")
             of, in3 = types.Array(types.int64, 1, "C", readonly=True), types.Array(real, 3, "C", readonly=True)
             result.append(
-                i64(i64, index, index, types.boolean, i64, i64, in3, of, in3, of, in3,
-                           of, types.Array(types.boolean, 1, "C", readonly=True), of, i64, i64, types.boolean,
-                           types.boolean,
-                           real, real, i64, i64, types.float64, types.float64, types.float64, types.float64, i64, i64,
-                           types.Array(real, 3, "C"), types.Array(types.boolean, 2, "C"), boolean, index, i64)
+                i64(i64, index, index, types.boolean, i64, i64, in3, of, in3, of, in3, of,
+                    types.Array(types.boolean, 1, "C", readonly=True), of, i64, i64, types.boolean, types.boolean,
+                    real, real, i64, i64, types.float64, types.float64, types.float64, types.float64, i64, i64,
+                    types.Array(real, 3, "C"), types.Array(types.boolean, 2, "C"), boolean, index, i64)
             )  # fmt: skip
         else:
             mask = types.Array(types.boolean, 1, "C", readonly=True)
@@ -447,8 +446,8 @@ def bounded_blocks(  # pragma: no cover - compiled
     """Take query blocks (items) until none is left, and compute each by
     :func:`bounded_block`: several threads may run this at once on the same items, each with
     its own buffers (allocated here: as arguments, each cost the call's Python a few us), and
-    never need the GIL (:mod:`.spin_pool`: the calling thread returns
-    when every thread that joined has left). Heads this path cannot take are flagged in
+    never need the GIL (:mod:`.spin_pool`: the calling thread returns when every thread that
+    joined has left). Heads this path cannot take are flagged in
     ``huge``, rows it leaves in ``left`` (and then ``leftover[0]`` is 1). Returns
     :func:`.spin_pool.wait_for_call`'s answer: a helper spins here for the next call, without
     the GIL."""

@@ -22,9 +22,9 @@ blocked kernel's, with the compiled exponential.
 
 numba is the optional extra ``selfattention[fast]``; ``import selfattention`` never imports it.
 The first call in a process imports numba (about 0.5 s) and loads the compiled loops from
-numba's cache, or compiles them (about 8 s, once per machine and version).
-``implementation="auto"`` uses this kernel where it would use the blocked one, when numba is
-installed.
+numba's cache, or compiles them (8-10 s, once per machine and version).
+``implementation="auto"`` uses this kernel, when numba is installed, for calls of more than
+:data:`selfattention.core.kernels.AUTO_FUSED_MIN_SCORES` scores.
 """
 
 from __future__ import annotations
@@ -134,10 +134,10 @@ def _compiled(
     spin_pool: Any,
     gemm: Gemm,
 ) -> NDArray[Any]:
-    """Every query block in compiled code, the threads (:mod:`.spin_pool`) taking blocks from
-    one list without the GIL (:func:`.compiled_tiles.bounded_blocks`); then the heads and rows the bounded path
-    leaves, by the blocked kernel's code. ``masks``: (the bool masks as (n, L, S), each
-    head's index into them), or None."""
+    """Every query block in compiled code, the threads (:mod:`.spin_pool`) taking numbered
+    blocks without the GIL (:func:`.compiled_tiles.bounded_blocks`); then the heads and rows
+    the bounded path leaves, by the blocked kernel's code. ``masks``: (the bool masks as
+    (n, L, S), each head's index into them), or None."""
     block_q, block_k = blocked.tile_sizes(inputs, block_q, block_k, method)
     batch, L, S, Ev = inputs.batch_shape, inputs.query_len, inputs.key_len, inputs.value_dim
     dtype, causal, scale = inputs.query.dtype, inputs.is_causal, inputs.scale
@@ -166,7 +166,7 @@ def _compiled(
 
     spin_pool.run(work, workers)
     if leftover[0]:  # rare: the blocked kernel's code
-        _rest(inputs, output, q, q_of, k, k_of, v, v_of, masks, left, huge, block_q, block_k, method, exp_tile)
+        _rest(inputs, output, q, q_of, k, k_of, v, v_of, masks, left, huge, root, block_q, block_k, method, exp_tile)
     return output.reshape(*batch, L, Ev)
 
 
@@ -182,15 +182,16 @@ def _rest(
     masks: tuple[NDArray[np.bool_], NDArray[np.int64], int, int] | None,
     left: NDArray[np.bool_],
     huge: NDArray[np.bool_],
+    root: float,
     block_q: int,
     block_k: int,
     method: str,
     exp_tile: ExpTile,
 ) -> None:
     """The heads (``huge``) and rows (``left``) the compiled bounded path left, by the blocked
-    kernel's code, into ``output`` (heads, L, Ev)."""
+    kernel's code, into ``output`` (heads, L, Ev); ``root`` is sqrt(scale), signed."""
     dtype, causal, scale, L, S = inputs.query.dtype, inputs.is_causal, inputs.scale, inputs.query_len, inputs.key_len
-    E, Ev, root = inputs.query.shape[-1], inputs.value_dim, math.copysign(math.sqrt(abs(inputs.scale)), inputs.scale)
+    E, Ev = inputs.query.shape[-1], inputs.value_dim
     with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):  # as blocked.attention
         for h in np.flatnonzero(huge | left.any(axis=1)):
             head = Head(dtype, block_q, block_k, E, Ev, S, blocked.CAUSAL_STRIP, exp_tile)

@@ -2,11 +2,11 @@
 OpenMP's threads do, so that a short call does not wait for a sleeping thread to wake up.
 
 A call of the fused kernel runs in the calling thread and in up to ``workers - 1`` helper
-threads, all taking query blocks from one list through atomic counters (:func:`join`,
+threads, all taking numbered query blocks through atomic counters (:func:`join`,
 :func:`next_item`, :func:`leave`), without the GIL. Between calls, a helper spins for
-:data:`SPIN_S` in compiled code on a shared generation number, which the calling thread bumps
-(:func:`join`) once it has left Python; only then does the helper sleep on an event, which the
-next call sets.
+:data:`SPIN_S` in compiled code, at the end of its work (:func:`wait_for_call`), on a shared
+generation number, which the calling thread bumps (:func:`join`) once it has left Python;
+only then does the helper sleep on an event, which the next call sets.
 
 Why: on the 2-core VM of issue #16, a helper that slept between calls (a thread pool's queue)
 woke up late. The fused kernel at N = 256, H = 8 took 1.42 ms a call in a tight loop and

@@ -30,7 +30,16 @@ import numpy as np
 
 from ..errors import SelfAttentionError
 
-__all__ = ["Item", "Shared", "blas_controller", "blas_one_thread", "in_threads", "numpy_blas", "worker_count"]
+__all__ = [
+    "Item",
+    "Shared",
+    "blas_controller",
+    "blas_one_thread",
+    "in_threads",
+    "numpy_blas",
+    "threadpoolctl_installed",
+    "worker_count",
+]
 
 #: one work item: (batch index, first query row of the block)
 Item = tuple[tuple[int, ...], int]
